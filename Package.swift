@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Neuvo depends on no packages: the Swift toolchain plus two system C libraries, libsqlite3 and libcurl.
+// Arrows of the module graph are documented in docs/ARCHITECTURE.md.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6)
+]
+
+let package = Package(
+    name: "neuvo",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "neuvo", targets: ["neuvo"])
+    ],
+    targets: [
+        // System libraries, wrapped by shim headers for what Swift cannot import (variadics, macros).
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Foundations: configuration, redacting logs, clock; storage; crypto.
+        .target(name: "NeuvoSupport", swiftSettings: swiftSettings),
+        .target(name: "NeuvoStorage", dependencies: ["CSQLite", "NeuvoSupport"], swiftSettings: swiftSettings),
+        .target(name: "NeuvoCrypto", swiftSettings: swiftSettings),
+
+        // The language engine: pure functions of text and trained parameters.
+        .target(name: "NeuvoLanguage", resources: [.copy("Resources/LanguageModel.bin")], swiftSettings: swiftSettings),
+
+        // The command line: a generic declarative parser, then Neuvo's commands, then the executable.
+        .target(name: "ArgumentParsing", dependencies: ["NeuvoSupport"], swiftSettings: swiftSettings),
+        .target(
+            name: "NeuvoCLI",
+            dependencies: ["ArgumentParsing", "NeuvoSupport", "NeuvoStorage", "NeuvoLanguage", "CSQLite", "CCurl"],
+            swiftSettings: swiftSettings),
+        .executableTarget(name: "neuvo", dependencies: ["NeuvoCLI", "ArgumentParsing"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "NeuvoSupportTests", dependencies: ["NeuvoSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "NeuvoStorageTests", dependencies: ["NeuvoStorage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoCryptoTests", dependencies: ["NeuvoCrypto"], exclude: ["Fixtures"], swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "NeuvoLanguageTests", dependencies: ["NeuvoLanguage"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoCLITests", dependencies: ["NeuvoCLI", "NeuvoSupport", "NeuvoStorage"],
+            swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,66 @@
+import ArgumentParsing
+import Foundation
+import NeuvoStorage
+import NeuvoSupport
+
+/// `neuvo db`: look after the embedded database.
+struct DatabaseCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "db", abstract: "Create, migrate and check the embedded SQLite database.",
+            subcommands: [DatabaseStatusCommand.self, DatabaseCheckCommand.self])
+    }
+}
+
+/// `neuvo db status`: creates and migrates the database if needed, then describes it.
+struct DatabaseStatusCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "status", abstract: "Create or migrate the database if needed and describe it.")
+    }
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let configuration = try global.loadConfiguration()
+        let database = try global.openDatabase(configuration)
+        let version = try await database.schemaVersion()
+        let details = try await database.read { connection in
+            (
+                try connection.scalar("PRAGMA journal_mode", as: String.self) ?? "?",
+                try connection.scalar("SELECT sqlite_version()", as: String.self) ?? "?",
+                (try connection.scalar("PRAGMA page_count", as: Int.self) ?? 0)
+                    * (try connection.scalar("PRAGMA page_size", as: Int.self) ?? 0)
+            )
+        }
+        await database.close()
+        print("database        \(configuration.databasePath)")
+        print("schema version  \(version) of \(NeuvoSchema.latestVersion)")
+        print("journal mode    \(details.0)")
+        print("size            \(details.2) bytes")
+        print("sqlite          \(details.1)")
+    }
+}
+
+/// `neuvo db check`: `PRAGMA integrity_check`; exit 1 when SQLite finds a problem.
+struct DatabaseCheckCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "check", abstract: "Verify the database's integrity (exit 1 on problems).")
+    }
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let configuration = try global.loadConfiguration()
+        let database = try global.openDatabase(configuration)
+        let problems = try await database.integrityCheck()
+        await database.close()
+        guard problems == ["ok"] else {
+            throw CommandFailure(
+                exitCode: .failure,
+                message: "integrity check failed for \(configuration.databasePath): "
+                    + problems.prefix(5).joined(separator: "; "))
+        }
+        print("ok  \(configuration.databasePath)")
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParsing
+import Foundation
+import NeuvoStorage
+import NeuvoSupport
+
+/// Options every command that touches configuration or the database accepts.
+public struct GlobalOptions: ParsableArguments {
+    @Option(name: "config", valueName: "file", help: "JSON configuration file (or NEUVO_CONFIG).")
+    var configFile: String?
+
+    @Option(name: "db", valueName: "path", help: "SQLite database file (or NEUVO_DB); created on first run.")
+    var databasePath: String?
+
+    public init() {}
+
+    /// The effective configuration: defaults < file < NEUVO_* environment < these options.
+    func loadConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> Configuration
+    {
+        var overrides: [(key: String, value: String, option: String)] = []
+        if let databasePath { overrides.append(("db", databasePath, "--db")) }
+        return try Configuration.load(environment: environment, configFile: configFile, overrides: overrides)
+    }
+
+    func makeLogger(_ configuration: Configuration, label: String) -> Logger {
+        Logger(
+            label: label,
+            sink: .standardError(format: configuration.logFormat, minimumLevel: configuration.logLevel))
+    }
+
+    /// Opens (creating and migrating on first run) the configured database.
+    func openDatabase(_ configuration: Configuration) throws -> Database {
+        try Database(path: configuration.databasePath)
+    }
+}

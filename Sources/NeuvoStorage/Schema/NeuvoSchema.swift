@@ -1,0 +1,22 @@
+/// Neuvo's schema, as the ordered list of migrations that builds it.
+///
+/// Tables belong to the domain that owns them (registry, conversation, notifications) but their
+/// migrations are numbered here, in one sequence, so every database has a single schema version.
+public enum NeuvoSchema {
+    /// "NEUV" in ASCII, written to `PRAGMA application_id`.
+    public static let applicationID: Int32 = 0x4E45_5556
+
+    public static let migrations: [Migration] = [
+        Migration(
+            1, "instance metadata",
+            sql: """
+                CREATE TABLE neuvo_metadata (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                ) STRICT;
+                INSERT INTO neuvo_metadata (key, value) VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+                """)
+    ]
+
+    public static var latestVersion: Int { migrations.last?.version ?? 0 }
+}

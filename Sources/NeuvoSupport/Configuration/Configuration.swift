@@ -1,0 +1,126 @@
+import Foundation
+
+/// Neuvo's effective configuration: built-in defaults, overridden by a JSON file, overridden by
+/// `NEUVO_*` environment variables, overridden by command-line options such as `--db`.
+///
+/// Every setting is declared once in `Configuration.settings`, with its key, environment variable,
+/// default, validation and whether it is a secret: loading, validation, `neuvo config` and the
+/// documentation are all generated from that table.
+public struct Configuration: Sendable, Equatable {
+    public var databasePath: String
+    public var logLevel: LogLevel = .info
+    public var logFormat: LogFormat = .logfmt
+    public var timeZone: TimeZone = TimeZone(identifier: "Europe/Helsinki")!
+    public var defaultLanguage: String = "fi"
+    public var serverHost: String = "127.0.0.1"
+    public var serverPort: Int = 8080
+    public var publicBaseURL: URL = URL(string: "http://127.0.0.1:8080")!
+    public var quietHours: QuietHours = QuietHours(start: 21 * 60, end: 8 * 60)
+    public var transcriptRetentionDays: Int = 30
+    public var smtpURL: URL?
+    public var smtpUsername: String?
+    public var smtpPassword: String?
+    public var smtpFrom: String = "Helsingin kaupunki <neuvo@localhost>"
+    public var smsWebhookURL: URL?
+    public var smsWebhookSecret: String?
+    public var linkSigningSecret: String?
+
+    /// Where each value came from, by key (`database`, `log.level`, ...).
+    public var sources: [String: ConfigurationSource] = [:]
+
+    public init(environment: [String: String] = [:]) {
+        databasePath = Self.defaultDatabasePath(environment: environment)
+    }
+
+    public static func defaultDatabasePath(environment: [String: String]) -> String {
+        let dataHome =
+            environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share"
+        return dataHome + "/neuvo/neuvo.db"
+    }
+
+    public static func defaultConfigFilePath(environment: [String: String]) -> String {
+        let configHome =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
+        return configHome + "/neuvo/config.json"
+    }
+}
+
+public enum ConfigurationSource: Sendable, Equatable, CustomStringConvertible {
+    case defaultValue
+    case file(String)
+    case environment(String)
+    case commandLine(String)
+
+    public var description: String {
+        switch self {
+        case .defaultValue: "default"
+        case .file(let path): "file \(path)"
+        case .environment(let name): "environment \(name)"
+        case .commandLine(let option): "option \(option)"
+        }
+    }
+}
+
+/// Quiet hours in minutes after local midnight; the window may wrap past midnight (21:00–08:00).
+public struct QuietHours: Sendable, Equatable, CustomStringConvertible {
+    public let start: Int
+    public let end: Int
+
+    public init(start: Int, end: Int) {
+        self.start = start
+        self.end = end
+    }
+
+    public var description: String { "\(Self.clock(start))-\(Self.clock(end))" }
+
+    static func clock(_ minutes: Int) -> String {
+        let hours = minutes / 60
+        let rest = minutes % 60
+        return (hours < 10 ? "0" : "") + "\(hours):" + (rest < 10 ? "0" : "") + "\(rest)"
+    }
+
+    /// Whether a local time of day (minutes after midnight) falls in the quiet window.
+    public func contains(minuteOfDay minute: Int) -> Bool {
+        if start == end { return false }
+        return start < end ? (minute >= start && minute < end) : (minute >= start || minute < end)
+    }
+
+    /// Parses `HH:MM-HH:MM`.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let start = Self.minutes(parts[0]), let end = Self.minutes(parts[1]) else { return nil }
+        self.init(start: start, end: end)
+    }
+
+    static func minutes(_ text: Substring) -> Int? {
+        let pieces = text.trimmingCharacters(in: .whitespaces).split(separator: ":", omittingEmptySubsequences: false)
+        guard pieces.count == 2, pieces[0].count <= 2, pieces[1].count == 2,
+            let hours = Int(pieces[0]), let minutes = Int(pieces[1]), (0...23).contains(hours),
+            (0...59).contains(minutes)
+        else { return nil }
+        return hours * 60 + minutes
+    }
+}
+
+/// One invalid value: which key, where it came from, what is wrong and what is expected.
+public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let key: String
+    public let source: ConfigurationSource
+    public let problem: String
+    public let expected: String
+
+    public init(key: String, source: ConfigurationSource, problem: String, expected: String) {
+        self.key = key
+        self.source = source
+        self.problem = problem
+        self.expected = expected
+    }
+
+    public var description: String {
+        var line = "invalid configuration: \(key) (\(source)): \(problem)"
+        if !expected.isEmpty { line += "; expected \(expected)" }
+        return line
+    }
+}

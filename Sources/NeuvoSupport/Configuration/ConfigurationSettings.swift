@@ -1,0 +1,201 @@
+import Foundation
+
+/// The declaration of one setting.
+public struct ConfigurationSetting: Sendable {
+    public let key: String
+    public let summary: String
+    public let expected: String
+    public let isSecret: Bool
+    let apply: @Sendable (String, inout Configuration) -> String?
+    let current: @Sendable (Configuration) -> String?
+
+    /// `NEUVO_` + the key in upper case with dots as underscores: `log.level` → `NEUVO_LOG_LEVEL`.
+    public var environmentName: String {
+        "NEUVO_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    init(
+        _ key: String, _ summary: String, expected: String, secret: Bool = false,
+        current: @escaping @Sendable (Configuration) -> String?,
+        apply: @escaping @Sendable (String, inout Configuration) -> String?
+    ) {
+        self.key = key
+        self.summary = summary
+        self.expected = expected
+        self.isSecret = secret
+        self.current = current
+        self.apply = apply
+    }
+}
+
+extension Configuration {
+    /// Every setting Neuvo reads. `apply` returns a problem description, or nil when the value was taken.
+    public static let settings: [ConfigurationSetting] = [
+        ConfigurationSetting(
+            "db", "SQLite database file, created on first run", expected: "a file path",
+            current: { $0.databasePath },
+            apply: { value, config in
+                guard !value.isEmpty else { return "the path is empty" }
+                config.databasePath = value
+                return nil
+            }),
+        ConfigurationSetting(
+            "log.level", "lowest level written to standard error",
+            expected: "one of debug, info, notice, warning, error",
+            current: { $0.logLevel.rawValue },
+            apply: { value, config in
+                guard let level = LogLevel(rawValue: value.lowercased()) else { return "'\(value)' is not a log level" }
+                config.logLevel = level
+                return nil
+            }),
+        ConfigurationSetting(
+            "log.format", "log line format", expected: "json or logfmt",
+            current: { $0.logFormat.rawValue },
+            apply: { value, config in
+                guard let format = LogFormat(rawValue: value.lowercased()) else {
+                    return "'\(value)' is not a log format"
+                }
+                config.logFormat = format
+                return nil
+            }),
+        ConfigurationSetting(
+            "timezone", "time zone for quiet hours, dates and deadlines",
+            expected: "an IANA zone such as Europe/Helsinki",
+            current: { $0.timeZone.identifier },
+            apply: { value, config in
+                guard value.contains("/") || value == "UTC", let zone = TimeZone(identifier: value) else {
+                    return "'\(value)' is not a known time zone"
+                }
+                config.timeZone = zone
+                return nil
+            }),
+        ConfigurationSetting(
+            "language", "language used before a resident's language is known", expected: "fi, sv or en",
+            current: { $0.defaultLanguage },
+            apply: { value, config in
+                let code = value.lowercased()
+                guard ["fi", "sv", "en"].contains(code) else { return "'\(value)' is not a supported language" }
+                config.defaultLanguage = code
+                return nil
+            }),
+        ConfigurationSetting(
+            "server.host", "address the HTTP server listens on", expected: "an IP address or host name",
+            current: { $0.serverHost },
+            apply: { value, config in
+                guard !value.isEmpty, !value.contains(where: { $0.isWhitespace || $0 == "/" }) else {
+                    return "'\(value)' is not a host"
+                }
+                config.serverHost = value
+                return nil
+            }),
+        ConfigurationSetting(
+            "server.port", "TCP port the HTTP server listens on", expected: "an integer from 1 to 65535",
+            current: { String($0.serverPort) },
+            apply: { value, config in
+                guard let port = Int(value) else { return "'\(value)' is not a number" }
+                guard (1...65535).contains(port) else { return "\(port) is out of range" }
+                config.serverPort = port
+                return nil
+            }),
+        ConfigurationSetting(
+            "public_base_url", "base of links sent to residents", expected: "an absolute http(s) URL",
+            current: { $0.publicBaseURL.absoluteString },
+            apply: { value, config in
+                guard let url = httpURL(value) else { return "'\(value)' is not an absolute http(s) URL" }
+                config.publicBaseURL = url
+                return nil
+            }),
+        ConfigurationSetting(
+            "quiet_hours", "local hours when no notice is delivered", expected: "HH:MM-HH:MM, such as 21:00-08:00",
+            current: { $0.quietHours.description },
+            apply: { value, config in
+                guard let hours = QuietHours(parsing: value) else { return "'\(value)' is not a time range" }
+                config.quietHours = hours
+                return nil
+            }),
+        ConfigurationSetting(
+            "transcript_retention_days", "days chat transcripts are kept", expected: "an integer from 1 to 3650",
+            current: { String($0.transcriptRetentionDays) },
+            apply: { value, config in
+                guard let days = Int(value) else { return "'\(value)' is not a number" }
+                guard (1...3650).contains(days) else { return "\(days) is out of range" }
+                config.transcriptRetentionDays = days
+                return nil
+            }),
+        ConfigurationSetting(
+            "smtp.url", "SMTP server for email notices", expected: "smtp://host:port or smtps://host:port",
+            current: { $0.smtpURL?.absoluteString },
+            apply: { value, config in
+                guard let url = URL(string: value), ["smtp", "smtps"].contains(url.scheme?.lowercased() ?? ""),
+                    url.host?.isEmpty == false
+                else { return "'\(value)' is not an smtp:// or smtps:// URL" }
+                config.smtpURL = url
+                return nil
+            }),
+        ConfigurationSetting(
+            "smtp.username", "SMTP user name", expected: "a user name",
+            current: { $0.smtpUsername },
+            apply: { value, config in
+                config.smtpUsername = value.isEmpty ? nil : value
+                return nil
+            }),
+        ConfigurationSetting(
+            "smtp.password", "SMTP password", expected: "a password", secret: true,
+            current: { $0.smtpPassword },
+            apply: { value, config in
+                config.smtpPassword = value.isEmpty ? nil : value
+                return nil
+            }),
+        ConfigurationSetting(
+            "smtp.from", "sender of email notices", expected: "an address such as Name <neuvo@hel.fi>",
+            current: { $0.smtpFrom },
+            apply: { value, config in
+                guard value.contains("@"),
+                    !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+                else {
+                    return "'\(value)' is not a single email address"
+                }
+                config.smtpFrom = value
+                return nil
+            }),
+        ConfigurationSetting(
+            "sms.webhook_url", "SMS provider webhook for text-message notices", expected: "an absolute http(s) URL",
+            current: { $0.smsWebhookURL?.absoluteString },
+            apply: { value, config in
+                guard let url = httpURL(value) else { return "'\(value)' is not an absolute http(s) URL" }
+                config.smsWebhookURL = url
+                return nil
+            }),
+        ConfigurationSetting(
+            "sms.webhook_secret", "Standard Webhooks signing secret", expected: "whsec_ followed by base64",
+            secret: true,
+            current: { $0.smsWebhookSecret },
+            apply: { value, config in
+                guard value.hasPrefix("whsec_"), let key = Data(base64Encoded: String(value.dropFirst(6))),
+                    key.count >= 16
+                else { return "the value is not whsec_ followed by at least 16 base64-encoded bytes" }
+                config.smsWebhookSecret = value
+                return nil
+            }),
+        ConfigurationSetting(
+            "links.secret", "key that signs residents' identification links", expected: "at least 32 characters",
+            secret: true,
+            current: { $0.linkSigningSecret },
+            apply: { value, config in
+                guard value.count >= 32 else { return "the secret has \(value.count) characters, too short to be safe" }
+                config.linkSigningSecret = value
+                return nil
+            }),
+    ]
+
+    static func httpURL(_ text: String) -> URL? {
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+            url.host?.isEmpty == false
+        else { return nil }
+        return url
+    }
+
+    public static func setting(named key: String) -> ConfigurationSetting? {
+        settings.first { $0.key == key }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Synchronization
+
+public enum LogLevel: String, Sendable, CaseIterable, Comparable, Codable {
+    case debug
+    case info
+    case notice
+    case warning
+    case error
+
+    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+public enum LogFormat: String, Sendable, CaseIterable, Codable {
+    /// One JSON object a line.
+    case json
+    /// `key=value` pairs, easy to read in a terminal and to grep.
+    case logfmt
+}
+
+/// A structured value in a log line.
+public enum LogValue: Sendable, Hashable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByFloatLiteral, CustomStringConvertible
+{
+    case string(String)
+    case int(Int)
+    case double(Double)
+    case bool(Bool)
+
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+
+    public var description: String {
+        switch self {
+        case .string(let value): value
+        case .int(let value): String(value)
+        case .double(let value): String(value)
+        case .bool(let value): String(value)
+        }
+    }
+}
+
+/// Where log lines go. Every line passes through the redactor here, once, so no call site can forget.
+public final class LogSink: Sendable {
+    private let write: @Sendable (String) -> Void
+    private let redactor: Redactor
+    public let format: LogFormat
+    public let minimumLevel: LogLevel
+    private let lock = Mutex(())
+
+    public init(
+        format: LogFormat = .logfmt, minimumLevel: LogLevel = .info, redactor: Redactor = .standard,
+        write: @escaping @Sendable (String) -> Void
+    ) {
+        self.format = format
+        self.minimumLevel = minimumLevel
+        self.redactor = redactor
+        self.write = write
+    }
+
+    /// Writes to standard error, unbuffered, one whole line per call.
+    public static func standardError(format: LogFormat, minimumLevel: LogLevel) -> LogSink {
+        LogSink(format: format, minimumLevel: minimumLevel) { line in
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+
+    func emit(
+        level: LogLevel, label: String, event: String, metadata: [(String, LogValue)], date: Date
+    ) {
+        guard level >= minimumLevel else { return }
+        var fields: [(String, LogValue)] = [
+            ("ts", .string(Self.timestamp(date))), ("level", .string(level.rawValue)),
+            ("logger", .string(label)), ("event", .string(event)),
+        ]
+        fields.append(contentsOf: metadata)
+        let redacted = fields.map { key, value -> (String, LogValue) in
+            if case .string(let text) = value { return (key, .string(redactor.redact(text))) }
+            return (key, value)
+        }
+        let line = format == .json ? Self.jsonLine(redacted) : Self.logfmtLine(redacted)
+        lock.withLock { _ in write(line) }
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    static func jsonLine(_ fields: [(String, LogValue)]) -> String {
+        var line = "{"
+        for (index, (key, value)) in fields.enumerated() {
+            if index > 0 { line += "," }
+            line += JSONString.quote(key) + ":"
+            switch value {
+            case .string(let text): line += JSONString.quote(text)
+            case .int(let number): line += String(number)
+            case .double(let number): line += number.isFinite ? String(number) : JSONString.quote(String(number))
+            case .bool(let flag): line += flag ? "true" : "false"
+            }
+        }
+        return line + "}\n"
+    }
+
+    static func logfmtLine(_ fields: [(String, LogValue)]) -> String {
+        let pairs = fields.map { key, value -> String in
+            let text = value.description
+            let needsQuotes = text.isEmpty || text.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0.isNewline }
+            return needsQuotes ? "\(key)=\(JSONString.quote(text))" : "\(key)=\(text)"
+        }
+        return pairs.joined(separator: " ") + "\n"
+    }
+}
+
+/// A named logger; cheap to copy and pass around.
+public struct Logger: Sendable {
+    public let label: String
+    public let sink: LogSink
+    private let clock: any WallClock
+
+    public init(label: String, sink: LogSink, clock: any WallClock = SystemClock()) {
+        self.label = label
+        self.sink = sink
+        self.clock = clock
+    }
+
+    public func log(_ level: LogLevel, _ event: String, _ metadata: KeyValuePairs<String, LogValue> = [:]) {
+        guard level >= sink.minimumLevel else { return }
+        sink.emit(level: level, label: label, event: event, metadata: Array(metadata), date: clock.now())
+    }
+
+    public func debug(_ event: String, _ metadata: KeyValuePairs<String, LogValue> = [:]) {
+        log(.debug, event, metadata)
+    }
+    public func info(_ event: String, _ metadata: KeyValuePairs<String, LogValue> = [:]) { log(.info, event, metadata) }
+    public func notice(_ event: String, _ metadata: KeyValuePairs<String, LogValue> = [:]) {
+        log(.notice, event, metadata)
+    }
+    public func warning(_ event: String, _ metadata: KeyValuePairs<String, LogValue> = [:]) {
+        log(.warning, event, metadata)
+    }
+    public func error(_ event: String, _ metadata: KeyValuePairs<String, LogValue> = [:]) {
+        log(.error, event, metadata)
+    }
+}
+
+/// JSON string quoting (RFC 8259 §7) without going through JSONEncoder for every log line.
+public enum JSONString {
+    public static func quote(_ text: String) -> String {
+        var out = "\""
+        out.reserveCapacity(text.utf8.count + 2)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

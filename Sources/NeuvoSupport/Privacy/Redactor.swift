@@ -1,0 +1,69 @@
+import Foundation
+
+/// Removes personal data from free text before it is logged or stored in a transcript.
+///
+/// It is deliberately greedy: a henkilötunnus is removed whether or not its date or check character
+/// is right (a mistyped code is still personal data), with every century sign and in either case.
+/// Redaction happens once, at the log sink and the transcript store, never at call sites.
+public struct Redactor: Sendable {
+    public struct Rule: Sendable {
+        public let name: String
+        public let replacement: String
+        let pattern: String
+        /// Matches with fewer digits are left alone (a postal code such as 00530 is not a phone number).
+        var minimumDigits = 0
+    }
+
+    /// Order matters: a henkilötunnus holds digit runs that the phone rule would otherwise claim.
+    public static let rules: [Rule] = [
+        Rule(
+            name: "henkilotunnus", replacement: "[HETU]",
+            pattern: #"(?<![0-9A-Za-z])[0-9]{6}[-+YXWVUABCDEFyxwvuabcdef][0-9]{3}[0-9A-Za-z](?![0-9A-Za-z])"#),
+        Rule(
+            name: "email", replacement: "[EMAIL]",
+            pattern: #"[A-Za-z0-9._%+\-]+(?:@|\s*\(at\)\s*)[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"#),
+        // E.164 and international forms: +358 40 123 4567, 00358401234567, +44 (20) 7946-0958.
+        Rule(
+            name: "phone", replacement: "[PHONE]",
+            pattern: #"(?<![0-9A-Za-z+])(?:\+|00)[1-9][0-9]{0,2}(?:[ \-]?\(?[0-9]{1,4}\)?){2,6}(?![0-9])"#,
+            minimumDigits: 8),
+        // Finnish national forms: 040 123 4567, 040-1234567, 0401234567, (09) 310 12345, 09 3101 2345.
+        Rule(
+            name: "phone", replacement: "[PHONE]",
+            pattern: #"(?<![0-9A-Za-z.:\-])\(?0[1-9][0-9]{0,2}\)?(?:[ \-]?[0-9]{2,4}){2,3}(?![0-9]|[.:][0-9])"#,
+            minimumDigits: 7),
+    ]
+
+    private let expressions: [(NSRegularExpression, Rule)]
+
+    public init(rules: [Rule] = Redactor.rules) {
+        // The patterns are compile-time constants covered by tests, so a failure is a programming error.
+        expressions = rules.map { rule in (try! NSRegularExpression(pattern: rule.pattern), rule) }
+    }
+
+    public static let standard = Redactor()
+
+    public func redact(_ text: String) -> String {
+        // Fast path: every rule needs a digit or an '@' / "(at)", and most log text has neither.
+        guard text.utf8.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x40 || $0 == 0x28 }) else {
+            return text
+        }
+        var result = text
+        for (expression, rule) in expressions {
+            let matches = expression.matches(in: result, range: NSRange(result.startIndex..., in: result))
+            // Replace from the end so earlier ranges stay valid.
+            for match in matches.reversed() {
+                guard let range = Range(match.range, in: result) else { continue }
+                if rule.minimumDigits > 0 && result[range].filter(\.isASCIIDigit).count < rule.minimumDigits {
+                    continue
+                }
+                result.replaceSubrange(range, with: rule.replacement)
+            }
+        }
+        return result
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}

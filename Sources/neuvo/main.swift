@@ -1,0 +1,4 @@
+import ArgumentParsing
+import NeuvoCLI
+
+await CommandRunner.main(root: Neuvo.self, exitCodeForError: Neuvo.exitCode(for:))

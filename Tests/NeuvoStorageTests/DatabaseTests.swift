@@ -1,0 +1,237 @@
+import CSQLite
+import Foundation
+import Testing
+
+@testable import NeuvoStorage
+
+/// A fresh folder per test, removed afterwards.
+final class TemporaryFolder {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-storage-\(UUID())")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+struct TestFailure: Error {}
+
+@Suite("SQLite storage")
+struct DatabaseTests {
+    static let notes = Migration(
+        2, "notes", sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE, score REAL, data BLOB)"
+    )
+
+    func options(_ migrations: [Migration] = NeuvoSchema.migrations + [Self.notes]) -> Database.Options {
+        var options = Database.Options()
+        options.migrations = migrations
+        return options
+    }
+
+    @Test func createsTheFileOnFirstRunWithWALAndTheSchema() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("nested/dir/neuvo.db")
+        let database = try Database(path: path, options: options())
+        #expect(FileManager.default.fileExists(atPath: path))
+        #expect(try await database.schemaVersion() == 2)
+        let mode = try await database.read { try $0.scalar("PRAGMA journal_mode", as: String.self) }
+        #expect(mode == "wal")
+        let foreignKeys = try await database.read { try $0.scalar("PRAGMA foreign_keys", as: Int.self) }
+        #expect(foreignKeys == 1)
+        let recorded = try await database.read { try $0.query("SELECT version, name FROM neuvo_migrations ORDER BY 1") }
+        #expect(try recorded.map { try $0.get("name", as: String.self) } == ["instance metadata", "notes"])
+    }
+
+    @Test func bindsAndReadsEveryType() async throws {
+        let database = try Database.inMemory(options: options())
+        let when = Date(timeIntervalSince1970: 1_800_000_000.123)
+        let row = try await database.write { connection in
+            try connection.execute(
+                "INSERT INTO notes (body, score, data) VALUES (?, ?, ?)", "päiväkoti 🏫 ' \" ;", 2.5, Data([0, 1, 255]))
+            try connection.execute("CREATE TABLE times (at INTEGER, maybe TEXT, flag INTEGER)")
+            try connection.execute("INSERT INTO times VALUES (?, ?, ?)", when, String?.none, true)
+            return try connection.queryOne(
+                "SELECT n.body, n.score, n.data, t.at, t.maybe, t.flag FROM notes n, times t")
+        }
+        let found = try #require(row)
+        #expect(try found.get("body", as: String.self) == "päiväkoti 🏫 ' \" ;")
+        #expect(try found.get("score", as: Double.self) == 2.5)
+        #expect(try found.get("data", as: Data.self) == Data([0, 1, 255]))
+        #expect(try found.get("at", as: Date.self).timeIntervalSince1970 == 1_800_000_000.123)
+        #expect(try found.get("maybe", as: String?.self) == nil)
+        #expect(try found.get("flag", as: Bool.self) == true)
+        #expect(throws: SQLiteError.self) { try found.get("body", as: Int.self) }
+        #expect(throws: SQLiteError.self) { try found.get("missing", as: Int.self) }
+    }
+
+    @Test func aTransactionRollsBackWhenItsClosureThrows() async throws {
+        let database = try Database.inMemory(options: options())
+        await #expect(throws: TestFailure.self) {
+            try await database.write { connection in
+                try connection.execute("INSERT INTO notes (body) VALUES (?)", "first")
+                throw TestFailure()
+            }
+        }
+        #expect(try await database.read { try $0.scalar("SELECT count(*) FROM notes", as: Int.self) } == 0)
+        try await database.write { try $0.execute("INSERT INTO notes (body) VALUES (?)", "kept") }
+        #expect(try await database.read { try $0.scalar("SELECT count(*) FROM notes", as: Int.self) } == 1)
+    }
+
+    @Test func nestedTransactionsRollBackOnlyTheInnerPart() async throws {
+        let database = try Database.inMemory(options: options())
+        try await database.write { connection in
+            try connection.execute("INSERT INTO notes (body) VALUES ('outer')")
+            #expect(throws: SQLiteError.self) {
+                try connection.transaction {
+                    try connection.execute("INSERT INTO notes (body) VALUES ('inner')")
+                    try connection.execute("INSERT INTO notes (body) VALUES ('outer')")  // UNIQUE violation
+                }
+            }
+        }
+        let bodies = try await database.read {
+            try $0.query("SELECT body FROM notes").map { try $0.get(0, as: String.self) }
+        }
+        #expect(bodies == ["outer"])
+    }
+
+    @Test func errorsCarryCodeMessageAndSQL() async throws {
+        let database = try Database.inMemory(options: options())
+        try await database.write { try $0.execute("INSERT INTO notes (body) VALUES ('x')") }
+        do {
+            try await database.write { try $0.execute("INSERT INTO notes (body) VALUES ('x')") }
+            Issue.record("expected a constraint error")
+        } catch let error as SQLiteError {
+            #expect(error.code == SQLITE_CONSTRAINT)
+            #expect(error.extendedCode == SQLITE_CONSTRAINT | (8 << 8))  // SQLITE_CONSTRAINT_UNIQUE
+            #expect(error.message.contains("UNIQUE constraint failed: notes.body"))
+            #expect(error.sql == "INSERT INTO notes (body) VALUES ('x')")
+            #expect(error.isConstraintViolation)
+        }
+        await #expect {
+            try await database.read { try $0.query("SELEKT 1") }
+        } throws: { error in
+            (error as? SQLiteError)?.code == SQLITE_ERROR && (error as? SQLiteError)?.sql == "SELEKT 1"
+        }
+    }
+
+    @Test func aStatementReturningRowsIsResetSoCommitSucceeds() async throws {
+        let database = try Database.inMemory(options: options())
+        try await database.write { connection in
+            for index in 0..<3 { try connection.execute("INSERT INTO notes (body) VALUES (?)", "n\(index)") }
+        }
+        // queryOne stops after the first of several rows; the statement must still be reset, or COMMIT fails.
+        try await database.write { connection in
+            _ = try connection.queryOne("SELECT body FROM notes ORDER BY body")
+            try connection.execute("UPDATE notes SET score = 1")
+        }
+        #expect(try await database.read { try $0.scalar("SELECT sum(score) FROM notes", as: Double.self) } == 3)
+    }
+
+    @Test func reopensAfterCloseWithDataAndWithoutReMigrating() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("neuvo.db")
+        let first = try Database(path: path, options: options())
+        try await first.write { try $0.execute("INSERT INTO notes (body) VALUES ('persisted')") }
+        await first.close()
+        await #expect(throws: SQLiteError.self) { try await first.read { try $0.query("SELECT 1") } }
+
+        let second = try Database(path: path, options: options())
+        #expect(try await second.read { try $0.scalar("SELECT body FROM notes", as: String.self) } == "persisted")
+        #expect(try await second.read { try $0.scalar("SELECT count(*) FROM neuvo_migrations", as: Int.self) } == 2)
+        #expect(try await second.integrityCheck() == ["ok"])
+    }
+
+    @Test func aFailingMigrationLeavesTheSchemaAtTheLastGoodVersion() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("neuvo.db")
+        let broken = Migration(3, "broken", sql: "CREATE TABLE half (id INTEGER); CREATE TABLE oops (")
+        #expect(throws: SQLiteError.self) {
+            try Database(path: path, options: options(NeuvoSchema.migrations + [Self.notes, broken]))
+        }
+        let database = try Database(path: path, options: options())
+        #expect(try await database.schemaVersion() == 2)
+        let half = try await database.read {
+            try $0.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'half'", as: Int.self)
+        }
+        #expect(half == 0)
+    }
+
+    @Test func refusesADatabaseFromANewerNeuvoAndLeavesItUntouched() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("neuvo.db")
+        let newer = try Database(path: path, options: options(NeuvoSchema.migrations + [Self.notes]))
+        await newer.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(throws: DatabaseOpenError.newerSchema(path: path, version: 2, supported: 1)) {
+            try Database(path: path, options: options(NeuvoSchema.migrations))
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test func refusesAFileThatIsNotSQLiteWithoutTouchingIt() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("neuvo.db")
+        let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+        try garbage.write(to: URL(fileURLWithPath: path))
+        #expect(throws: DatabaseOpenError.notADatabase(path: path)) { try Database(path: path, options: options()) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
+    }
+
+    @Test func refusesAnotherApplicationsDatabase() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("other.db")
+        var handle: OpaquePointer?
+        #expect(sqlite3_open(path, &handle) == SQLITE_OK)
+        #expect(sqlite3_exec(handle, "CREATE TABLE customers (id INTEGER)", nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(handle)
+        #expect(throws: DatabaseOpenError.notANeuvoDatabase(path: path)) {
+            try Database(path: path, options: options())
+        }
+    }
+
+    @Test func anUnwritablePathIsAClearError() throws {
+        let folder = try TemporaryFolder()
+        let blocker = folder.path("file")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: blocker))
+        // A folder cannot be created under a regular file, whoever runs the test (root included).
+        let path = blocker + "/sub/neuvo.db"
+        #expect {
+            try Database(path: path, options: options())
+        } throws: { error in
+            guard case .cannotCreate(let failedPath, _) = error as? DatabaseOpenError else { return false }
+            return failedPath == path && "\(error)".contains("--db")
+        }
+    }
+
+    @Test func waitsForAnotherWriterUpToTheBusyTimeout() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("neuvo.db")
+        var quick = options()
+        quick.busyTimeoutMilliseconds = 50
+        let database = try Database(path: path, options: quick)
+        var other: OpaquePointer?
+        #expect(sqlite3_open(path, &other) == SQLITE_OK)
+        defer { sqlite3_close(other) }
+        #expect(sqlite3_exec(other, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK)
+        await #expect {
+            try await database.write { try $0.execute("INSERT INTO notes (body) VALUES ('blocked')") }
+        } throws: { ($0 as? SQLiteError)?.isBusy == true }
+        #expect(sqlite3_exec(other, "ROLLBACK", nil, nil, nil) == SQLITE_OK)
+        try await database.write { try $0.execute("INSERT INTO notes (body) VALUES ('after')") }
+    }
+
+    @Test func runsOffTheCooperativePoolOnItsOwnQueue() async throws {
+        let database = try Database.inMemory(options: options())
+        // Many concurrent writers are serialised by the actor; none is lost.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    try await database.write { try $0.execute("INSERT INTO notes (body) VALUES (?)", "\(index)") }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await database.read { try $0.scalar("SELECT count(*) FROM notes", as: Int.self) } == 200)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+@testable import NeuvoSupport
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    let home = ["HOME": "/home/test"]
+
+    @Test func worksWithNothingConfigured() throws {
+        let config = try Configuration.load(environment: home)
+        #expect(config.databasePath == "/home/test/.local/share/neuvo/neuvo.db")
+        #expect(config.timeZone.identifier == "Europe/Helsinki")
+        #expect(config.quietHours == QuietHours(start: 21 * 60, end: 8 * 60))
+        #expect(config.sources["db"] == .defaultValue)
+    }
+
+    @Test func environmentWinsOverFileAndOptionsWinOverEnvironment() throws {
+        let file = try temporaryFile(#"{"db": "/from/file.db", "log": {"level": "debug", "format": "json"}}"#)
+        var environment = home
+        environment["NEUVO_DB"] = "/from/env.db"
+        environment["NEUVO_LOG_LEVEL"] = "warning"
+        let config = try Configuration.load(environment: environment, configFile: file)
+        #expect(config.databasePath == "/from/env.db")
+        #expect(config.logLevel == .warning)
+        #expect(config.logFormat == .json)  // only the file set it
+        #expect(config.sources["log.format"] == .file(file))
+        #expect(config.sources["log.level"] == .environment("NEUVO_LOG_LEVEL"))
+
+        let overridden = try Configuration.load(
+            environment: environment, configFile: file, overrides: [("db", "/from/option.db", "--db")])
+        #expect(overridden.databasePath == "/from/option.db")
+        #expect(overridden.sources["db"] == .commandLine("--db"))
+    }
+
+    @Test func configFileComesFromTheEnvironmentToo() throws {
+        let file = try temporaryFile(#"{"server": {"port": 9090}}"#)
+        let config = try Configuration.load(environment: home.merging(["NEUVO_CONFIG": file]) { $1 })
+        #expect(config.serverPort == 9090)
+    }
+
+    @Test func anInvalidValueNamesKeySourceProblemAndExpectedForm() {
+        do {
+            _ = try Configuration.load(environment: home.merging(["NEUVO_SERVER_PORT": "http"]) { $1 })
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.key == "server.port")
+            #expect(error.source == .environment("NEUVO_SERVER_PORT"))
+            #expect(
+                error.description
+                    == "invalid configuration: server.port (environment NEUVO_SERVER_PORT): 'http' is not a number; "
+                    + "expected an integer from 1 to 65535")
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test(arguments: [
+        ("NEUVO_SERVER_PORT", "70000"), ("NEUVO_LOG_LEVEL", "loud"), ("NEUVO_TIMEZONE", "Mars/Olympus"),
+        ("NEUVO_QUIET_HOURS", "21-08"), ("NEUVO_SMTP_URL", "http://mail"), ("NEUVO_SMS_WEBHOOK_SECRET", "secret"),
+        ("NEUVO_LINKS_SECRET", "short"), ("NEUVO_LANGUAGE", "de"), ("NEUVO_TRANSCRIPT_RETENTION_DAYS", "0"),
+        ("NEUVO_SMTP_FROM", "a@b\r\nBcc: x@y"),
+    ])
+    func rejectsInvalidValues(name: String, value: String) {
+        #expect(throws: ConfigurationError.self) {
+            try Configuration.load(environment: home.merging([name: value]) { $1 })
+        }
+    }
+
+    @Test func fileErrorsAreClear() throws {
+        let unknown = try temporaryFile(#"{"server": {"prot": 9090}}"#)
+        #expect {
+            try Configuration.load(environment: home, configFile: unknown)
+        } throws: { error in
+            "\(error)".contains("server.prot") && "\(error)".contains("unknown key")
+                && "\(error)".contains("server.port")
+        }
+        let broken = try temporaryFile("{not json")
+        #expect {
+            try Configuration.load(environment: home, configFile: broken)
+        } throws: { error in "\(error)".contains("not valid JSON") }
+        #expect {
+            try Configuration.load(environment: home, configFile: "/nonexistent/neuvo.json")
+        } throws: { error in "\(error)".contains("cannot be read") }
+        let array = try temporaryFile("[1, 2]")
+        #expect {
+            try Configuration.load(environment: home, configFile: array)
+        } throws: { error in "\(error)".contains("not an object") }
+    }
+
+    @Test func secretsAreMasked() throws {
+        let secret = "whsec_" + Data(repeating: 7, count: 24).base64EncodedString()
+        let config = try Configuration.load(
+            environment: home.merging(["NEUVO_SMS_WEBHOOK_SECRET": secret, "NEUVO_SMTP_PASSWORD": "hunter2"]) { $1 })
+        #expect(config.smsWebhookSecret == secret)
+        let shown = config.describe()
+        #expect(shown.first { $0.key == "sms.webhook_secret" }?.value == "********")
+        #expect(shown.first { $0.key == "smtp.password" }?.value == "********")
+        #expect(!shown.contains { $0.value.contains("hunter2") || $0.value.contains(secret) })
+    }
+
+    @Test func quietHoursWrapPastMidnight() throws {
+        let hours = try #require(QuietHours(parsing: "21:00-08:00"))
+        #expect(hours.contains(minuteOfDay: 22 * 60))
+        #expect(hours.contains(minuteOfDay: 7 * 60 + 59))
+        #expect(!hours.contains(minuteOfDay: 8 * 60))
+        #expect(!hours.contains(minuteOfDay: 12 * 60))
+        #expect(QuietHours(parsing: "25:00-08:00") == nil)
+    }
+
+    func temporaryFile(_ contents: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-config-\(UUID()).json").path
+        try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}

@@ -1,0 +1,84 @@
+import Testing
+
+@testable import NeuvoSupport
+
+@Suite("PII redaction")
+struct RedactorTests {
+    let redactor = Redactor.standard
+
+    @Test(arguments: ["+", "-", "Y", "X", "W", "V", "U", "A", "B", "C", "D", "E", "F"])
+    func removesHenkilotunnusWithEveryCenturySign(sign: String) {
+        for code in ["131052\(sign)308T", "131052\(sign.lowercased())308t", "010101\(sign)123X"] {
+            let text = "Hakijan hetu on \(code), kiitos."
+            let redacted = redactor.redact(text)
+            #expect(redacted == "Hakijan hetu on [HETU], kiitos.", "\(code)")
+        }
+    }
+
+    @Test func removesCodesWhoseCheckCharacterIsWrong() {
+        #expect(redactor.redact("131052-308U") == "[HETU]")
+        #expect(redactor.redact("id=131052-308U;") == "id=[HETU];")
+    }
+
+    @Test(arguments: [
+        "+358 40 123 4567", "+358401234567", "+358-40-123-4567", "00358 40 123 4567", "040 123 4567", "040-1234567",
+        "0401234567", "09 310 12345", "(09) 310 1234", "+44 20 7946 0958", "+1 415 555 2671", "+14155552671",
+    ])
+    func removesPhoneNumbers(number: String) {
+        let redacted = redactor.redact("soita numeroon \(number) huomenna")
+        #expect(redacted == "soita numeroon [PHONE] huomenna", "\(number) → \(redacted)")
+    }
+
+    @Test(arguments: [
+        "maija.meikalainen@example.fi", "MAIJA+neuvo@hel.fi", "a_b-c@sub.domain.example.com", "maija (at) example.fi",
+    ])
+    func removesEmailAddresses(address: String) {
+        #expect(redactor.redact("posti: \(address).") == "posti: [EMAIL].")
+    }
+
+    @Test(arguments: [
+        "Postinumero 00530 Helsinki", "klo 14.30", "15.3.2027", "2026-11-27T09:30:00.123Z", "versio 0.1.0",
+        "hinta 12,50 €", "status=200 duration_ms=12", "ovi 3", "vuonna 2027",
+    ])
+    func keepsOrdinaryNumbers(text: String) {
+        #expect(redactor.redact(text) == text)
+    }
+
+    @Test func redactsEverythingInOneLine() {
+        let text = "Asiakas 131052-308T (puh. 040 123 4567, maija@example.fi) kysyi paikkaa"
+        #expect(redactor.redact(text) == "Asiakas [HETU] (puh. [PHONE], [EMAIL]) kysyi paikkaa")
+    }
+
+    @Test func leavesNoCodeInRandomText() {
+        var generator = SeededGenerator(seed: 42)
+        let signs = Array("+-YXWVUABCDEFyxwvuabcdef")
+        for _ in 0..<500 {
+            let digits = (0..<6).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
+            let individual = String(format3(Int.random(in: 0...999, using: &generator)))
+            let check = Array("0123456789ABCDEFHJKLMNPRSTUVWXY").randomElement(using: &generator)!
+            let code = digits + String(signs.randomElement(using: &generator)!) + individual + String(check)
+            let text =
+                ["", "x ", "(", "hetu:"].randomElement(using: &generator)! + code
+                + ["", " ok", ")", ".", ","].randomElement(using: &generator)!
+            #expect(!redactor.redact(text).contains(code), "\(text)")
+        }
+    }
+
+    func format3(_ number: Int) -> String {
+        let text = String(number)
+        return String(repeating: "0", count: 3 - text.count) + text
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so random tests repeat exactly.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
