@@ -28,11 +28,16 @@ let package = Package(
         // The language engine: pure functions of text and trained parameters.
         .target(name: "NeuvoLanguage", resources: [.copy("Resources/LanguageModel.bin")], swiftSettings: swiftSettings),
 
+        // The intent catalog and translations that staff edit, validated and trained into a snapshot.
+        .target(name: "NeuvoCatalog", dependencies: ["NeuvoLanguage", "NeuvoSupport"], swiftSettings: swiftSettings),
+
         // The command line: a generic declarative parser, then Neuvo's commands, then the executable.
         .target(name: "ArgumentParsing", dependencies: ["NeuvoSupport"], swiftSettings: swiftSettings),
         .target(
             name: "NeuvoCLI",
-            dependencies: ["ArgumentParsing", "NeuvoSupport", "NeuvoStorage", "NeuvoLanguage", "CSQLite", "CCurl"],
+            dependencies: [
+                "ArgumentParsing", "NeuvoSupport", "NeuvoStorage", "NeuvoLanguage", "NeuvoCatalog", "CSQLite", "CCurl",
+            ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "neuvo", dependencies: ["NeuvoCLI", "ArgumentParsing"], swiftSettings: swiftSettings),
 
@@ -42,6 +47,9 @@ let package = Package(
             name: "NeuvoCryptoTests", dependencies: ["NeuvoCrypto"], exclude: ["Fixtures"], swiftSettings: swiftSettings
         ),
         .testTarget(name: "NeuvoLanguageTests", dependencies: ["NeuvoLanguage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoCatalogTests", dependencies: ["NeuvoCatalog", "NeuvoLanguage", "NeuvoSupport"],
+            exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NeuvoCLITests", dependencies: ["NeuvoCLI", "NeuvoSupport", "NeuvoStorage"],

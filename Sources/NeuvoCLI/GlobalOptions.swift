@@ -1,5 +1,6 @@
 import ArgumentParsing
 import Foundation
+import NeuvoCatalog
 import NeuvoStorage
 import NeuvoSupport
 
@@ -11,6 +12,9 @@ public struct GlobalOptions: ParsableArguments {
     @Option(name: "db", valueName: "path", help: "SQLite database file (or NEUVO_DB); created on first run.")
     var databasePath: String?
 
+    @Option(name: "catalog", valueName: "folder", help: "Folder holding intents/ and locales/ (or NEUVO_CATALOG).")
+    var catalogPath: String?
+
     public init() {}
 
     /// The effective configuration: defaults < file < NEUVO_* environment < these options.
@@ -19,6 +23,7 @@ public struct GlobalOptions: ParsableArguments {
     {
         var overrides: [(key: String, value: String, option: String)] = []
         if let databasePath { overrides.append(("db", databasePath, "--db")) }
+        if let catalogPath { overrides.append(("catalog", catalogPath, "--catalog")) }
         return try Configuration.load(environment: environment, configFile: configFile, overrides: overrides)
     }
 
@@ -26,6 +31,15 @@ public struct GlobalOptions: ParsableArguments {
         Logger(
             label: label,
             sink: .standardError(format: configuration.logFormat, minimumLevel: configuration.logLevel))
+    }
+
+    /// Loads, validates and trains the intent catalog; a broken catalog is a data error naming its problems.
+    func loadCatalog(_ configuration: Configuration) throws -> Catalog {
+        do {
+            return try Catalog.load(root: URL(fileURLWithPath: configuration.catalogPath))
+        } catch {
+            throw CommandFailure(exitCode: .dataError, message: error.description)
+        }
     }
 
     /// Opens (creating and migrating on first run) the configured database.

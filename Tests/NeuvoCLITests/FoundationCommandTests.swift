@@ -7,14 +7,14 @@ struct FoundationCommandTests {
         let result = try NeuvoProcess.run(["--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("USAGE: neuvo <subcommand>"))
-        for name in ["config", "db"] {
+        for name in ["nlu", "check", "config", "db"] {
             let line = result.stdout.split(separator: "\n").first { $0.hasPrefix("  \(name) ") }
             #expect(line != nil && line!.count > name.count + 10, "no one-line summary for \(name)")
         }
     }
 
     @Test func everySubcommandHasGeneratedHelp() throws {
-        for path in [["config"], ["db"], ["db", "status"], ["db", "check"]] {
+        for path in [["config"], ["db"], ["db", "status"], ["db", "check"], ["check"], ["nlu"], ["nlu", "classify"], ["nlu", "detect"], ["nlu", "eval"]] {
             let result = try NeuvoProcess.run(path + ["--help"])
             #expect(result.status == 0)
             #expect(result.stdout.contains("USAGE: neuvo \(path.joined(separator: " "))"), "\(path)")
@@ -25,7 +25,7 @@ struct FoundationCommandTests {
         let result = try NeuvoProcess.run(["config", "--jsn"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("error: unknown option '--jsn'; did you mean '--json'?"))
-        #expect(result.stderr.contains("usage: neuvo config [--config <file>] [--db <path>] [--json]"))
+        #expect(result.stderr.contains("usage: neuvo config [--config <file>] [--db <path>] [--catalog <folder>] [--json]"))
         #expect(result.stdout.isEmpty)
     }
 

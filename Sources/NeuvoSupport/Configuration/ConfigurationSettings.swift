@@ -40,6 +40,14 @@ extension Configuration {
                 return nil
             }),
         ConfigurationSetting(
+            "catalog", "folder holding intents/ and locales/", expected: "a folder path",
+            current: { $0.catalogPath },
+            apply: { value, config in
+                guard !value.isEmpty else { return "the path is empty" }
+                config.catalogPath = value
+                return nil
+            }),
+        ConfigurationSetting(
             "log.level", "lowest level written to standard error",
             expected: "one of debug, info, notice, warning, error",
             current: { $0.logLevel.rawValue },

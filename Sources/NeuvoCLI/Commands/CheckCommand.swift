@@ -1,0 +1,69 @@
+import ArgumentParsing
+import Foundation
+import NeuvoCatalog
+import NeuvoSupport
+
+/// `neuvo check`: validates intents and locales together, with file:line and a hint for every problem.
+struct CheckCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "check", abstract: "Validate the intent catalog and translations (exit 0 only when clean).",
+            discussion: """
+                Reports every problem as FILE:LINE:COLUMN: error|warning: message (hint: ...): syntax, missing
+                translations, placeholders that differ between languages, examples listed under two intents,
+                examples the trained model assigns to another intent (5-fold cross-validation), unknown locale keys,
+                too few examples. Warnings alone do not fail the check unless --strict is given.
+                """)
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print one JSON object: {\"ok\", \"errors\", \"warnings\", \"problems\": [...]}.") var json = false
+    @Flag(help: "Fail on warnings too.") var strict = false
+    @Flag(name: "no-cross-validation", help: "Skip the cross-validation (faster).") var skipCrossValidation = false
+
+    struct Report: Encodable {
+        let ok: Bool
+        let errors: Int
+        let warnings: Int
+        let intents: Int
+        let localeKeys: Int
+        let crossValidationAccuracy: Double?
+        let problems: [CatalogProblem]
+
+        enum CodingKeys: String, CodingKey {
+            case ok, errors, warnings, intents, problems
+            case localeKeys = "locale_keys"
+            case crossValidationAccuracy = "cross_validation_accuracy"
+        }
+    }
+
+    func run() async throws {
+        let configuration = try global.loadConfiguration()
+        let root = URL(fileURLWithPath: configuration.catalogPath)
+        let source = CatalogLoader(root: root).load()
+        var problems = source.problems
+        var accuracy: Double?
+        if !skipCrossValidation && !source.intents.isEmpty && !problems.contains(where: { $0.severity == .error }) {
+            let validation = CrossValidation.run(source.intents)
+            accuracy = validation.accuracy
+            problems += validation.problems()
+        }
+        problems.sort { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }
+        let errors = problems.filter { $0.severity == .error }.count
+        let warnings = problems.count - errors
+        let ok = errors == 0 && (!strict || warnings == 0)
+        if json {
+            let report = Report(
+                ok: ok, errors: errors, warnings: warnings, intents: source.intents.count,
+                localeKeys: source.locales.count, crossValidationAccuracy: accuracy, problems: problems)
+            print(try StandardOutput.json(report, pretty: true))
+        } else {
+            for problem in problems { print(problem.description) }
+            var summary = "\(source.intents.count) intents, \(source.locales.count) locale keys: "
+            summary += "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+            if let accuracy { summary += "; cross-validation accuracy \(String(format: "%.1f", accuracy * 100)) %" }
+            print(summary)
+        }
+        if !ok { throw CommandFailure(exitCode: .dataError, message: "the catalog has problems (see above)") }
+    }
+}

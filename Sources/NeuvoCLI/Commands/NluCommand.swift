@@ -1,0 +1,274 @@
+import ArgumentParsing
+import Foundation
+import NeuvoCatalog
+import NeuvoLanguage
+import NeuvoSupport
+
+/// `neuvo nlu`: the language engine on the command line, in the exact forms integrations use.
+struct NluCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "nlu", abstract: "Language identification, intent classification and evaluation.",
+            subcommands: [NluClassifyCommand.self, NluDetectCommand.self, NluEvalCommand.self])
+    }
+}
+
+/// Standard input a line at a time, invalid UTF-8 decoded with replacement characters instead of failing.
+struct StandardInputLines: Sequence, IteratorProtocol {
+    mutating func next() -> String? {
+        guard let line = readLine(strippingNewline: true) else { return nil }
+        return line.hasSuffix("\r") ? String(line.dropLast()) : line
+    }
+}
+
+/// Writes one line and flushes it, so that a program on the other end of a pipe sees every answer at once.
+enum StandardOutput {
+    static func writeLine(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func json<T: Encodable>(_ value: T, pretty: Bool = false) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting =
+            pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// `neuvo nlu detect`: `LANG CONFIDENCE` for every input line.
+struct NluDetectCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "detect", abstract: "Identify the language (fi, sv, en) of each line on standard input.",
+            discussion: "Writes 'LANG CONFIDENCE' a line. Text too short to tell gets the previous line's language.")
+    }
+
+    @Flag(help: "Judge every line on its own, without falling back to the previous line's language.")
+    var independent = false
+
+    func run() async throws {
+        let identifier = LanguageIdentifier.bundled
+        var previous: Language?
+        for line in StandardInputLines() {
+            let guess = identifier.identify(line, fallback: independent ? nil : previous)
+            if guess.isReliable { previous = guess.language }
+            StandardOutput.writeLine("\(guess.language.rawValue) \(String(format: "%.4f", guess.confidence))")
+        }
+    }
+}
+
+/// One classified message, in the JSON form integrations read.
+struct ClassifiedMessage: Encodable {
+    let text: String
+    let lang: String
+    let langConfidence: Double
+    let intent: String?
+    let confidence: Double
+    let alternatives: [ScoredIntent]
+    let entities: [Entity]
+
+    enum CodingKeys: String, CodingKey {
+        case text, lang, intent, confidence, alternatives, entities
+        case langConfidence = "lang_confidence"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(text, forKey: .text)
+        try container.encode(lang, forKey: .lang)
+        try container.encode(Self.rounded(langConfidence), forKey: .langConfidence)
+        try container.encode(intent, forKey: .intent)  // null when out of scope, never left out
+        try container.encode(Self.rounded(confidence), forKey: .confidence)
+        try container.encode(
+            alternatives.map { ScoredIntent(intent: $0.intent, confidence: Self.rounded($0.confidence)) },
+            forKey: .alternatives)
+        try container.encode(entities, forKey: .entities)
+    }
+
+    static func rounded(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
+}
+
+/// `neuvo nlu classify`: language, intent, confidence, alternatives and entities for each input line.
+struct NluClassifyCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "classify",
+            abstract: "Classify each line on standard input with the project's intent catalog.",
+            discussion: """
+                With --json, writes one JSON object a line: {"text", "lang", "lang_confidence", "intent", "confidence",
+                "alternatives": [{"intent", "confidence"}], "entities": [...]}; "intent" is null when out of scope.
+                """)
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Write one JSON object a line (the form integrations read).") var json = false
+
+    func run() async throws {
+        let configuration = try global.loadConfiguration()
+        let catalog = try global.loadCatalog(configuration)
+        let identifier = LanguageIdentifier.bundled
+        let extractor = EntityExtractor()
+        let fallback = Language(rawValue: configuration.defaultLanguage) ?? .fi
+        var previous = fallback
+        for line in StandardInputLines() {
+            let guess = identifier.identify(line, fallback: previous)
+            if guess.isReliable { previous = guess.language }
+            let prediction = catalog.classify(line, language: guess.language)
+            let entities = extractor.extract(
+                line, language: guess.language, now: Date(), timeZone: configuration.timeZone)
+            let message = ClassifiedMessage(
+                text: line, lang: guess.language.rawValue, langConfidence: guess.confidence, intent: prediction.intent,
+                confidence: prediction.confidence, alternatives: prediction.alternatives, entities: entities)
+            if json {
+                StandardOutput.writeLine(try StandardOutput.json(message))
+            } else {
+                let alternatives = prediction.alternatives.dropFirst().map {
+                    "\($0.intent) \(String(format: "%.2f", $0.confidence))"
+                }
+                StandardOutput.writeLine(
+                    "\(guess.language.rawValue)  \(prediction.intent ?? "(out of scope)")  "
+                        + String(format: "%.2f", prediction.confidence)
+                        + (alternatives.isEmpty ? "" : "  | " + alternatives.joined(separator: ", ")))
+            }
+        }
+    }
+}
+
+/// `neuvo nlu eval`: train on one labelled file and evaluate on another, or cross-validate the catalog.
+struct NluEvalCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "eval",
+            abstract: "Train on a labelled JSONL file and evaluate on another, or cross-validate the catalog.",
+            discussion: """
+                Each line is {"text": ..., "intent": ..., "lang": "fi"|"sv"|"en"} (other fields are ignored), the format
+                of MASSIVE. Prints accuracy overall and per language, macro-F1, the most confused intent pairs,
+                training time and classification time per message. With --catalog instead, runs k-fold
+                cross-validation on the project's intent catalog and prints per-intent precision and recall.
+                """)
+    }
+
+    @Option(valueName: "file", help: "Labelled JSONL file to train on.") var train: String?
+    @Option(valueName: "file", help: "Labelled JSONL file to evaluate on.") var test: String?
+    @Flag(help: "Cross-validate the intent catalog instead of --train/--test.") var catalog = false
+    @Option(name: "catalog-folder", valueName: "folder", help: "Folder holding intents/ (default: configuration).")
+    var catalogFolder: String?
+    @Option(help: "Number of cross-validation folds.") var folds: Int = 5
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        if catalog {
+            if train != nil || test != nil { throw ValidationError("use either --catalog or --train and --test") }
+            if folds < 2 { throw ValidationError("--folds must be at least 2") }
+        } else if train == nil || test == nil {
+            throw ValidationError("--train and --test are both required (or use --catalog)")
+        }
+    }
+
+    func run() async throws {
+        if catalog {
+            try crossValidateCatalog()
+            return
+        }
+        let training = try Self.read(train!)
+        let testing = try Self.read(test!)
+        guard !training.isEmpty else { throw CommandFailure(exitCode: .dataError, message: "\(train!): no examples") }
+        guard !testing.isEmpty else { throw CommandFailure(exitCode: .dataError, message: "\(test!): no examples") }
+        let report = IntentEvaluation.run(train: training, test: testing)
+        if json {
+            print(try StandardOutput.json(report))
+            return
+        }
+        print(EvaluationTable.render(report))
+    }
+
+    struct CatalogReport: Encodable {
+        let accuracy: Double
+        let byLang: [String: Double]
+        let folds: Int
+        let examples: Int
+        let intents: [CrossValidation.IntentFigures]
+
+        enum CodingKeys: String, CodingKey {
+            case accuracy, folds, examples, intents
+            case byLang = "by_lang"
+        }
+    }
+
+    func crossValidateCatalog() throws {
+        var configuration = try Configuration.load(environment: ProcessInfo.processInfo.environment)
+        if let catalogFolder { configuration.catalogPath = catalogFolder }
+        let source = CatalogLoader(root: URL(fileURLWithPath: configuration.catalogPath)).load()
+        if let problem = source.problems.first(where: { $0.severity == .error }) {
+            throw CommandFailure(
+                exitCode: .dataError, message: "the catalog has problems, first: \(problem); run neuvo check")
+        }
+        let validation = CrossValidation.run(source.intents, folds: folds)
+        let report = CatalogReport(
+            accuracy: validation.accuracy,
+            byLang: Dictionary(
+                uniqueKeysWithValues: Language.allCases.map { ($0.rawValue, validation.accuracy(in: $0)) }),
+            folds: folds, examples: validation.outcomes.count, intents: validation.perIntent)
+        if json {
+            print(try StandardOutput.json(report, pretty: true))
+            return
+        }
+        print("\(folds)-fold cross-validation over \(report.examples) examples")
+        print("accuracy  \(EvaluationTable.percent(report.accuracy))")
+        for language in Language.allCases {
+            print("  \(language.rawValue)      \(EvaluationTable.percent(report.byLang[language.rawValue] ?? 0))")
+        }
+        let width = (report.intents.map(\.intent.count).max() ?? 10) + 2
+        print("\n" + "intent".padding(toLength: width, withPad: " ", startingAt: 0) + "precision  recall  examples")
+        for figures in report.intents {
+            print(
+                figures.intent.padding(toLength: width, withPad: " ", startingAt: 0)
+                    + String(
+                        format: "%8.1f %%  %5.1f %%  %8d", figures.precision * 100, figures.recall * 100,
+                        figures.support))
+        }
+    }
+
+    static func read(_ path: String) throws -> [LabeledUtterance] {
+        do {
+            return try LabeledUtteranceReader.read(URL(fileURLWithPath: path))
+        } catch let error as LabeledUtteranceReadError {
+            if case .unreadable = error.problem { throw CommandFailure(exitCode: .noInput, message: error.description) }
+            throw CommandFailure(exitCode: .dataError, message: error.description)
+        }
+    }
+}
+
+enum EvaluationTable {
+    static func percent(_ value: Double) -> String { String(format: "%.2f %%", value * 100) }
+
+    static func render(_ report: EvaluationReport) -> String {
+        var lines: [String] = []
+        lines.append(
+            "examples        \(report.trainExamples) train, \(report.testExamples) test, \(report.intents) intents")
+        lines.append("accuracy        \(percent(report.accuracy))")
+        for language in Language.allCases {
+            if let value = report.byLang[language.rawValue] {
+                lines.append("  \(language.rawValue)            \(percent(value))")
+            }
+        }
+        lines.append("macro-F1        \(String(format: "%.4f", report.macroF1))")
+        lines.append("top-3 accuracy  \(percent(report.top3Accuracy))")
+        lines.append("training        \(String(format: "%.2f", report.trainSeconds)) s")
+        lines.append("classification  \(String(format: "%.1f", report.usPerMessage)) µs per message (median)")
+        let oos = report.outOfScope
+        lines.append(
+            "out of scope    thresholds confidence ≥ \(String(format: "%.3f", oos.minimumConfidence)), "
+                + "margin ≥ \(String(format: "%.3f", oos.minimumMargin)); rejects \(percent(oos.rejectionRate)), "
+                + "accuracy on accepted \(percent(oos.accuracyOnAccepted))")
+        if !report.confusions.isEmpty {
+            lines.append("most confused (expected → predicted):")
+            for confusion in report.confusions.prefix(10) {
+                lines.append(
+                    "  \(String(confusion.count).padding(toLength: 4, withPad: " ", startingAt: 0)) \(confusion.expected) → \(confusion.predicted)"
+                )
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,301 @@
+import Foundation
+
+/// How the intent classifier is trained. The defaults are the configuration measured best on MASSIVE dev
+/// (see benchmarks/nlu).
+public struct IntentClassifierOptions: Sendable {
+    public var features = IntentFeatureOptions()
+    /// SVM cost: larger fits the training set harder.
+    public var c: Double = 0.5
+    /// Dual coordinate descent stops when the projected-gradient spread falls below this.
+    public var tolerance: Double = 0.1
+    public var maximumEpochs: Int = 1_000
+    /// Features seen in fewer training utterances are dropped.
+    public var minimumDocumentFrequency: Int = 1
+    public var seed: UInt64 = 0x4E55_5645_4F00_0001
+    /// Classes train independently with their own seeds, so any thread count gives the same model.
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Share of each intent's training examples held out to fit the probability temperature and the
+    /// out-of-scope thresholds; the final model is then trained on everything. 0 skips calibration.
+    public var calibrationFraction: Double = 0.1
+    /// Most of the held-out (in-scope) examples the tuned policy may reject.
+    public var rejectionBudget: Double = 0.1
+    /// When set, used instead of tuned thresholds.
+    public var outOfScopePolicy: OutOfScopePolicy? = nil
+    /// When set, used instead of the fitted softmax temperature.
+    public var temperature: Double? = nil
+
+    public init() {}
+}
+
+public struct ScoredIntent: Sendable, Hashable, Codable {
+    public let intent: String
+    public let confidence: Double
+
+    public init(intent: String, confidence: Double) {
+        self.intent = intent
+        self.confidence = confidence
+    }
+}
+
+public struct IntentPrediction: Sendable {
+    /// nil when the message is out of scope: too unsure, or too close between the top two.
+    public let intent: String?
+    /// Probability of the best intent.
+    public let confidence: Double
+    /// The best three intents, best first (also when `intent` is nil).
+    public let alternatives: [ScoredIntent]
+    /// Probability of the best minus that of the second.
+    public let margin: Double
+
+    public init(intent: String?, confidence: Double, alternatives: [ScoredIntent], margin: Double) {
+        self.intent = intent
+        self.confidence = confidence
+        self.alternatives = alternatives
+        self.margin = margin
+    }
+}
+
+/// Linear intent classifier over character n-grams, words, word bigrams and stems.
+public struct IntentClassifier: Sendable {
+    public let intents: [String]
+    public let options: IntentClassifierOptions
+    public let outOfScopePolicy: OutOfScopePolicy
+    /// Scales SVM scores before the softmax so that confidences are calibrated.
+    public let temperature: Double
+    let model: LinearModel
+
+    static let defaultTemperature = 4.5
+
+    public static func train(_ examples: [LabeledUtterance], options: IntentClassifierOptions = .init())
+        -> IntentClassifier
+    {
+        let intents = Array(Set(examples.map(\.intent))).sorted()
+        var temperature = options.temperature ?? defaultTemperature
+        var policy = options.outOfScopePolicy ?? .default
+        let split = calibrationSplit(examples, fraction: options.calibrationFraction)
+        if let (fit, heldOut) = split, options.temperature == nil || options.outOfScopePolicy == nil {
+            // The probe only has to rank and scale scores like the final model: a looser stop is enough.
+            var probeOptions = options
+            probeOptions.tolerance = max(options.tolerance, 0.5)
+            let probe = LinearModel.train(fit, intents: intents, options: probeOptions)
+            let scores = heldOut.map { probe.scores(for: $0.text, language: $0.lang).scores }
+            let gold = heldOut.map { intents.firstIndex(of: $0.intent)! }
+            if options.temperature == nil { temperature = Calibration.fitTemperature(scores: scores, gold: gold) }
+            if options.outOfScopePolicy == nil {
+                let samples = zip(scores, gold).map { score, label in
+                    let ranked = Calibration.ranked(Calibration.softmax(score, temperature: temperature))
+                    return OutOfScopePolicy.Sample(
+                        confidence: ranked[0].probability,
+                        margin: ranked[0].probability - (ranked.count > 1 ? ranked[1].probability : 0),
+                        correct: ranked[0].index == label)
+                }
+                policy = OutOfScopePolicy.tune(samples, rejectionBudget: options.rejectionBudget)
+            }
+        }
+        let model = LinearModel.train(examples, intents: intents, options: options)
+        return IntentClassifier(
+            intents: intents, options: options, outOfScopePolicy: policy, temperature: temperature, model: model)
+    }
+
+    /// Every intent keeps at least one example for fitting; every k-th of the rest is held out, in input
+    /// order, so the split is reproducible. nil when too small to say anything.
+    static func calibrationSplit(_ examples: [LabeledUtterance], fraction: Double)
+        -> ([LabeledUtterance], [LabeledUtterance])?
+    {
+        guard fraction > 0, fraction < 1 else { return nil }
+        let period = max(2, Int((1 / fraction).rounded()))
+        var seen: [String: Int] = [:]
+        var fit: [LabeledUtterance] = []
+        var heldOut: [LabeledUtterance] = []
+        for example in examples {
+            let n = seen[example.intent, default: 0]
+            seen[example.intent] = n + 1
+            if n % period == period - 1 { heldOut.append(example) } else { fit.append(example) }
+        }
+        // Thresholds tuned on a handful of examples would be noise.
+        guard heldOut.count >= 100 else { return nil }
+        return (fit, heldOut)
+    }
+
+    public func classify(_ text: String, language: Language?) -> IntentPrediction {
+        let (scores, knownFeatures) = model.scores(for: text, language: language)
+        let probabilities = Calibration.softmax(scores, temperature: temperature)
+        let ranked = Calibration.ranked(probabilities)
+        let top = ranked.prefix(3).map { ScoredIntent(intent: intents[$0.index], confidence: $0.probability) }
+        let confidence = ranked.first?.probability ?? 0
+        let margin = confidence - (ranked.count > 1 ? ranked[1].probability : 0)
+        // With nothing recognised the scores are the biases alone: never an answer.
+        let accepted = knownFeatures > 0 && outOfScopePolicy.accepts(confidence: confidence, margin: margin)
+        return IntentPrediction(
+            intent: accepted ? top.first?.intent : nil, confidence: confidence, alternatives: top, margin: margin)
+    }
+}
+
+/// The vocabulary, IDF weights and linear weights behind the classifier.
+struct LinearModel: Sendable {
+    let featurizer: IntentFeaturizer
+    let vocabulary: [UInt64: Int32]
+    let idf: [Float]
+    /// `FeatureView` of each feature.
+    let views: [UInt8]
+    let weights: [Float]
+    let bias: [Float]
+    let classCount: Int
+    let viewWeights: [Float]
+
+    static func train(_ examples: [LabeledUtterance], intents: [String], options: IntentClassifierOptions)
+        -> LinearModel
+    {
+        let featurizer = IntentFeaturizer(options: options.features)
+        let classIndex = Dictionary(uniqueKeysWithValues: intents.enumerated().map { ($1, $0) })
+        // One pass gives provisional ids in first-seen order (so the same input gives the same model) and raw
+        // counts stored where the TF-IDF values will go: one copy of the training matrix, rewritten in place.
+        var provisional: [UInt64: Int32] = [:]
+        var keyOfId: [UInt64] = []
+        var documentFrequency: [Int] = []
+        var rows = SparseRows()
+        var keys: [UInt64] = []
+        for example in examples {
+            keys.removeAll(keepingCapacity: true)
+            featurizer.appendKeys(of: example.text, language: example.lang, to: &keys)
+            keys.sort()
+            var p = 0
+            while p < keys.count {
+                var q = p + 1
+                while q < keys.count && keys[q] == keys[p] { q += 1 }
+                let id: Int32
+                if let known = provisional[keys[p]] {
+                    id = known
+                } else {
+                    id = Int32(keyOfId.count)
+                    provisional[keys[p]] = id
+                    keyOfId.append(keys[p])
+                    documentFrequency.append(0)
+                }
+                documentFrequency[Int(id)] += 1
+                rows.indices.append(id)
+                rows.values.append(Float(q - p))
+                p = q
+            }
+            rows.starts.append(rows.indices.count)
+        }
+        provisional = [:]
+        // Drop rare features and number the rest densely, still in first-seen order.
+        var remap = [Int32](repeating: -1, count: keyOfId.count)
+        var vocabulary: [UInt64: Int32] = [:]
+        var idf: [Float] = []
+        var views: [UInt8] = []
+        let n = Double(examples.count)
+        for (id, key) in keyOfId.enumerated() where documentFrequency[id] >= options.minimumDocumentFrequency {
+            remap[id] = Int32(idf.count)
+            vocabulary[key] = Int32(idf.count)
+            idf.append(Float(log((1 + n) / (1 + Double(documentFrequency[id]))) + 1))
+            views.append(UInt8(FeatureView.of(key).rawValue))
+        }
+        let features = options.features
+        let viewWeights = [features.characterWeight, features.wordWeight, features.stemWeight].map { Float($0) }
+        var write = 0
+        for row in 0..<rows.count {
+            let (start, end) = (rows.starts[row], rows.starts[row + 1])
+            rows.starts[row] = write
+            for p in start..<end where remap[Int(rows.indices[p])] >= 0 {
+                rows.indices[write] = remap[Int(rows.indices[p])]
+                rows.values[write] = rows.values[p]
+                write += 1
+            }
+            weigh(
+                &rows.values, indices: rows.indices, range: rows.starts[row]..<write, idf: idf, views: views,
+                sublinear: features.sublinearTF, viewWeights: viewWeights)
+        }
+        rows.starts[rows.count] = write
+        rows.indices.removeSubrange(write...)
+        rows.values.removeSubrange(write...)
+        let labels = examples.map { classIndex[$0.intent]! }
+        let parameters = LinearSVM.Parameters(
+            c: options.c, tolerance: options.tolerance, maximumEpochs: options.maximumEpochs, seed: options.seed,
+            threads: options.threads)
+        let (weights, bias) = LinearSVM.train(
+            rows: rows, labels: labels, classCount: intents.count, featureCount: idf.count, parameters: parameters)
+        return LinearModel(
+            featurizer: featurizer, vocabulary: vocabulary, idf: idf, views: views, weights: weights, bias: bias,
+            classCount: intents.count, viewWeights: viewWeights)
+    }
+
+    /// Turns the counts in `values[range]` into TF-IDF, each view L2-normalised and scaled by its weight.
+    static func weigh(
+        _ values: inout [Float], indices: [Int32], range: Range<Int>, idf: [Float], views: [UInt8], sublinear: Bool,
+        viewWeights: [Float]
+    ) {
+        var squaredNorms: (Float, Float, Float) = (0, 0, 0)
+        for p in range {
+            let index = Int(indices[p])
+            let value = (sublinear ? 1 + log(values[p]) : values[p]) * idf[index]
+            values[p] = value
+            switch views[index] {
+            case 0: squaredNorms.0 += value * value
+            case 1: squaredNorms.1 += value * value
+            default: squaredNorms.2 += value * value
+            }
+        }
+        let norms = [squaredNorms.0, squaredNorms.1, squaredNorms.2]
+        let scales = (0..<3).map { norms[$0] > 0 ? viewWeights[$0] / norms[$0].squareRoot() : 0 }
+        for p in range { values[p] *= scales[Int(views[Int(indices[p])])] }
+    }
+
+    /// Raw SVM scores per class, and how many distinct known features the text had.
+    func scores(for text: String, language: Language?) -> (scores: [Double], knownFeatures: Int) {
+        var keys: [UInt64] = []
+        featurizer.appendKeys(of: text, language: language, known: vocabulary, to: &keys)
+        keys.sort()
+        var indices: [Int32] = []
+        var values: [Float] = []
+        for key in keys {
+            guard let index = vocabulary[key] else { continue }
+            if indices.last == index {
+                values[values.count - 1] += 1
+            } else {
+                indices.append(index)
+                values.append(1)
+            }
+        }
+        Self.weigh(
+            &values, indices: indices, range: 0..<values.count, idf: idf, views: views,
+            sublinear: featurizer.options.sublinearTF, viewWeights: viewWeights)
+        var sums = bias
+        weights.withUnsafeBufferPointer { w in
+            sums.withUnsafeMutableBufferPointer { sums in
+                for (index, value) in zip(indices, values) {
+                    let row = Int(index) * classCount
+                    for k in 0..<classCount { sums[k] += value * w[row + k] }
+                }
+            }
+        }
+        return (sums.map(Double.init), indices.count)
+    }
+}
+
+extension IntentFeaturizer {
+    /// All feature keys of a text. Stems need a language: without one, the language whose stems the model
+    /// knows best is used (`known`); training always passes the example's language.
+    func appendKeys(of text: String, language: Language?, known: [UInt64: Int32]? = nil, to keys: inout [UInt64]) {
+        let tokens = Self.tokens(of: text)
+        appendSurfaceKeys(of: tokens, to: &keys)
+        guard options.stems else { return }
+        if let language {
+            appendStemKeys(of: tokens, stemmer: language.stemmer, to: &keys)
+            return
+        }
+        var best: [UInt64] = []
+        var bestKnown = -1
+        for candidate in Language.allCases {
+            var stemKeys: [UInt64] = []
+            appendStemKeys(of: tokens, stemmer: candidate.stemmer, to: &stemKeys)
+            let knownCount = known.map { known in stemKeys.count { known[$0] != nil } } ?? 0
+            if knownCount > bestKnown {
+                best = stemKeys
+                bestKnown = knownCount
+            }
+        }
+        keys.append(contentsOf: best)
+    }
+}
