@@ -31,6 +31,9 @@ let package = Package(
         // The intent catalog and translations that staff edit, validated and trained into a snapshot.
         .target(name: "NeuvoCatalog", dependencies: ["NeuvoLanguage", "NeuvoSupport"], swiftSettings: swiftSettings),
 
+        // Residents and what the city arranged for them: shared by the conversation and the gateway.
+        .target(name: "NeuvoArrangements", dependencies: ["NeuvoStorage", "NeuvoSupport"], swiftSettings: swiftSettings),
+
         // The command line: a generic declarative parser, then Neuvo's commands, then the executable.
         .target(name: "ArgumentParsing", dependencies: ["NeuvoSupport"], swiftSettings: swiftSettings),
         .target(
@@ -50,6 +53,9 @@ let package = Package(
         .testTarget(
             name: "NeuvoCatalogTests", dependencies: ["NeuvoCatalog", "NeuvoLanguage", "NeuvoSupport"],
             exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoArrangementsTests", dependencies: ["NeuvoArrangements", "NeuvoStorage"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NeuvoCLITests", dependencies: ["NeuvoCLI", "NeuvoSupport", "NeuvoStorage"],

@@ -23,7 +23,7 @@ struct DatabaseTests {
         2, "notes", sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE, score REAL, data BLOB)"
     )
 
-    func options(_ migrations: [Migration] = NeuvoSchema.migrations + [Self.notes]) -> Database.Options {
+    func options(_ migrations: [Migration] = NeuvoSchema.foundation + [Self.notes]) -> Database.Options {
         var options = Database.Options()
         options.migrations = migrations
         return options
@@ -147,7 +147,7 @@ struct DatabaseTests {
         let path = folder.path("neuvo.db")
         let broken = Migration(3, "broken", sql: "CREATE TABLE half (id INTEGER); CREATE TABLE oops (")
         #expect(throws: SQLiteError.self) {
-            try Database(path: path, options: options(NeuvoSchema.migrations + [Self.notes, broken]))
+            try Database(path: path, options: options(NeuvoSchema.foundation + [Self.notes, broken]))
         }
         let database = try Database(path: path, options: options())
         #expect(try await database.schemaVersion() == 2)
@@ -160,11 +160,11 @@ struct DatabaseTests {
     @Test func refusesADatabaseFromANewerNeuvoAndLeavesItUntouched() async throws {
         let folder = try TemporaryFolder()
         let path = folder.path("neuvo.db")
-        let newer = try Database(path: path, options: options(NeuvoSchema.migrations + [Self.notes]))
+        let newer = try Database(path: path, options: options(NeuvoSchema.foundation + [Self.notes]))
         await newer.close()
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(throws: DatabaseOpenError.newerSchema(path: path, version: 2, supported: 1)) {
-            try Database(path: path, options: options(NeuvoSchema.migrations))
+            try Database(path: path, options: options(NeuvoSchema.foundation))
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }

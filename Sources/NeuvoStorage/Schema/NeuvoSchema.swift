@@ -6,7 +6,9 @@ public enum NeuvoSchema {
     /// "NEUV" in ASCII, written to `PRAGMA application_id`.
     public static let applicationID: Int32 = 0x4E45_5556
 
-    public static let migrations: [Migration] = [
+    public static let migrations: [Migration] = foundation + arrangementMigrations(from: foundation.count + 1)
+
+    static let foundation: [Migration] = [
         Migration(
             1, "instance metadata",
             sql: """

@@ -1,0 +1,55 @@
+extension NeuvoSchema {
+    /// Residents and what the city arranged for them, shared by the conversation and the notification gateway.
+    static func arrangementMigrations(from version: Int) -> [Migration] {
+        [
+            Migration(
+                version, "residents and arrangements",
+                sql: """
+                    CREATE TABLE residents (
+                        id TEXT PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        language TEXT NOT NULL CHECK (language IN ('fi', 'sv', 'en')),
+                        email TEXT,
+                        phone TEXT,
+                        consent_email INTEGER NOT NULL DEFAULT 0,
+                        consent_sms INTEGER NOT NULL DEFAULT 0,
+                        preferred_channel TEXT CHECK (preferred_channel IN ('email', 'sms')),
+                        quiet_start INTEGER NOT NULL DEFAULT 1260,
+                        quiet_end INTEGER NOT NULL DEFAULT 480,
+                        postal_code TEXT,
+                        district TEXT,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE TABLE arrangements (
+                        id TEXT PRIMARY KEY,
+                        resident_id TEXT NOT NULL REFERENCES residents (id),
+                        kind TEXT NOT NULL,
+                        details TEXT NOT NULL,
+                        unit_id TEXT,
+                        service_id TEXT,
+                        deadline INTEGER,
+                        status TEXT NOT NULL CHECK (
+                            status IN ('offered', 'accepted', 'declined', 'expired', 'rescheduled', 'cancelled')),
+                        sensitivity TEXT NOT NULL CHECK (sensitivity IN ('normal', 'sensitive')),
+                        reference TEXT,
+                        idempotency_key TEXT UNIQUE,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE INDEX arrangements_by_resident ON arrangements (resident_id, created_at);
+                    CREATE INDEX arrangements_by_reference ON arrangements (reference);
+                    CREATE TABLE arrangement_transitions (
+                        id INTEGER PRIMARY KEY,
+                        arrangement_id TEXT NOT NULL REFERENCES arrangements (id),
+                        from_status TEXT,
+                        to_status TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE INDEX arrangement_transitions_by_arrangement ON arrangement_transitions (arrangement_id);
+                    """)
+        ]
+    }
+}
