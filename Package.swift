@@ -31,15 +31,30 @@ let package = Package(
         // The intent catalog and translations that staff edit, validated and trained into a snapshot.
         .target(name: "NeuvoCatalog", dependencies: ["NeuvoLanguage", "NeuvoSupport"], swiftSettings: swiftSettings),
 
+        // The city's Service Map: import, bundled data, search in three languages.
+        .target(
+            name: "NeuvoRegistry", dependencies: ["NeuvoStorage", "NeuvoLanguage", "NeuvoSupport"],
+            exclude: ["Resources/SOURCES.md"],
+            resources: [
+                .copy("Resources/tpr_v4_ontology_tree.json"), .copy("Resources/tpr_v4_ontology_words.json"),
+                .copy("Resources/tpr_units_detailed.json"), .copy("Resources/playgrounds_helsinki.json"),
+                .copy("Resources/neuvo_sample_units.json"), .copy("Resources/helsinki_districts.json"),
+            ], swiftSettings: swiftSettings),
+
         // Residents and what the city arranged for them: shared by the conversation and the gateway.
-        .target(name: "NeuvoArrangements", dependencies: ["NeuvoStorage", "NeuvoSupport"], swiftSettings: swiftSettings),
+        .target(
+            name: "NeuvoArrangements", dependencies: ["NeuvoStorage", "NeuvoSupport"], swiftSettings: swiftSettings),
+
+        // A generic HTTP/1.1 server (sockets, parser, router); knows nothing of Neuvo.
+        .target(name: "NeuvoHTTP", swiftSettings: swiftSettings),
 
         // The command line: a generic declarative parser, then Neuvo's commands, then the executable.
         .target(name: "ArgumentParsing", dependencies: ["NeuvoSupport"], swiftSettings: swiftSettings),
         .target(
             name: "NeuvoCLI",
             dependencies: [
-                "ArgumentParsing", "NeuvoSupport", "NeuvoStorage", "NeuvoLanguage", "NeuvoCatalog", "CSQLite", "CCurl",
+                "ArgumentParsing", "NeuvoSupport", "NeuvoStorage", "NeuvoLanguage", "NeuvoCatalog", "NeuvoRegistry",
+                "NeuvoArrangements", "CSQLite", "CCurl",
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "neuvo", dependencies: ["NeuvoCLI", "ArgumentParsing"], swiftSettings: swiftSettings),
@@ -56,6 +71,10 @@ let package = Package(
         .testTarget(
             name: "NeuvoArrangementsTests", dependencies: ["NeuvoArrangements", "NeuvoStorage"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoRegistryTests", dependencies: ["NeuvoRegistry", "NeuvoStorage", "NeuvoLanguage"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "NeuvoHTTPTests", dependencies: ["NeuvoHTTP"], swiftSettings: swiftSettings),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NeuvoCLITests", dependencies: ["NeuvoCLI", "NeuvoSupport", "NeuvoStorage"],

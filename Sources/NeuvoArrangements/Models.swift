@@ -59,13 +59,13 @@ public struct Resident: Sendable, Hashable, Codable {
 /// What the city has arranged for a resident.
 public struct Arrangement: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
-        /// A reserved pre-primary (preschool) place: details unit, start_date, accept_by.
-        case preschoolOffer = "preschool_offer"
-        /// An invitation to a health check-up; always sensitive.
+        /// A reserved pre-primary (preschool) place: details `unit`, `start_date`, `accept_by`.
+        case preschoolPlace = "preschool_place"
+        /// An invitation to a health check-up (`unit`, `time`); always sensitive.
         case healthCheckup = "health_checkup"
-        /// Participatory budgeting voting open in the resident's district.
+        /// Participatory budgeting voting open in the resident's district (`district`, `closes`).
         case budgetingVote = "budgeting_vote"
-        /// A city-planning decision near the resident's address, with a 3D city model view.
+        /// A city-planning decision near the resident's address (`title`, `url` of the 3D city model view).
         case planningDecision = "planning_decision"
     }
 

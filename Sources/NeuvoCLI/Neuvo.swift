@@ -18,7 +18,9 @@ public struct Neuvo: ParsableCommand {
                 """,
             version: "neuvo \(version) (SQLite \(String(cString: sqlite3_libversion())), "
                 + "libcurl \(String(cString: neuvo_curl_version_string())))",
-            subcommands: [NluCommand.self, CheckCommand.self, ConfigCommand.self, DatabaseCommand.self])
+            subcommands: [
+                NluCommand.self, CheckCommand.self, RegistryCommand.self, ConfigCommand.self, DatabaseCommand.self,
+            ])
     }
 
     public init() {}

@@ -12,13 +12,15 @@ struct ArrangementStoreTests {
         let store = ArrangementStore(database: try Database.inMemory())
         try await store.upsert(
             Resident(id: "r1", name: "Maija", language: "fi", email: "maija@example.fi", consentEmail: true), now: now)
-        try await store.upsert(Resident(id: "r2", name: "Erik", language: "sv", phone: "+358401234567", consentSMS: true), now: now)
+        try await store.upsert(
+            Resident(id: "r2", name: "Erik", language: "sv", phone: "+358401234567", consentSMS: true), now: now)
         return store
     }
 
-    func offer(_ id: String, for resident: String, kind: Arrangement.Kind = .preschoolOffer) -> Arrangement {
+    func offer(_ id: String, for resident: String, kind: Arrangement.Kind = .preschoolPlace) -> Arrangement {
         Arrangement(
-            id: id, residentID: resident, kind: kind, details: ["unit": "Kallion ala-aste", "start_date": "2027-08-01"],
+            id: id, residentID: resident, kind: kind,
+            details: ["unit": "Kallion ala-aste", "start_date": "2027-08-01"],
             createdAt: now)
     }
 
@@ -53,10 +55,13 @@ struct ArrangementStoreTests {
 
     @Test func transitionsFollowTheTableAndAreAudited() async throws {
         let store = try await store()
-        try await store.database.write { try ArrangementStore.insert(self.offer("a1", for: "r1"), idempotencyKey: nil, in: $0) }
+        try await store.database.write {
+            try ArrangementStore.insert(self.offer("a1", for: "r1"), idempotencyKey: nil, in: $0)
+        }
         let later = now.addingTimeInterval(60)
         try await store.database.write {
-            try ArrangementStore.transition("a1", to: .accepted, reason: "resident accepted in chat", actor: "r1", now: later, in: $0)
+            try ArrangementStore.transition(
+                "a1", to: .accepted, reason: "resident accepted in chat", actor: "r1", now: later, in: $0)
         }
         await #expect(throws: ArrangementError.notAllowed(id: "a1", from: .accepted, to: .declined)) {
             try await store.database.write {
@@ -67,12 +72,16 @@ struct ArrangementStoreTests {
         let audit = try await store.transitions(of: "a1")
         #expect(audit.map(\.to) == ["offered", "accepted"])
         #expect(audit.last?.reason == "resident accepted in chat")
-        #expect(ArrangementStatus.declined.isFinal && ArrangementStatus.cancelled.isFinal && !ArrangementStatus.offered.isFinal)
+        #expect(
+            ArrangementStatus.declined.isFinal && ArrangementStatus.cancelled.isFinal
+                && !ArrangementStatus.offered.isFinal)
     }
 
     @Test func aResidentNeverReadsAnotherResidentsArrangement() async throws {
         let store = try await store()
-        try await store.database.write { try ArrangementStore.insert(self.offer("a1", for: "r1"), idempotencyKey: nil, in: $0) }
+        try await store.database.write {
+            try ArrangementStore.insert(self.offer("a1", for: "r1"), idempotencyKey: nil, in: $0)
+        }
         #expect(try await store.arrangement("a1", of: "r1").id == "a1")
         await #expect(throws: ArrangementError.notFound("a1")) { try await store.arrangement("a1", of: "r2") }
         #expect(try await store.arrangements(of: "r2").isEmpty)

@@ -14,7 +14,8 @@ struct CheckCommandTests {
         let folder = try TemporaryFolder()
         let root = URL(fileURLWithPath: folder.path("catalog"))
         for sub in ["intents", "locales"] {
-            try FileManager.default.createDirectory(at: root.appendingPathComponent(sub), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: root.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
         try FileManager.default.copyItem(
             at: projectRoot.appendingPathComponent("intents/greeting.json"),

@@ -14,7 +14,10 @@ struct FoundationCommandTests {
     }
 
     @Test func everySubcommandHasGeneratedHelp() throws {
-        for path in [["config"], ["db"], ["db", "status"], ["db", "check"], ["check"], ["nlu"], ["nlu", "classify"], ["nlu", "detect"], ["nlu", "eval"]] {
+        for path in [
+            ["config"], ["db"], ["db", "status"], ["db", "check"], ["check"], ["nlu"], ["nlu", "classify"],
+            ["nlu", "detect"], ["nlu", "eval"],
+        ] {
             let result = try NeuvoProcess.run(path + ["--help"])
             #expect(result.status == 0)
             #expect(result.stdout.contains("USAGE: neuvo \(path.joined(separator: " "))"), "\(path)")
@@ -25,7 +28,8 @@ struct FoundationCommandTests {
         let result = try NeuvoProcess.run(["config", "--jsn"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("error: unknown option '--jsn'; did you mean '--json'?"))
-        #expect(result.stderr.contains("usage: neuvo config [--config <file>] [--db <path>] [--catalog <folder>] [--json]"))
+        #expect(
+            result.stderr.contains("usage: neuvo config [--config <file>] [--db <path>] [--catalog <folder>] [--json]"))
         #expect(result.stdout.isEmpty)
     }
 

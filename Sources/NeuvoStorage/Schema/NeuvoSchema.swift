@@ -6,7 +6,11 @@ public enum NeuvoSchema {
     /// "NEUV" in ASCII, written to `PRAGMA application_id`.
     public static let applicationID: Int32 = 0x4E45_5556
 
-    public static let migrations: [Migration] = foundation + arrangementMigrations(from: foundation.count + 1)
+    /// Versions are positions in this list; append only. Registry migrations carry literal numbers (2–4).
+    public static let migrations: [Migration] = {
+        let base = foundation + registryMigrations
+        return base + arrangementMigrations(from: base.count + 1)
+    }()
 
     static let foundation: [Migration] = [
         Migration(

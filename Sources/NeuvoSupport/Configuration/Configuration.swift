@@ -20,6 +20,8 @@ public struct Configuration: Sendable, Equatable {
     public var quietHours: QuietHours = QuietHours(start: 21 * 60, end: 8 * 60)
     public var transcriptRetentionDays: Int = 30
     public var smtpURL: URL?
+    /// STARTTLS is required unless explicitly turned off (local test servers).
+    public var smtpTLSRequired: Bool = true
     public var smtpUsername: String?
     public var smtpPassword: String?
     public var smtpFrom: String = "Helsingin kaupunki <neuvo@localhost>"

@@ -141,7 +141,19 @@ extension Configuration {
                 return nil
             }),
         ConfigurationSetting(
-            "smtp.username", "SMTP user name", expected: "a user name",
+            "smtp.tls", "whether SMTP must use STARTTLS",
+            expected: "required or none (none only for local test servers)",
+            current: { $0.smtpTLSRequired ? "required" : "none" },
+            apply: { value, config in
+                switch value.lowercased() {
+                case "required": config.smtpTLSRequired = true
+                case "none": config.smtpTLSRequired = false
+                default: return "'\(value)' is not a TLS mode"
+                }
+                return nil
+            }),
+        ConfigurationSetting(
+            "smtp.user", "SMTP user name", expected: "a user name",
             current: { $0.smtpUsername },
             apply: { value, config in
                 config.smtpUsername = value.isEmpty ? nil : value

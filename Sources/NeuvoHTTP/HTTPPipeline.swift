@@ -1,0 +1,172 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One line of the access log, handed to `HTTPServerConfiguration.accessLog` after the response is written.
+public struct AccessLogEntry: Sendable {
+    public let method: String
+    /// The percent-decoded path, without the query (which may carry personal data).
+    public let path: String
+    public let status: Int
+    /// Body bytes sent.
+    public let bytes: Int
+    public let duration: Duration
+    public let requestID: String
+    public let remoteAddress: String
+    public let routePattern: String?
+}
+
+/// One completed request, for `HTTPServerConfiguration.metrics` (for example Prometheus histograms).
+public struct RequestMetrics: Sendable {
+    /// The matched route pattern such as "/v1/notices/{id}"; nil if no route matched (bounded label cardinality).
+    public let routePattern: String?
+    public let method: String
+    public let status: Int
+    public let duration: Duration
+}
+
+/// What turns a request into response bytes, shared by the socket server and the in-memory test client.
+struct HTTPPipeline: Sendable {
+    let responder: any HTTPResponder
+    let renderer: any HTTPErrorRenderer
+    let requestIDHeader: String
+    let accessLog: (@Sendable (AccessLogEntry) -> Void)?
+    let metrics: (@Sendable (RequestMetrics) -> Void)?
+    let errorHook: (@Sendable (any Error, RequestContext) -> Void)?
+
+    func respond(to request: HTTPRequest, remoteAddress: String, startTime: ContinuousClock.Instant) async -> (
+        HTTPResponse, RequestContext
+    ) {
+        let context = RequestContext(
+            requestID: requestID(for: request), remoteAddress: remoteAddress, startTime: startTime)
+        do {
+            return (try await responder.respond(to: request, context: context), context)
+        } catch let error as HTTPError {
+            return (renderer.response(for: error, request: request, requestID: context.requestID), context)
+        } catch {
+            // Anything else is our bug or a dependency's failure: report it, tell the client nothing about it.
+            errorHook?(error, context)
+            let response = renderer.response(
+                for: HTTPError(status: .internalServerError), request: request, requestID: context.requestID)
+            return (response, context)
+        }
+    }
+
+    /// The client's id if it is safe to echo and log (short, no separators), otherwise a fresh one.
+    func requestID(for request: HTTPRequest?) -> String {
+        if let offered = request?.headers[requestIDHeader], HTTPPipeline.isWellFormedRequestID(offered) {
+            return offered
+        }
+        return HTTPPipeline.generateRequestID()
+    }
+
+    static func isWellFormedRequestID(_ id: String) -> Bool {
+        (1...128).contains(id.utf8.count)
+            && id.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    true
+                default: "-_.:~+/=".utf8.contains(byte)
+                }
+            }
+    }
+
+    /// 128 random bits as 32 hex digits.
+    static func generateRequestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for half in 0..<2 {
+            var value = generator.next() as UInt64
+            for index in 0..<16 {
+                bytes[half * 16 + index] = digits[Int(value & 0xF)]
+                value >>= 4
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Reports a finished exchange to the access log and metrics hooks.
+    func report(
+        method: String, path: String, status: HTTPStatus, bytes: Int, context: RequestContext,
+        duration: Duration
+    ) {
+        accessLog?(
+            AccessLogEntry(
+                method: method, path: path, status: status.code, bytes: bytes, duration: duration,
+                requestID: context.requestID, remoteAddress: context.remoteAddress, routePattern: context.routePattern
+            ))
+        metrics?(
+            RequestMetrics(routePattern: context.routePattern, method: method, status: status.code, duration: duration))
+    }
+}
+
+/// Serializes responses (RFC 9112 §4, §6) and owns the headers the server always sets.
+enum ResponseEncoder {
+    /// Normalizes `response` as sent: Content-Length, Date, Connection and the request id.
+    static func finalize(
+        _ response: HTTPResponse, requestID: String, requestIDHeader: String, keepAlive: Bool,
+        version: HTTPVersion
+    ) -> HTTPResponse {
+        var response = response
+        // Framing is ours alone: a handler's Content-Length or Transfer-Encoding could desynchronize the client.
+        response.headers.remove("Content-Length")
+        response.headers.remove("Transfer-Encoding")
+        response.headers.remove("Connection")
+        if !response.status.allowsContent {
+            response.body = []
+        } else {
+            response.headers["Content-Length"] = String(response.body.count)
+        }
+        if !response.headers.contains("Date") { response.headers["Date"] = HTTPDate.now() }
+        response.headers[requestIDHeader] = requestID
+        if !keepAlive {
+            response.headers["Connection"] = "close"
+        } else if version == .http10 {
+            response.headers["Connection"] = "keep-alive"  // RFC 9112 §9.3: 1.0 persistence is opt-in
+        }
+        return response
+    }
+
+    /// The bytes on the wire; a HEAD response keeps its Content-Length but sends no body (RFC 9110 §9.3.2).
+    static func encode(_ response: HTTPResponse, omitBody: Bool) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256 + (omitBody ? 0 : response.body.count))
+        // RFC 9110 §6.2: we answer with our own version, HTTP/1.1, even to a 1.0 client.
+        bytes.append(contentsOf: "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\n".utf8)
+        for field in response.headers {
+            bytes.append(contentsOf: field.name.utf8)
+            bytes.append(contentsOf: ": ".utf8)
+            // A CR or LF from a handler would let it inject headers; replace rather than trust.
+            bytes.append(contentsOf: field.value.utf8.map { $0 == 0x0D || $0 == 0x0A || $0 == 0 ? 0x20 : $0 })
+            bytes.append(contentsOf: "\r\n".utf8)
+        }
+        bytes.append(contentsOf: "\r\n".utf8)
+        if !omitBody { bytes.append(contentsOf: response.body) }
+        return bytes
+    }
+}
+
+/// IMF-fixdate (RFC 9110 §5.6.7), formatted at most once per second.
+enum HTTPDate {
+    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
+    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    static func now() -> String {
+        var seconds = time(nil)
+        let second = Int(seconds)
+        if let cached = cache.withLock({ $0.second == second ? $0.text : nil }) { return cached }
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let text =
+            "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+        cache.withLock { $0 = (second, text) }
+        return text
+    }
+}

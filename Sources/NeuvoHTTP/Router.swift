@@ -1,0 +1,129 @@
+/// Routes by method and path pattern: literal segments, `{name}` parameters and `*` for any one segment.
+///
+/// A more literal route wins (`/v1/notices/latest` over `/v1/notices/{id}`). An unknown path is 404; a known
+/// path without the method is 405 with `Allow` (RFC 9110 §15.5.6). HEAD falls back to GET (RFC 9110 §9.3.2).
+/// Empty segments are ignored, so a trailing slash does not matter. Router middleware runs before matching,
+/// so it also sees 404 and 405.
+public struct Router: HTTPResponder {
+    private enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+        case wildcard
+    }
+
+    private struct Route: Sendable {
+        let method: HTTPMethod
+        let pattern: String
+        let segments: [Segment]
+        let responder: any HTTPResponder
+    }
+
+    private var routes: [Route] = []
+    private var middleware: [any HTTPMiddleware] = []
+
+    public init() {}
+
+    /// Adds middleware around every route, in order (the first added is outermost).
+    public mutating func add(middleware: any HTTPMiddleware) {
+        self.middleware.append(middleware)
+    }
+
+    public mutating func on(_ method: HTTPMethod, _ pattern: String, use responder: any HTTPResponder) {
+        let segments = pattern.split(separator: "/").map { part -> Segment in
+            if part == "*" { return .wildcard }
+            if part.hasPrefix("{") && part.hasSuffix("}") && part.count > 2 {
+                return .parameter(String(part.dropFirst().dropLast()))
+            }
+            return .literal(String(part))
+        }
+        routes.append(Route(method: method, pattern: pattern, segments: segments, responder: responder))
+    }
+
+    public mutating func on(
+        _ method: HTTPMethod, _ pattern: String,
+        handler: @escaping @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+    ) {
+        on(method, pattern, use: ClosureResponder(handler))
+    }
+
+    public mutating func get(
+        _ pattern: String, handler: @escaping @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+    ) { on(.get, pattern, handler: handler) }
+
+    public mutating func post(
+        _ pattern: String, handler: @escaping @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+    ) { on(.post, pattern, handler: handler) }
+
+    public mutating func put(
+        _ pattern: String, handler: @escaping @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+    ) { on(.put, pattern, handler: handler) }
+
+    public mutating func patch(
+        _ pattern: String, handler: @escaping @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+    ) { on(.patch, pattern, handler: handler) }
+
+    public mutating func delete(
+        _ pattern: String, handler: @escaping @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+    ) { on(.delete, pattern, handler: handler) }
+
+    public func respond(to request: HTTPRequest, context: RequestContext) async throws -> HTTPResponse {
+        if middleware.isEmpty { return try await route(request, context) }
+        let inner = ClosureResponder { request, context in try await route(request, context) }
+        return try await MiddlewareResponder(middleware: middleware, responder: inner).respond(
+            to: request, context: context)
+    }
+
+    private func route(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        var path: [String] = []
+        for part in request.rawPath.split(separator: "/") {
+            guard let decoded = percentDecode(part) else { throw HTTPError(status: .badRequest) }
+            path.append(decoded)
+        }
+        var best: (route: Route, rank: [Int], parameters: [String: String])?
+        var allowed = Set<String>()
+        for route in routes {
+            guard let (rank, parameters) = match(route.segments, path) else { continue }
+            allowed.insert(route.method.rawValue)
+            guard route.method == request.method || (request.method == .head && route.method == .get) else {
+                continue
+            }
+            // An explicit HEAD route beats the GET fallback at equal rank.
+            if let current = best {
+                let higher = current.rank.lexicographicallyPrecedes(rank)
+                let exactAtSameRank =
+                    rank == current.rank && route.method == request.method && current.route.method != request.method
+                guard higher || exactAtSameRank else { continue }
+            }
+            best = (route, rank, parameters)
+        }
+        guard let best else {
+            if allowed.isEmpty { throw HTTPError(status: .notFound) }
+            if allowed.contains("GET") { allowed.insert("HEAD") }
+            throw HTTPError(status: .methodNotAllowed, headers: ["Allow": allowed.sorted().joined(separator: ", ")])
+        }
+        context.matchedRoute.pattern.withLock { $0 = best.route.pattern }
+        var context = context
+        context.pathParameters = best.parameters
+        return try await best.route.responder.respond(to: request, context: context)
+    }
+
+    /// The per-segment rank (2 literal, 1 parameter or wildcard) and the captured parameters, if `path` matches.
+    private func match(_ segments: [Segment], _ path: [String]) -> ([Int], [String: String])? {
+        guard segments.count == path.count else { return nil }
+        var rank: [Int] = []
+        var parameters: [String: String] = [:]
+        for (segment, value) in zip(segments, path) {
+            switch segment {
+            case .literal(let literal):
+                guard literal == value else { return nil }
+                rank.append(2)
+            case .parameter(let name):
+                parameters[name] = value
+                rank.append(1)
+            case .wildcard:
+                rank.append(1)
+            }
+        }
+        return (rank, parameters)
+    }
+}

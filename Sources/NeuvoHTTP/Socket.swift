@@ -1,0 +1,192 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A failed system call, with the call's name and `errno`.
+public struct SocketError: Error, Sendable, CustomStringConvertible {
+    public let call: String
+    public let errno: Int32
+
+    init(_ call: String, errno: Int32 = Glibc.errno) {
+        self.call = call
+        self.errno = errno
+    }
+
+    public var description: String { "\(call): \(String(cString: strerror(errno)))" }
+}
+
+/// An IPv4 TCP socket: one thin wrapper per system call and nothing else.
+///
+/// The descriptor is a plain value; ownership is by convention: whoever accepted or created the
+/// socket closes it, exactly once. Other threads may only call `shutdown`, which is safe while the
+/// owner still holds the descriptor open.
+struct Socket: Sendable, Equatable {
+    let descriptor: Int32
+
+    static func tcp() throws(SocketError) -> Socket {
+        // SOCK_CLOEXEC so that a child process (`Process`) never inherits a client connection.
+        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketError("socket") }
+        return Socket(descriptor: fd)
+    }
+
+    func setReuseAddress() throws(SocketError) {
+        try setOption(SOL_SOCKET, SO_REUSEADDR, 1, "setsockopt(SO_REUSEADDR)")
+    }
+
+    /// Responses go out in one `send`; without this, Nagle plus delayed ACK can stall a pipelined reply by 40 ms.
+    func setNoDelay() throws(SocketError) {
+        try setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)")
+    }
+
+    private func setOption(_ level: Int32, _ name: Int32, _ value: Int32, _ call: String) throws(SocketError) {
+        var value = value
+        let result = Glibc.setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+        guard result == 0 else { throw SocketError(call) }
+    }
+
+    func bind(host: String, port: UInt16) throws(SocketError) {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian  // htons
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw SocketError("inet_pton", errno: EINVAL) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else { throw SocketError("bind") }
+    }
+
+    func listen(backlog: Int32) throws(SocketError) {
+        guard Glibc.listen(descriptor, backlog) == 0 else { throw SocketError("listen") }
+    }
+
+    /// The locally bound port; how a server started on port 0 learns its port.
+    func localPort() throws(SocketError) -> Int {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let result = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.getsockname(descriptor, $0, &length) }
+        }
+        guard result == 0 else { throw SocketError("getsockname") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Blocks until a client connects; returns the connection and its "address:port".
+    func accept() throws(SocketError) -> (Socket, String) {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let fd = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                accept4(descriptor, $0, &length, Int32(SOCK_CLOEXEC.rawValue))
+            }
+        }
+        guard fd >= 0 else { throw SocketError("accept4") }
+        var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+        let host =
+            inet_ntop(AF_INET, &address.sin_addr, &text, socklen_t(text.count)) != nil
+            ? String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+        return (Socket(descriptor: fd), "\(host):\(UInt16(bigEndian: address.sin_port))")
+    }
+
+    /// Reads what is available; 0 means the peer closed its side.
+    func receive(into buffer: UnsafeMutableRawBufferPointer) throws(SocketError) -> Int {
+        while true {
+            let count = Glibc.recv(descriptor, buffer.baseAddress, buffer.count, 0)
+            if count >= 0 { return count }
+            if errno != EINTR { throw SocketError("recv") }
+        }
+    }
+
+    /// Sends some of `bytes`; MSG_NOSIGNAL turns a vanished peer into EPIPE instead of killing the process.
+    func send(_ bytes: UnsafeRawBufferPointer, flags: Int32 = 0) throws(SocketError) -> Int {
+        while true {
+            let count = Glibc.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL) | flags)
+            if count >= 0 { return count }
+            if errno != EINTR { throw SocketError("send") }
+        }
+    }
+
+    enum Readiness {
+        case ready
+        case timedOut
+    }
+
+    /// Waits until the socket is readable (or writable) for at most `milliseconds`.
+    func poll(forWriting: Bool = false, milliseconds: Int32) throws(SocketError) -> Readiness {
+        var entry = pollfd(fd: descriptor, events: Int16(forWriting ? POLLOUT : POLLIN), revents: 0)
+        while true {
+            let result = Glibc.poll(&entry, 1, milliseconds)
+            if result > 0 { return .ready }  // includes POLLHUP/POLLERR: the next recv/send reports them
+            if result == 0 { return .timedOut }
+            if errno != EINTR { throw SocketError("poll") }
+        }
+    }
+
+    /// Wakes a thread blocked in `accept`/`poll`/`recv` on this socket; used for shutdown from another thread.
+    func shutdown(_ how: Int32 = Int32(SHUT_RDWR)) {
+        _ = Glibc.shutdown(descriptor, how)
+    }
+
+    func close() {
+        _ = Glibc.close(descriptor)
+    }
+}
+
+extension Socket {
+    /// Writes all of `bytes` before `deadline`, or throws (ETIMEDOUT when the peer stops reading).
+    func sendAll(_ bytes: [UInt8], deadline: ContinuousClock.Instant) throws(SocketError) {
+        var offset = 0
+        while offset < bytes.count {
+            let result = bytes.withUnsafeBytes { all in
+                Result { () throws(SocketError) in
+                    try send(UnsafeRawBufferPointer(rebasing: all[offset...]), flags: Int32(MSG_DONTWAIT))
+                }
+            }
+            switch result {
+            case .success(let sent): offset += sent
+            // A full send buffer means wait below for room; anything else is fatal to the connection.
+            case .failure(let error): guard error.wouldBlock else { throw error }
+            }
+            if offset == bytes.count { return }
+            if case .timedOut = try poll(forWriting: true, milliseconds: deadline.millisecondsFromNow) {
+                throw SocketError("send", errno: ETIMEDOUT)
+            }
+        }
+    }
+}
+
+/// accept4(2) sits behind _GNU_SOURCE, which Swift's Glibc module does not define; look it up once by name.
+private typealias Accept4 =
+    @convention(c) (
+        Int32, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?, Int32
+    ) -> Int32
+private let accept4Symbol: Accept4? = dlsym(nil, "accept4").map {
+    unsafeBitCast($0, to: Accept4.self)
+}
+
+/// accept4 with SOCK_CLOEXEC, so no child process ever inherits a client connection.
+private func accept4(
+    _ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>, _ length: UnsafeMutablePointer<socklen_t>, _ flags: Int32
+) -> Int32 {
+    if let accept4Symbol { return accept4Symbol(fd, address, length, flags) }
+    let client = Glibc.accept(fd, address, length)
+    if client >= 0 { _ = fcntl(client, F_SETFD, FD_CLOEXEC) }
+    return client
+}
+
+extension SocketError {
+    var wouldBlock: Bool { errno == EAGAIN || errno == EWOULDBLOCK }
+}
+
+extension ContinuousClock.Instant {
+    /// Milliseconds until this instant, for `poll`: never negative, rounded up so we do not spin.
+    var millisecondsFromNow: Int32 {
+        let remaining = ContinuousClock.now.duration(to: self)
+        if remaining <= .zero { return 0 }
+        let (seconds, attoseconds) = remaining.components
+        let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return Int32(clamping: milliseconds)
+    }
+}

@@ -1,0 +1,330 @@
+import Foundation
+import NeuvoLanguage
+import NeuvoStorage
+
+/// A service as residents see it: the tree nodes that share a name (the tree repeats "Kirjastot" under two
+/// branches) together with the keywords they reference.
+struct ServiceConcept: Sendable {
+    let id: String
+    let names: LocalizedNames
+    var nodeIDs: [Int]
+    var keywordIDs: [Int]
+    /// Depth of the shallowest node (0 for the nine roots); nil for keyword-only services.
+    var depth: Int?
+    var fields: [IndexField] = []
+}
+
+/// Search over the registry, from an in-memory index built once from the stored records.
+///
+/// Build with `load(from:)` after an import or seeding (about 0.2 s for the bundled registry in a release build);
+/// searching never touches the database, so it is fast and safe to call from any task.
+public final class RegistrySearch: Sendable {
+    let units: [UnitRecord]
+    let concepts: [ServiceConcept]
+    let districts: [DistrictRecord]
+    private let unitIndex: TextIndex
+    private let conceptIndex: TextIndex
+    /// Unit indices of each concept, including the units of its subtree.
+    let conceptUnits: [[Int]]
+    private let conceptByID: [String: Int]
+    private let districtByID: [String: Int]
+    private let districtsByPostalCode: [String: [Int]]
+    private let unitCentreByPostalCode: [String: Coordinates]
+    private let extractor: EntityExtractor
+
+    /// Reads the registry and builds the index.
+    public static func load(from database: Database) async throws -> RegistrySearch {
+        RegistrySearch(snapshot: try await RegistryRepository(database: database).snapshot())
+    }
+
+    init(snapshot: RegistrySnapshot) {
+        units = snapshot.units
+        districts = snapshot.districts
+        let built = Self.buildConcepts(snapshot)
+        concepts = built.concepts
+        conceptUnits = built.units
+        var byID: [String: Int] = [:]
+        for (index, concept) in concepts.enumerated() {
+            byID[concept.id] = index
+            for node in concept.nodeIDs { byID["node:\(node)"] = byID["node:\(node)"] ?? index }
+            for keyword in concept.keywordIDs { byID["keyword:\(keyword)"] = byID["keyword:\(keyword)"] ?? index }
+        }
+        conceptByID = byID
+        conceptIndex = TextIndex(documents: concepts.map(\.fields))
+        unitIndex = TextIndex(
+            documents: snapshot.units.map { unit in
+                var fields = unit.names.all.map { IndexField(text: $0.1, language: $0.0, weight: 1) }
+                if let words = unit.searchWords {
+                    fields += words.split(separator: ",").map {
+                        IndexField(text: String($0), language: .fi, weight: 0.6)
+                    }
+                }
+                return fields
+            })
+        districtByID = Dictionary(
+            snapshot.districts.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        var byPostalCode: [String: [Int]] = [:]
+        for (index, district) in snapshot.districts.enumerated() {
+            for code in district.postalCodes { byPostalCode[code, default: []].append(index) }
+        }
+        // A district whose main (first) postal code this is comes first.
+        for (code, indices) in byPostalCode {
+            byPostalCode[code] = indices.sorted { lhs, rhs in
+                let lhsMain = snapshot.districts[lhs].postalCodes.first == code
+                let rhsMain = snapshot.districts[rhs].postalCodes.first == code
+                return lhsMain && !rhsMain || (lhsMain == rhsMain && lhs < rhs)
+            }
+        }
+        districtsByPostalCode = byPostalCode
+        var sums: [String: (Double, Double, Int)] = [:]
+        for unit in snapshot.units {
+            guard let code = unit.postalCode, let point = unit.coordinates else { continue }
+            let sum = sums[code] ?? (0, 0, 0)
+            sums[code] = (sum.0 + point.latitude, sum.1 + point.longitude, sum.2 + 1)
+        }
+        unitCentreByPostalCode = sums.mapValues {
+            Coordinates(latitude: $0.0 / Double($0.2), longitude: $0.1 / Double($0.2))
+        }
+        extractor = EntityExtractor(
+            gazetteer: Gazetteer(
+                snapshot.districts.map { district in
+                    GazetteerEntry(kind: .district, id: district.id, names: Self.uniqueNames(district.names))
+                }))
+    }
+
+    // MARK: Counts
+
+    public var unitCount: Int { units.count }
+    public var serviceCount: Int { concepts.count }
+    public var districtCount: Int { districts.count }
+
+    // MARK: Free-text search
+
+    /// Searches names and keywords in any language: "uimahalliin", "simhallen", "swiming hall", "Kallion kirjasto",
+    /// "leikkipuisto Vuosaaressa", "neuvola 00980". A district or postal code in the query orders the units by
+    /// distance from it.
+    public func search(_ query: String, language: Language, limit: Int = 5) -> RegistrySearchResult {
+        let entities = extractor.extract(query, language: language, now: Self.epoch, timeZone: Self.helsinki)
+        var rest = Array(query)
+        var district: Int?
+        var postalCode: String?
+        for entity in entities.reversed() {
+            switch entity.kind {
+            case .district:
+                district = districtByID[entity.value] ?? district
+            case .postalCode:
+                postalCode = entity.value
+            default:
+                continue
+            }
+            rest.replaceSubrange(entity.start..<entity.end, with: " ")
+        }
+        if district == nil, let postalCode { district = districtsByPostalCode[postalCode]?.first }
+        let centre: Coordinates? =
+            postalCode.flatMap { self.centre(ofPostalCode: $0) } ?? district.flatMap { districts[$0].centre }
+
+        let serviceHits = selectedConcepts(TextIndex.queryTokens(String(rest)))
+        var relevance: [Int: Double] = [:]
+        for hit in unitIndex.search(TextIndex.queryTokens(query)) where hit.score >= 0.3 {
+            relevance[hit.document] = hit.score
+        }
+        for hit in serviceHits {
+            for unit in conceptUnits[hit.document] {
+                relevance[unit] = max(relevance[unit] ?? 0, hit.score * 0.95)
+            }
+        }
+        let best = relevance.values.max() ?? 0
+        var ranked = relevance.filter { $0.value >= best * 0.5 }.map { (unit: $0.key, score: $0.value) }
+        if let centre {
+            // The relevant ones nearest first, the rest after them by relevance.
+            var distances: [Int: Double] = [:]
+            for candidate in ranked where candidate.score >= best * 0.75 {
+                distances[candidate.unit] = units[candidate.unit].coordinates?.distance(to: centre) ?? .infinity
+            }
+            func distance(_ unit: Int) -> Double { distances[unit] ?? .infinity }
+            ranked.sort { lhs, rhs in
+                let lhsTop = lhs.score >= best * 0.75
+                let rhsTop = rhs.score >= best * 0.75
+                if lhsTop != rhsTop { return lhsTop }
+                if lhsTop {
+                    let (lhsDistance, rhsDistance) = (distance(lhs.unit), distance(rhs.unit))
+                    if lhsDistance != rhsDistance { return lhsDistance < rhsDistance }
+                }
+                return lhs.score > rhs.score || (lhs.score == rhs.score && lhs.unit < rhs.unit)
+            }
+        } else {
+            ranked.sort { $0.score > $1.score || ($0.score == $1.score && $0.unit < $1.unit) }
+        }
+        return RegistrySearchResult(
+            units: ranked.prefix(limit).map {
+                answer($0.unit, language: language, from: centre, score: $0.score)
+            },
+            services: serviceHits.prefix(limit).map { serviceMatch($0.document, language: language, score: $0.score) },
+            district: district.map { districtAnswer($0, language: language) },
+            postalCode: postalCode)
+    }
+
+    /// Services matching a text, best first.
+    public func services(matching query: String, language: Language, limit: Int = 5) -> [ServiceMatch] {
+        selectedConcepts(TextIndex.queryTokens(query)).prefix(limit).map {
+            serviceMatch($0.document, language: language, score: $0.score)
+        }
+    }
+
+    /// The concepts worth acting on: the best hit and those close to it. A concept with units beats an equally
+    /// named empty one, because the bot needs places to answer with.
+    private func selectedConcepts(_ tokens: [Token]) -> [TextHit] {
+        guard !tokens.isEmpty else { return [] }
+        let hits = conceptIndex.search(tokens, limit: 50)
+        guard let best = hits.first?.score, best >= 0.4 else { return [] }
+        return hits.filter { $0.score >= best * 0.8 }
+            .sorted { lhs, rhs in
+                if lhs.score != rhs.score { return lhs.score > rhs.score }
+                return conceptUnits[lhs.document].count > conceptUnits[rhs.document].count
+            }
+    }
+
+    // MARK: Places
+
+    /// The nearest units giving a service to a district, postal code or point. `service` is a service id
+    /// ("node:991", "keyword:703", from `ServiceMatch.id` or the gazetteer) or a text ("terveysasema").
+    public func nearest(service: String, to location: RegistryLocation, language: Language, limit: Int = 3)
+        -> [UnitAnswer]
+    {
+        guard let centre = centre(of: location) else { return [] }
+        let candidates = unitIndices(forService: service)
+        var ranked: [(unit: Int, distance: Double)] = []
+        for unit in candidates {
+            if let point = units[unit].coordinates { ranked.append((unit, point.distance(to: centre))) }
+        }
+        ranked.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.unit < $1.unit) }
+        return ranked.prefix(limit).map { answer($0.unit, language: language, from: centre, score: 1) }
+    }
+
+    /// Units with this postal code, optionally only those giving `service`, by name.
+    public func units(inPostalCode code: String, service: String? = nil, language: Language, limit: Int = 20)
+        -> [UnitAnswer]
+    {
+        let allowed = service.map { Set(unitIndices(forService: $0)) }
+        return units.indices.filter { units[$0].postalCode == code && (allowed?.contains($0) ?? true) }
+            .map { answer($0, language: language, from: nil, score: 1) }
+            .sorted { $0.name.text < $1.name.text }.prefix(limit).map { $0 }
+    }
+
+    /// Units in a district (by its postal codes), optionally only those giving `service`, nearest to its centre first.
+    public func units(inDistrict id: String, service: String? = nil, language: Language, limit: Int = 20)
+        -> [UnitAnswer]
+    {
+        guard let index = districtByID[id] else { return [] }
+        let district = districts[index]
+        let codes = Set(district.postalCodes)
+        let allowed = service.map { Set(unitIndices(forService: $0)) }
+        let found = units.indices.filter { unit in
+            guard let code = units[unit].postalCode, codes.contains(code) else { return false }
+            return allowed?.contains(unit) ?? true
+        }
+        return found.map { answer($0, language: language, from: district.centre, score: 1) }
+            .sorted { ($0.distanceMeters ?? .infinity) < ($1.distanceMeters ?? .infinity) }
+            .prefix(limit).map { $0 }
+    }
+
+    public func unit(id: String, language: Language) -> UnitAnswer? {
+        units.firstIndex { $0.id == id }.map { answer($0, language: language, from: nil, score: 1) }
+    }
+
+    public func district(id: String, language: Language) -> DistrictAnswer? {
+        districtByID[id].map { districtAnswer($0, language: language) }
+    }
+
+    /// The district a postal code belongs to (the one whose main code it is, when several share it).
+    public func district(postalCode: String, language: Language) -> DistrictAnswer? {
+        districtsByPostalCode[postalCode]?.first.map { districtAnswer($0, language: language) }
+    }
+
+    /// The district named in a text, inflected or not ("Vuosaaressa", "i Nordsjö", "Toolo").
+    public func district(named text: String, language: Language) -> DistrictAnswer? {
+        let entities = extractor.extract(text, language: language, now: Self.epoch, timeZone: Self.helsinki)
+        return entities.lazy.compactMap { self.districtByID[$0.value] }.first.map {
+            districtAnswer($0, language: language)
+        }
+    }
+
+    public func centre(of location: RegistryLocation) -> Coordinates? {
+        switch location {
+        case .coordinates(let point): point
+        case .district(let id): districtByID[id].flatMap { districts[$0].centre }
+        case .postalCode(let code): centre(ofPostalCode: code)
+        }
+    }
+
+    /// A district's centre when the code is a district's main one, else the mean of the units with that code.
+    private func centre(ofPostalCode code: String) -> Coordinates? {
+        if let index = districtsByPostalCode[code]?.first, districts[index].postalCodes.first == code,
+            let centre = districts[index].centre
+        {
+            return centre
+        }
+        return unitCentreByPostalCode[code] ?? districtsByPostalCode[code]?.first.flatMap { districts[$0].centre }
+    }
+
+    private func unitIndices(forService service: String) -> [Int] {
+        if let concept = conceptByID[service] { return conceptUnits[concept] }
+        var found = Set<Int>()
+        for hit in selectedConcepts(TextIndex.queryTokens(service)) { found.formUnion(conceptUnits[hit.document]) }
+        return found.sorted()
+    }
+
+    // MARK: Answers
+
+    private static let epoch = Date(timeIntervalSince1970: 0)
+    private static let helsinki = TimeZone(identifier: "Europe/Helsinki") ?? .gmt
+
+    private func answer(_ index: Int, language: Language, from centre: Coordinates?, score: Double) -> UnitAnswer {
+        let unit = units[index]
+        let hours = unit.connections.filter { $0.sectionType == "OPENING_HOURS" }
+        var openingHours: LocalizedText?
+        for candidate in [language] + Language.allCases.filter({ $0 != language }) {
+            let texts = hours.compactMap { $0.names[candidate] }
+            if !texts.isEmpty {
+                openingHours = LocalizedText(
+                    text: texts.joined(separator: "\n"), language: candidate, requested: language)
+                break
+            }
+        }
+        let contacts = unit.connections.filter { $0.sectionType == "PHONE_OR_EMAIL" }
+        return UnitAnswer(
+            id: unit.id,
+            name: unit.names.resolved(language)
+                ?? LocalizedText(text: unit.id, language: language, requested: language),
+            streetAddress: unit.street.resolved(language), postalCode: unit.postalCode,
+            city: unit.city.resolved(language), openingHours: openingHours,
+            phone: unit.phone ?? contacts.lazy.compactMap(\.phone).first,
+            email: unit.email ?? contacts.lazy.compactMap(\.email).first, link: unit.www.resolved(language),
+            coordinates: unit.coordinates, isSample: unit.isSample,
+            distanceMeters: centre.flatMap { centre in unit.coordinates.map { $0.distance(to: centre) } },
+            score: score, requestedLanguage: language)
+    }
+
+    private func serviceMatch(_ index: Int, language: Language, score: Double) -> ServiceMatch {
+        let concept = concepts[index]
+        return ServiceMatch(
+            id: concept.id,
+            name: concept.names.resolved(language)
+                ?? LocalizedText(text: concept.id, language: language, requested: language),
+            unitCount: conceptUnits[index].count, score: score)
+    }
+
+    private func districtAnswer(_ index: Int, language: Language) -> DistrictAnswer {
+        let district = districts[index]
+        return DistrictAnswer(
+            id: district.id,
+            name: district.names.resolved(language)
+                ?? LocalizedText(text: district.id, language: language, requested: language),
+            postalCodes: district.postalCodes, centre: district.centre)
+    }
+
+    static func uniqueNames(_ names: LocalizedNames) -> [String] {
+        var seen = Set<String>()
+        return names.all.map(\.1).filter { seen.insert(TextNormalizer.normalize($0)).inserted }
+    }
+}
