@@ -37,6 +37,19 @@ public final class RegistrySearch: Sendable {
         RegistrySearch(snapshot: try await RegistryRepository(database: database).snapshot())
     }
 
+    /// The bundled registry alone, without touching any file: for tools that must stay read-only
+    /// (`neuvo check`, `neuvo nlu classify`).
+    public static func bundled() async throws -> RegistrySearch {
+        let database = try Database.inMemory()
+        _ = try await RegistrySeeder.seedIfEmpty(database)
+        return try await load(from: database)
+    }
+
+    /// Whether a Service Map service id (an `ontologytree` id, as intents list them) is known.
+    public func hasService(id: String) -> Bool {
+        conceptByID["node:\(id)"] != nil || conceptByID[id] != nil
+    }
+
     init(snapshot: RegistrySnapshot) {
         units = snapshot.units
         districts = snapshot.districts

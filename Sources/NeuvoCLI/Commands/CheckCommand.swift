@@ -1,6 +1,7 @@
 import ArgumentParsing
 import Foundation
 import NeuvoCatalog
+import NeuvoRegistry
 import NeuvoSupport
 
 /// `neuvo check`: validates intents and locales together, with file:line and a hint for every problem.
@@ -42,6 +43,17 @@ struct CheckCommand: ParsableCommand {
         let root = URL(fileURLWithPath: configuration.catalogPath)
         let source = CatalogLoader(root: root).load()
         var problems = source.problems
+        // Services named by intents must exist in the city's service tree.
+        let registry = try await RegistrySearch.bundled()
+        for intent in source.intents {
+            for service in intent.services where !registry.hasService(id: service) {
+                problems.append(
+                    CatalogProblem(
+                        file: intent.file, line: intent.lines["services"] ?? 1,
+                        message: "unknown service id '\(service)'",
+                        hint: "use an ontologytree id of the Service Map (see neuvo registry search)"))
+            }
+        }
         var accuracy: Double?
         if !skipCrossValidation && !source.intents.isEmpty && !problems.contains(where: { $0.severity == .error }) {
             let validation = CrossValidation.run(source.intents)

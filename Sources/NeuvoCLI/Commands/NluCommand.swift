@@ -2,6 +2,7 @@ import ArgumentParsing
 import Foundation
 import NeuvoCatalog
 import NeuvoLanguage
+import NeuvoRegistry
 import NeuvoSupport
 
 /// `neuvo nlu`: the language engine on the command line, in the exact forms integrations use.
@@ -107,7 +108,8 @@ struct NluClassifyCommand: ParsableCommand {
         let configuration = try global.loadConfiguration()
         let catalog = try global.loadCatalog(configuration)
         let identifier = LanguageIdentifier.bundled
-        let extractor = EntityExtractor()
+        // District, unit and service names from the bundled registry, so entities include places.
+        let extractor = EntityExtractor(gazetteer: Gazetteer(try await RegistrySearch.bundled().gazetteerEntries()))
         let fallback = Language(rawValue: configuration.defaultLanguage) ?? .fi
         var previous = fallback
         for line in StandardInputLines() {
