@@ -102,6 +102,22 @@ public struct Option<Value: ExpressibleByArgument>: ArgumentSlotProviding {
             })
     }
 
+    /// A repeatable option collecting every occurrence: `--detail a=1 --detail b=2`.
+    public init<Element: ExpressibleByArgument>(
+        name: String? = nil, short: Character? = nil, valueName: String? = nil, help: String
+    ) where Value == [Element] {
+        let box = ValueBox<Value?>([])
+        self.box = box
+        slot = ArgumentSlot(
+            kind: .option, name: name, short: short, help: help, valueName: valueName ?? Element.defaultValueName,
+            isRequired: false, isRepeating: true, allowedValues: Element.allValueStrings, defaultDescription: nil,
+            parse: { text in
+                guard let value = Element(argument: text) else { return false }
+                box.value?.append(value)
+                return true
+            })
+    }
+
     /// An optional option, nil when not given.
     public init<Wrapped>(name: String? = nil, short: Character? = nil, valueName: String? = nil, help: String)
     where Value == Wrapped? {
@@ -153,6 +169,7 @@ public struct Argument<Value>: ArgumentSlotProviding {
     }
 
     /// One required positional value.
+    @_disfavoredOverload
     public init(valueName: String? = nil, help: String) where Value: ExpressibleByArgument {
         let box = ValueBox<Value?>(nil)
         self.box = box

@@ -77,6 +77,11 @@ public enum CommandParser {
             remaining = remaining.dropFirst()
         }
 
+        if let fallback = path.last!.configuration.defaultSubcommand,
+            remaining.first.map({ $0.hasPrefix("-") && $0 != "--help" && $0 != "-h" }) ?? true
+        {
+            path.append(fallback)
+        }
         let leaf = path.last!
         if remaining.prefix(while: { $0 != "--" }).contains(where: { $0 == "--help" || $0 == "-h" }) {
             return .help(HelpFormatter.help(for: path))

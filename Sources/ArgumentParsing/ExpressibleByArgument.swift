@@ -51,3 +51,13 @@ extension Optional: ExpressibleByArgument where Wrapped: ExpressibleByArgument {
     public static var allValueStrings: [String] { Wrapped.allValueStrings }
     public var defaultValueDescription: String { self.map(\.defaultValueDescription) ?? "none" }
 }
+
+extension Array: ExpressibleByArgument where Element: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let value = Element(argument: argument) else { return nil }
+        self = [value]
+    }
+    public static var defaultValueName: String { Element.defaultValueName }
+    public static var allValueStrings: [String] { Element.allValueStrings }
+    public var defaultValueDescription: String { map(\.defaultValueDescription).joined(separator: ", ") }
+}

@@ -28,16 +28,19 @@ public struct CommandConfiguration {
     public var discussion: String
     public var version: String?
     public var subcommands: [any ParsableCommand.Type]
+    /// Used when no subcommand is named: `neuvo notices --status dead` means `neuvo notices list --status dead`.
+    public var defaultSubcommand: (any ParsableCommand.Type)?
 
     public init(
         commandName: String? = nil, abstract: String, discussion: String = "", version: String? = nil,
-        subcommands: [any ParsableCommand.Type] = []
+        subcommands: [any ParsableCommand.Type] = [], defaultSubcommand: (any ParsableCommand.Type)? = nil
     ) {
         self.commandName = commandName
         self.abstract = abstract
         self.discussion = discussion
         self.version = version
         self.subcommands = subcommands
+        self.defaultSubcommand = defaultSubcommand
     }
 }
 

@@ -60,3 +60,14 @@ public struct Catalog: Sendable {
     /// Entity names contributed by the catalog (none yet; the registry adds districts, units and services).
     public var intentIDs: [String] { intents.keys.filter { $0 != CatalogLoader.outOfScopeID }.sorted() }
 }
+
+extension Catalog {
+    /// Only the locale strings, validated, without training the classifier: for tools that render notices.
+    public static func loadLocales(root: URL) throws(LoadError) -> LocaleTable {
+        let source = CatalogLoader(root: root).load()
+        guard !source.problems.contains(where: { $0.severity == .error }) else {
+            throw LoadError(problems: source.problems)
+        }
+        return LocaleTable(source.locales)
+    }
+}

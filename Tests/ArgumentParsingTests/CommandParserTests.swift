@@ -33,8 +33,16 @@ struct Wipe: ParsableCommand {
 
 struct Tools: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(abstract: "Tool group.", subcommands: [Wipe.self])
+        CommandConfiguration(
+            abstract: "Tool group.", subcommands: [Wipe.self, ListTools.self], defaultSubcommand: ListTools.self)
     }
+}
+
+struct ListTools: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "list", abstract: "List tools.")
+    }
+    @Option(help: "Tags to match (repeatable).") var tag: [String]
 }
 
 struct Root: ParsableCommand {
@@ -134,7 +142,13 @@ struct CommandParserTests {
     @Test func subcommandErrors() {
         #expect(usageError(["pain"])?.reason == .unknownSubcommand("pain", suggestion: "paint"))
         #expect(usageError([])?.reason == .missingSubcommand)
-        #expect(usageError(["tools"])?.reason == .missingSubcommand)
+    }
+
+    @Test func aDefaultSubcommandRunsWhenNoneIsNamed() throws {
+        #expect(try command(["tools"], as: ListTools.self).tag == [])
+        #expect(try command(["tools", "--tag", "a", "--tag=b"], as: ListTools.self).tag == ["a", "b"])
+        #expect(try command(["tools", "list", "--tag", "c"], as: ListTools.self).tag == ["c"])
+        #expect(try command(["tools", "wipe", "x"], as: Wipe.self).thing == "x")
     }
 
     @Test func validationRunsAfterParsing() {

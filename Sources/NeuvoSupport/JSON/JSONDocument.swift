@@ -48,6 +48,18 @@ public struct JSONNode: Sendable, Hashable {
         return nil
     }
 
+    /// The value without positions.
+    public var plain: JSONValue {
+        switch value {
+        case .null: .null
+        case .bool(let flag): .bool(flag)
+        case .number(let number): .number(number)
+        case .string(let text): .string(text)
+        case .array(let items): .array(items.map(\.plain))
+        case .object(let members): .object(Dictionary(members.map { ($0.key, $0.value.plain) }) { first, _ in first })
+        }
+    }
+
     /// A short name of the value's type, for error messages.
     public var typeName: String {
         switch value {

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Small facts about this installation, in `neuvo_metadata` (created by migration 1).
+public enum InstallationMetadata {
+    public static func value(_ key: String, in connection: Connection) throws -> String? {
+        try connection.scalar("SELECT value FROM neuvo_metadata WHERE key = ?", key, as: String.self)
+    }
+
+    /// The stored value, or `make()` stored now: used for secrets generated on first run, so that a fresh
+    /// install works without configuration and keeps working across restarts.
+    public static func valueOrCreate(_ key: String, in connection: Connection, make: () -> String) throws -> String {
+        if let existing = try value(key, in: connection) { return existing }
+        let fresh = make()
+        try connection.execute("INSERT INTO neuvo_metadata (key, value) VALUES (?, ?)", key, fresh)
+        return fresh
+    }
+}
