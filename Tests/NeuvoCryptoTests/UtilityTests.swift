@@ -70,3 +70,22 @@ import Testing
         #expect(Hex.decode("") == [])
     }
 }
+
+@Suite("Base64URL")
+struct Base64URLTests {
+    @Test func roundTripsEveryLengthWithoutPaddingOrUnsafeCharacters() {
+        for length in 0..<40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 97 &+ 251) }
+            let text = Base64URL.encode(bytes)
+            #expect(!text.contains("=") && !text.contains("+") && !text.contains("/"))
+            #expect(Base64URL.decode(text) == bytes)
+        }
+    }
+
+    @Test func refusesWhatIsNotBase64URL() {
+        #expect(Base64URL.decode("ab+c") == nil)
+        #expect(Base64URL.decode("abc=") == nil)
+        #expect(Base64URL.decode("a") == nil)
+        #expect(Base64URL.decode("a b") == nil)
+    }
+}
