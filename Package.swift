@@ -48,13 +48,28 @@ let package = Package(
         // A generic HTTP/1.1 server (sockets, parser, router); knows nothing of Neuvo.
         .target(name: "NeuvoHTTP", swiftSettings: swiftSettings),
 
+        // The conversation: sessions, dialogue policy and actions over the catalog, registry and arrangements.
+        .target(
+            name: "NeuvoConversation",
+            dependencies: [
+                "NeuvoCatalog", "NeuvoLanguage", "NeuvoArrangements", "NeuvoRegistry", "NeuvoStorage", "NeuvoSupport",
+            ], swiftSettings: swiftSettings),
+
+        // The notification gateway: notices, templates, outbox, dispatcher, SMTP and signed-webhook SMS channels.
+        .target(
+            name: "NeuvoNotifications",
+            dependencies: [
+                "CCurl", "NeuvoCrypto", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements", "NeuvoCatalog",
+                "NeuvoLanguage",
+            ], swiftSettings: swiftSettings),
+
         // The command line: a generic declarative parser, then Neuvo's commands, then the executable.
         .target(name: "ArgumentParsing", dependencies: ["NeuvoSupport"], swiftSettings: swiftSettings),
         .target(
             name: "NeuvoCLI",
             dependencies: [
                 "ArgumentParsing", "NeuvoSupport", "NeuvoStorage", "NeuvoLanguage", "NeuvoCatalog", "NeuvoRegistry",
-                "NeuvoArrangements", "CSQLite", "CCurl",
+                "NeuvoArrangements", "NeuvoConversation", "NeuvoNotifications", "NeuvoCrypto", "CSQLite", "CCurl",
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "neuvo", dependencies: ["NeuvoCLI", "ArgumentParsing"], swiftSettings: swiftSettings),
@@ -75,9 +90,22 @@ let package = Package(
             name: "NeuvoRegistryTests", dependencies: ["NeuvoRegistry", "NeuvoStorage", "NeuvoLanguage"],
             swiftSettings: swiftSettings),
         .testTarget(name: "NeuvoHTTPTests", dependencies: ["NeuvoHTTP"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoConversationTests",
+            dependencies: [
+                "NeuvoConversation", "NeuvoCatalog", "NeuvoLanguage", "NeuvoArrangements", "NeuvoRegistry",
+                "NeuvoStorage",
+                "NeuvoSupport",
+            ], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoNotificationsTests",
+            dependencies: [
+                "NeuvoNotifications", "NeuvoCrypto", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements",
+                "NeuvoCatalog",
+            ], exclude: ["Peers"], swiftSettings: swiftSettings),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "NeuvoCLITests", dependencies: ["NeuvoCLI", "NeuvoSupport", "NeuvoStorage"],
+            name: "NeuvoCLITests", dependencies: ["NeuvoCLI", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements"],
             swiftSettings: swiftSettings),
     ]
 )

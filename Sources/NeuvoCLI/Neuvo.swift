@@ -19,7 +19,9 @@ public struct Neuvo: ParsableCommand {
             version: "neuvo \(version) (SQLite \(String(cString: sqlite3_libversion())), "
                 + "libcurl \(String(cString: neuvo_curl_version_string())))",
             subcommands: [
-                NluCommand.self, CheckCommand.self, RegistryCommand.self, ConfigCommand.self, DatabaseCommand.self,
+                ChatCommand.self, ResidentsCommand.self, ArrangeCommand.self, DispatchCommand.self, NoticesCommand.self,
+                NluCommand.self, CheckCommand.self, RegistryCommand.self, TranscriptsCommand.self, ConfigCommand.self,
+                DatabaseCommand.self,
             ])
     }
 

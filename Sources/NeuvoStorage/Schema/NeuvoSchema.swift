@@ -8,8 +8,12 @@ public enum NeuvoSchema {
 
     /// Versions are positions in this list; append only. Registry migrations carry literal numbers (2–4).
     public static let migrations: [Migration] = {
-        let base = foundation + registryMigrations
-        return base + arrangementMigrations(from: base.count + 1)
+        var list = foundation + registryMigrations
+        list += arrangementMigrations(from: list.count + 1)
+        list += conversationMigrations(from: list.count + 1)
+        list += notificationMigrations(from: list.count + 1)
+        list += apiMigrations(from: list.count + 1)
+        return list
     }()
 
     static let foundation: [Migration] = [

@@ -19,6 +19,8 @@ public struct Configuration: Sendable, Equatable {
     public var publicBaseURL: URL = URL(string: "http://127.0.0.1:8080")!
     public var quietHours: QuietHours = QuietHours(start: 21 * 60, end: 8 * 60)
     public var transcriptRetentionDays: Int = 30
+    /// When staff answer hand-offs, e.g. `mon-fri 08:00-16:00` in the city's time zone.
+    public var handoffHours: String = "mon-fri 08:00-16:00"
     public var smtpURL: URL?
     /// STARTTLS is required unless explicitly turned off (local test servers).
     public var smtpTLSRequired: Bool = true

@@ -131,6 +131,18 @@ extension Configuration {
                 return nil
             }),
         ConfigurationSetting(
+            "handoff.hours", "when staff answer hand-offs", expected: "days and hours such as mon-fri 08:00-16:00",
+            current: { $0.handoffHours },
+            apply: { value, config in
+                // The conversation module parses it fully; this catches the obvious mistakes early.
+                let parts = value.split(separator: " ")
+                guard parts.count == 2, QuietHours(parsing: String(parts[1])) != nil else {
+                    return "'\(value)' is not days and hours"
+                }
+                config.handoffHours = value.lowercased()
+                return nil
+            }),
+        ConfigurationSetting(
             "smtp.url", "SMTP server for email notices", expected: "smtp://host:port or smtps://host:port",
             current: { $0.smtpURL?.absoluteString },
             apply: { value, config in

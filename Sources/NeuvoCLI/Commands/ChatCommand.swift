@@ -1,0 +1,189 @@
+import ArgumentParsing
+import Foundation
+import NeuvoArrangements
+import NeuvoCatalog
+import NeuvoConversation
+import NeuvoLanguage
+import NeuvoNotifications
+import NeuvoRegistry
+import NeuvoStorage
+import NeuvoSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `neuvo chat`: the conversation in a terminal, or a line at a time for scripts.
+struct ChatCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "chat", abstract: "Chat with Neuvo in Finnish, Swedish or English.",
+            discussion: """
+                Works offline on the embedded database (created on first run) and the bundled catalog and registry.
+                In a terminal: line editing, history (up/down), numbered suggestions; Ctrl-C or Ctrl-D ends.
+                Otherwise one message per input line and the reply after each; with --json one object a line:
+                {"text", "lang", "intent", "confidence", "reply", "suggestions", "actions", "sources", "session_id"}.
+                """)
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Option(name: "lang", valueName: "fi|sv|en", help: "Language to start in (default: detected from the messages).")
+    var language: String?
+    @Option(name: "resident", valueName: "id", help: "Chat as this identified resident (their own arrangements).")
+    var residentID: String?
+    @Flag(help: "Write one JSON object a line instead of text.") var json = false
+
+    func validate() throws {
+        if let language, Language(rawValue: language) == nil {
+            throw ValidationError("--lang must be fi, sv or en, not '\(language)'")
+        }
+    }
+
+    func run() async throws {
+        let configuration = try global.loadConfiguration()
+        let live = LiveCatalog(try global.loadCatalog(configuration))
+        let catalog = live.catalog
+        let logger = global.makeLogger(configuration, label: "chat")
+        // Staff edits go live on SIGHUP; a broken set is refused and the current one keeps answering.
+        let reloader = SignalWatcher(signal: SIGHUP) {
+            switch live.reload() {
+            case .success(let fresh): logger.notice("catalog.reloaded", ["intents": .int(fresh.intentIDs.count)])
+            case .failure(let error): logger.error("catalog.reload_refused", ["problems": .string(error.description)])
+            }
+        }
+        defer { withExtendedLifetime(reloader) {} }
+        let database = try global.openDatabase(configuration)
+        _ = try await RegistrySeeder.seedIfEmpty(database)
+        let registry = try await RegistrySearch.load(from: database)
+        // Accepting, declining or rescheduling queues the confirmation notice in the same transaction.
+        let gateway = GatewayService(
+            database: database, timeZone: configuration.timeZone,
+            renderer: { NoticeRenderer(locales: live.catalog.locales) },
+            links: try await GatewayContext.linkSigner(configuration, database: database))
+        let engine = try await ConversationEngine.make(
+            catalog: { live.catalog }, database: database, directory: registry,
+            options: ConversationEngine.Options(configuration: configuration),
+            afterTransition: gateway.confirmationHook())
+        if let residentID, try await ArrangementStore(database: database).resident(residentID) == nil {
+            throw CommandFailure(exitCode: .dataError, message: "no resident \(residentID)")
+        }
+        var session = ChatSession(
+            engine: engine, residentID: residentID, language: language.flatMap(Language.init(rawValue:)))
+        if !json, let terminal = RawTerminal.enable() {
+            defer { terminal.restore() }
+            let style = TerminalStyle(enabled: TerminalStyle.colourWanted())
+            let start = session.language ?? Language(rawValue: configuration.defaultLanguage) ?? .fi
+            if let welcome = try? catalog.locales.render("conversation.cli.welcome", language: start) {
+                ChatOutput.write(style.dim(welcome) + "\n")
+            }
+            var editor = LineEditor()
+            while true {
+                let outcome = terminal.readLine(editor: &editor, prompt: style.prompt("> "), write: ChatOutput.write)
+                guard case .submit(let line) = outcome else { break }
+                let reply = try await session.send(line)
+                ChatOutput.write(ChatOutput.text(reply, style: style))
+            }
+            await database.close()
+            return
+        }
+        let style = TerminalStyle(enabled: !json && TerminalStyle.colourWanted())
+        for line in StandardInputLines() {
+            let reply = try await session.send(line)
+            if json {
+                StandardOutput.writeLine(try StandardOutput.json(ChatLine(text: line, reply: reply)))
+            } else {
+                ChatOutput.write(ChatOutput.text(reply, style: style))
+            }
+        }
+        await database.close()
+    }
+}
+
+/// The terminal's side of one conversation: the session id between turns.
+struct ChatSession {
+    let engine: ConversationEngine
+    let residentID: String?
+    /// The explicit --lang, sent with the first message only; after that the session keeps or switches it.
+    var language: Language?
+    var session: SessionID?
+
+    init(engine: ConversationEngine, residentID: String?, language: Language?) {
+        self.engine = engine
+        self.residentID = residentID
+        self.language = language
+    }
+
+    mutating func send(_ text: String) async throws -> Reply {
+        let reply = try await engine.respond(
+            to: text, session: session, residentID: residentID, language: session == nil ? language : nil)
+        session = reply.sessionID
+        return reply
+    }
+}
+
+/// One line of `neuvo chat --json`.
+struct ChatLine: Encodable {
+    let text: String
+    let reply: Reply
+
+    enum CodingKeys: String, CodingKey {
+        case text, lang, intent, confidence, reply, suggestions, actions, sources
+        case sessionID = "session_id"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(text, forKey: .text)
+        try container.encode(reply.language.rawValue, forKey: .lang)
+        try container.encode(reply.intent, forKey: .intent)
+        try container.encode((reply.confidence * 10_000).rounded() / 10_000, forKey: .confidence)
+        try container.encode(reply.text, forKey: .reply)
+        try container.encode(reply.suggestions, forKey: .suggestions)
+        try container.encode(reply.actions, forKey: .actions)
+        try container.encode(reply.sources, forKey: .sources)
+        try container.encode(reply.sessionID.rawValue, forKey: .sessionID)
+    }
+}
+
+/// Colours for a terminal, or none (`NO_COLOR`, or output that is not a terminal).
+struct TerminalStyle {
+    let enabled: Bool
+
+    static func colourWanted(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        guard environment["NO_COLOR"].map({ $0.isEmpty }) ?? true else { return false }
+        return isatty(STDOUT_FILENO) == 1 && environment["TERM"] != "dumb"
+    }
+
+    private func wrap(_ code: String, _ text: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    func prompt(_ text: String) -> String { wrap("1;34", text) }
+    func reply(_ text: String) -> String { wrap("36", text) }
+    func dim(_ text: String) -> String { wrap("2", text) }
+    func number(_ text: String) -> String { wrap("1", text) }
+}
+
+enum ChatOutput {
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// A reply and its numbered suggestions, then an empty line. Text from the registry or arrangement details is
+    /// data: control characters in it are dropped so it cannot move the cursor or recolour the terminal.
+    static func text(_ reply: Reply, style: TerminalStyle) -> String {
+        var output =
+            reply.text.split(separator: "\n", omittingEmptySubsequences: false).map {
+                style.reply(safe(String($0)))
+            }.joined(separator: "\n") + "\n"
+        for (index, suggestion) in reply.suggestions.enumerated() {
+            output += "  " + style.number("\(index + 1))") + " " + safe(suggestion) + "\n"
+        }
+        return output + "\n"
+    }
+
+    static func safe(_ text: String) -> String {
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.filter { scalar in
+                    scalar.value >= 0x20 && scalar.value != 0x7F && !(0x80...0x9F).contains(scalar.value)
+                }))
+    }
+}

@@ -1,0 +1,383 @@
+import ArgumentParsing
+import Foundation
+import NeuvoArrangements
+import NeuvoCatalog
+import NeuvoCrypto
+import NeuvoNotifications
+import NeuvoStorage
+import NeuvoSupport
+
+/// What the gateway commands share: configuration, database, locale texts, link signing and channels.
+struct GatewayContext {
+    let configuration: Configuration
+    let database: Database
+    let service: GatewayService
+    let logger: Logger
+
+    static func make(_ global: GlobalOptions) async throws -> GatewayContext {
+        let configuration = try global.loadConfiguration()
+        let database = try global.openDatabase(configuration)
+        let locales: LocaleTable
+        do {
+            locales = try Catalog.loadLocales(root: URL(fileURLWithPath: configuration.catalogPath))
+        } catch {
+            throw CommandFailure(exitCode: .dataError, message: error.description)
+        }
+        let renderer = NoticeRenderer(locales: locales)
+        let links = try await linkSigner(configuration, database: database)
+        let service = GatewayService(
+            database: database, timeZone: configuration.timeZone, renderer: { renderer }, links: links)
+        return GatewayContext(
+            configuration: configuration, database: database, service: service,
+            logger: global.makeLogger(configuration, label: "gateway"))
+    }
+
+    /// The configured secret, or one generated on first run and kept in the database.
+    static func linkSigner(_ configuration: Configuration, database: Database) async throws -> ResidentLinkSigner {
+        let secret: String
+        if let configured = configuration.linkSigningSecret {
+            secret = configured
+        } else {
+            secret = try await database.write { connection in
+                try InstallationMetadata.valueOrCreate("link_secret", in: connection) {
+                    Hex.encode(SecureRandom.bytes(32))
+                }
+            }
+        }
+        return ResidentLinkSigner(
+            key: Array(secret.utf8), baseURL: configuration.publicBaseURL, timeZone: configuration.timeZone)
+    }
+
+    /// The channels that are configured; notices for others wait in the outbox.
+    func channels() throws -> [ChannelKind: any NotificationChannel] {
+        var channels: [ChannelKind: any NotificationChannel] = [:]
+        if let url = configuration.smtpURL {
+            let (name, address) = Self.mailbox(configuration.smtpFrom)
+            let smtp = SMTPConfiguration(
+                url: url.absoluteString, fromAddress: address, fromName: name, username: configuration.smtpUsername,
+                password: configuration.smtpPassword, startTLS: configuration.smtpTLSRequired ? .required : .never)
+            if let problem = smtp.problem {
+                throw CommandFailure(exitCode: .configuration, message: "invalid SMTP configuration: \(problem)")
+            }
+            channels[.email] = SMTPChannel(configuration: smtp)
+        }
+        if let url = configuration.smsWebhookURL {
+            guard let secret = configuration.smsWebhookSecret else {
+                throw CommandFailure(
+                    exitCode: .configuration,
+                    message: "sms.webhook_url is set but sms.webhook_secret is not (NEUVO_SMS_WEBHOOK_SECRET)")
+            }
+            let sms = SMSWebhookConfiguration(url: url.absoluteString, signer: try WebhookSigner(secret: secret))
+            if let problem = sms.problem {
+                throw CommandFailure(exitCode: .configuration, message: "invalid SMS webhook configuration: \(problem)")
+            }
+            channels[.sms] = SMSWebhookChannel(configuration: sms)
+        }
+        return channels
+    }
+
+    /// `Helsingin kaupunki <neuvo@hel.fi>` → ("Helsingin kaupunki", "neuvo@hel.fi"); a bare address has no name.
+    static func mailbox(_ text: String) -> (name: String?, address: String) {
+        guard let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close else {
+            return (nil, text.trimmingCharacters(in: .whitespaces))
+        }
+        let name = text[..<open].trimmingCharacters(in: .whitespaces)
+        return (name.isEmpty ? nil : name, String(text[text.index(after: open)..<close]))
+    }
+}
+
+/// `neuvo residents import FILE`.
+struct ResidentsCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "residents", abstract: "Import residents (JSONL or CSV).",
+            subcommands: [ResidentsImportCommand.self])
+    }
+}
+
+struct ResidentsImportCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "import",
+            abstract: "Import residents from JSONL or CSV; bad rows are reported, good rows stored.",
+            discussion: """
+                One resident a line: {"id": "R1", "name": "Resident One", "lang": "fi", "email": "r1@example.org",
+                "phone": "+358401234567", "channel": "email", "consent": {"email": true, "sms": true},
+                "quiet_hours": "21:00-08:00"}. CSV uses the same column names (consent.email, consent.sms).
+                Re-importing updates residents by id. Exits 65 when a row was rejected.
+                """)
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(valueName: "file", help: "JSONL or CSV file.") var file: String
+
+    func run() async throws {
+        let context = try await GatewayContext.make(global)
+        let (rows, errors) = try BulkFile.read(URL(fileURLWithPath: file))
+        let result = try await context.service.importResidents(rows, file: file)
+        let rejected = errors + result.rejected
+        for error in rejected.sorted(by: { $0.line < $1.line }) { print("rejected: \(error)") }
+        print("\(result.stored) residents stored, \(rejected.count) rejected")
+        if !rejected.isEmpty {
+            throw CommandFailure(exitCode: .dataError, message: "\(rejected.count) row(s) were rejected (see above)")
+        }
+    }
+}
+
+/// `neuvo arrange FILE` or `neuvo arrange --resident R1 --kind preschool_place --detail unit=...`.
+struct ArrangeCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "arrange", abstract: "Create arrangements (and queue their notices) from a file or options.",
+            discussion: """
+                One arrangement a line: {"resident": "R1", "kind": "preschool_place", "details": {...},
+                "idempotency_key": "..."}. Kinds and their details: preschool_place (unit, start_date, accept_by),
+                health_checkup (unit, time), budgeting_vote (district, closes), planning_decision (title, url).
+                Dates are YYYY-MM-DD. The same idempotency key never creates a second arrangement or notice.
+                """)
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(valueName: "file", help: "JSONL or CSV file of arrangements.") var files: [String]
+    @Option(help: "Resident id (for a single arrangement).") var resident: String?
+    @Option(help: "Kind (for a single arrangement).") var kind: String?
+    @Option(valueName: "key=value", help: "A detail (repeatable), e.g. --detail unit=\"Kallion ala-aste\".")
+    var detail: [String]
+    @Option(name: "idempotency-key", help: "Idempotency key (for a single arrangement).") var idempotencyKey: String?
+    @Flag(help: "Send at once, even in quiet hours.") var urgent = false
+    @Flag(help: "Print one JSON object a line.") var json = false
+
+    func validate() throws {
+        if files.count > 1 { throw ValidationError("give one file at a time") }
+        if files.isEmpty && (resident == nil || kind == nil) {
+            throw ValidationError("give a file, or --resident and --kind for a single arrangement")
+        }
+        if !files.isEmpty && (resident != nil || kind != nil) {
+            throw ValidationError("give either a file or --resident/--kind, not both")
+        }
+        if let bad = detail.first(where: { !$0.contains("=") }) {
+            throw ValidationError("--detail takes key=value, not '\(bad)'")
+        }
+    }
+
+    func run() async throws {
+        let context = try await GatewayContext.make(global)
+        var requests: [(line: Int, request: ArrangementRequest)] = []
+        var rejected: [BulkFileError] = []
+        if let file = files.first {
+            let (rows, errors) = try BulkFile.read(URL(fileURLWithPath: file))
+            rejected += errors
+            for row in rows {
+                do {
+                    requests.append((row.line, try GatewayService.arrangementRequest(from: row)))
+                } catch {
+                    rejected.append(BulkFileError(file: file, line: row.line, message: error.description))
+                }
+            }
+        } else {
+            var details: [String: String] = [:]
+            for pair in detail {
+                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                details[parts[0]] = parts.count > 1 ? parts[1] : ""
+            }
+            requests.append(
+                (
+                    0,
+                    ArrangementRequest(
+                        resident: resident!, kind: kind!, details: details, idempotencyKey: idempotencyKey,
+                        urgent: urgent)
+                ))
+        }
+        let outcomes = try await context.service.arrange(requests.map(\.request))
+        var created = 0
+        var existed = 0
+        for ((line, _), outcome) in zip(requests, outcomes) {
+            switch outcome {
+            case .success(let result):
+                if result.created { created += 1 } else { existed += 1 }
+                if json {
+                    print(try StandardOutput.json(result))
+                } else {
+                    print(
+                        "\(result.created ? "created" : "exists ") \(result.arrangementID)"
+                            + (result.noticeID.map { " notice \($0) (\(result.channel ?? "?"))" } ?? "")
+                            + (result.note.map { " — \($0)" } ?? ""))
+                }
+            case .failure(let error):
+                rejected.append(BulkFileError(file: files.first ?? "options", line: line, message: error.description))
+            }
+        }
+        for error in rejected.sorted(by: { $0.line < $1.line }) {
+            FileHandle.standardError.write(Data("rejected: \(error)\n".utf8))
+        }
+        if !json { print("\(created) created, \(existed) already existed, \(rejected.count) rejected") }
+        if !rejected.isEmpty {
+            throw CommandFailure(exitCode: .dataError, message: "\(rejected.count) arrangement(s) were rejected")
+        }
+    }
+}
+
+/// `neuvo dispatch [--until-idle]`.
+struct DispatchCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "dispatch", abstract: "Deliver queued notices by email and SMS.",
+            discussion:
+                "Without --until-idle it runs until stopped (SIGTERM or Ctrl-C), sleeping until notices are due.")
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: "until-idle", help: "Deliver everything due now, then exit.") var untilIdle = false
+
+    func run() async throws {
+        let context = try await GatewayContext.make(global)
+        let channels = try context.channels()
+        if channels.isEmpty {
+            throw CommandFailure(
+                exitCode: .configuration,
+                message:
+                    "no channel is configured: set NEUVO_SMTP_URL and/or NEUVO_SMS_WEBHOOK_URL with NEUVO_SMS_WEBHOOK_SECRET"
+            )
+        }
+        let service = context.service
+        let dispatcher = Dispatcher(
+            store: service.notices, channels: channels, renderer: service.renderer, logger: context.logger)
+        try await service.queueReminders()
+        if untilIdle {
+            let summary = try await dispatcher.runUntilIdle()
+            print(
+                "attempted \(summary.attempted): \(summary.sent) sent, \(summary.temporaryFailures) to retry, "
+                    + "\(summary.permanentFailures) failed permanently, \(summary.dead) dead")
+            for kind in ChannelKind.allCases where channels[kind] == nil {
+                let waiting = try await service.notices.notices(status: .queued, limit: 1).contains {
+                    $0.channel == kind
+                }
+                if waiting { print("note: \(kind.rawValue) notices are waiting: that channel is not configured") }
+            }
+            return
+        }
+        let task = Task { try await dispatcher.run() }
+        let stop: @Sendable () -> Void = { task.cancel() }
+        let watchers = [SignalWatcher(signal: SIGTERM, handler: stop), SignalWatcher(signal: SIGINT, handler: stop)]
+        context.logger.info(
+            "dispatcher.started", ["channels": .string(channels.keys.map(\.rawValue).sorted().joined(separator: ","))])
+        _ = try? await task.value
+        _ = watchers
+        context.logger.info("dispatcher.stopped")
+    }
+}
+
+/// `neuvo notices [--status S] [--resident ID]` and `neuvo notices show ID`.
+struct NoticesCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "notices", abstract: "List notices or show one with its attempts and audit trail.",
+            subcommands: [NoticesListCommand.self, NoticesShowCommand.self], defaultSubcommand: NoticesListCommand.self)
+    }
+}
+
+extension NoticeStatus: ExpressibleByArgument {}
+
+struct NoticesListCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "list", abstract: "List notices, newest first.")
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only notices in this status.") var status: NoticeStatus?
+    @Option(help: "Only this resident's notices.") var resident: String?
+    @Option(help: "Most notices to list.") var limit: Int = 50
+    @Flag(help: "Print one JSON object a line.") var json = false
+
+    func run() async throws {
+        let configuration = try global.loadConfiguration()
+        let database = try global.openDatabase(configuration)
+        let store = NoticeStore(database: database, timeZone: configuration.timeZone)
+        let notices = try await store.notices(status: status, residentID: resident, limit: limit)
+        for notice in notices {
+            if json {
+                print(try StandardOutput.json(NoticeSummary(notice)))
+            } else {
+                print(
+                    "\(notice.id)  \(notice.status.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0))  "
+                        + "\(notice.channel.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0))  \(notice.residentID)  "
+                        + "\(notice.templateID)  attempts \(notice.attempts)"
+                        + (notice.lastError.map { "  last error: \($0)" } ?? ""))
+            }
+        }
+        if notices.isEmpty && !json { print("no notices") }
+    }
+}
+
+/// The fields of a notice that are safe to show an operator: no personalisation (it may hold personal data).
+struct NoticeSummary: Encodable {
+    let id: String
+    let status: String
+    let channel: String
+    let resident: String
+    let arrangement: String?
+    let template: String
+    let templateVersion: String
+    let locale: String
+    let attempts: Int
+    let lastError: String?
+    let reference: String?
+
+    init(_ notice: Notice) {
+        id = notice.id
+        status = notice.status.rawValue
+        channel = notice.channel.rawValue
+        resident = notice.residentID
+        arrangement = notice.arrangementID
+        template = notice.templateID
+        templateVersion = notice.templateVersion
+        locale = notice.locale
+        attempts = notice.attempts
+        lastError = notice.lastError
+        reference = notice.reference
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, status, channel, resident, arrangement, template, locale, attempts, reference
+        case templateVersion = "template_version"
+        case lastError = "last_error"
+    }
+}
+
+struct NoticesShowCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "show", abstract: "Show a notice with its attempts and audit trail.")
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(valueName: "id", help: "Notice id.") var id: String
+
+    func run() async throws {
+        let configuration = try global.loadConfiguration()
+        let database = try global.openDatabase(configuration)
+        let store = NoticeStore(database: database, timeZone: configuration.timeZone)
+        guard let notice = try await store.notice(id) else {
+            throw CommandFailure(exitCode: .dataError, message: "no notice \(id)")
+        }
+        let history = try await store.history(of: id)
+        let format = Date.ISO8601FormatStyle()
+        print("notice     \(notice.id)")
+        print("status     \(notice.status.rawValue)")
+        print("resident   \(notice.residentID)  channel \(notice.channel.rawValue)  locale \(notice.locale)")
+        print("template   \(notice.templateID) (version \(notice.templateVersion))")
+        print("next       \(notice.nextAttemptAt.formatted(format))")
+        if let error = notice.lastError { print("last error \(error)") }
+        print("\nattempts:")
+        for attempt in history.attempts {
+            print(
+                "  #\(attempt.attempt) \(attempt.startedAt.formatted(format)) \(attempt.outcome)"
+                    + (attempt.detail.map { ": \($0)" } ?? ""))
+        }
+        print("\naudit trail:")
+        for transition in history.transitions {
+            print(
+                "  \(transition.at.formatted(format)) \(transition.from ?? "-") → \(transition.to): \(transition.reason)"
+            )
+        }
+    }
+}

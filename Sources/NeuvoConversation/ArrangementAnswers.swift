@@ -1,0 +1,164 @@
+import Foundation
+import NeuvoArrangements
+import NeuvoCatalog
+import NeuvoLanguage
+
+extension ConversationEngine {
+    /// The identified resident's own arrangements (or the one in focus); an anonymous resident learns how to
+    /// identify and sees nothing personal.
+    func listArrangements(_ state: inout SessionState, catalog: Catalog, only focus: String?) async throws -> Draft {
+        let render = Renderer(locales: catalog.locales, language: state.language)
+        guard let residentID = state.residentID else { return Draft([try render("arrangements.identify_first")]) }
+        var own = try await arrangements.arrangements(of: residentID)
+        if let focus { own = own.filter { $0.id == focus } }
+        guard !own.isEmpty else { return Draft([try render("arrangements.none")]) }
+        let items = try own.enumerated().map { index, arrangement in
+            try describe(arrangement, number: index + 1, render: render)
+        }.joined(separator: "\n")
+        var draft = Draft([try render("arrangements.list.answer", ["items": items], count: own.count)])
+        draft.sources = own.map { ReplySource(kind: "arrangement", id: $0.id, title: $0.kind.rawValue) }
+        let open = own.filter { $0.status == .offered }
+        if open.count == 1 { state.lastArrangement = open[0].id }
+        if !open.isEmpty {
+            draft.suggestions = [
+                try render("conversation.suggestion.accept"), try render("conversation.suggestion.decline"),
+                try render("conversation.suggestion.reschedule"),
+            ]
+        }
+        return draft
+    }
+
+    /// Accept, decline or reschedule: which arrangement, then (for a reschedule) which date, then yes or no.
+    func decide(
+        _ decision: ArrangementDecision, values: Filled, definition: IntentDefinition, state: inout SessionState,
+        render: Renderer
+    ) async throws -> Draft {
+        guard let residentID = state.residentID else { return Draft([try render("arrangements.identify_first")]) }
+        let open = try await arrangements.arrangements(of: residentID).filter { $0.status == .offered }
+        guard !open.isEmpty else { return Draft([try render("conversation.arrangement.nothing_open")]) }
+        let chosen =
+            values["arrangement"].flatMap { id in open.first { $0.id == id } }
+            ?? state.lastArrangement.flatMap { id in open.first { $0.id == id } }
+            ?? (open.count == 1 ? open[0] : nil)
+        guard let arrangement = chosen else {
+            let items = try open.enumerated().map { index, arrangement in
+                try describe(arrangement, number: index + 1, render: render)
+            }
+            state.pending = .arrangementChoice(
+                decision: decision, arrangementIDs: open.map(\.id), filled: values)
+            var draft = Draft([try render("conversation.arrangement.which", ["items": items.joined(separator: "\n")])])
+            draft.suggestions = (1...open.count).map(String.init)
+            return draft
+        }
+        state.lastArrangement = arrangement.id
+        var details: [String: String] = [:]
+        var shownDate = try dateText(of: arrangement, render: render)
+        if decision == .reschedule {
+            guard let date = values["date"] else {
+                var filled = values
+                filled["arrangement"] = arrangement.id
+                guard let slot = definition.slots.first(where: { $0.name == "date" }) else {
+                    return Draft([try render("arrangement.reschedule.ask_date")])
+                }
+                return try ask(slot, of: definition.id, filled: filled, state: &state, render: render)
+            }
+            details["requested_date"] = date
+            shownDate = try formatDate(date, render: render)
+        }
+        state.pending = .confirmation(decision: decision, arrangementID: arrangement.id, details: details)
+        let unknown = try render("conversation.value.unknown")
+        var draft = Draft([
+            try render(
+                "arrangement.\(decision.rawValue).confirm",
+                [
+                    "arrangement": try render("conversation.arrangement.kind.\(arrangement.kind.rawValue)"),
+                    "place": place(of: arrangement) ?? unknown, "date": shownDate ?? unknown,
+                ])
+        ])
+        draft.suggestions = [try render("conversation.yes"), try render("conversation.no")]
+        draft.actions = [ReplyAction(kind: "confirmation.requested", arrangementID: arrangement.id)]
+        draft.sources = [ReplySource(kind: "arrangement", id: arrangement.id, title: arrangement.kind.rawValue)]
+        return draft
+    }
+
+    /// The resident's yes or no to a confirmation. A yes is carried out when the turn is saved, in its transaction.
+    func conclude(
+        _ decision: ArrangementDecision, arrangementID: String, details: [String: String], confirmed: Bool,
+        state: inout SessionState, render: Renderer
+    ) async throws -> Draft {
+        guard let residentID = state.residentID,
+            let arrangement = try? await arrangements.arrangement(arrangementID, of: residentID)
+        else { return Draft([try render("arrangements.identify_first")], intent: decision.intent, confidence: 1) }
+        let kind = try render("conversation.arrangement.kind.\(arrangement.kind.rawValue)")
+        guard confirmed else {
+            return Draft(
+                [try render("arrangement.\(decision.rawValue).cancelled")], intent: decision.intent, confidence: 1)
+        }
+        var draft = Draft(
+            [
+                try render(
+                    "arrangement.\(decision.rawValue).done", decision == .reschedule ? [:] : ["arrangement": kind])
+            ],
+            intent: decision.intent, confidence: 1)
+        draft.effects = [.decide(decision, arrangementID: arrangementID, residentID: residentID, details: details)]
+        draft.sources = [ReplySource(kind: "arrangement", id: arrangement.id, title: arrangement.kind.rawValue)]
+        state.lastIntent = decision.intent
+        return draft
+    }
+
+    /// One numbered line: what, where, when, and its status.
+    func describe(_ arrangement: Arrangement, number: Int, render: Renderer) throws -> String {
+        try render(
+            "conversation.arrangement.item",
+            [
+                "number": String(number),
+                "arrangement": try render("conversation.arrangement.kind.\(arrangement.kind.rawValue)"),
+                "place": place(of: arrangement) ?? "", "date": try dateText(of: arrangement, render: render) ?? "",
+                "status": try render("conversation.arrangement.status.\(arrangement.status.rawValue)"),
+            ])
+    }
+
+    func place(of arrangement: Arrangement) -> String? {
+        for key in ["unit", "unit_name", "place", "location", "district"] {
+            if let value = arrangement.details[key], !value.isEmpty { return value }
+        }
+        return nil
+    }
+
+    /// When it happens: a start date reads "1.8.2027 alkaen", an appointment "3.3.2027 klo 14.30".
+    func dateText(of arrangement: Arrangement, render: Renderer) throws -> String? {
+        if let start = arrangement.details["start_date"], let date = try formatDate(start, render: render) {
+            return try render("conversation.arrangement.from_date", ["date": date])
+        }
+        for key in ["datetime", "time", "date", "appointment"] {
+            if let value = arrangement.details[key], let date = try formatDate(value, render: render) { return date }
+        }
+        return nil
+    }
+
+    /// ISO dates and local date-times in the session's language; anything else as written.
+    func formatDate(_ value: String, render: Renderer) throws -> String? {
+        guard !value.isEmpty else { return nil }
+        let parts = value.split(separator: "T", maxSplits: 1)
+        let ymd = parts[0].split(separator: "-").compactMap { Int($0) }
+        guard ymd.count == 3 else { return value }
+        let date: String
+        if render.language == .en {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_GB")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "d MMMM yyyy"
+            var components = DateComponents()
+            (components.year, components.month, components.day) = (ymd[0], ymd[1], ymd[2])
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            date = calendar.date(from: components).map(formatter.string) ?? String(parts[0])
+        } else {
+            date = "\(ymd[2]).\(ymd[1]).\(ymd[0])"
+        }
+        guard parts.count == 2 else { return date }
+        let time = parts[1].prefix(5)
+        let shown = render.language == .en ? String(time) : time.replacingOccurrences(of: ":", with: ".")
+        return try render("conversation.date_time", ["date": date, "time": shown])
+    }
+}

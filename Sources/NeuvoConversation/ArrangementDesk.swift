@@ -1,0 +1,64 @@
+import Foundation
+import NeuvoArrangements
+import NeuvoStorage
+
+/// What a resident may do to an arrangement of their own from the chat.
+public enum ArrangementDecision: String, Sendable, Hashable, Codable, CaseIterable {
+    case accept
+    case decline
+    case reschedule
+
+    public var status: ArrangementStatus {
+        switch self {
+        case .accept: .accepted
+        case .decline: .declined
+        case .reschedule: .rescheduled
+        }
+    }
+
+    /// The intent (and catalog action) that asks for this decision.
+    public var intent: String { "arrangement.\(rawValue)" }
+}
+
+/// Carries out residents' decisions on their own arrangements, through `ArrangementStore.transition` (the one place
+/// statuses change), and runs the notification gateway's hook in the same transaction, so the confirmation notice
+/// is queued exactly when the status changes.
+public struct ArrangementDesk: Sendable {
+    /// Called inside the transaction with the changed arrangement and its previous status; throwing rolls back.
+    public typealias AfterTransition = @Sendable (Connection, Arrangement, ArrangementStatus) throws -> Void
+
+    public let afterTransition: AfterTransition?
+
+    public init(afterTransition: AfterTransition? = nil) {
+        self.afterTransition = afterTransition
+    }
+
+    /// Applies `decision` to the resident's own arrangement inside the caller's transaction. Another resident's
+    /// arrangement reads as not found, in the same words.
+    @discardableResult
+    public func apply(
+        _ decision: ArrangementDecision, to arrangementID: String, residentID: String, details: [String: String] = [:],
+        now: Date, in connection: Connection
+    ) throws -> Arrangement {
+        guard let current = try ArrangementStore.arrangement(arrangementID, in: connection),
+            current.residentID == residentID
+        else { throw ArrangementError.notFound(arrangementID) }
+        let changed = try ArrangementStore.transition(
+            arrangementID, to: decision.status, reason: "resident \(decision.rawValue) in chat",
+            actor: "resident", now: now, in: connection, detailsUpdate: details)
+        try afterTransition?(connection, changed, current.status)
+        return changed
+    }
+
+    /// The same in a transaction of its own.
+    @discardableResult
+    public func apply(
+        _ decision: ArrangementDecision, to arrangementID: String, residentID: String, details: [String: String] = [:],
+        now: Date, database: Database
+    ) async throws -> Arrangement {
+        try await database.write { connection in
+            try apply(
+                decision, to: arrangementID, residentID: residentID, details: details, now: now, in: connection)
+        }
+    }
+}

@@ -1,0 +1,278 @@
+import Foundation
+import NeuvoArrangements
+import NeuvoCatalog
+import NeuvoLanguage
+import NeuvoStorage
+import NeuvoSupport
+
+/// The conversation: one call per message, from the terminal chat and from `POST /v1/chat` alike.
+///
+/// A turn loads the session from SQLite, decides the answer (classify, resolve follow-ups and pending questions,
+/// ask the registry), then saves the session, the redacted transcript and any change in one transaction.
+/// No conversation state lives only in memory, so several processes may answer one session's turns.
+public struct ConversationEngine: Sendable {
+    public struct Options: Sendable {
+        /// The language of a new session when the first message is too short to tell.
+        public var defaultLanguage: Language = .fi
+        public var timeZone: TimeZone = TimeZone(identifier: "Europe/Helsinki")!
+        /// When staff answer hand-offs (`handoff.hours`).
+        public var serviceHours: ServiceHours = .weekdaysEightToFour
+        /// Offer the best two intents as a choice when the best is less likely than this...
+        public var clarificationCeiling: Double = 0.8
+        /// ...and the second is at least this likely (the classifier's probabilities are sharp: 0.7 against 0.25 is
+        /// already a real doubt).
+        public var clarificationMinimum: Double = 0.2
+        /// Longer messages are cut: a 100 kB paste is still answered, from its beginning.
+        public var maximumMessageLength: Int = 2_000
+
+        public init() {}
+
+        public init(configuration: Configuration) {
+            defaultLanguage = Language(rawValue: configuration.defaultLanguage) ?? .fi
+            timeZone = configuration.timeZone
+            serviceHours =
+                ServiceHours(parsing: configuration.handoffHours, timeZone: configuration.timeZone)
+                ?? ServiceHours(
+                    days: ServiceHours.weekdaysEightToFour.days, start: ServiceHours.weekdaysEightToFour.start,
+                    end: ServiceHours.weekdaysEightToFour.end, timeZone: configuration.timeZone)
+        }
+    }
+
+    let catalog: @Sendable () -> Catalog
+    let database: Database
+    let store: ConversationStore
+    let arrangements: ArrangementStore
+    let desk: ArrangementDesk
+    let directory: (any ServiceDirectory)?
+    let extractor: EntityExtractor
+    let identifier: LanguageIdentifier
+    let clock: any WallClock
+    let options: Options
+
+    /// `catalog` is read at every turn, so a reloaded catalog takes effect at the next message.
+    /// `afterTransition` runs inside the transaction that changes an arrangement (the gateway queues its notice).
+    public init(
+        catalog: @escaping @Sendable () -> Catalog, database: Database, directory: (any ServiceDirectory)? = nil,
+        gazetteer: [GazetteerEntry] = [], clock: any WallClock = SystemClock(), options: Options = Options(),
+        afterTransition: ArrangementDesk.AfterTransition? = nil
+    ) {
+        self.catalog = catalog
+        self.database = database
+        store = ConversationStore(database: database)
+        arrangements = ArrangementStore(database: database)
+        desk = ArrangementDesk(afterTransition: afterTransition)
+        self.directory = directory
+        extractor = EntityExtractor(gazetteer: Gazetteer(gazetteer))
+        identifier = .bundled
+        self.clock = clock
+        self.options = options
+    }
+
+    public init(
+        catalog: Catalog, database: Database, directory: (any ServiceDirectory)? = nil,
+        gazetteer: [GazetteerEntry] = [], clock: any WallClock = SystemClock(), options: Options = Options(),
+        afterTransition: ArrangementDesk.AfterTransition? = nil
+    ) {
+        self.init(
+            catalog: { catalog }, database: database, directory: directory, gazetteer: gazetteer, clock: clock,
+            options: options, afterTransition: afterTransition)
+    }
+
+    /// Builds an engine whose entity extractor knows the directory's districts, units and services.
+    public static func make(
+        catalog: @escaping @Sendable () -> Catalog, database: Database, directory: (any ServiceDirectory)?,
+        clock: any WallClock = SystemClock(), options: Options = Options(),
+        afterTransition: ArrangementDesk.AfterTransition? = nil
+    ) async throws -> ConversationEngine {
+        let entries = try await directory?.gazetteerEntries() ?? []
+        return ConversationEngine(
+            catalog: catalog, database: database, directory: directory, gazetteer: entries, clock: clock,
+            options: options, afterTransition: afterTransition)
+    }
+
+    /// Answers one message.
+    ///
+    /// - `session`: the id from the previous reply; nil, unknown or malformed starts a new session.
+    /// - `residentID`: set by the caller only after it identified the resident (a signed link); binds the session
+    ///   to them. A session bound to another resident is never continued: a new one starts.
+    /// - `language`: the resident's explicit choice (`--lang`, a language menu); nil lets Neuvo detect and keep it.
+    public func respond(to text: String, session: SessionID?, residentID: String?, language: Language?)
+        async throws -> Reply
+    {
+        for _ in 0..<5 {
+            if let reply = try await attempt(text, session: session, residentID: residentID, language: language) {
+                return reply
+            }
+        }
+        throw ConversationError.sessionBusy(session ?? SessionID(rawValue: "new"))
+    }
+
+    /// Starts a session from a notice's signed link: the resident is known and the arrangement is in focus.
+    public func start(residentID: String, arrangementID: String?, language: Language?) async throws -> Reply {
+        let now = clock.now()
+        let catalog = self.catalog()
+        guard let resident = try await arrangements.resident(residentID) else {
+            throw ConversationError.unknownResident(residentID)
+        }
+        var state = SessionState(
+            id: .random(), language: language ?? Language(rawValue: resident.language) ?? options.defaultLanguage)
+        state.residentID = residentID
+        if let arrangementID, (try? await arrangements.arrangement(arrangementID, of: residentID)) != nil {
+            state.lastArrangement = arrangementID
+        }
+        var draft = try await listArrangements(&state, catalog: catalog, only: state.lastArrangement)
+        draft.confidence = 1
+        guard let reply = try await commit(draft, state: state, message: nil, catalog: catalog, now: now) else {
+            throw ConversationError.sessionBusy(state.id)
+        }
+        return reply
+    }
+
+    private func attempt(_ text: String, session: SessionID?, residentID: String?, language: Language?)
+        async throws -> Reply?
+    {
+        let now = clock.now()
+        let catalog = self.catalog()
+        let message = InputText.clean(text, limit: options.maximumMessageLength)
+        var resident: Resident?
+        if let residentID {
+            guard let found = try await arrangements.resident(residentID) else {
+                throw ConversationError.unknownResident(residentID)
+            }
+            resident = found
+        }
+        var state: SessionState
+        if let session, session.isWellFormed, let loaded = try await store.load(session),
+            residentID == nil || loaded.residentID == nil || loaded.residentID == residentID
+        {
+            state = loaded
+            if let language {
+                state.language = language
+            } else if let switched = implicitSwitch(message, from: state.language) {
+                state.language = switched
+            }
+        } else {
+            let known = resident.flatMap { Language(rawValue: $0.language) } ?? options.defaultLanguage
+            let guess = identifier.identify(message, fallback: known)
+            state = SessionState(id: .random(), language: language ?? (guess.isReliable ? guess.language : known))
+        }
+        if let residentID { state.residentID = residentID }
+        let draft = try await dialogue(message, state: &state, catalog: catalog, now: now)
+        return try await commit(draft, state: state, message: message, catalog: catalog, now: now)
+    }
+
+    /// A session keeps its language unless a message is long enough to be sure it is in another one.
+    /// Short answers ("ok", "ja", "2") never switch: identification is weakest on them.
+    func implicitSwitch(_ message: String, from current: Language) -> Language? {
+        guard InputText.wordCount(message) >= 3, InputText.letterCount(message) >= 12 else { return nil }
+        let guess = identifier.identify(message, fallback: current)
+        guard guess.isReliable, guess.language != current, guess.confidence >= 0.9 else { return nil }
+        return guess.language
+    }
+
+    /// Saves the session, the redacted transcript and the draft's effects in one transaction; nil when the
+    /// session changed since it was loaded (the caller retries the whole turn).
+    func commit(_ draft: Draft, state: SessionState, message: String?, catalog: Catalog, now: Date) async throws
+        -> Reply?
+    {
+        var state = state
+        state.turns += 1
+        state.suggestions = draft.suggestions
+        let saved = state
+        let renderer = Renderer(locales: catalog.locales, language: state.language)
+        let store = self.store
+        let desk = self.desk
+        let serviceStatus: [String: String] = Dictionary(
+            uniqueKeysWithValues: try ArrangementStatus.allCases.map {
+                ($0.rawValue, try renderer("conversation.arrangement.status.\($0.rawValue)"))
+            })
+        return try await database.write { connection -> Reply? in
+            guard try ConversationStore.save(saved, now: now, in: connection) else { return nil }
+            if let message {
+                try store.appendTurn(
+                    session: saved.id, speaker: "resident", language: saved.language, text: message,
+                    intent: draft.intent, confidence: draft.confidence, now: now, in: connection)
+            }
+            var text = draft.text
+            var actions = draft.actions
+            for effect in draft.effects {
+                switch effect {
+                case .decide(let decision, let arrangementID, let residentID, let details):
+                    do {
+                        let changed = try desk.apply(
+                            decision, to: arrangementID, residentID: residentID, details: details, now: now,
+                            in: connection)
+                        actions.append(
+                            ReplyAction(
+                                kind: "arrangement.\(changed.status.rawValue)", arrangementID: changed.id,
+                                status: changed.status.rawValue))
+                    } catch ArrangementError.notAllowed(_, let from, _) {
+                        text = try renderer(
+                            "conversation.arrangement.not_possible", ["status": serviceStatus[from.rawValue] ?? ""])
+                    } catch ArrangementError.notFound {
+                        text = try renderer("conversation.arrangement.nothing_open")
+                    }
+                case .handoff(let available):
+                    try store.recordHandoff(
+                        session: saved.id, residentID: saved.residentID, language: saved.language,
+                        staffAvailable: available, now: now, in: connection)
+                case .feedback(let feedback):
+                    try store.recordFeedback(
+                        session: saved.id, language: saved.language, text: feedback, now: now, in: connection)
+                case .unanswered(let question, let best, let confidence):
+                    try store.recordUnanswered(
+                        session: saved.id, language: saved.language, text: question, bestIntent: best,
+                        confidence: confidence, now: now, in: connection)
+                }
+            }
+            try store.appendTurn(
+                session: saved.id, speaker: "neuvo", language: saved.language, text: text, intent: draft.intent,
+                confidence: nil, now: now, in: connection)
+            return Reply(
+                sessionID: saved.id, language: saved.language, text: text, intent: draft.intent,
+                confidence: draft.confidence, suggestions: draft.suggestions, actions: actions, sources: draft.sources)
+        }
+    }
+}
+
+/// Renders locale keys in one language; a missing key is the catalog's fault, reported as such.
+struct Renderer: Sendable {
+    let locales: LocaleTable
+    let language: Language
+
+    func callAsFunction(_ key: String, _ values: [String: String] = [:], count: Int? = nil) throws -> String {
+        do {
+            return try locales.render(key, language: language, values: values, count: count)
+        } catch {
+            throw ConversationError.locale(error.description)
+        }
+    }
+
+    func `in`(_ other: Language) -> Renderer { Renderer(locales: locales, language: other) }
+}
+
+/// An answer being put together: text and choices, and what must be written with it.
+struct Draft: Sendable {
+    enum Effect: Sendable {
+        case decide(ArrangementDecision, arrangementID: String, residentID: String, details: [String: String])
+        case handoff(available: Bool)
+        case feedback(String)
+        case unanswered(String, bestIntent: String?, confidence: Double)
+    }
+
+    var paragraphs: [String] = []
+    var intent: String?
+    var confidence: Double = 0
+    var suggestions: [String] = []
+    var actions: [ReplyAction] = []
+    var sources: [ReplySource] = []
+    var effects: [Effect] = []
+
+    var text: String { paragraphs.joined(separator: "\n") }
+
+    init(_ paragraphs: [String] = [], intent: String? = nil, confidence: Double = 0) {
+        self.paragraphs = paragraphs
+        self.intent = intent
+        self.confidence = confidence
+    }
+}

@@ -1,0 +1,270 @@
+import Foundation
+import NeuvoLanguage
+import NeuvoStorage
+import NeuvoSupport
+
+/// A question Neuvo asked and is waiting for an answer to. Holds ids and entity values, never free text.
+enum PendingQuestion: Sendable, Hashable, Codable {
+    /// A required slot was missing: the next message should fill `slot` of `intent`.
+    case slot(intent: String, slot: String, filled: [String: String])
+    /// Yes or no before anything changes.
+    case confirmation(decision: ArrangementDecision, arrangementID: String, details: [String: String])
+    /// Which of these intents the resident meant (offered as numbered choices).
+    case clarification(intents: [String], filled: [String: String])
+    /// Which of their arrangements a decision is about (numbered).
+    case arrangementChoice(decision: ArrangementDecision, arrangementIDs: [String], filled: [String: String])
+}
+
+/// Everything the conversation remembers between turns. Kept in SQLite, never only in memory, so any process
+/// behind a load balancer can answer the next message.
+struct SessionState: Sendable, Hashable {
+    var id: SessionID
+    var language: Language
+    var residentID: String?
+    var lastIntent: String?
+    var lastUnit: String?
+    var lastService: String?
+    var lastDistrict: String?
+    var lastArrangement: String?
+    var pending: PendingQuestion?
+    /// The suggestions of the last reply, so that "2" picks the second.
+    var suggestions: [String] = []
+    var turns = 0
+    /// Optimistic concurrency: a save succeeds only on the version it was loaded at.
+    var version = 0
+    var isNew = true
+
+    init(id: SessionID, language: Language) {
+        self.id = id
+        self.language = language
+    }
+}
+
+/// Counts of what a purge removed.
+public struct PurgeReport: Sendable, Hashable, Codable {
+    public var sessions = 0
+    public var turns = 0
+    public var handoffs = 0
+    public var feedback = 0
+    public var unanswered = 0
+
+    public init() {}
+
+    public var total: Int { sessions + turns + handoffs + feedback + unanswered }
+}
+
+/// One hand-off request as staff read it.
+public struct Handoff: Sendable, Hashable, Codable {
+    public let id: Int64
+    public let sessionID: String
+    public let residentID: String?
+    public let language: String
+    public let staffAvailable: Bool
+    public let status: String
+    /// Redacted.
+    public let transcript: String
+    public let createdAt: Date
+}
+
+/// All SQL of the conversation. Every text written here is redacted first, at this one boundary.
+public struct ConversationStore: Sendable {
+    public let database: Database
+    let redactor: Redactor
+
+    public init(database: Database, redactor: Redactor = .standard) {
+        self.database = database
+        self.redactor = redactor
+    }
+
+    func redact(_ text: String) -> String { redactor.redact(text) }
+
+    // MARK: Sessions
+
+    func load(_ id: SessionID) async throws -> SessionState? {
+        try await database.read { connection in try Self.load(id, in: connection) }
+    }
+
+    static func load(_ id: SessionID, in connection: Connection) throws -> SessionState? {
+        guard let row = try connection.queryOne("SELECT * FROM conversation_sessions WHERE id = ?", id.rawValue)
+        else { return nil }
+        var state = SessionState(id: id, language: Language(rawValue: try row.get("language")) ?? .fi)
+        state.residentID = try row.get("resident_id")
+        state.lastIntent = try row.get("last_intent")
+        state.lastUnit = try row.get("last_unit")
+        state.lastService = try row.get("last_service")
+        state.lastDistrict = try row.get("last_district")
+        state.lastArrangement = try row.get("last_arrangement")
+        if let pending: String = try row.get("pending") {
+            state.pending = try? JSONDecoder().decode(PendingQuestion.self, from: Data(pending.utf8))
+        }
+        let suggestions: String = try row.get("suggestions")
+        state.suggestions = (try? JSONDecoder().decode([String].self, from: Data(suggestions.utf8))) ?? []
+        state.turns = try row.get("turns")
+        state.version = try row.get("version")
+        state.isNew = false
+        return state
+    }
+
+    /// Inserts or updates the session; false when another turn saved it first.
+    static func save(_ state: SessionState, now: Date, in connection: Connection) throws -> Bool {
+        let pending = try state.pending.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
+        let suggestions = String(decoding: try JSONEncoder.sorted.encode(state.suggestions), as: UTF8.self)
+        if state.isNew {
+            try connection.execute(
+                """
+                INSERT INTO conversation_sessions (id, language, resident_id, last_intent, last_unit, last_service,
+                    last_district, last_arrangement, pending, suggestions, turns, version, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                ON CONFLICT (id) DO NOTHING
+                """,
+                state.id.rawValue, state.language.rawValue, state.residentID, state.lastIntent, state.lastUnit,
+                state.lastService, state.lastDistrict, state.lastArrangement, pending, suggestions, state.turns, now,
+                now)
+        } else {
+            try connection.execute(
+                """
+                UPDATE conversation_sessions SET language = ?, resident_id = ?, last_intent = ?, last_unit = ?,
+                    last_service = ?, last_district = ?, last_arrangement = ?, pending = ?, suggestions = ?, turns = ?,
+                    version = version + 1, updated_at = ?
+                WHERE id = ? AND version = ?
+                """,
+                state.language.rawValue, state.residentID, state.lastIntent, state.lastUnit, state.lastService,
+                state.lastDistrict, state.lastArrangement, pending, suggestions, state.turns, now, state.id.rawValue,
+                state.version)
+        }
+        return connection.changes > 0
+    }
+
+    // MARK: Transcript
+
+    func appendTurn(
+        session: SessionID, speaker: String, language: Language, text: String, intent: String?, confidence: Double?,
+        now: Date, in connection: Connection
+    ) throws {
+        try connection.execute(
+            """
+            INSERT INTO conversation_turns (session_id, speaker, language, text, intent, confidence, at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            session.rawValue, speaker, language.rawValue, redact(text), intent, confidence, now)
+    }
+
+    /// The session's transcript as staff read it, one "speaker: text" line a turn (already redacted).
+    static func transcript(of session: SessionID, in connection: Connection) throws -> String {
+        try connection.query(
+            "SELECT speaker, text FROM conversation_turns WHERE session_id = ? ORDER BY id", session.rawValue
+        ).map { row in "\(try row.get("speaker", as: String.self)): \(try row.get("text", as: String.self))" }
+            .joined(separator: "\n")
+    }
+
+    /// The stored transcript of one session: (speaker, text) pairs in order.
+    public func turns(of session: SessionID) async throws -> [(speaker: String, text: String)] {
+        try await database.read { connection in
+            try connection.query(
+                "SELECT speaker, text FROM conversation_turns WHERE session_id = ? ORDER BY id", session.rawValue
+            ).map { row in (try row.get("speaker"), try row.get("text")) }
+        }
+    }
+
+    // MARK: What staff read
+
+    func recordHandoff(
+        session: SessionID, residentID: String?, language: Language, staffAvailable: Bool, now: Date,
+        in connection: Connection
+    ) throws {
+        let transcript = try Self.transcript(of: session, in: connection)
+        try connection.execute(
+            """
+            INSERT INTO conversation_handoffs (session_id, resident_id, language, staff_available, status, transcript,
+                created_at)
+            VALUES (?, ?, ?, ?, 'open', ?, ?)
+            """,
+            session.rawValue, residentID, language.rawValue, staffAvailable, redact(transcript), now)
+    }
+
+    func recordFeedback(session: SessionID, language: Language, text: String, now: Date, in connection: Connection)
+        throws
+    {
+        try connection.execute(
+            "INSERT INTO conversation_feedback (session_id, language, text, created_at) VALUES (?, ?, ?, ?)",
+            session.rawValue, language.rawValue, redact(text), now)
+    }
+
+    func recordUnanswered(
+        session: SessionID, language: Language, text: String, bestIntent: String?, confidence: Double, now: Date,
+        in connection: Connection
+    ) throws {
+        try connection.execute(
+            """
+            INSERT INTO conversation_unanswered (session_id, language, text, best_intent, confidence, created_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """,
+            session.rawValue, language.rawValue, redact(text), bestIntent, confidence, now)
+    }
+
+    public func handoffs(status: String = "open") async throws -> [Handoff] {
+        try await database.read { connection in
+            try connection.query(
+                "SELECT * FROM conversation_handoffs WHERE status = ? ORDER BY created_at, id", status
+            ).map { row in
+                Handoff(
+                    id: try row.get("id"), sessionID: try row.get("session_id"), residentID: try row.get("resident_id"),
+                    language: try row.get("language"), staffAvailable: try row.get("staff_available"),
+                    status: try row.get("status"), transcript: try row.get("transcript"),
+                    createdAt: try row.get("created_at"))
+            }
+        }
+    }
+
+    /// Feedback texts, oldest first (redacted).
+    public func feedback() async throws -> [String] {
+        try await database.read { connection in
+            try connection.query("SELECT text FROM conversation_feedback ORDER BY id").map { try $0.get("text") }
+        }
+    }
+
+    /// Questions Neuvo could not answer, oldest first (redacted).
+    public func unansweredQuestions() async throws -> [(text: String, language: String, bestIntent: String?)] {
+        try await database.read { connection in
+            try connection.query("SELECT text, language, best_intent FROM conversation_unanswered ORDER BY id").map {
+                (try $0.get("text"), try $0.get("language"), try $0.get("best_intent"))
+            }
+        }
+    }
+
+    // MARK: Retention
+
+    /// Deletes everything residents wrote that is older than `cutoff`: turns, sessions idle since before it (with
+    /// the rest of their turns), and hand-offs, feedback and unanswered questions created before it.
+    public func purge(olderThan cutoff: Date, dryRun: Bool = false) async throws -> PurgeReport {
+        try await database.write { connection in
+            var report = PurgeReport()
+            let idle = "SELECT id FROM conversation_sessions WHERE updated_at < ?"
+            report.turns =
+                try connection.scalar(
+                    "SELECT count(*) FROM conversation_turns WHERE at < ? OR session_id IN (\(idle))", cutoff, cutoff,
+                    as: Int.self) ?? 0
+            report.sessions =
+                try connection.scalar(
+                    "SELECT count(*) FROM conversation_sessions WHERE updated_at < ?", cutoff, as: Int.self) ?? 0
+            func count(_ table: String) throws -> Int {
+                try connection.scalar("SELECT count(*) FROM \(table) WHERE created_at < ?", cutoff, as: Int.self) ?? 0
+            }
+            report.handoffs = try count("conversation_handoffs")
+            report.feedback = try count("conversation_feedback")
+            report.unanswered = try count("conversation_unanswered")
+            guard !dryRun else { return report }
+            try connection.execute(
+                "DELETE FROM conversation_turns WHERE at < ? OR session_id IN (\(idle))", cutoff, cutoff)
+            try connection.execute("DELETE FROM conversation_sessions WHERE updated_at < ?", cutoff)
+            for table in ["conversation_handoffs", "conversation_feedback", "conversation_unanswered"] {
+                try connection.execute("DELETE FROM \(table) WHERE created_at < ?", cutoff)
+            }
+            return report
+        }
+    }
+
+    public func purge(retentionDays: Int, now: Date, dryRun: Bool = false) async throws -> PurgeReport {
+        try await purge(olderThan: now.addingTimeInterval(-Double(retentionDays) * 86_400), dryRun: dryRun)
+    }
+}

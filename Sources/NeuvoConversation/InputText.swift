@@ -1,0 +1,103 @@
+import Foundation
+import NeuvoLanguage
+
+/// What residents type, made safe to classify, store and echo: terminal escape sequences, control and bidi
+/// characters removed, whitespace collapsed, and cut to a length worth reading.
+enum InputText {
+    static func clean(_ text: String, limit: Int) -> String {
+        var output = String.UnicodeScalarView()
+        var scalars = text.unicodeScalars[...]
+        var lastWasSpace = true
+        var count = 0
+        while let scalar = scalars.first, count < limit {
+            scalars = scalars.dropFirst()
+            if scalar == "\u{1B}" {
+                scalars = skipEscape(scalars)
+                continue
+            }
+            let isSpace = scalar.properties.isWhitespace || scalar.value < 0x20 || scalar.value == 0x7F
+            if isSpace {
+                if !lastWasSpace {
+                    output.append(" ")
+                    count += 1
+                }
+                lastWasSpace = true
+                continue
+            }
+            // C1 controls, bidi overrides and isolates, and other invisible formatting can hide or reorder text.
+            if (0x80...0x9F).contains(scalar.value) || scalar.properties.generalCategory == .format
+                || scalar.properties.generalCategory == .surrogate || scalar.value == 0xFFFD
+            {
+                continue
+            }
+            output.append(scalar)
+            count += 1
+            lastWasSpace = false
+        }
+        return String(String(output).trimmingCharacters(in: .whitespaces).prefix(limit))
+    }
+
+    /// Skips the rest of an escape sequence after ESC: CSI (`ESC [ ... final`), OSC (`ESC ] ... BEL or ESC \`),
+    /// or a two-character escape.
+    private static func skipEscape(_ scalars: Substring.UnicodeScalarView) -> Substring.UnicodeScalarView {
+        var rest = scalars
+        guard let introducer = rest.first else { return rest }
+        rest = rest.dropFirst()
+        switch introducer {
+        case "[":
+            while let scalar = rest.first {
+                rest = rest.dropFirst()
+                if (0x40...0x7E).contains(scalar.value) { break }
+            }
+        case "]", "P", "_", "^":
+            while let scalar = rest.first {
+                rest = rest.dropFirst()
+                if scalar == "\u{07}" { break }
+                if scalar == "\u{1B}" {
+                    if rest.first == "\\" { rest = rest.dropFirst() }
+                    break
+                }
+            }
+        default:
+            break
+        }
+        return rest
+    }
+
+    /// The language a message asks to switch to ("puhu ruotsia", "in English please", "på finska"), the last
+    /// one named when several are.
+    static func requestedLanguage(_ text: String) -> Language? {
+        let words = TextNormalizer.foldDiacritics(text.lowercased()).split { !$0.isLetter }
+        var found: Language?
+        for word in words {
+            if word.hasPrefix("suom") || word.hasPrefix("finsk") || word.hasPrefix("finnish") {
+                found = .fi
+            } else if word.hasPrefix("ruots") || word.hasPrefix("svensk") || word.hasPrefix("swedish") {
+                found = .sv
+            } else if word.hasPrefix("englan") || word.hasPrefix("engelsk") || word.hasPrefix("english") {
+                found = .en
+            }
+        }
+        return found
+    }
+
+    static func wordCount(_ text: String) -> Int {
+        text.split { !$0.isLetter && !$0.isNumber }.count
+    }
+
+    static func letterCount(_ text: String) -> Int {
+        text.reduce(0) { $0 + ($1.isLetter ? 1 : 0) }
+    }
+
+    /// Lower case, folded diacritics and letters only, for comparing a typed choice with its label.
+    static func comparable(_ text: String) -> String {
+        TextNormalizer.foldDiacritics(text.lowercased()).split { !$0.isLetter && !$0.isNumber }.joined(separator: " ")
+    }
+
+    /// The first http(s) link in a text, named as the answer's source.
+    static func firstLink(in text: String) -> String? {
+        guard let start = text.range(of: "https://") ?? text.range(of: "http://") else { return nil }
+        let link = text[start.lowerBound...].prefix { !$0.isWhitespace }
+        return String(link.hasSuffix(".") || link.hasSuffix(",") ? link.dropLast() : link)
+    }
+}

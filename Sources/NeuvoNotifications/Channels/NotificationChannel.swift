@@ -1,0 +1,51 @@
+/// The ways a notice can reach a resident.
+public enum ChannelKind: String, Sendable, Codable, CaseIterable {
+    case email, sms
+}
+
+/// One rendered notice, ready for a channel. Built by the dispatcher from an outbox row.
+public struct OutgoingMessage: Sendable, Hashable {
+    /// Stable id of the notice: the webhook-id and the base of the Message-ID, so a retry is recognisable.
+    public var noticeID: String
+    public var idempotencyKey: String
+    /// An email address or an E.164 phone number, depending on the channel.
+    public var recipient: String
+    /// Email only.
+    public var subject: String?
+    public var textBody: String
+    /// Email only; already escaped by the renderer.
+    public var htmlBody: String?
+    /// fi, sv or en.
+    public var locale: String
+    /// Email only: a one-click unsubscribe URL for non-essential notices (RFC 2369, RFC 8058).
+    public var listUnsubscribe: String?
+
+    public init(
+        noticeID: String, idempotencyKey: String, recipient: String, subject: String? = nil, textBody: String,
+        htmlBody: String? = nil, locale: String, listUnsubscribe: String? = nil
+    ) {
+        self.listUnsubscribe = listUnsubscribe
+        self.noticeID = noticeID
+        self.idempotencyKey = idempotencyKey
+        self.recipient = recipient
+        self.subject = subject
+        self.textBody = textBody
+        self.htmlBody = htmlBody
+        self.locale = locale
+    }
+}
+
+/// What the provider said. Reasons never contain the recipient or the message text.
+public enum DeliveryOutcome: Sendable, Hashable {
+    case accepted(providerMessageID: String?)
+    /// 5xx, 429, timeouts, refused connections, SMTP 4xx; `retryAfter` in seconds when the provider named one.
+    case temporaryFailure(reason: String, retryAfter: Double?)
+    /// 4xx other than 429, SMTP 5xx, an invalid address or header value.
+    case permanentFailure(reason: String)
+}
+
+/// Delivers one message. Never throws: every failure is classified as temporary or permanent for the dispatcher.
+public protocol NotificationChannel: Sendable {
+    var kind: ChannelKind { get }
+    func send(_ message: OutgoingMessage) async -> DeliveryOutcome
+}

@@ -1,0 +1,62 @@
+/// How many SMS parts a text costs, counted the way the network splits it (3GPP TS 23.038 and TS 23.040).
+///
+/// GSM 7-bit: basic-table characters cost 1 septet, extension-table characters (`^{}\[~]|€` and form feed) cost 2
+/// (escape + character). Anything outside both tables switches the whole message to UCS-2, counted in UTF-16 code
+/// units (an emoji outside the BMP costs 2). A multipart message loses room to the concatenation header
+/// (TS 23.040 §9.2.3.24.1): 160 → 153 septets, 70 → 67 UCS-2 units per part. An escape pair or a surrogate pair is
+/// never split across parts, so packing is greedy per character rather than a plain division.
+public struct SMSSegments: Sendable, Hashable {
+    public enum Encoding: String, Sendable, Hashable, Codable {
+        case gsm7, ucs2
+    }
+
+    public let encoding: Encoding
+    /// Septets for GSM-7, UTF-16 code units for UCS-2.
+    public let units: Int
+    /// Parts the network will send; an empty text still costs one.
+    public let segments: Int
+
+    public init(encoding: Encoding, units: Int, segments: Int) {
+        self.encoding = encoding
+        self.units = units
+        self.segments = segments
+    }
+
+    public static func count(_ text: String) -> SMSSegments {
+        if text.unicodeScalars.allSatisfy({ gsmCost($0) != nil }) {
+            return pack(text.unicodeScalars.lazy.map { gsmCost($0)! }, encoding: .gsm7, single: 160, part: 153)
+        }
+        return pack(text.unicodeScalars.lazy.map { $0.utf16.count }, encoding: .ucs2, single: 70, part: 67)
+    }
+
+    private static func pack(
+        _ costs: some Sequence<Int>, encoding: Encoding, single: Int, part: Int
+    ) -> SMSSegments {
+        var units = 0
+        var parts = 1
+        var used = 0
+        for cost in costs {
+            units += cost
+            if used + cost > part {
+                parts += 1
+                used = 0
+            }
+            used += cost
+        }
+        return SMSSegments(encoding: encoding, units: units, segments: units <= single ? 1 : parts)
+    }
+
+    /// TS 23.038 §6.2.1, the default alphabet without the escape code (0x1B).
+    static let basicTable: Set<Unicode.Scalar> = Set(
+        ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+            + "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà").unicodeScalars)
+
+    /// TS 23.038 §6.2.1.1, the characters reachable through the escape code.
+    static let extensionTable: Set<Unicode.Scalar> = Set("\u{0C}^{}\\[~]|€".unicodeScalars)
+
+    static func gsmCost(_ scalar: Unicode.Scalar) -> Int? {
+        if basicTable.contains(scalar) { return 1 }
+        if extensionTable.contains(scalar) { return 2 }
+        return nil
+    }
+}

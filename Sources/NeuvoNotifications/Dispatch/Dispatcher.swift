@@ -1,0 +1,227 @@
+import Foundation
+import NeuvoArrangements
+import NeuvoStorage
+import NeuvoSupport
+
+/// How hard the dispatcher pushes each channel.
+public struct DispatcherSettings: Sendable {
+    public var batchSize = 200
+    public var concurrency: [ChannelKind: Int] = [.email: 4, .sms: 32]
+    /// Average sends per second per channel (a token bucket), so a recovering provider gets no request storm.
+    public var ratePerSecond: [ChannelKind: Double] = [.email: 100, .sms: 1000]
+    /// How long a claimed notice stays ours before another dispatcher may take it over.
+    public var lease: TimeInterval = 300
+    public var retry = RetryPolicy()
+    /// How often a running dispatcher looks for due notices when nothing wakes it.
+    public var pollInterval: TimeInterval = 1
+
+    public init() {}
+}
+
+/// What one `runUntilIdle` did.
+public struct DispatchSummary: Sendable, Hashable {
+    public var attempted = 0
+    public var sent = 0
+    public var temporaryFailures = 0
+    public var permanentFailures = 0
+    public var dead = 0
+}
+
+/// Claims due notices from the outbox, renders them, sends them through the channels with per-channel
+/// concurrency and rate limits, and records every attempt and transition.
+public final class Dispatcher: Sendable {
+    let store: NoticeStore
+    let channels: [ChannelKind: any NotificationChannel]
+    let renderer: @Sendable () -> NoticeRenderer
+    let settings: DispatcherSettings
+    let clock: any WallClock
+    let logger: Logger?
+    let limiters: [ChannelKind: RateLimiter]
+
+    /// `renderer` is asked for each batch, so a reloaded set of locale texts is used without a restart.
+    public init(
+        store: NoticeStore, channels: [ChannelKind: any NotificationChannel],
+        renderer: @escaping @Sendable () -> NoticeRenderer,
+        settings: DispatcherSettings = DispatcherSettings(), clock: any WallClock = SystemClock(), logger: Logger? = nil
+    ) {
+        self.store = store
+        self.channels = channels
+        self.renderer = renderer
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+        var limiters: [ChannelKind: RateLimiter] = [:]
+        for kind in channels.keys { limiters[kind] = RateLimiter(ratePerSecond: settings.ratePerSecond[kind] ?? 100) }
+        self.limiters = limiters
+    }
+
+    /// Delivers everything due now, then returns (notices scheduled later, by quiet hours or backoff, stay queued).
+    @discardableResult
+    public func runUntilIdle() async throws -> DispatchSummary {
+        var summary = DispatchSummary()
+        while true {
+            var didWork = false
+            for kind in ChannelKind.allCases where channels[kind] != nil {
+                let batch = try await dispatchBatch(kind)
+                didWork = didWork || batch.attempted > 0
+                summary.attempted += batch.attempted
+                summary.sent += batch.sent
+                summary.temporaryFailures += batch.temporaryFailures
+                summary.permanentFailures += batch.permanentFailures
+                summary.dead += batch.dead
+            }
+            if !didWork { return summary }
+        }
+    }
+
+    /// Runs until the task is cancelled (SIGTERM in `neuvo serve`), sleeping until the next notice is due.
+    public func run() async throws {
+        while !Task.isCancelled {
+            try await runUntilIdle()
+            var wait = settings.pollInterval
+            for kind in channels.keys {
+                if let next = try await store.nextDueTime(channel: kind) {
+                    wait = min(wait, max(0.01, next.timeIntervalSince(clock.now())))
+                }
+            }
+            try? await Task.sleep(for: .seconds(wait))
+        }
+    }
+
+    func dispatchBatch(_ kind: ChannelKind) async throws -> DispatchSummary {
+        guard let channel = channels[kind] else { return DispatchSummary() }
+        let claimed = try await store.claimDue(
+            channel: kind, limit: settings.batchSize, now: clock.now(), lease: settings.lease)
+        guard !claimed.isEmpty else { return DispatchSummary() }
+        let recipients = try await store.recipients(for: claimed.map(\.residentID))
+        let renderer = renderer()
+        let limiter = limiters[kind]!
+        let width = max(1, settings.concurrency[kind] ?? 4)
+        var results: [AttemptResult] = []
+        results.reserveCapacity(claimed.count)
+        try await withThrowingTaskGroup(of: AttemptResult.self) { group in
+            var iterator = claimed.makeIterator()
+            func launch() -> Bool {
+                guard let notice = iterator.next() else { return false }
+                let recipient = recipients[notice.residentID]
+                group.addTask { [self] in
+                    await limiter.acquire()
+                    return await attempt(notice, recipient: recipient, channel: channel, renderer: renderer)
+                }
+                return true
+            }
+            for _ in 0..<width where launch() {}
+            while let result = try await group.next() {
+                results.append(result)
+                _ = launch()
+            }
+        }
+        try await store.record(results)
+        var summary = DispatchSummary()
+        summary.attempted = results.count
+        for result in results {
+            switch result.nextStatus {
+            case .sent: summary.sent += 1
+            case .temporaryFailure: summary.temporaryFailures += 1
+            case .permanentFailure: summary.permanentFailures += 1
+            case .dead: summary.dead += 1
+            default: break
+            }
+        }
+        return summary
+    }
+
+    func attempt(
+        _ notice: Notice, recipient: NoticeStore.Recipient?, channel: any NotificationChannel, renderer: NoticeRenderer
+    ) async -> AttemptResult {
+        let started = clock.now()
+        let attemptNumber = notice.attempts + 1
+        let outcome: DeliveryOutcome
+        let address: String? =
+            switch notice.channel {
+            case .email: recipient?.email
+            case .sms: recipient?.phone
+            }
+        if let address, let template = NoticeTemplate(rawValue: notice.templateID) {
+            do {
+                let rendered = try renderer.render(
+                    template, channel: notice.channel, locale: notice.locale, values: notice.personalisation)
+                let message = OutgoingMessage(
+                    noticeID: notice.id, idempotencyKey: notice.idempotencyKey, recipient: address,
+                    subject: rendered.subject, textBody: rendered.text, htmlBody: rendered.html, locale: notice.locale,
+                    listUnsubscribe: template.isEssential ? nil : notice.personalisation["unsubscribe"])
+                outcome = await channel.send(message)
+            } catch {
+                outcome = .permanentFailure(reason: "cannot render: \(error)")
+            }
+        } else if address == nil {
+            outcome = .permanentFailure(reason: "the resident has no \(notice.channel.rawValue) address any more")
+        } else {
+            outcome = .permanentFailure(reason: "unknown template \(notice.templateID)")
+        }
+        let finished = clock.now()
+        let decision = settings.retry.decide(
+            outcome, attempt: attemptNumber, createdAt: notice.createdAt, now: finished,
+            random: Double.random(in: 0..<1))
+        var next = decision.nextAttemptAt
+        // A retry that would land in the resident's quiet hours waits until they end.
+        if let scheduled = next, !notice.urgent, let recipient {
+            next = QuietHoursCalendar(timeZone: recipient.timeZone).nextAllowed(
+                scheduled, start: recipient.quietStart, end: recipient.quietEnd)
+        }
+        let (name, detail, providerID): (String, String?, String?) =
+            switch outcome {
+            case .accepted(let id): ("accepted", id, id)
+            case .temporaryFailure(let reason, _): ("temporary_failure", reason, nil)
+            case .permanentFailure(let reason): ("permanent_failure", reason, nil)
+            }
+        if decision.status != .sent {
+            logger?.warning(
+                "notice.attempt_failed",
+                [
+                    "notice": .string(notice.id), "channel": .string(notice.channel.rawValue), "outcome": .string(name),
+                    "attempt": .int(attemptNumber), "detail": .string(detail ?? ""),
+                ])
+        }
+        return AttemptResult(
+            noticeID: notice.id, attempt: attemptNumber, channel: notice.channel, startedAt: started,
+            finishedAt: finished,
+            outcomeName: name, detail: detail, nextStatus: decision.status, reason: decision.reason,
+            nextAttemptAt: next,
+            providerMessageID: providerID)
+    }
+}
+
+extension NoticeStore {
+    /// Where to reach residents now (their address may have changed since the notice was queued).
+    public struct Recipient: Sendable, Hashable {
+        public let email: String?
+        public let phone: String?
+        public let quietStart: Int
+        public let quietEnd: Int
+        public let timeZone: TimeZone
+    }
+
+    func recipients(for residentIDs: [String]) async throws -> [String: Recipient] {
+        let unique = Array(Set(residentIDs))
+        let zone = timeZone
+        return try await database.read { connection in
+            var result: [String: Recipient] = [:]
+            for chunk in stride(from: 0, to: unique.count, by: 500).map({
+                Array(unique[$0..<min($0 + 500, unique.count)])
+            }) {
+                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                let rows = try connection.query(
+                    "SELECT id, email, phone, quiet_start, quiet_end FROM residents WHERE id IN (\(placeholders))",
+                    arguments: chunk.map { .text($0) })
+                for row in rows {
+                    result[try row.get("id")] = Recipient(
+                        email: try row.get("email"), phone: try row.get("phone"),
+                        quietStart: try row.get("quiet_start"),
+                        quietEnd: try row.get("quiet_end"), timeZone: zone)
+                }
+            }
+            return result
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// One message to one resident on one channel.
+public struct Notice: Sendable, Hashable, Codable {
+    public var id: String
+    public var residentID: String
+    public var arrangementID: String?
+    public var templateID: String
+    /// The first 12 hex digits of the template text's SHA-256: which wording was sent.
+    public var templateVersion: String
+    public var locale: String
+    public var channel: ChannelKind
+    public var personalisation: [String: String]
+    public var idempotencyKey: String
+    public var status: NoticeStatus
+    public var urgent: Bool
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var providerMessageID: String?
+    public var lastError: String?
+    public var reference: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// queued → sending → sent → delivered, or temporary_failure while retrying, permanent_failure, dead.
+public enum NoticeStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    case queued
+    case sending
+    case sent
+    case delivered
+    case temporaryFailure = "temporary_failure"
+    case permanentFailure = "permanent_failure"
+    case dead
+
+    /// The table of allowed transitions. Final states have none: a late receipt cannot undo them.
+    public static let allowed: [NoticeStatus: Set<NoticeStatus>] = [
+        .queued: [.sending, .dead],
+        // An interrupted send (crash, restart) becomes a temporary failure and is retried.
+        .sending: [.sent, .temporaryFailure, .permanentFailure, .dead],
+        .temporaryFailure: [.sending, .dead],
+        // A provider receipt settles a sent notice.
+        .sent: [.delivered, .permanentFailure],
+        .delivered: [],
+        .permanentFailure: [],
+        .dead: [],
+    ]
+
+    public var isFinal: Bool { Self.allowed[self]?.isEmpty ?? true }
+
+    public func canMove(to next: NoticeStatus) -> Bool { Self.allowed[self]?.contains(next) ?? false }
+}
+
+public enum NoticeError: Error, Sendable, Hashable, CustomStringConvertible {
+    case notFound(String)
+    case notAllowed(id: String, from: NoticeStatus, to: NoticeStatus)
+
+    public var description: String {
+        switch self {
+        case .notFound(let id): "no notice \(id)"
+        case .notAllowed(let id, let from, let to): "notice \(id) is \(from.rawValue) and cannot become \(to.rawValue)"
+        }
+    }
+}

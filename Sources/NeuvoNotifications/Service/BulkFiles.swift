@@ -1,0 +1,165 @@
+import Foundation
+import NeuvoSupport
+
+/// One row of a bulk file (JSONL or CSV), with the line it came from.
+public struct BulkRow: Sendable {
+    public let line: Int
+    /// Top-level fields; CSV columns named `a.b` become nested objects, as in the JSONL form.
+    public let fields: [String: JSONValue]
+
+    public func string(_ key: String) -> String? {
+        switch fields[key] {
+        case .string(let text): text.isEmpty ? nil : text
+        case .number: fields[key]?.scalarText
+        default: nil
+        }
+    }
+
+    public func object(_ key: String) -> [String: JSONValue] {
+        if case .object(let object) = fields[key] { return object }
+        return [:]
+    }
+}
+
+public struct BulkFileError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let file: String
+    public let line: Int
+    public let message: String
+
+    public init(file: String, line: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
+}
+
+/// Reads JSONL (one object a line) or CSV (RFC 4180, a header row) by the file's extension or first byte.
+public enum BulkFile {
+    public static func read(_ url: URL) throws(BulkFileError) -> (rows: [BulkRow], errors: [BulkFileError]) {
+        let file = url.path
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw BulkFileError(file: file, line: 0, message: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw BulkFileError(file: file, line: 0, message: "the file is not UTF-8 text")
+        }
+        let trimmed = text.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
+        if url.pathExtension.lowercased() == "csv"
+            || (!trimmed.hasPrefix("{") && url.pathExtension.lowercased() != "jsonl")
+        {
+            return try csv(text, file: file)
+        }
+        return jsonLines(text, file: file)
+    }
+
+    static func jsonLines(_ text: String, file: String) -> (rows: [BulkRow], errors: [BulkFileError]) {
+        var rows: [BulkRow] = []
+        var errors: [BulkFileError] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let content = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if content.isEmpty { continue }
+            do {
+                guard case .object(let object) = try JSONDocument.parse(content).plain else {
+                    errors.append(BulkFileError(file: file, line: index + 1, message: "a line must be one JSON object"))
+                    continue
+                }
+                rows.append(BulkRow(line: index + 1, fields: object))
+            } catch {
+                errors.append(BulkFileError(file: file, line: index + 1, message: "not valid JSON: \(error.message)"))
+            }
+        }
+        return (rows, errors)
+    }
+
+    static func csv(_ text: String, file: String) throws(BulkFileError) -> (rows: [BulkRow], errors: [BulkFileError]) {
+        let records = CSV.parse(text)
+        guard let header = records.first?.fields, !header.isEmpty else {
+            throw BulkFileError(file: file, line: 1, message: "the CSV file has no header row")
+        }
+        var rows: [BulkRow] = []
+        var errors: [BulkFileError] = []
+        for record in records.dropFirst() where !(record.fields.count == 1 && record.fields[0].isEmpty) {
+            guard record.fields.count == header.count else {
+                errors.append(
+                    BulkFileError(
+                        file: file, line: record.line,
+                        message: "\(record.fields.count) columns, the header has \(header.count)"))
+                continue
+            }
+            var fields: [String: JSONValue] = [:]
+            for (name, value) in zip(header, record.fields) {
+                let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+                if parts.count == 2 {
+                    var nested: [String: JSONValue] = [:]
+                    if case .object(let existing) = fields[parts[0]] { nested = existing }
+                    nested[parts[1]] = .string(value)
+                    fields[parts[0]] = .object(nested)
+                } else {
+                    fields[name] = .string(value)
+                }
+            }
+            rows.append(BulkRow(line: record.line, fields: fields))
+        }
+        return (rows, errors)
+    }
+}
+
+/// RFC 4180 CSV: quoted fields may hold commas, quotes ("") and line breaks.
+enum CSV {
+    struct Record {
+        let line: Int
+        let fields: [String]
+    }
+
+    static func parse(_ text: String) -> [Record] {
+        var records: [Record] = []
+        var fields: [String] = []
+        var field = ""
+        var inQuotes = false
+        var line = 1
+        var recordLine = 1
+        var characters = Array(text.unicodeScalars)[...]
+        if characters.first == "\u{FEFF}" { characters = characters.dropFirst() }
+        var index = characters.startIndex
+        while index < characters.endIndex {
+            let character = characters[index]
+            if inQuotes {
+                if character == "\"" {
+                    if index + 1 < characters.endIndex && characters[index + 1] == "\"" {
+                        field.unicodeScalars.append("\"")
+                        index += 1
+                    } else {
+                        inQuotes = false
+                    }
+                } else {
+                    if character == "\n" { line += 1 }
+                    field.unicodeScalars.append(character)
+                }
+            } else {
+                switch character {
+                case "\"": inQuotes = true
+                case ",":
+                    fields.append(field)
+                    field = ""
+                case "\r": break
+                case "\n":
+                    fields.append(field)
+                    records.append(Record(line: recordLine, fields: fields))
+                    fields = []
+                    field = ""
+                    line += 1
+                    recordLine = line
+                default: field.unicodeScalars.append(character)
+                }
+            }
+            index += 1
+        }
+        if !field.isEmpty || !fields.isEmpty {
+            fields.append(field)
+            records.append(Record(line: recordLine, fields: fields))
+        }
+        return records
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import NeuvoArrangements
+
+/// Turns an arrangement into the notice a resident receives: their language, their channel, outside their quiet
+/// hours, with a signed link, fully rendered once as a check so nothing can go out half-filled.
+public enum NoticePlanner {
+    /// nil when the resident has no consented channel with an address.
+    public static func plan(
+        _ template: NoticeTemplate, for resident: Resident, arrangement: Arrangement?, idempotencyKey: String,
+        urgent: Bool, now: Date, renderer: NoticeRenderer, links: ResidentLinkSigner
+    ) throws -> Notice? {
+        guard let channelChoice = resident.deliveryChannel else { return nil }
+        let channel: ChannelKind = channelChoice == .email ? .email : .sms
+        var values: [String: String] = ["name": resident.name]
+        // Sensitive notices carry nothing but the name and the link: the details wait behind identification.
+        if template != .sensitiveMessage, let arrangement {
+            for (key, value) in arrangement.details {
+                values[key] =
+                    ["start_date", "accept_by", "closes", "date"].contains(key) ? DateText.display(value) : value
+            }
+        }
+        values["link"] = links.link(residentID: resident.id, arrangementID: arrangement?.id, now: now)
+        if !template.isEssential {
+            values["unsubscribe"] =
+                links.baseURL.absoluteString + "/unsubscribe/"
+                + links.token(residentID: resident.id, arrangementID: nil, now: now)
+        }
+        // Render now: a missing or unknown placeholder refuses the notice at creation.
+        _ = try renderer.render(template, channel: channel, locale: resident.language, values: values)
+        let due =
+            urgent
+            ? now
+            : QuietHoursCalendar(timeZone: links.timeZone).nextAllowed(
+                now, start: resident.quietStart, end: resident.quietEnd)
+        return Notice(
+            id: Identifier.make("ntc"), residentID: resident.id, arrangementID: arrangement?.id,
+            templateID: template.rawValue,
+            templateVersion: renderer.version(template, channel: channel, locale: resident.language),
+            locale: resident.language, channel: channel, personalisation: values, idempotencyKey: idempotencyKey,
+            status: .queued, urgent: urgent, attempts: 0, nextAttemptAt: due, providerMessageID: nil, lastError: nil,
+            reference: arrangement?.reference, createdAt: now, updatedAt: now)
+    }
+}

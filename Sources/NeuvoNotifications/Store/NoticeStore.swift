@@ -1,0 +1,250 @@
+import Foundation
+import NeuvoArrangements
+import NeuvoStorage
+
+/// The outbox: notices, their transitions and delivery attempts in SQLite. All notification SQL lives here.
+public struct NoticeStore: Sendable {
+    public let database: Database
+    /// The city's time zone, for residents' quiet hours.
+    public let timeZone: TimeZone
+
+    public init(database: Database, timeZone: TimeZone = TimeZone(identifier: "Europe/Helsinki")!) {
+        self.database = database
+        self.timeZone = timeZone
+    }
+
+    // MARK: Writing
+
+    /// Inserts a notice inside the caller's transaction (the one that creates its arrangement), so a crash can
+    /// never leave an arrangement without its notice. An idempotency key already used returns the existing
+    /// notice and `created == false`: the same key is the same notice, never a second send.
+    public static func insert(_ notice: Notice, in connection: Connection) throws -> (notice: Notice, created: Bool) {
+        if let existing = try connection.queryOne(
+            "SELECT * FROM notices WHERE idempotency_key = ?", notice.idempotencyKey)
+        {
+            return (try Self.notice(existing), false)
+        }
+        try connection.execute(
+            """
+            INSERT INTO notices (id, resident_id, arrangement_id, template_id, template_version, locale, channel,
+                personalisation, idempotency_key, status, urgent, attempts, next_attempt_at, reference, created_at,
+                updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
+            """,
+            notice.id, notice.residentID, notice.arrangementID, notice.templateID, notice.templateVersion,
+            notice.locale,
+            notice.channel.rawValue, try Self.json(notice.personalisation), notice.idempotencyKey,
+            notice.status.rawValue, notice.urgent, notice.nextAttemptAt, notice.reference, notice.createdAt,
+            notice.updatedAt)
+        try audit(notice.id, from: nil, to: notice.status, reason: "created", at: notice.createdAt, in: connection)
+        return (notice, true)
+    }
+
+    /// The one place where a notice's status changes: checks the transition table, writes the status, the
+    /// extra columns and the audit row. Final states never change.
+    @discardableResult
+    public static func transition(
+        _ id: String, to next: NoticeStatus, reason: String, now: Date, in connection: Connection,
+        nextAttemptAt: Date? = nil, providerMessageID: String? = nil, countAttempt: Bool = false
+    ) throws -> NoticeStatus {
+        guard let current = try connection.scalar("SELECT status FROM notices WHERE id = ?", id, as: String.self),
+            let status = NoticeStatus(rawValue: current)
+        else { throw NoticeError.notFound(id) }
+        guard status.canMove(to: next) else { throw NoticeError.notAllowed(id: id, from: status, to: next) }
+        let isFailure = next == .temporaryFailure || next == .permanentFailure || next == .dead
+        try connection.execute(
+            """
+            UPDATE notices SET status = ?, updated_at = ?, next_attempt_at = coalesce(?, next_attempt_at),
+                provider_message_id = coalesce(?, provider_message_id), last_error = CASE WHEN ? THEN ? ELSE last_error END,
+                attempts = attempts + ?, lease_until = NULL
+            WHERE id = ? AND status = ?
+            """,
+            next.rawValue, now, nextAttemptAt, providerMessageID, isFailure, reason, countAttempt ? 1 : 0, id, current)
+        try audit(id, from: status, to: next, reason: reason, at: now, in: connection)
+        return status
+    }
+
+    static func audit(
+        _ id: String, from: NoticeStatus?, to: NoticeStatus, reason: String, at: Date, in connection: Connection
+    )
+        throws
+    {
+        try connection.execute(
+            "INSERT INTO notice_transitions (notice_id, from_status, to_status, reason, at) VALUES (?, ?, ?, ?, ?)",
+            id, from?.rawValue, to.rawValue, reason, at)
+    }
+
+    /// Claims up to `limit` due notices of a channel for sending: they become `sending` with a lease. Notices
+    /// left in `sending` by a crashed process (lease expired) are first turned into temporary failures, so they
+    /// are sent again: delivery is at least once, and the notice id lets the receiver deduplicate.
+    public func claimDue(channel: ChannelKind, limit: Int, now: Date, lease: TimeInterval) async throws -> [Notice] {
+        try await database.write { connection in
+            let stale = try connection.query(
+                "SELECT id FROM notices WHERE status = 'sending' AND channel = ? AND lease_until < ? LIMIT ?",
+                channel.rawValue, now, limit)
+            for row in stale {
+                try Self.transition(
+                    try row.get("id"), to: .temporaryFailure,
+                    reason: "interrupted while sending (restart); will resend",
+                    now: now, in: connection, nextAttemptAt: now)
+            }
+            let due = try connection.query(
+                """
+                SELECT * FROM notices
+                WHERE status IN ('queued', 'temporary_failure') AND channel = ? AND next_attempt_at <= ?
+                ORDER BY next_attempt_at, id LIMIT ?
+                """, channel.rawValue, now, limit)
+            var claimed: [Notice] = []
+            for row in due {
+                var notice = try Self.notice(row)
+                try Self.transition(notice.id, to: .sending, reason: "claimed by dispatcher", now: now, in: connection)
+                try connection.execute(
+                    "UPDATE notices SET lease_until = ? WHERE id = ?", now.addingTimeInterval(lease), notice.id)
+                notice.status = .sending
+                claimed.append(notice)
+            }
+            return claimed
+        }
+    }
+
+    /// The earliest time a notice of this channel becomes due, for the dispatcher to sleep until.
+    public func nextDueTime(channel: ChannelKind) async throws -> Date? {
+        try await database.read { connection in
+            try connection.scalar(
+                """
+                SELECT min(coalesce(lease_until, next_attempt_at)) FROM notices
+                WHERE status IN ('queued', 'temporary_failure', 'sending') AND channel = ?
+                """, channel.rawValue, as: Date?.self) ?? nil
+        }
+    }
+
+    /// Records the attempts of a batch in one transaction (fewer fsyncs than one per notice).
+    public func record(_ results: [AttemptResult]) async throws {
+        guard !results.isEmpty else { return }
+        try await database.write { connection in
+            for result in results {
+                try connection.execute(
+                    """
+                    INSERT INTO delivery_attempts (notice_id, attempt, channel, started_at, finished_at, outcome, detail)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    result.noticeID, result.attempt, result.channel.rawValue, result.startedAt, result.finishedAt,
+                    result.outcomeName, result.detail)
+                try Self.transition(
+                    result.noticeID, to: result.nextStatus, reason: result.reason, now: result.finishedAt,
+                    in: connection,
+                    nextAttemptAt: result.nextAttemptAt, providerMessageID: result.providerMessageID, countAttempt: true
+                )
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    public func notice(_ id: String) async throws -> Notice? {
+        try await database.read { connection in
+            try connection.queryOne("SELECT * FROM notices WHERE id = ?", id).map(Self.notice)
+        }
+    }
+
+    public func notices(
+        status: NoticeStatus? = nil, residentID: String? = nil, reference: String? = nil, limit: Int = 100
+    )
+        async throws -> [Notice]
+    {
+        try await database.read { connection in
+            try connection.query(
+                """
+                SELECT * FROM notices WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR resident_id = ?2)
+                    AND (?3 IS NULL OR reference = ?3)
+                ORDER BY created_at DESC, id LIMIT ?4
+                """, status?.rawValue, residentID, reference, limit
+            ).map(Self.notice)
+        }
+    }
+
+    public func countsByStatus() async throws -> [NoticeStatus: Int] {
+        try await database.read { connection in
+            var counts: [NoticeStatus: Int] = [:]
+            for row in try connection.query("SELECT status, count(*) AS n FROM notices GROUP BY status") {
+                if let status = NoticeStatus(rawValue: try row.get("status")) { counts[status] = try row.get("n") }
+            }
+            return counts
+        }
+    }
+
+    public struct Transition: Sendable, Hashable, Codable {
+        public let from: String?
+        public let to: String
+        public let reason: String
+        public let at: Date
+    }
+
+    public struct Attempt: Sendable, Hashable, Codable {
+        public let attempt: Int
+        public let channel: String
+        public let startedAt: Date
+        public let finishedAt: Date
+        public let outcome: String
+        public let detail: String?
+    }
+
+    public func history(of id: String) async throws -> (transitions: [Transition], attempts: [Attempt]) {
+        try await database.read { connection in
+            let transitions = try connection.query(
+                "SELECT from_status, to_status, reason, at FROM notice_transitions WHERE notice_id = ? ORDER BY id", id
+            ).map { row in
+                Transition(
+                    from: try row.get("from_status"), to: try row.get("to_status"), reason: try row.get("reason"),
+                    at: try row.get("at"))
+            }
+            let attempts = try connection.query(
+                "SELECT * FROM delivery_attempts WHERE notice_id = ? ORDER BY id", id
+            ).map { row in
+                Attempt(
+                    attempt: try row.get("attempt"), channel: try row.get("channel"),
+                    startedAt: try row.get("started_at"),
+                    finishedAt: try row.get("finished_at"), outcome: try row.get("outcome"),
+                    detail: try row.get("detail"))
+            }
+            return (transitions, attempts)
+        }
+    }
+
+    static func json(_ values: [String: String]) throws -> String {
+        String(decoding: try JSONEncoder.sorted.encode(values), as: UTF8.self)
+    }
+
+    static func notice(_ row: Row) throws -> Notice {
+        let personalisationText: String = try row.get("personalisation")
+        guard let channel = ChannelKind(rawValue: try row.get("channel")),
+            let status = NoticeStatus(rawValue: try row.get("status"))
+        else { throw SQLiteError(code: 20, message: "notice \(try row.get("id", as: String.self)) has unknown values") }
+        return Notice(
+            id: try row.get("id"), residentID: try row.get("resident_id"), arrangementID: try row.get("arrangement_id"),
+            templateID: try row.get("template_id"), templateVersion: try row.get("template_version"),
+            locale: try row.get("locale"), channel: channel,
+            personalisation: (try? JSONDecoder().decode([String: String].self, from: Data(personalisationText.utf8)))
+                ?? [:],
+            idempotencyKey: try row.get("idempotency_key"), status: status, urgent: try row.get("urgent"),
+            attempts: try row.get("attempts"), nextAttemptAt: try row.get("next_attempt_at"),
+            providerMessageID: try row.get("provider_message_id"), lastError: try row.get("last_error"),
+            reference: try row.get("reference"), createdAt: try row.get("created_at"),
+            updatedAt: try row.get("updated_at"))
+    }
+}
+
+/// The outcome of one delivery attempt, with what it means for the notice.
+public struct AttemptResult: Sendable, Hashable {
+    public let noticeID: String
+    public let attempt: Int
+    public let channel: ChannelKind
+    public let startedAt: Date
+    public let finishedAt: Date
+    public let outcomeName: String
+    public let detail: String?
+    public let nextStatus: NoticeStatus
+    public let reason: String
+    public let nextAttemptAt: Date?
+    public let providerMessageID: String?
+}

@@ -1,0 +1,143 @@
+import Foundation
+import NeuvoCatalog
+import NeuvoCrypto
+import NeuvoLanguage
+
+/// The kinds of notice Neuvo sends, each with fi, sv and en texts in `locales/notices.json`:
+/// `notice.<template>.subject` and `notice.<template>.body` for email, `notice.<template>.sms` for SMS.
+public enum NoticeTemplate: String, Sendable, Hashable, Codable, CaseIterable {
+    case preschoolPlace = "preschool_place"
+    /// Health check-ups and anything sensitive: says only that the city has a message, with the link.
+    case sensitiveMessage = "sensitive_message"
+    case budgetingVote = "budgeting_vote"
+    case planningDecision = "planning_decision"
+    case reminder
+    case confirmationAccepted = "confirmation_accepted"
+    case confirmationDeclined = "confirmation_declined"
+    case confirmationRescheduled = "confirmation_rescheduled"
+
+    /// Non-essential notices carry List-Unsubscribe (RFC 2369, RFC 8058); offers and confirmations do not.
+    public var isEssential: Bool {
+        switch self {
+        case .budgetingVote, .planningDecision: false
+        default: true
+        }
+    }
+
+    func key(_ part: String) -> String { "notice.\(rawValue).\(part)" }
+}
+
+/// A notice rendered for its channel.
+public struct RenderedMessage: Sendable, Hashable {
+    public let subject: String?
+    public let text: String
+    public let html: String?
+    public let segments: SMSSegments?
+}
+
+public enum NoticeRenderError: Error, Sendable, Hashable, CustomStringConvertible {
+    case unknownLocale(String)
+    case template(String)
+
+    public var description: String {
+        switch self {
+        case .unknownLocale(let locale): "unknown language '\(locale)'; use fi, sv or en"
+        case .template(let message): message
+        }
+    }
+}
+
+/// Renders notices from the locale table. Every placeholder must have a value: a notice that would go out
+/// half-filled is refused when it is created, not discovered when it is sent.
+public struct NoticeRenderer: Sendable {
+    public let locales: LocaleTable
+
+    public init(locales: LocaleTable) {
+        self.locales = locales
+    }
+
+    public func render(_ template: NoticeTemplate, channel: ChannelKind, locale: String, values: [String: String])
+        throws(NoticeRenderError) -> RenderedMessage
+    {
+        guard let language = Language(rawValue: locale) else { throw .unknownLocale(locale) }
+        do {
+            switch channel {
+            case .sms:
+                let text = try locales.render(template.key("sms"), language: language, values: values)
+                return RenderedMessage(subject: nil, text: text, html: nil, segments: SMSSegments.count(text))
+            case .email:
+                let subject = try locales.render(template.key("subject"), language: language, values: values)
+                let text = try locales.render(template.key("body"), language: language, values: values)
+                let html = try locales.render(
+                    template.key("body"), language: language, values: values, escape: HTML.escape)
+                return RenderedMessage(
+                    subject: subject, text: text, html: HTML.document(body: html, title: subject), segments: nil)
+            }
+        } catch {
+            throw .template(error.description)
+        }
+    }
+
+    /// The first 12 hex digits of the SHA-256 of the texts a template uses in a language: which wording was sent.
+    public func version(_ template: NoticeTemplate, channel: ChannelKind, locale: String) -> String {
+        let parts = channel == .sms ? ["sms"] : ["subject", "body"]
+        var hasher = SHA256()
+        for part in parts {
+            let string = locales.strings[template.key(part)]
+            let source = Language(rawValue: locale).flatMap { string?.translations[$0] }.map { "\($0)" } ?? ""
+            hasher.update(Array(source.utf8))
+        }
+        return String(Hex.encode(hasher.finalize()).prefix(12))
+    }
+}
+
+/// HTML for email bodies. Values are escaped as they are inserted; the template text is staff-written
+/// plain text, escaped too, then paragraphs and links are marked up.
+enum HTML {
+    static func escape(_ text: String) -> String {
+        var output = ""
+        output.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": output += "&amp;"
+            case "<": output += "&lt;"
+            case ">": output += "&gt;"
+            case "\"": output += "&quot;"
+            case "'": output += "&#39;"
+            default: output.append(character)
+            }
+        }
+        return output
+    }
+
+    /// `body` already has its values escaped; the surrounding template text has no markup of its own, so it
+    /// is safe to turn blank lines into paragraphs and https links into anchors.
+    static func document(body: String, title: String) -> String {
+        let paragraphs = body.components(separatedBy: "\n\n").map { paragraph in
+            "<p>" + linkify(paragraph).replacingOccurrences(of: "\n", with: "<br>\n") + "</p>"
+        }
+        return """
+            <!DOCTYPE html>
+            <html><head><meta charset="utf-8"><title>\(escape(title))</title></head>
+            <body style="font-family: Arial, sans-serif; line-height: 1.5">
+            \(paragraphs.joined(separator: "\n"))
+            </body></html>
+            """
+    }
+
+    static func linkify(_ text: String) -> String {
+        var output = ""
+        var rest = Substring(text)
+        while let range = rest.range(of: "https://") {
+            output += rest[..<range.lowerBound]
+            let tail = rest[range.lowerBound...]
+            let end = tail.firstIndex { $0.isWhitespace || $0 == "<" } ?? tail.endIndex
+            var url = tail[..<end]
+            // Sentence punctuation after a link is not part of it.
+            while let last = url.last, ".,;:!?)".contains(last) { url = url.dropLast() }
+            output += "<a href=\"\(url)\">\(url)</a>"
+            rest = tail[url.endIndex...]
+        }
+        return output + rest
+    }
+}

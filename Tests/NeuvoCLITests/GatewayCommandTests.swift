@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+@Suite("neuvo residents, arrange, notices, dispatch")
+struct GatewayCommandTests {
+    let residents = """
+        {"id": "R1", "name": "Resident One", "lang": "fi", "email": "resident1@example.org", "phone": "+358401234567", "channel": "email", "consent": {"email": true, "sms": true}, "quiet_hours": "none"}
+        {"id": "R2", "name": "Resident Two", "lang": "sv", "phone": "+358401234568", "channel": "sms", "consent": {"sms": true}}
+        {"id": "R3", "name": "Bad Language", "lang": "de", "email": "r3@example.org"}
+        {"id": "R4", "name": "Injected", "lang": "en", "email": "a@b.org\\r\\nRCPT TO:<x@y.org>", "consent": {"email": true}}
+        not json at all
+        """
+
+    @Test func residentsImportReportsBadRowsAndStoresGoodOnes() throws {
+        let folder = try TemporaryFolder()
+        let file = folder.path("residents.jsonl")
+        try residents.write(toFile: file, atomically: true, encoding: .utf8)
+        let database = folder.path("neuvo.db")
+        let result = try NeuvoProcess.run([
+            "residents", "import", "--db", database, "--catalog", projectRoot.path, file,
+        ])
+        #expect(result.status == 65)
+        #expect(result.stdout.contains("2 residents stored, 3 rejected"))
+        #expect(result.stdout.contains("\(file):3: unknown language 'de'"))
+        #expect(result.stdout.contains("\(file):4: email:"))
+        #expect(result.stdout.contains("\(file):5: not valid JSON"))
+        #expect(!result.stdout.contains("RCPT"))  // the rejected address is not echoed back
+    }
+
+    @Test func arrangeQueuesNoticesIdempotentlyAndNoticesListsThem() throws {
+        let folder = try TemporaryFolder()
+        let database = folder.path("neuvo.db")
+        let residentsFile = folder.path("residents.jsonl")
+        try residents.split(separator: "\n").prefix(2).joined(separator: "\n").write(
+            toFile: residentsFile, atomically: true, encoding: .utf8)
+        let common = ["--db", database, "--catalog", projectRoot.path]
+        #expect(try NeuvoProcess.run(["residents", "import"] + common + [residentsFile]).status == 0)
+        let csv = folder.path("arrangements.csv")
+        try """
+        resident,kind,idempotency_key,details.unit,details.start_date,details.accept_by
+        R1,preschool_place,offer-1,"Kallion ala-aste, Helsinki",2027-08-01,2027-03-15
+        R2,preschool_place,offer-2,Vuosaaren ala-aste,2027-08-01,2027-03-15
+        R9,preschool_place,offer-3,X,2027-08-01,2027-03-15
+        R1,preschool_place,offer-4,X,,2027-03-15
+        """.write(toFile: csv, atomically: true, encoding: .utf8)
+        let first = try NeuvoProcess.run(["arrange"] + common + [csv])
+        #expect(first.status == 65)
+        #expect(first.stdout.contains("2 created, 0 already existed, 2 rejected"))
+        #expect(first.stderr.contains("\(csv):4: unknown resident 'R9'"))
+        #expect(first.stderr.contains("\(csv):5: a preschool_place arrangement needs details.start_date"))
+        let again = try NeuvoProcess.run(["arrange"] + common + [csv])
+        #expect(again.stdout.contains("0 created, 2 already existed"))
+
+        let single = try NeuvoProcess.run(
+            ["arrange"] + common + [
+                "--resident", "R2", "--kind", "budgeting_vote", "--detail", "district=Kallio", "--detail",
+                "closes=2027-01-31",
+                "--idempotency-key", "vote-1", "--json",
+            ])
+        #expect(single.status == 0, "\(single.stderr)")
+        #expect(single.stdout.contains(#""channel":"sms""#))
+
+        let list = try NeuvoProcess.run(["notices"] + common + ["--status", "queued"])
+        #expect(list.stdout.split(separator: "\n").count == 3)
+        let noticeID = String(list.stdout.split(separator: " ").first ?? "")
+        let show = try NeuvoProcess.run(["notices", "show"] + common + [noticeID])
+        #expect(show.stdout.contains("audit trail:"))
+        #expect(show.stdout.contains("- → queued: created"))
+    }
+
+    @Test func dispatchWithoutAnyChannelIsAConfigurationError() throws {
+        let folder = try TemporaryFolder()
+        let result = try NeuvoProcess.run(
+            ["dispatch", "--until-idle", "--db", folder.path("neuvo.db"), "--catalog", projectRoot.path])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("NEUVO_SMTP_URL"))
+    }
+}

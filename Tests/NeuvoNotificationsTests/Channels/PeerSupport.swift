@@ -1,0 +1,144 @@
+import Foundation
+import Glibc
+
+/// The Python test peers next to these tests, started as real processes on 127.0.0.1.
+enum Peers {
+    static let pipLine = "python3 -m pip install aiosmtpd standardwebhooks"
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Peers")
+
+    static let smtpAvailable = pythonCanImport("aiosmtpd")
+    static let webhooksAvailable = pythonCanImport("standardwebhooks")
+
+    private static func pythonCanImport(_ module: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import \(module)"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
+
+struct PeerError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// A peer subprocess, terminated when released.
+final class PeerProcess {
+    let port: UInt16
+    private let process: Process
+
+    private init(port: UInt16, process: Process) {
+        self.port = port
+        self.process = process
+    }
+
+    /// Starts `script` on a free port and waits until the port accepts connections. A port taken between choosing
+    /// and binding makes the peer exit, so a few ports are tried.
+    static func start(_ script: String, folder: TemporaryFolder, arguments: (UInt16) -> [String]) async throws
+        -> PeerProcess
+    {
+        let errors = folder.url.appendingPathComponent("\(script).stderr")
+        for _ in 0..<3 {
+            let port = try Network.freePort()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", Peers.folder.appendingPathComponent(script).path] + arguments(port)
+            _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: errors)
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let peer = PeerProcess(port: port, process: process)
+            if try await waitUntil(timeout: 20, { Network.isOpen(port) || !process.isRunning }), process.isRunning {
+                return peer
+            }
+        }
+        let log = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+        throw PeerError(description: "\(script) did not start: \(log)")
+    }
+
+    /// SIGKILL, not SIGTERM: a child spawned from a Swift concurrency thread inherits that thread's blocked signal
+    /// mask, so SIGTERM may stay pending forever. The peers keep nothing that needs a clean shutdown.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
+final class TemporaryFolder {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-channels-\(UUID())")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Polls `condition` until it holds or the timeout passes; returns whether it held. Never a fixed sleep.
+func waitUntil(timeout: Double = 10, _ condition: () throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return try condition()
+}
+
+/// JSON lines of a file, or none when it does not exist yet.
+func jsonLines(_ path: String) throws -> [[String: Any]] {
+    guard let data = FileManager.default.contents(atPath: path) else { return [] }
+    return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
+        try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+    }
+}
+
+enum Network {
+    private static func loopback(_ port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        return address
+    }
+
+    /// A port nobody listens on right now (also used as a "connection refused" target).
+    static func freePort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw PeerError(description: "socket failed") }
+        defer { Glibc.close(fd) }
+        var address = loopback(0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else { throw PeerError(description: "bind failed") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    static func isOpen(_ port: UInt16) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { Glibc.close(fd) }
+        var address = loopback(port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}

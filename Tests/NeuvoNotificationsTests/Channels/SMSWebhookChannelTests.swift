@@ -1,0 +1,183 @@
+import Foundation
+import NeuvoCrypto
+import NeuvoSupport
+import Testing
+
+@testable import NeuvoNotifications
+
+/// Real HTTP over real sockets against the Standard Webhooks receiver (Peers/webhook_receiver.py), which verifies
+/// signatures with the reference `standardwebhooks` library.
+@Suite(.enabled(if: Peers.webhooksAvailable, "needs python3 with standardwebhooks: \(Peers.pipLine)"))
+struct SMSWebhookChannelTests {
+    static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+    struct Receiver {
+        let folder: TemporaryFolder
+        let process: PeerProcess
+        var logPath: String { folder.path("deliveries.jsonl") }
+
+        static func start(_ options: [String] = []) async throws -> Receiver {
+            let folder = try TemporaryFolder()
+            let process = try await PeerProcess.start("webhook_receiver.py", folder: folder) { port in
+                ["--port", String(port), "--secret", secret, "--log", folder.path("deliveries.jsonl")] + options
+            }
+            return Receiver(folder: folder, process: process)
+        }
+
+        func channel(
+            secret: String = SMSWebhookChannelTests.secret, timeout: Double = 10, clock: any WallClock = SystemClock()
+        )
+            throws -> SMSWebhookChannel
+        {
+            SMSWebhookChannel(
+                configuration: SMSWebhookConfiguration(
+                    url: "http://127.0.0.1:\(process.port)/sms", signer: try WebhookSigner(secret: secret),
+                    connectTimeout: timeout, timeout: timeout, clock: clock))
+        }
+
+        func deliveries() throws -> [[String: Any]] { try jsonLines(logPath) }
+    }
+
+    static func message(id: String = "notice-sms-1", to recipient: String = "+358401234567") -> OutgoingMessage {
+        OutgoingMessage(
+            noticeID: id, idempotencyKey: "key-\(id)", recipient: recipient,
+            textBody: "Lapsellenne on varattu esiopetuspaikka. Vastaa: https://hel.fi/n/abc €5", locale: "fi")
+    }
+
+    @Test func signedDeliveryIsVerifiedAndRecorded() async throws {
+        let receiver = try await Receiver.start()
+        let message = Self.message()
+        let outcome = await try receiver.channel().send(message)
+        #expect(outcome == .accepted(providerMessageID: "prov-1"))
+        #expect(try await waitUntil { try receiver.deliveries().count == 1 })
+        let delivery = try #require(try receiver.deliveries().first)
+        #expect(delivery["webhook_id"] as? String == "notice-sms-1")
+        let payload = try #require(delivery["payload"] as? [String: Any])
+        #expect(payload["id"] as? String == "notice-sms-1")
+        #expect(payload["to"] as? String == "+358401234567")
+        #expect(payload["text"] as? String == message.textBody)
+        #expect(payload["locale"] as? String == "fi")
+        #expect(payload["segments"] as? Int == 1)
+        #expect(payload["encoding"] as? String == "gsm7")
+    }
+
+    @Test func duplicateWebhookIDIsDeliveredOnce() async throws {
+        let receiver = try await Receiver.start()
+        let channel = try receiver.channel()
+        let first = await channel.send(Self.message(id: "notice-dup"))
+        let retry = await channel.send(Self.message(id: "notice-dup"))
+        #expect(first == .accepted(providerMessageID: "prov-1"))
+        #expect(retry == first)  // the receiver answers the retry with the original provider id
+        #expect(await channel.send(Self.message(id: "notice-other")) == .accepted(providerMessageID: "prov-2"))
+        #expect(try await waitUntil { try receiver.deliveries().count == 2 })
+        #expect(try receiver.deliveries().compactMap { $0["webhook_id"] as? String } == ["notice-dup", "notice-other"])
+    }
+
+    @Test func serverErrorIsTemporaryAndTheRetrySucceeds() async throws {
+        // Fraction 1/2: the first request fails with 500, the second goes through.
+        let receiver = try await Receiver.start(["--fail-500", "1/2"])
+        let channel = try receiver.channel()
+        guard case .temporaryFailure(let reason, nil) = await channel.send(Self.message()) else {
+            Issue.record("500 was not temporary")
+            return
+        }
+        #expect(reason.contains("500"))
+        #expect(await channel.send(Self.message()) == .accepted(providerMessageID: "prov-1"))
+        #expect(try await waitUntil { try receiver.deliveries().count == 1 })
+    }
+
+    @Test func tooManyRequestsCarriesRetryAfter() async throws {
+        let receiver = try await Receiver.start(["--fail-429", "1", "--retry-after", "7"])
+        let outcome = await try receiver.channel().send(Self.message())
+        guard case .temporaryFailure(let reason, let retryAfter) = outcome else {
+            Issue.record("429 gave \(outcome)")
+            return
+        }
+        #expect(reason.contains("429"))
+        #expect(retryAfter == 7)
+        #expect(try receiver.deliveries().isEmpty)
+    }
+
+    @Test func badRequestIsPermanent() async throws {
+        let receiver = try await Receiver.start(["--fail-400", "1"])
+        guard case .permanentFailure(let reason) = await try receiver.channel().send(Self.message()) else {
+            Issue.record("400 was not permanent")
+            return
+        }
+        #expect(reason.contains("400"))
+    }
+
+    @Test func wrongSecretAndStaleTimestampAreRefusedByTheReceiver() async throws {
+        let receiver = try await Receiver.start()
+        let forged = await try receiver.channel(secret: WebhookSigner.generateSecret()).send(Self.message())
+        guard case .permanentFailure(let reason) = forged else {
+            Issue.record("forged signature gave \(forged)")
+            return
+        }
+        #expect(reason.contains("401") && reason.contains("signature"), "\(reason)")
+        let stale = ManualClock(Date().addingTimeInterval(-600))
+        guard case .permanentFailure(let staleReason) = await try receiver.channel(clock: stale).send(Self.message())
+        else {
+            Issue.record("stale timestamp was not refused")
+            return
+        }
+        #expect(staleReason.contains("too old"), "\(staleReason)")
+        #expect(try receiver.deliveries().isEmpty)
+    }
+
+    @Test func slowReceiverTimesOutAsTemporary() async throws {
+        let receiver = try await Receiver.start(["--fail-timeout", "1", "--timeout-seconds", "30"])
+        let started = Date()
+        let outcome = await try receiver.channel(timeout: 1).send(Self.message())
+        guard case .temporaryFailure(let reason, _) = outcome else {
+            Issue.record("timeout gave \(outcome)")
+            return
+        }
+        #expect(reason.lowercased().contains("timed out") || reason.lowercased().contains("timeout"), "\(reason)")
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    @Test func refusedConnectionIsTemporary() async throws {
+        let channel = SMSWebhookChannel(
+            configuration: SMSWebhookConfiguration(
+                url: "http://127.0.0.1:\(try Network.freePort())/sms", signer: try WebhookSigner(secret: Self.secret)))
+        guard case .temporaryFailure = await channel.send(Self.message()) else {
+            Issue.record("refused connection was not temporary")
+            return
+        }
+    }
+
+    @Test func invalidNumbersAreRefusedBeforeSending() async throws {
+        let receiver = try await Receiver.start()
+        let channel = try receiver.channel()
+        for number in ["0401234567", "+358401234567\r\nX-Evil: 1", "+358 40 123 4567"] {
+            guard case .permanentFailure = await channel.send(Self.message(to: number)) else {
+                Issue.record("accepted an invalid number")
+                continue
+            }
+        }
+        guard case .permanentFailure = await channel.send(Self.message(id: "bad\r\nid")) else {
+            Issue.record("accepted an unsafe webhook-id")
+            return
+        }
+        #expect(!FileManager.default.fileExists(atPath: receiver.logPath))
+    }
+
+    @Test func bodyIsTheDocumentedJSON() throws {
+        var message = Self.message()
+        message.textBody = "Hei 😀"
+        let body = SMSWebhookChannel.body(for: message)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+        #expect(Set(object.keys) == ["id", "to", "text", "locale", "segments", "encoding"])
+        #expect(object["encoding"] as? String == "ucs2")
+    }
+
+    @Test func retryAfterAcceptsSecondsAndHTTPDates() {
+        let now = Date(timeIntervalSince1970: 1_722_502_800)
+        #expect(SMSWebhookChannel.retryAfter("120", now: now) == 120)
+        #expect(SMSWebhookChannel.retryAfter("Thu, 01 Aug 2024 09:01:30 GMT", now: now) == 90)
+        #expect(SMSWebhookChannel.retryAfter("soon", now: now) == nil)
+        #expect(SMSWebhookChannel.providerID(Array(#"{"id": 42}"#.utf8)) == "42")
+        #expect(SMSWebhookChannel.providerID(Array("not json".utf8)) == nil)
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import NeuvoArrangements
+import NeuvoCatalog
+import NeuvoCrypto
+import NeuvoStorage
+import NeuvoSupport
+import Testing
+
+@testable import NeuvoNotifications
+
+/// The whole gateway against real peers: aiosmtpd (with STARTTLS) and a receiver verifying signatures with the
+/// standardwebhooks library. Time comes from a manual clock, so backoff is tested without sleeping.
+@Suite(
+    "Dispatcher with real SMTP and webhook peers",
+    .enabled(if: Peers.smtpAvailable && Peers.webhooksAvailable, "needs: \(Peers.pipLine)"))
+struct DispatcherTests {
+    static let secret = "whsec_" + Data(repeating: 42, count: 32).base64EncodedString()
+
+    struct Setup {
+        let folder: TemporaryFolder
+        let clock: ManualClock
+        let service: GatewayService
+        let smtp: PeerProcess
+        let webhook: PeerProcess
+        let smtpDirectory: String
+        let webhookLog: String
+        let channels: [ChannelKind: any NotificationChannel]
+
+        func dispatcher(settings: DispatcherSettings = DispatcherSettings()) -> Dispatcher {
+            Dispatcher(
+                store: service.notices, channels: channels, renderer: service.renderer, settings: settings, clock: clock
+            )
+        }
+
+        func emails() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: smtpDirectory).filter {
+                $0.hasSuffix(".json") && $0 != "events.jsonl"
+            }
+        }
+
+        func webhookIDs() throws -> [String] { try jsonLines(webhookLog).compactMap { $0["webhook_id"] as? String } }
+    }
+
+    /// A self-signed certificate for 127.0.0.1, so the sink can require STARTTLS and libcurl can verify it.
+    static func certificate(in folder: TemporaryFolder) throws -> (cert: String, key: String) {
+        let cert = folder.path("cert.pem")
+        let key = folder.path("key.pem")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw PeerError(description: "openssl could not make a certificate")
+        }
+        return (cert, key)
+    }
+
+    static func setup(webhookArguments: [String] = []) async throws -> Setup {
+        let folder = try TemporaryFolder()
+        let (cert, key) = try certificate(in: folder)
+        let smtpDirectory = folder.path("mail")
+        let webhookLog = folder.path("webhooks.jsonl")
+        let smtp = try await PeerProcess.start("smtp_sink.py", folder: folder) {
+            ["--port", "\($0)", "--dir", smtpDirectory, "--tls-cert", cert, "--tls-key", key]
+        }
+        let webhook = try await PeerProcess.start("webhook_receiver.py", folder: folder) {
+            ["--port", "\($0)", "--secret", secret, "--log", webhookLog] + webhookArguments
+        }
+        // Quiet hours use the real zone; the clock starts at noon in Helsinki.
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_795_600_800))
+        let service = try await makeService(clock: clock)
+        let channels: [ChannelKind: any NotificationChannel] = [
+            .email: SMTPChannel(
+                configuration: SMTPConfiguration(
+                    url: "smtp://127.0.0.1:\(smtp.port)", fromAddress: "neuvo@hel.example",
+                    fromName: "Helsingin kaupunki",
+                    startTLS: .required, caBundlePath: cert, timeout: 10)),
+            .sms: SMSWebhookChannel(
+                configuration: SMSWebhookConfiguration(
+                    url: "http://127.0.0.1:\(webhook.port)/sms", signer: try WebhookSigner(secret: secret), timeout: 2)),
+        ]
+        return Setup(
+            folder: folder, clock: clock, service: service, smtp: smtp, webhook: webhook, smtpDirectory: smtpDirectory,
+            webhookLog: webhookLog, channels: channels)
+    }
+
+    @Test func deliversByEmailOverSTARTTLSAndBySignedSMS() async throws {
+        let setup = try await Self.setup()
+        let email = try await setup.service.arrange(
+            ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool))
+        let sms = try await setup.service.arrange(
+            ArrangementRequest(resident: "R2", kind: "preschool_place", details: preschool))
+        let summary = try await setup.dispatcher().runUntilIdle()
+        #expect(summary.sent == 2)
+        #expect(try setup.emails().count == 1)
+        let stored = try String(contentsOfFile: setup.smtpDirectory + "/" + setup.emails()[0], encoding: .utf8)
+        #expect(stored.contains("Kallion ala-aste"))
+        #expect(stored.contains("\(try #require(email.noticeID))@"))
+        #expect(try setup.webhookIDs() == [try #require(sms.noticeID)])
+        let noticeID = try #require(sms.noticeID)
+        let notice = try #require(try await setup.service.notices.notice(noticeID))
+        #expect(notice.status == .sent)
+        #expect(notice.attempts == 1)
+        #expect(try await setup.service.notices.history(of: notice.id).attempts.first?.outcome == "accepted")
+    }
+
+    @Test func failingProviderBacksOffAndDeliversLaterExactlyOnce() async throws {
+        // Every other request fails with 500: the first attempt of each notice fails, the retry succeeds.
+        let setup = try await Self.setup(webhookArguments: ["--fail-500", "1/2"])
+        var ids: [String] = []
+        for index in 0..<4 {
+            let outcome = try await setup.service.arrange(
+                ArrangementRequest(
+                    resident: "R2", kind: "budgeting_vote", details: ["district": "Kallio", "closes": "2027-01-31"],
+                    idempotencyKey: "vote-\(index)"))
+            ids.append(try #require(outcome.noticeID))
+        }
+        var settings = DispatcherSettings()
+        settings.concurrency[.sms] = 1  // deterministic order against the receiver's every-other failure
+        let dispatcher = setup.dispatcher(settings: settings)
+        let first = try await dispatcher.runUntilIdle()
+        #expect(first.temporaryFailures == 2 && first.sent == 2)
+        // Nothing is due until the backoff has passed.
+        #expect(try await dispatcher.runUntilIdle().attempted == 0)
+        // The receiver keeps failing every other request, so retries take a few rounds; each round waits out the backoff.
+        var sent = first.sent
+        for _ in 0..<6 where sent < ids.count {
+            setup.clock.advance(by: 3600)
+            sent += try await dispatcher.runUntilIdle().sent
+        }
+        #expect(sent == 4)
+        #expect(Set(try setup.webhookIDs()) == Set(ids))
+        #expect(try setup.webhookIDs().count == 4)
+        for id in ids {
+            let history = try await setup.service.notices.history(of: id)
+            #expect(history.transitions.last?.to == "sent")
+        }
+    }
+
+    @Test func aPermanentRefusalFailsAtOnceAndDeadNoticesKeepTheirReason() async throws {
+        let setup = try await Self.setup(webhookArguments: ["--fail-400", "1"])
+        let outcome = try await setup.service.arrange(
+            ArrangementRequest(resident: "R2", kind: "preschool_place", details: preschool))
+        let summary = try await setup.dispatcher().runUntilIdle()
+        #expect(summary.permanentFailures == 1)
+        let noticeID = try #require(outcome.noticeID)
+        let notice = try #require(try await setup.service.notices.notice(noticeID))
+        #expect(notice.status == .permanentFailure)
+        #expect(notice.lastError?.contains("400") == true)
+    }
+
+    @Test func aNoticeLeftSendingByACrashIsResentAndDeduplicatedByTheReceiver() async throws {
+        let setup = try await Self.setup()
+        let outcome = try await setup.service.arrange(
+            ArrangementRequest(resident: "R2", kind: "preschool_place", details: preschool))
+        let id = try #require(outcome.noticeID)
+        // A dispatcher claims the notice, sends it, and dies before recording the outcome.
+        let claimed = try await setup.service.notices.claimDue(
+            channel: .sms, limit: 10, now: setup.clock.now(), lease: 60)
+        #expect(claimed.map(\.id) == [id])
+        let message = OutgoingMessage(
+            noticeID: id, idempotencyKey: claimed[0].idempotencyKey, recipient: "+358401234567", textBody: "x",
+            locale: "sv")
+        guard case .accepted = await setup.channels[.sms]!.send(message) else {
+            Issue.record("the first send should have been accepted")
+            return
+        }
+        // The restarted dispatcher takes over once the lease has run out and sends it again.
+        #expect(try await setup.dispatcher().runUntilIdle().attempted == 0)
+        setup.clock.advance(by: 61)
+        #expect(try await setup.dispatcher().runUntilIdle().sent == 1)
+        let history = try await setup.service.notices.history(of: id)
+        #expect(history.transitions.map(\.to).contains("temporary_failure"))
+        #expect(history.transitions.last?.to == "sent")
+        // At least once to the provider; once from the receiver's point of view.
+        #expect(try setup.webhookIDs() == [id])
+    }
+
+    @Test func anSMTPServerThatIsDownIsATemporaryFailure() async throws {
+        let setup = try await Self.setup()
+        setup.smtp.stop()
+        let outcome = try await setup.service.arrange(
+            ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool))
+        let summary = try await setup.dispatcher().runUntilIdle()
+        #expect(summary.temporaryFailures == 1)
+        let noticeID = try #require(outcome.noticeID)
+        let notice = try #require(try await setup.service.notices.notice(noticeID))
+        #expect(notice.status == .temporaryFailure)
+        #expect(notice.nextAttemptAt > setup.clock.now())
+    }
+}

@@ -1,0 +1,285 @@
+import Foundation
+import NeuvoArrangements
+import NeuvoCatalog
+import NeuvoStorage
+import NeuvoSupport
+import Testing
+
+@testable import NeuvoNotifications
+
+/// The project's own locale texts, so these tests check the real templates.
+let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+func projectRenderer() throws -> NoticeRenderer {
+    NoticeRenderer(locales: try Catalog.loadLocales(root: projectRoot))
+}
+
+let helsinki = TimeZone(identifier: "Europe/Helsinki")!
+
+/// Wednesday 2026-11-25 12:00 in Helsinki (10:00 UTC).
+let noon = Date(timeIntervalSince1970: 1_795_600_800)
+
+func makeService(clock: ManualClock) async throws -> GatewayService {
+    let database = try Database.inMemory()
+    let renderer = try projectRenderer()
+    let service = GatewayService(
+        database: database, timeZone: helsinki, renderer: { renderer },
+        links: ResidentLinkSigner(
+            key: Array("test-secret-test-secret-test-secret".utf8), baseURL: URL(string: "https://neuvo.example")!),
+        clock: clock)
+    try await service.arrangements.upsert(
+        Resident(id: "R1", name: "Maija <b>", language: "fi", email: "maija@example.org", consentEmail: true), now: noon
+    )
+    try await service.arrangements.upsert(
+        Resident(
+            id: "R2", name: "Erik", language: "sv", phone: "+358401234567", consentSMS: true, preferredChannel: .sms),
+        now: noon)
+    try await service.arrangements.upsert(
+        Resident(id: "R3", name: "No Consent", language: "en", email: "x@example.org"), now: noon)
+    return service
+}
+
+let preschool = ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept_by": "2027-03-15"]
+
+@Suite("Notification gateway core")
+struct GatewayCoreTests {
+    @Test func arrangingQueuesOneNoticeInTheResidentsLanguageAndChannel() async throws {
+        let clock = ManualClock(noon)
+        let service = try await makeService(clock: clock)
+        let outcome = try await service.arrange(
+            ArrangementRequest(resident: "R2", kind: "preschool_place", details: preschool, idempotencyKey: "k1"))
+        #expect(outcome.created)
+        #expect(outcome.channel == "sms")
+        let noticeID = try #require(outcome.noticeID)
+        let notice = try #require(try await service.notices.notice(noticeID))
+        #expect(notice.locale == "sv")
+        #expect(notice.status == .queued)
+        #expect(notice.personalisation["start_date"] == "1.8.2027")
+        #expect(notice.personalisation["link"]?.hasPrefix("https://neuvo.example/r/") == true)
+        #expect(notice.templateVersion.count == 12)
+        let again = try await service.arrange(
+            ArrangementRequest(resident: "R2", kind: "preschool_place", details: preschool, idempotencyKey: "k1"))
+        #expect(!again.created)
+        #expect(again.noticeID == outcome.noticeID)
+        #expect(try await service.notices.notices().count == 1)
+    }
+
+    @Test func badRequestsAreRefusedWithTheirReasonAndNothingIsQueued() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        let results = try await service.arrange([
+            ArrangementRequest(resident: "nobody", kind: "preschool_place", details: preschool),
+            ArrangementRequest(resident: "R1", kind: "rocket_launch", details: [:]),
+            ArrangementRequest(resident: "R1", kind: "preschool_place", details: ["unit": "X"]),
+            ArrangementRequest(
+                resident: "R1", kind: "budgeting_vote", details: ["district": "Kallio", "closes": "2027-01-31"]),
+        ])
+        #expect(results.count == 4)
+        guard case .failure(.unknownResident("nobody")) = results[0] else {
+            Issue.record("\(results[0])")
+            return
+        }
+        guard case .failure(.unknownKind("rocket_launch")) = results[1] else {
+            Issue.record("\(results[1])")
+            return
+        }
+        guard case .failure(.missingDetail(kind: "preschool_place", field: "start_date")) = results[2] else {
+            Issue.record("\(results[2])")
+            return
+        }
+        guard case .success = results[3] else {
+            Issue.record("\(results[3])")
+            return
+        }
+        #expect(try await service.notices.notices().count == 1)
+    }
+
+    @Test func aResidentWithoutConsentGetsNoNotice() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        let outcome = try await service.arrange(
+            ArrangementRequest(resident: "R3", kind: "preschool_place", details: preschool))
+        #expect(outcome.noticeID == nil)
+        #expect(outcome.note?.contains("no consented channel") == true)
+    }
+
+    @Test func sensitiveNoticesCarryNoDetails() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        let outcome = try await service.arrange(
+            ArrangementRequest(
+                resident: "R1", kind: "health_checkup",
+                details: ["unit": "Kallion terveysasema", "time": "2027-02-01 09:00"]))
+        let noticeID = try #require(outcome.noticeID)
+        let notice = try #require(try await service.notices.notice(noticeID))
+        #expect(notice.templateID == "sensitive_message")
+        #expect(notice.personalisation["unit"] == nil && notice.personalisation["time"] == nil)
+        let rendered = try projectRenderer().render(
+            .sensitiveMessage, channel: .email, locale: "fi", values: notice.personalisation)
+        #expect(!rendered.text.contains("terveysasema") && !rendered.text.contains("09:00"))
+    }
+
+    @Test func quietHoursDelayTheNoticeUntilMorning() async throws {
+        let evening = noon.addingTimeInterval(10 * 3600)  // 22:00 Helsinki
+        let service = try await makeService(clock: ManualClock(evening))
+        let outcome = try await service.arrange(
+            ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool))
+        let noticeID = try #require(outcome.noticeID)
+        let notice = try #require(try await service.notices.notice(noticeID))
+        #expect(notice.nextAttemptAt == noon.addingTimeInterval(20 * 3600))  // 08:00 the next day
+        let urgent = try await service.arrange(
+            ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool, urgent: true))
+        let urgentID = try #require(urgent.noticeID)
+        #expect(try await service.notices.notice(urgentID)?.nextAttemptAt == evening)
+    }
+
+    @Test func htmlEscapesEveryValue() throws {
+        let rendered = try projectRenderer().render(
+            .preschoolPlace, channel: .email, locale: "en",
+            values: [
+                "name": "<script>alert(1)</script>", "unit": "A & B \"school\"", "start_date": "1.8.2027",
+                "accept_by": "15.3.2027", "link": "https://neuvo.example/r/abc",
+            ])
+        let html = try #require(rendered.html)
+        #expect(!html.contains("<script>"))
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(html.contains("A &amp; B &quot;school&quot;"))
+        #expect(html.contains("<a href=\"https://neuvo.example/r/abc\">"))
+        #expect(rendered.text.contains("<script>alert(1)</script>"))  // plain text is not HTML
+    }
+
+    @Test func aMissingPlaceholderRefusesTheNotice() throws {
+        #expect(throws: NoticeRenderError.self) {
+            try projectRenderer().render(
+                .preschoolPlace, channel: .sms, locale: "fi", values: ["name": "x", "link": "y"])
+        }
+        #expect(throws: NoticeRenderError.unknownLocale("de")) {
+            try projectRenderer().render(.reminder, channel: .sms, locale: "de", values: [:])
+        }
+    }
+
+    @Test func everyTemplateRendersInEveryLanguageAndChannel() throws {
+        let renderer = try projectRenderer()
+        let values = [
+            "name": "N", "unit": "U", "start_date": "1.8.2027", "accept_by": "15.3.2027", "district": "Kallio",
+            "closes": "31.1.2027", "title": "T", "url": "https://kartta.hel.fi/3d", "link": "https://x/r/t",
+            "unsubscribe": "https://x/u/t",
+        ]
+        for template in NoticeTemplate.allCases {
+            for locale in ["fi", "sv", "en"] {
+                for channel in ChannelKind.allCases {
+                    let message = try renderer.render(template, channel: channel, locale: locale, values: values)
+                    #expect(!message.text.contains("(("), "\(template) \(locale) \(channel)")
+                    if channel == .sms { #expect((message.segments?.segments ?? 9) <= 3, "\(template) \(locale)") }
+                }
+            }
+        }
+    }
+
+    @Test func transitionsFollowTheTableAndFinalStatesStayFinal() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        let outcome = try await service.arrange(
+            ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool))
+        let id = try #require(outcome.noticeID)
+        let database = service.notices.database
+        try await database.write { connection in
+            try NoticeStore.transition(id, to: .sending, reason: "test", now: noon, in: connection)
+            try NoticeStore.transition(id, to: .sent, reason: "test", now: noon, in: connection)
+            try NoticeStore.transition(id, to: .delivered, reason: "receipt", now: noon, in: connection)
+        }
+        await #expect(throws: NoticeError.notAllowed(id: id, from: .delivered, to: .permanentFailure)) {
+            try await database.write {
+                try NoticeStore.transition(id, to: .permanentFailure, reason: "late", now: noon, in: $0)
+            }
+        }
+        let history = try await service.notices.history(of: id)
+        #expect(history.transitions.map(\.to) == ["queued", "sending", "sent", "delivered"])
+    }
+
+    @Test func aConfirmationIsQueuedWithTheStatusChange() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        let outcome = try await service.arrange(
+            ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool))
+        let hook = service.confirmationHook()
+        try await service.arrangements.database.write { connection in
+            let previous = try #require(try ArrangementStore.arrangement(outcome.arrangementID, in: connection))
+            let accepted = try ArrangementStore.transition(
+                outcome.arrangementID, to: .accepted, reason: "chat", actor: "R1", now: noon, in: connection)
+            try hook(connection, accepted, previous.status)
+        }
+        let notices = try await service.notices.notices(residentID: "R1")
+        #expect(notices.map(\.templateID).sorted() == ["confirmation_accepted", "preschool_place"])
+    }
+
+    @Test func remindersAreQueuedOnceBeforeTheDeadline() async throws {
+        let clock = ManualClock(noon)
+        let service = try await makeService(clock: clock)
+        _ = try await service.arrange(
+            ArrangementRequest(
+                resident: "R1", kind: "preschool_place",
+                details: ["unit": "U", "start_date": "2027-08-01", "accept_by": "2026-11-27"]))
+        #expect(try await service.queueReminders() == 1)
+        #expect(try await service.queueReminders() == 0)
+    }
+}
+
+@Suite("Retry policy, quiet hours and links")
+struct RetryPolicyTests {
+    let policy = RetryPolicy()
+
+    @Test func backoffGrowsExponentiallyWithJitterAndIsCapped() {
+        #expect(policy.delay(afterAttempt: 1, random: 0) == 15)
+        #expect(policy.delay(afterAttempt: 1, random: 1) == 30)
+        #expect(policy.delay(afterAttempt: 3, random: 1) == 120)
+        #expect(policy.delay(afterAttempt: 20, random: 1) == 3600)
+        #expect(policy.delay(afterAttempt: 4, random: 0.5) > policy.delay(afterAttempt: 3, random: 0.5))
+    }
+
+    @Test func outcomesMapToStatuses() {
+        let created = noon
+        #expect(
+            policy.decide(.accepted(providerMessageID: "p1"), attempt: 1, createdAt: created, now: noon, random: 0)
+                .status == .sent)
+        #expect(
+            policy.decide(.permanentFailure(reason: "550"), attempt: 1, createdAt: created, now: noon, random: 0).status
+                == .permanentFailure)
+        let retry = policy.decide(
+            .temporaryFailure(reason: "503", retryAfter: 600), attempt: 1, createdAt: created, now: noon, random: 0)
+        #expect(retry.status == .temporaryFailure)
+        #expect(retry.nextAttemptAt == noon.addingTimeInterval(600))  // Retry-After wins over a shorter backoff
+        let dead = policy.decide(
+            .temporaryFailure(reason: "503", retryAfter: nil), attempt: 10, createdAt: created, now: noon, random: 0)
+        #expect(dead.status == .dead)
+        #expect(dead.reason.contains("503"))
+        let old = policy.decide(
+            .temporaryFailure(reason: "timeout", retryAfter: nil), attempt: 2,
+            createdAt: noon.addingTimeInterval(-49 * 3600),
+            now: noon, random: 0)
+        #expect(old.status == .dead)
+    }
+
+    @Test func quietHoursWrapMidnightAndFollowHelsinkiTime() {
+        let calendar = QuietHoursCalendar(timeZone: helsinki)
+        #expect(calendar.nextAllowed(noon, start: 21 * 60, end: 8 * 60) == noon)
+        let late = noon.addingTimeInterval(10 * 3600)  // 22:00
+        #expect(calendar.nextAllowed(late, start: 21 * 60, end: 8 * 60) == noon.addingTimeInterval(20 * 3600))
+        let early = noon.addingTimeInterval(-6 * 3600)  // 06:00
+        #expect(calendar.nextAllowed(early, start: 21 * 60, end: 8 * 60) == noon.addingTimeInterval(-4 * 3600))
+        #expect(calendar.nextAllowed(late, start: 0, end: 0) == late)
+    }
+
+    @Test func signedLinksVerifyExpireAndRejectTampering() throws {
+        let signer = ResidentLinkSigner(
+            key: Array("k".utf8), baseURL: URL(string: "https://neuvo.example/")!, lifetime: 3600)
+        let token = signer.token(residentID: "R1", arrangementID: "A1", now: noon)
+        let claims = try signer.verify(token, now: noon.addingTimeInterval(60))
+        #expect(claims.residentID == "R1" && claims.arrangementID == "A1")
+        #expect(throws: ResidentLinkSigner.LinkError.expired) {
+            try signer.verify(token, now: noon.addingTimeInterval(3601))
+        }
+        var tampered = Array(token)
+        tampered[2] = tampered[2] == "A" ? "B" : "A"
+        #expect(throws: ResidentLinkSigner.LinkError.self) { try signer.verify(String(tampered), now: noon) }
+        let other = ResidentLinkSigner(key: Array("other".utf8), baseURL: URL(string: "https://x")!)
+        #expect(throws: ResidentLinkSigner.LinkError.badSignature) { try other.verify(token, now: noon) }
+        #expect(signer.link(residentID: "R1", arrangementID: nil, now: noon).hasPrefix("https://neuvo.example/r/"))
+    }
+}
