@@ -63,6 +63,13 @@ struct GatewayCoreTests {
         #expect(!again.created)
         #expect(again.noticeID == outcome.noticeID)
         #expect(try await service.notices.notices().count == 1)
+        var changed = preschool
+        changed["unit"] = "Another school"
+        await #expect(throws: GatewayError.idempotencyConflict("k1")) {
+            try await service.arrange(
+                ArrangementRequest(resident: "R2", kind: "preschool_place", details: changed, idempotencyKey: "k1"))
+        }
+        #expect(try await service.notices.notices().count == 1)
     }
 
     @Test func badRequestsAreRefusedWithTheirReasonAndNothingIsQueued() async throws {

@@ -48,6 +48,17 @@ struct GatewayContext {
             key: Array(secret.utf8), baseURL: configuration.publicBaseURL, timeZone: configuration.timeZone)
     }
 
+    func dispatcherSettings() -> DispatcherSettings {
+        var settings = DispatcherSettings()
+        settings.lease = configuration.dispatchLeaseSeconds
+        settings.retry.baseDelay = configuration.dispatchRetryBaseSeconds
+        settings.ratePerSecond = [.email: configuration.dispatchEmailRate, .sms: configuration.dispatchSMSRate]
+        settings.concurrency = [
+            .email: configuration.dispatchEmailConcurrency, .sms: configuration.dispatchSMSConcurrency,
+        ]
+        return settings
+    }
+
     /// The channels that are configured; notices for others wait in the outbox.
     func channels() throws -> [ChannelKind: any NotificationChannel] {
         var channels: [ChannelKind: any NotificationChannel] = [:]
@@ -241,7 +252,8 @@ struct DispatchCommand: ParsableCommand {
         }
         let service = context.service
         let dispatcher = Dispatcher(
-            store: service.notices, channels: channels, renderer: service.renderer, logger: context.logger)
+            store: service.notices, channels: channels, renderer: service.renderer,
+            settings: context.dispatcherSettings(), logger: context.logger)
         try await service.queueReminders()
         if untilIdle {
             let summary = try await dispatcher.runUntilIdle()

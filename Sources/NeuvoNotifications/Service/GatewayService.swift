@@ -53,6 +53,7 @@ public enum GatewayError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownResident(String)
     case unknownKind(String)
     case missingDetail(kind: String, field: String)
+    case idempotencyConflict(String)
     case invalid(String)
 
     public var description: String {
@@ -61,6 +62,8 @@ public enum GatewayError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownKind(let kind):
             "unknown kind '\(kind)'; use one of \(Arrangement.Kind.allCases.map(\.rawValue).joined(separator: ", "))"
         case .missingDetail(let kind, let field): "a \(kind) arrangement needs details.\(field)"
+        case .idempotencyConflict(let key):
+            "idempotency key '\(key)' was already used for a different arrangement; use a new key for new content"
         case .invalid(let message): message
         }
     }
@@ -160,6 +163,11 @@ public struct GatewayService: Sendable {
         if let key = request.idempotencyKey,
             let existing = try ArrangementStore.arrangement(idempotencyKey: key, in: connection)
         {
+            // The same key with other content is a client mistake, not a retry: refuse it rather than merge.
+            guard existing.residentID == request.resident, existing.kind == kind, existing.details == request.details
+            else {
+                throw GatewayError.idempotencyConflict(key)
+            }
             let notice = try connection.queryOne(
                 "SELECT id, channel FROM notices WHERE arrangement_id = ? ORDER BY created_at LIMIT 1", existing.id)
             return ArrangeOutcome(

@@ -31,6 +31,14 @@ public struct Configuration: Sendable, Equatable {
     public var smsWebhookSecret: String?
     public var linkSigningSecret: String?
 
+    /// The dispatcher: how long a claimed notice is ours, the first retry delay, and per-channel limits.
+    public var dispatchLeaseSeconds: Double = 300
+    public var dispatchRetryBaseSeconds: Double = 30
+    public var dispatchEmailRate: Double = 100
+    public var dispatchSMSRate: Double = 1000
+    public var dispatchEmailConcurrency: Int = 4
+    public var dispatchSMSConcurrency: Int = 32
+
     /// Where each value came from, by key (`database`, `log.level`, ...).
     public var sources: [String: ConfigurationSource] = [:]
 

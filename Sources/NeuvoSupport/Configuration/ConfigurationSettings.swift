@@ -30,7 +30,25 @@ public struct ConfigurationSetting: Sendable {
 
 extension Configuration {
     /// Every setting Neuvo reads. `apply` returns a problem description, or nil when the value was taken.
-    public static let settings: [ConfigurationSetting] = [
+    public static let settings: [ConfigurationSetting] = basicSettings + dispatchSettings
+
+    static let dispatchSettings: [ConfigurationSetting] = [
+        number(
+            "dispatch.lease_seconds", "how long a claimed notice is reserved before a restart resends it",
+            range: 1...3600, keyPath: \.dispatchLeaseSeconds),
+        number(
+            "dispatch.retry_base_seconds", "first retry delay; later ones double, with jitter", range: 0.01...3600,
+            keyPath: \.dispatchRetryBaseSeconds),
+        number("dispatch.email_rate", "emails per second at most", range: 0.01...100_000, keyPath: \.dispatchEmailRate),
+        number(
+            "dispatch.sms_rate", "SMS webhooks per second at most", range: 0.01...100_000, keyPath: \.dispatchSMSRate),
+        integer(
+            "dispatch.email_concurrency", "emails sent at once", range: 1...64, keyPath: \.dispatchEmailConcurrency),
+        integer(
+            "dispatch.sms_concurrency", "SMS webhooks sent at once", range: 1...512, keyPath: \.dispatchSMSConcurrency),
+    ]
+
+    static let basicSettings: [ConfigurationSetting] = [
         ConfigurationSetting(
             "db", "SQLite database file, created on first run", expected: "a file path",
             current: { $0.databasePath },
@@ -219,6 +237,36 @@ extension Configuration {
                 return nil
             }),
     ]
+
+    static func number(
+        _ key: String, _ summary: String, range: ClosedRange<Double>,
+        keyPath: WritableKeyPath<Configuration, Double> & Sendable
+    ) -> ConfigurationSetting {
+        ConfigurationSetting(
+            key, summary, expected: "a number from \(range.lowerBound.formatted()) to \(range.upperBound.formatted())",
+            current: { String($0[keyPath: keyPath]) },
+            apply: { value, config in
+                guard let number = Double(value), number.isFinite else { return "'\(value)' is not a number" }
+                guard range.contains(number) else { return "\(value) is out of range" }
+                config[keyPath: keyPath] = number
+                return nil
+            })
+    }
+
+    static func integer(
+        _ key: String, _ summary: String, range: ClosedRange<Int>,
+        keyPath: WritableKeyPath<Configuration, Int> & Sendable
+    ) -> ConfigurationSetting {
+        ConfigurationSetting(
+            key, summary, expected: "an integer from \(range.lowerBound) to \(range.upperBound)",
+            current: { String($0[keyPath: keyPath]) },
+            apply: { value, config in
+                guard let number = Int(value) else { return "'\(value)' is not a number" }
+                guard range.contains(number) else { return "\(number) is out of range" }
+                config[keyPath: keyPath] = number
+                return nil
+            })
+    }
 
     static func httpURL(_ text: String) -> URL? {
         guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
