@@ -63,13 +63,24 @@ let package = Package(
                 "NeuvoLanguage",
             ], swiftSettings: swiftSettings),
 
+        // Neuvo's HTTP API and web widget over the generic server.
+        .target(
+            name: "NeuvoAPI",
+            dependencies: [
+                "NeuvoHTTP", "NeuvoConversation", "NeuvoNotifications", "NeuvoArrangements", "NeuvoCatalog",
+                "NeuvoRegistry",
+                "NeuvoStorage", "NeuvoCrypto", "NeuvoSupport", "NeuvoLanguage",
+            ],
+            resources: [.copy("Resources/widget"), .copy("Resources/openapi.json")], swiftSettings: swiftSettings),
+
         // The command line: a generic declarative parser, then Neuvo's commands, then the executable.
         .target(name: "ArgumentParsing", dependencies: ["NeuvoSupport"], swiftSettings: swiftSettings),
         .target(
             name: "NeuvoCLI",
             dependencies: [
                 "ArgumentParsing", "NeuvoSupport", "NeuvoStorage", "NeuvoLanguage", "NeuvoCatalog", "NeuvoRegistry",
-                "NeuvoArrangements", "NeuvoConversation", "NeuvoNotifications", "NeuvoCrypto", "CSQLite", "CCurl",
+                "NeuvoArrangements", "NeuvoConversation", "NeuvoNotifications", "NeuvoCrypto", "NeuvoAPI", "CSQLite",
+                "CCurl",
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "neuvo", dependencies: ["NeuvoCLI", "ArgumentParsing"], swiftSettings: swiftSettings),
@@ -103,6 +114,12 @@ let package = Package(
                 "NeuvoNotifications", "NeuvoCrypto", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements",
                 "NeuvoCatalog",
             ], exclude: ["Peers"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoAPITests",
+            dependencies: [
+                "NeuvoAPI", "NeuvoHTTP", "NeuvoCatalog", "NeuvoNotifications", "NeuvoArrangements", "NeuvoStorage",
+                "NeuvoSupport", "NeuvoCrypto",
+            ], swiftSettings: swiftSettings),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NeuvoCLITests", dependencies: ["NeuvoCLI", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements"],

@@ -19,8 +19,10 @@ public struct Neuvo: ParsableCommand {
             version: "neuvo \(version) (SQLite \(String(cString: sqlite3_libversion())), "
                 + "libcurl \(String(cString: neuvo_curl_version_string())))",
             subcommands: [
-                ChatCommand.self, ResidentsCommand.self, ArrangeCommand.self, DispatchCommand.self, NoticesCommand.self,
-                NluCommand.self, CheckCommand.self, RegistryCommand.self, TranscriptsCommand.self, ConfigCommand.self,
+                ServeCommand.self, ChatCommand.self, ResidentsCommand.self, ArrangeCommand.self, DispatchCommand.self,
+                NoticesCommand.self,
+                NluCommand.self, CheckCommand.self, RegistryCommand.self, TranscriptsCommand.self, KeysCommand.self,
+                ConfigCommand.self,
                 DatabaseCommand.self,
             ])
     }

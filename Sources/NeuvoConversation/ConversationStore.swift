@@ -84,6 +84,12 @@ public struct ConversationStore: Sendable {
         try await database.read { connection in try Self.load(id, in: connection) }
     }
 
+    /// The resident a session was bound to by a signed link, or nil (unknown or anonymous session).
+    public func residentID(of id: SessionID) async throws -> String? {
+        guard id.isWellFormed else { return nil }
+        return try await load(id)?.residentID
+    }
+
     static func load(_ id: SessionID, in connection: Connection) throws -> SessionState? {
         guard let row = try connection.queryOne("SELECT * FROM conversation_sessions WHERE id = ?", id.rawValue)
         else { return nil }

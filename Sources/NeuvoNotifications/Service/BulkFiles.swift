@@ -7,6 +7,11 @@ public struct BulkRow: Sendable {
     /// Top-level fields; CSV columns named `a.b` become nested objects, as in the JSONL form.
     public let fields: [String: JSONValue]
 
+    public init(line: Int, fields: [String: JSONValue]) {
+        self.line = line
+        self.fields = fields
+    }
+
     public func string(_ key: String) -> String? {
         switch fields[key] {
         case .string(let text): text.isEmpty ? nil : text

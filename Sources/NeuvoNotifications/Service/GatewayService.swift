@@ -290,3 +290,46 @@ public enum DateText {
         return "\(parts[2]).\(parts[1]).\(parts[0])"
     }
 }
+
+extension GatewayService {
+    /// A notice on its own (`POST /v1/notices`): a reminder or a message about an existing arrangement. The same
+    /// idempotency key returns the same notice; reused with other content it is refused.
+    public func queueNotice(
+        _ template: NoticeTemplate, residentID: String, arrangementID: String?, idempotencyKey: String, urgent: Bool
+    ) async throws -> Notice {
+        guard !idempotencyKey.isEmpty, idempotencyKey.count <= 200 else {
+            throw GatewayError.invalid("idempotency_key must have 1 to 200 characters")
+        }
+        let now = clock.now()
+        let renderer = renderer()
+        let links = links
+        return try await notices.database.write { connection in
+            if let existing = try connection.queryOne(
+                "SELECT * FROM notices WHERE idempotency_key = ?", "api:" + idempotencyKey)
+            {
+                let notice = try NoticeStore.notice(existing)
+                guard notice.residentID == residentID, notice.templateID == template.rawValue,
+                    notice.arrangementID == arrangementID
+                else { throw GatewayError.idempotencyConflict(idempotencyKey) }
+                return notice
+            }
+            guard let resident = try ArrangementStore.resident(residentID, in: connection) else {
+                throw GatewayError.unknownResident(residentID)
+            }
+            var arrangement: Arrangement?
+            if let arrangementID {
+                guard let found = try ArrangementStore.arrangement(arrangementID, in: connection),
+                    found.residentID == residentID
+                else { throw GatewayError.invalid("no arrangement \(arrangementID) for resident \(residentID)") }
+                arrangement = found
+            }
+            let effective = arrangement?.sensitivity == .sensitive ? .sensitiveMessage : template
+            guard
+                let notice = try NoticePlanner.plan(
+                    effective, for: resident, arrangement: arrangement, idempotencyKey: "api:" + idempotencyKey,
+                    urgent: urgent, now: now, renderer: renderer, links: links)
+            else { throw GatewayError.invalid("resident \(residentID) has no consented channel with an address") }
+            return try NoticeStore.insert(notice, in: connection).notice
+        }
+    }
+}

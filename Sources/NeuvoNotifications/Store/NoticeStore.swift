@@ -139,6 +139,57 @@ public struct NoticeStore: Sendable {
         }
     }
 
+    // MARK: Receipts
+
+    public enum ReceiptOutcome: String, Sendable, Hashable, Codable {
+        /// The notice moved to the receipt's status.
+        case applied
+        /// The notice was already final (a duplicate or late receipt): nothing changed.
+        case ignored
+        case unknownNotice = "unknown_notice"
+    }
+
+    /// A provider's delivery receipt, matched by notice id (our `webhook-id`) or the provider's message id.
+    /// Receipts may arrive twice or out of order; a final status is never overwritten.
+    public func applyReceipt(id: String, delivered: Bool, reason: String?, now: Date) async throws -> ReceiptOutcome {
+        try await database.write { connection in
+            guard
+                let row = try connection.queryOne(
+                    "SELECT id, status FROM notices WHERE id = ?1 OR provider_message_id = ?1 LIMIT 1", id),
+                let status = NoticeStatus(rawValue: try row.get("status"))
+            else { return .unknownNotice }
+            let noticeID: String = try row.get("id")
+            let target: NoticeStatus = delivered ? .delivered : .permanentFailure
+            let text = delivered ? "delivery receipt" : "provider receipt: " + (reason ?? "not delivered")
+            switch status {
+            case .sent:
+                try Self.transition(noticeID, to: target, reason: text, now: now, in: connection)
+                return .applied
+            case .sending, .temporaryFailure, .queued:
+                // The receipt outran our own record of the send: record the send first, then the receipt.
+                if status != .sending {
+                    try Self.transition(
+                        noticeID, to: .sending, reason: "receipt arrived first", now: now, in: connection)
+                }
+                try Self.transition(noticeID, to: .sent, reason: "receipt arrived first", now: now, in: connection)
+                try Self.transition(noticeID, to: target, reason: text, now: now, in: connection)
+                return .applied
+            case .delivered, .permanentFailure, .dead:
+                return .ignored
+            }
+        }
+    }
+
+    /// Attempts by channel and outcome, for metrics.
+    public func attemptCounts() async throws -> [(channel: String, outcome: String, count: Int)] {
+        try await database.read { connection in
+            try connection.query(
+                "SELECT channel, outcome, count(*) AS n FROM delivery_attempts GROUP BY channel, outcome"
+            )
+            .map { (try $0.get("channel"), try $0.get("outcome"), try $0.get("n")) }
+        }
+    }
+
     // MARK: Reading
 
     public func notice(_ id: String) async throws -> Notice? {

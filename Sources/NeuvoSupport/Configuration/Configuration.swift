@@ -29,6 +29,8 @@ public struct Configuration: Sendable, Equatable {
     public var smtpFrom: String = "Helsingin kaupunki <neuvo@localhost>"
     public var smsWebhookURL: URL?
     public var smsWebhookSecret: String?
+    /// Verifies the provider's delivery receipts; the webhook secret when not set.
+    public var smsReceiptSecret: String?
     public var linkSigningSecret: String?
 
     /// The dispatcher: how long a claimed notice is ours, the first retry delay, and per-channel limits.

@@ -228,6 +228,18 @@ extension Configuration {
                 return nil
             }),
         ConfigurationSetting(
+            "sms.receipt_secret",
+            "Standard Webhooks secret of the provider's delivery receipts (default: sms.webhook_secret)",
+            expected: "whsec_ followed by base64", secret: true,
+            current: { $0.smsReceiptSecret },
+            apply: { value, config in
+                guard value.hasPrefix("whsec_"), let key = Data(base64Encoded: String(value.dropFirst(6))),
+                    key.count >= 16
+                else { return "the value is not whsec_ followed by at least 16 base64-encoded bytes" }
+                config.smsReceiptSecret = value
+                return nil
+            }),
+        ConfigurationSetting(
             "links.secret", "key that signs residents' identification links", expected: "at least 32 characters",
             secret: true,
             current: { $0.linkSigningSecret },

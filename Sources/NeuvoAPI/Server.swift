@@ -1,0 +1,39 @@
+import Foundation
+import NeuvoHTTP
+import NeuvoSupport
+
+extension NeuvoApplication {
+    /// The HTTP server for this application: problem+json errors, redacted access logs, per-route metrics.
+    public func makeServer(host: String, port: Int, maxConnections: Int = 2048) -> HTTPServer {
+        var configuration = HTTPServerConfiguration(host: host, port: port)
+        configuration.maxConnections = maxConnections
+        configuration.errorRenderer = ProblemRenderer()
+        let logger = logger
+        let metrics = metrics
+        configuration.accessLog = { entry in
+            // The route pattern, not the path: /r/{token} must not write identification tokens to logs.
+            logger.info(
+                "http.request",
+                [
+                    "method": .string(entry.method), "route": .string(entry.routePattern ?? "(none)"),
+                    "status": .int(entry.status), "bytes": .int(entry.bytes),
+                    "ms": .double(
+                        Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds)
+                            * 1000),
+                    "request_id": .string(entry.requestID), "remote": .string(entry.remoteAddress),
+                ])
+        }
+        configuration.metrics = { entry in
+            let seconds =
+                Double(entry.duration.components.seconds) + Double(entry.duration.components.attoseconds) / 1e18
+            metrics.recordRequest(
+                route: entry.routePattern ?? "(unmatched)", method: entry.method, status: entry.status, seconds: seconds
+            )
+        }
+        configuration.errorHook = { error, context in
+            logger.error(
+                "http.handler_failed", ["error": .string("\(error)"), "request_id": .string(context.requestID)])
+        }
+        return HTTPServer(configuration: configuration, handler: APIRoutes.router(self))
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import NeuvoCrypto
+
+/// The web widget's static files, read once at start-up from the module's resources.
+public struct WidgetAssets: Sendable {
+    public let script: [UInt8]
+    public let stylesheet: [UInt8]
+    public let demoPage: [UInt8]
+    public let openAPI: [UInt8]
+
+    static func load() throws -> WidgetAssets {
+        func read(_ name: String, _ ext: String, _ folder: String?) throws -> [UInt8] {
+            guard let url = Bundle.module.url(forResource: name, withExtension: ext, subdirectory: folder) else {
+                throw CocoaError(
+                    .fileNoSuchFile, userInfo: [NSFilePathErrorKey: "\(folder.map { $0 + "/" } ?? "")\(name).\(ext)"])
+            }
+            return [UInt8](try Data(contentsOf: url))
+        }
+        return WidgetAssets(
+            script: try read("widget", "js", "widget"), stylesheet: try read("widget", "css", "widget"),
+            demoPage: try read("demo", "html", "widget"), openAPI: try read("openapi", "json", nil))
+    }
+
+    /// A strong validator for caching: the content's hash.
+    static func etag(_ bytes: [UInt8]) -> String { "\"" + Hex.encode(SHA256.hash(bytes).prefix(8)) + "\"" }
+}
