@@ -18,7 +18,7 @@ extension ConversationEngine {
         }
         var text = message
         // "2" picks the second suggestion, unless the pending question numbers its own choices.
-        if let number = Int(text), (1...state.suggestions.count).contains(number) {
+        if let number = Int(text), number >= 1, number <= state.suggestions.count {
             switch state.pending {
             case .clarification, .arrangementChoice: break
             default: text = state.suggestions[number - 1]
@@ -149,7 +149,7 @@ extension ConversationEngine {
                 catalog: catalog)
 
         case .arrangementChoice(let decision, let ids, let filled):
-            guard let number = Int(text), (1...ids.count).contains(number) else { return nil }
+            guard let number = Int(text), ids.indices.contains(number - 1) else { return nil }
             var filled = filled
             filled["arrangement"] = ids[number - 1]
             return try await run(
@@ -160,7 +160,7 @@ extension ConversationEngine {
 
     /// The index of the choice a message picks: its number, or its label typed out.
     func choice(_ text: String, among labels: [String]) -> Int? {
-        if let number = Int(text), (1...labels.count).contains(number) { return number - 1 }
+        if let number = Int(text), labels.indices.contains(number - 1) { return number - 1 }
         let typed = InputText.comparable(text)
         return labels.firstIndex { InputText.comparable($0) == typed }
     }

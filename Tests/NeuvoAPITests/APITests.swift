@@ -204,7 +204,7 @@ struct APITests {
         let body = """
             {"arrangements": [
               {"resident": "R1", "kind": "budgeting_vote", "details": {"district": "Kallio", "closes": "2027-01-31"}, "idempotency_key": "b1"},
-              {"resident": "R2", "kind": "rocket", "details": {}}
+              {"resident": "R404", "kind": "budgeting_vote", "details": {"district": "Kallio", "closes": "2027-01-31"}}
             ]}
             """
         let response = await api.request(.post, "/v1/arrangements", json: body, bearer: writer)
@@ -212,7 +212,11 @@ struct APITests {
         let results = try #require(object(response)["results"] as? [[String: Any]])
         #expect(results.count == 2)
         #expect(results[0]["error"] == nil || results[0]["error"] is NSNull)
-        #expect((results[1]["error"] as? String)?.contains("unknown kind 'rocket'") == true)
+        #expect((results[1]["error"] as? String)?.contains("unknown resident 'R404'") == true)
+        let malformed = #"{"arrangements": [{"resident": "R1", "kind": "rocket", "details": {}}]}"#
+        let refused = await api.request(.post, "/v1/arrangements", json: malformed, bearer: writer)
+        #expect(refused.status == .unprocessableContent)
+        #expect((object(refused)["detail"] as? String)?.contains("arrangements[0]: unknown kind 'rocket'") == true)
     }
 
     func signedReceipt(_ api: TestAPI, body: String, id: String = "msg_1", timestamp: Int? = nil) throws -> [(String, String)] {

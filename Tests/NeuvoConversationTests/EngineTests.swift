@@ -282,3 +282,15 @@ struct RobustnessTests {
         #expect(there.sources.contains { $0.kind == "unit" }, "\(there.text)")
     }
 }
+
+@Suite("Numbers typed when no choices are offered")
+struct NumberedChoiceRegressionTests {
+    /// Found by schemathesis: "0" (or any number) at the start of a session built the range 1...0 and crashed.
+    @Test(arguments: ["0", "1", "-1", "99999999999999999999", "2"])
+    func aNumberWithoutSuggestionsIsJustAMessage(text: String) async throws {
+        let chat = try ChatFixture()
+        let reply = try await chat.say(text, language: .fi)
+        #expect(!reply.text.isEmpty)
+        #expect(try await chat.say(text).sessionID == reply.sessionID)
+    }
+}

@@ -267,6 +267,14 @@ public enum APIRoutes {
             guard bulk.arrangements.count <= 10_000 else {
                 throw Problem.validation("at most 10,000 arrangements a request")
             }
+            // A malformed item refuses the whole request; items that are well formed but cannot be carried out
+            // (an unknown resident) are reported one by one with 207.
+            var malformed: [String] = []
+            for (index, item) in bulk.arrangements.enumerated() {
+                let checked = Result { () throws(GatewayError) in try GatewayService.validate(item.request) }
+                if case .failure(let error) = checked { malformed.append("arrangements[\(index)]: \(error.description)") }
+            }
+            if !malformed.isEmpty { throw Problem.validation(malformed.prefix(20).joined(separator: "; ")) }
             let results = try await app.gateway.arrange(bulk.arrangements.map(\.request))
             let items = results.enumerated().map { index, result in
                 switch result {
@@ -373,7 +381,7 @@ public enum APIRoutes {
     static func listNotices(_ app: NeuvoApplication, _ request: HTTPRequest) async throws -> HTTPResponse {
         try await requireKey(app, request, .noticesRead)
         var status: NoticeStatus?
-        if let text = request.queryParameter("status"), !text.isEmpty {
+        if let text = request.queryParameter("status") {
             guard let parsed = NoticeStatus(rawValue: text) else {
                 throw Problem.validation(
                     "unknown status '\(text)'; use one of \(NoticeStatus.allCases.map(\.rawValue).joined(separator: ", "))"
