@@ -204,6 +204,19 @@ def test_identification_link_lands_identified(d):
     if expect:
         assert re.search(expect, reply, re.I), "the arrangement reply %r does not match %r" % (reply, expect)
     assert state(d)["session"] == session, "the identified session was replaced"
+    # Accept the arrangement in the chat: Neuvo asks for confirmation first, then changes it.
+    question = ask(d, "hyväksyn paikan")
+    assert "?" in question, "no confirmation question before accepting: %r" % question
+    ask(d, "kyllä")
+    status = d.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        fetch('/v1/me/arrangements', {headers: {'Authorization': 'Bearer ' + arguments[0]}})
+          .then(r => r.json()).then(j => done(j.arrangements.map(a => a.status))).catch(e => done(String(e)));
+        """,
+        session,
+    )
+    assert "accepted" in status, "the arrangement was not accepted: %r" % (status,)
 
 
 def test_accessibility_basics(d):
