@@ -41,19 +41,23 @@ struct TestAPI {
         serverConfiguration.errorRenderer = ProblemRenderer()
         let metrics = app.metrics
         serverConfiguration.metrics = { entry in
-            metrics.recordRequest(route: entry.routePattern ?? "(unmatched)", method: entry.method, status: entry.status, seconds: 0.001)
+            metrics.recordRequest(
+                route: entry.routePattern ?? "(unmatched)", method: entry.method, status: entry.status, seconds: 0.001)
         }
         let client = HTTPTestClient(responder: APIRoutes.router(app), configuration: serverConfiguration)
         for (id, lang) in [("R1", "fi"), ("R2", "sv")] {
             try await app.gateway.arrangements.upsert(
-                Resident(id: id, name: "Resident \(id)", language: lang, email: "\(id.lowercased())@example.org", consentEmail: true),
+                Resident(
+                    id: id, name: "Resident \(id)", language: lang, email: "\(id.lowercased())@example.org",
+                    consentEmail: true),
                 now: clock.now())
         }
         return TestAPI(app: app, client: client, clock: clock, folder: folder)
     }
 
     func request(
-        _ method: HTTPMethod, _ target: String, json: String? = nil, bearer: String? = nil, headers: [(String, String)] = []
+        _ method: HTTPMethod, _ target: String, json: String? = nil, bearer: String? = nil,
+        headers: [(String, String)] = []
     ) async -> HTTPResponse {
         var fields = HTTPHeaders(headers)
         if json != nil { fields["Content-Type"] = "application/json" }
@@ -71,7 +75,8 @@ struct TestAPI {
             ArrangementRequest(
                 resident: resident, kind: "preschool_place",
                 details: ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept_by": "2027-03-15"]))
-        let token = app.gateway.links.token(residentID: resident, arrangementID: outcome.arrangementID, now: clock.now())
+        let token = app.gateway.links.token(
+            residentID: resident, arrangementID: outcome.arrangementID, now: clock.now())
         let redirect = await request(.get, "/r/\(token)")
         let location = redirect.headers["Location"] ?? ""
         return (outcome.arrangementID, String(location.split(separator: "=").last ?? ""), token)
@@ -93,7 +98,8 @@ struct APITests {
         #expect(body["lang"] as? String == "fi")
         #expect((body["reply"] as? String)?.contains("Kallion kirjasto") == true)
         let session = try #require(body["session_id"] as? String)
-        let second = await api.request(.post, "/v1/chat", json: #"{"session_id": "\#(session)", "text": "entä puhelinnumero?"}"#)
+        let second = await api.request(
+            .post, "/v1/chat", json: #"{"session_id": "\#(session)", "text": "entä puhelinnumero?"}"#)
         #expect(object(second)["session_id"] as? String == session)
         #expect((object(second)["reply"] as? String)?.contains("310") == true)
     }
@@ -119,10 +125,12 @@ struct APITests {
     @Test func invalidUTF8AndWrongContentTypeAreRefused() async throws {
         let api = try await TestAPI.make()
         let invalid = await api.client.execute(
-            .post, "/v1/chat", headers: ["Content-Type": "application/json"], body: [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x7D])
+            .post, "/v1/chat", headers: ["Content-Type": "application/json"],
+            body: [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x7D])
         #expect(invalid.status == .badRequest)
         #expect(object(invalid)["detail"] as? String == "the body is not valid UTF-8")
-        let text = await api.client.execute(.post, "/v1/chat", headers: ["Content-Type": "text/plain"], body: Array("hei".utf8))
+        let text = await api.client.execute(
+            .post, "/v1/chat", headers: ["Content-Type": "text/plain"], body: Array("hei".utf8))
         #expect(text.status.code == 415)
     }
 
@@ -142,13 +150,16 @@ struct APITests {
         let anonymous = object(await api.request(.post, "/v1/chat", json: #"{"text": "hei"}"#))["session_id"] as? String
         #expect(await api.request(.get, "/v1/me/arrangements", bearer: anonymous).status == .unauthorized)
         #expect(await api.request(.get, "/v1/me/arrangements").status == .unauthorized)
-        #expect(await api.request(.get, "/v1/me/arrangements", bearer: "0123456789abcdef0123456789abcdef").status == .unauthorized)
+        #expect(
+            await api.request(.get, "/v1/me/arrangements", bearer: "0123456789abcdef0123456789abcdef").status
+                == .unauthorized)
     }
 
     @Test func acceptingChangesTheStatusOnceAndQueuesTheConfirmation() async throws {
         let api = try await TestAPI.make()
         let offer = try await api.offer(to: "R1")
-        let accepted = await api.request(.post, "/v1/me/arrangements/\(offer.arrangement)/accept", bearer: offer.session)
+        let accepted = await api.request(
+            .post, "/v1/me/arrangements/\(offer.arrangement)/accept", bearer: offer.session)
         #expect(accepted.status == .ok)
         #expect(object(accepted)["status"] as? String == "accepted")
         let again = await api.request(.post, "/v1/me/arrangements/\(offer.arrangement)/decline", bearer: offer.session)
@@ -174,20 +185,27 @@ struct APITests {
         let api = try await TestAPI.make()
         let reader = try await api.key([.noticesRead])
         let writer = try await api.key([.arrangementsWrite])
-        let body = #"{"resident": "R1", "kind": "preschool_place", "details": {"unit": "U", "start_date": "2027-08-01", "accept_by": "2027-03-15"}}"#
+        let body =
+            #"{"resident": "R1", "kind": "preschool_place", "details": {"unit": "U", "start_date": "2027-08-01", "accept_by": "2027-03-15"}}"#
         #expect(await api.request(.post, "/v1/arrangements", json: body).status == .unauthorized)
-        #expect(await api.request(.post, "/v1/arrangements", json: body, bearer: "neuvo_000000000000_wrong").status == .unauthorized)
+        #expect(
+            await api.request(.post, "/v1/arrangements", json: body, bearer: "neuvo_000000000000_wrong").status
+                == .unauthorized)
         #expect(await api.request(.post, "/v1/arrangements", json: body, bearer: reader).status == .forbidden)
-        let created = await api.request(.post, "/v1/arrangements", json: body, bearer: writer, headers: [("Idempotency-Key", "k1")])
+        let created = await api.request(
+            .post, "/v1/arrangements", json: body, bearer: writer, headers: [("Idempotency-Key", "k1")])
         #expect(created.status == .created)
-        let repeated = await api.request(.post, "/v1/arrangements", json: body, bearer: writer, headers: [("Idempotency-Key", "k1")])
+        let repeated = await api.request(
+            .post, "/v1/arrangements", json: body, bearer: writer, headers: [("Idempotency-Key", "k1")])
         #expect(repeated.status == .ok)
         #expect(object(repeated)["notice_id"] as? String == object(created)["notice_id"] as? String)
         let changed = body.replacingOccurrences(of: #""unit": "U""#, with: #""unit": "Other""#)
-        let conflict = await api.request(.post, "/v1/arrangements", json: changed, bearer: writer, headers: [("Idempotency-Key", "k1")])
+        let conflict = await api.request(
+            .post, "/v1/arrangements", json: changed, bearer: writer, headers: [("Idempotency-Key", "k1")])
         #expect(conflict.status == .conflict)
         let unknown = body.replacingOccurrences(of: "R1", with: "R404")
-        #expect(await api.request(.post, "/v1/arrangements", json: unknown, bearer: writer).status == .unprocessableContent)
+        #expect(
+            await api.request(.post, "/v1/arrangements", json: unknown, bearer: writer).status == .unprocessableContent)
 
         let noticeID = try #require(object(created)["notice_id"] as? String)
         let notice = await api.request(.get, "/v1/notices/\(noticeID)", bearer: reader)
@@ -219,7 +237,9 @@ struct APITests {
         #expect((object(refused)["detail"] as? String)?.contains("arrangements[0]: unknown kind 'rocket'") == true)
     }
 
-    func signedReceipt(_ api: TestAPI, body: String, id: String = "msg_1", timestamp: Int? = nil) throws -> [(String, String)] {
+    func signedReceipt(_ api: TestAPI, body: String, id: String = "msg_1", timestamp: Int? = nil) throws -> [(
+        String, String
+    )] {
         let signer = try WebhookSigner(secret: TestAPI.receiptSecret)
         let time = timestamp ?? Int(api.clock.now().timeIntervalSince1970)
         return [
@@ -234,19 +254,22 @@ struct APITests {
         let notice = try #require(try await api.app.gateway.notices.notices(residentID: "R1").first)
         _ = offer
         let delivered = #"{"id": "\#(notice.id)", "status": "delivered"}"#
-        let first = await api.request(.post, "/v1/receipts/sms", json: delivered, headers: try signedReceipt(api, body: delivered))
+        let first = await api.request(
+            .post, "/v1/receipts/sms", json: delivered, headers: try signedReceipt(api, body: delivered))
         #expect(first.status == .ok)
         #expect(object(first)["result"] as? String == "applied")
         #expect(try await api.app.gateway.notices.notice(notice.id)?.status == .delivered)
         let failed = #"{"id": "\#(notice.id)", "status": "failed", "reason": "late"}"#
-        let late = await api.request(.post, "/v1/receipts/sms", json: failed, headers: try signedReceipt(api, body: failed, id: "msg_2"))
+        let late = await api.request(
+            .post, "/v1/receipts/sms", json: failed, headers: try signedReceipt(api, body: failed, id: "msg_2"))
         #expect(object(late)["result"] as? String == "ignored")
         #expect(try await api.app.gateway.notices.notice(notice.id)?.status == .delivered)
 
         var forged = try signedReceipt(api, body: delivered)
         forged[2].1 = "v1,AAAA"
         #expect(await api.request(.post, "/v1/receipts/sms", json: delivered, headers: forged).status == .unauthorized)
-        let replayed = try signedReceipt(api, body: delivered, timestamp: Int(api.clock.now().timeIntervalSince1970) - 600)
+        let replayed = try signedReceipt(
+            api, body: delivered, timestamp: Int(api.clock.now().timeIntervalSince1970) - 600)
         let stale = await api.request(.post, "/v1/receipts/sms", json: delivered, headers: replayed)
         #expect(stale.status == .unauthorized)
         let tampered = try signedReceipt(api, body: delivered)
@@ -260,11 +283,13 @@ struct APITests {
         let copy = api.folder.appendingPathComponent("catalog")
         try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
         for folder in ["intents", "locales"] {
-            try FileManager.default.copyItem(at: projectRoot.appendingPathComponent(folder), to: copy.appendingPathComponent(folder))
+            try FileManager.default.copyItem(
+                at: projectRoot.appendingPathComponent(folder), to: copy.appendingPathComponent(folder))
         }
         let live = LiveCatalog(try Catalog.load(root: copy))
         let app = try await NeuvoApplication(
-            configuration: api.app.configuration, database: api.app.database, catalog: live, links: api.app.gateway.links,
+            configuration: api.app.configuration, database: api.app.database, catalog: live,
+            links: api.app.gateway.links,
             logger: api.app.logger, clock: api.clock)
         var configuration = HTTPServerConfiguration()
         configuration.errorRenderer = ProblemRenderer()
@@ -304,8 +329,10 @@ struct APITests {
         let paths = try #require(object(await api.request(.get, "/openapi.json"))["paths"] as? [String: Any])
         for route in [
             "/v1/chat", "/v1/widget/texts", "/r/{token}", "/v1/me/arrangements", "/v1/me/arrangements/{id}/accept",
-            "/v1/me/arrangements/{id}/decline", "/v1/residents/{id}", "/v1/arrangements", "/v1/notices", "/v1/notices/{id}",
-            "/v1/admin/reload", "/v1/admin/handoffs", "/v1/receipts/sms", "/healthz", "/readyz", "/metrics", "/openapi.json",
+            "/v1/me/arrangements/{id}/decline", "/v1/residents/{id}", "/v1/arrangements", "/v1/notices",
+            "/v1/notices/{id}",
+            "/v1/admin/reload", "/v1/admin/handoffs", "/v1/receipts/sms", "/healthz", "/readyz", "/metrics",
+            "/openapi.json",
             "/", "/widget.js", "/widget.css",
         ] {
             #expect(paths[route] != nil, "\(route) is not documented")

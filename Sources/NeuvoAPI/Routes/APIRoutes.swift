@@ -272,7 +272,9 @@ public enum APIRoutes {
             var malformed: [String] = []
             for (index, item) in bulk.arrangements.enumerated() {
                 let checked = Result { () throws(GatewayError) in try GatewayService.validate(item.request) }
-                if case .failure(let error) = checked { malformed.append("arrangements[\(index)]: \(error.description)") }
+                if case .failure(let error) = checked {
+                    malformed.append("arrangements[\(index)]: \(error.description)")
+                }
             }
             if !malformed.isEmpty { throw Problem.validation(malformed.prefix(20).joined(separator: "; ")) }
             let results = try await app.gateway.arrange(bulk.arrangements.map(\.request))
