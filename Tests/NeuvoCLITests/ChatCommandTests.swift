@@ -22,15 +22,15 @@ struct ChatJSONLine: Decodable {
 
 @Suite("neuvo chat: the real binary through a pipe")
 struct ChatCommandTests {
-    func chat(_ lines: [String], _ extra: [String] = [], folder: TemporaryFolder) throws -> NeuvoProcess.Result {
-        try NeuvoProcess.run(
+    func chat(_ lines: [String], _ extra: [String] = [], folder: TemporaryFolder) async throws -> NeuvoProcess.Result {
+        try await NeuvoProcess.run(
             ["chat", "--catalog", projectRoot.path, "--db", folder.path("neuvo.db")] + extra,
             environment: ["NO_COLOR": "1"], stdin: lines.joined(separator: "\n") + "\n")
     }
 
-    @Test func pipedLinesGetARepliesEachWithNumberedSuggestions() throws {
+    @Test func pipedLinesGetARepliesEachWithNumberedSuggestions() async throws {
         let folder = try TemporaryFolder()
-        let result = try chat(["missä on lähin kirjasto Kalliossa?", "1", "kerro vitsi"], folder: folder)
+        let result = try await chat(["missä on lähin kirjasto Kalliossa?", "1", "kerro vitsi"], folder: folder)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Kallion kirjasto on osoitteessa"))
         #expect(result.stdout.contains("  1) Entä aukioloajat?"))
@@ -39,9 +39,9 @@ struct ChatCommandTests {
         #expect(FileManager.default.fileExists(atPath: folder.path("neuvo.db")))
     }
 
-    @Test func jsonIsOneObjectALineAndTheSessionCarriesOn() throws {
+    @Test func jsonIsOneObjectALineAndTheSessionCarriesOn() async throws {
         let folder = try TemporaryFolder()
-        let result = try chat(
+        let result = try await chat(
             ["hej", "var ligger närmaste bibliotek i Berghäll?", "och telefonnumret?", "", "\u{1B}[2Jtack"],
             ["--json"], folder: folder)
         #expect(result.status == 0, "\(result.stderr)")
@@ -57,12 +57,12 @@ struct ChatCommandTests {
         #expect(!lines[4].reply.contains("\u{1B}"))
     }
 
-    @Test func langOptionStartsTheConversationInThatLanguage() throws {
+    @Test func langOptionStartsTheConversationInThatLanguage() async throws {
         let folder = try TemporaryFolder()
-        let result = try chat(["ok"], ["--lang", "en", "--json"], folder: folder)
+        let result = try await chat(["ok"], ["--lang", "en", "--json"], folder: folder)
         let line = try JSONDecoder().decode(ChatJSONLine.self, from: Data(result.stdout.utf8))
         #expect(line.lang == "en")
-        let wrong = try chat(["ok"], ["--lang", "de"], folder: folder)
+        let wrong = try await chat(["ok"], ["--lang", "de"], folder: folder)
         #expect(wrong.status == 64)
     }
 
@@ -80,7 +80,7 @@ struct ChatCommandTests {
                 idempotencyKey: nil, in: connection)
         }
         await database.close()
-        let result = try chat(["hyväksyn paikan", "kyllä"], ["--resident", "resident-1"], folder: folder)
+        let result = try await chat(["hyväksyn paikan", "kyllä"], ["--resident", "resident-1"], folder: folder)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("esiopetuspaikka, Kallion ala-aste, 1.8.2027 alkaen? Vastaa kyllä tai ei."))
         #expect(result.stdout.contains("Kiitos, hyväksyit: esiopetuspaikka"))
@@ -89,20 +89,20 @@ struct ChatCommandTests {
         await reopened.close()
     }
 
-    @Test func unknownResidentIsADataError() throws {
+    @Test func unknownResidentIsADataError() async throws {
         let folder = try TemporaryFolder()
-        let result = try chat(["hei"], ["--resident", "nobody"], folder: folder)
+        let result = try await chat(["hei"], ["--resident", "nobody"], folder: folder)
         #expect(result.status == 65)
         #expect(result.stderr.contains("no resident nobody"))
     }
 
-    @Test func purgeReportsWhatItDeletes() throws {
+    @Test func purgeReportsWhatItDeletes() async throws {
         let folder = try TemporaryFolder()
-        _ = try chat(["hei"], folder: folder)
-        let dry = try NeuvoProcess.run(["transcripts", "purge", "--db", folder.path("neuvo.db"), "--dry-run"])
+        _ = try await chat(["hei"], folder: folder)
+        let dry = try await NeuvoProcess.run(["transcripts", "purge", "--db", folder.path("neuvo.db"), "--dry-run"])
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(dry.stdout.contains("would delete 0 turns"))
-        let bad = try NeuvoProcess.run(["transcripts", "purge", "--db", folder.path("neuvo.db"), "--days", "0"])
+        let bad = try await NeuvoProcess.run(["transcripts", "purge", "--db", folder.path("neuvo.db"), "--days", "0"])
         #expect(bad.status == 64)
     }
 }

@@ -3,14 +3,16 @@ import Testing
 
 @Suite("neuvo check")
 struct CheckCommandTests {
-    @Test func theProjectsOwnCatalogIsClean() throws {
-        let result = try NeuvoProcess.run(["check", "--catalog", projectRoot.path, "--no-cross-validation", "--json"])
+    @Test func theProjectsOwnCatalogIsClean() async throws {
+        let result = try await NeuvoProcess.run([
+            "check", "--catalog", projectRoot.path, "--no-cross-validation", "--json",
+        ])
         #expect(result.status == 0, "\(result.stdout)")
         let report = try JSONDecoder().decode([String: JSONAny].self, from: Data(result.stdout.utf8))
         #expect(report["ok"] != nil && result.stdout.contains(#""ok" : true"#))
     }
 
-    @Test func aBrokenCatalogNamesFileAndLineAndFails() throws {
+    @Test func aBrokenCatalogNamesFileAndLineAndFails() async throws {
         let folder = try TemporaryFolder()
         let root = URL(fileURLWithPath: folder.path("catalog"))
         for sub in ["intents", "locales"] {
@@ -22,7 +24,7 @@ struct CheckCommandTests {
             to: root.appendingPathComponent("intents/greeting.json"))
         try "{\n  \"greeting.answer\": {\"fi\": \"Hei!\", \"sv\": \"Hej!\"}\n}\n".write(
             to: root.appendingPathComponent("locales/general.json"), atomically: true, encoding: .utf8)
-        let result = try NeuvoProcess.run(["check", "--catalog", root.path, "--no-cross-validation"])
+        let result = try await NeuvoProcess.run(["check", "--catalog", root.path, "--no-cross-validation"])
         #expect(result.status == 65)
         #expect(result.stdout.contains("locales/general.json:2:3: error: 'greeting.answer' has no en translation"))
         #expect(result.stdout.contains("1 intents, 1 locale keys: 1 error"))

@@ -11,12 +11,12 @@ struct GatewayCommandTests {
         not json at all
         """
 
-    @Test func residentsImportReportsBadRowsAndStoresGoodOnes() throws {
+    @Test func residentsImportReportsBadRowsAndStoresGoodOnes() async throws {
         let folder = try TemporaryFolder()
         let file = folder.path("residents.jsonl")
         try residents.write(toFile: file, atomically: true, encoding: .utf8)
         let database = folder.path("neuvo.db")
-        let result = try NeuvoProcess.run([
+        let result = try await NeuvoProcess.run([
             "residents", "import", "--db", database, "--catalog", projectRoot.path, file,
         ])
         #expect(result.status == 65)
@@ -27,14 +27,14 @@ struct GatewayCommandTests {
         #expect(!result.stdout.contains("RCPT"))  // the rejected address is not echoed back
     }
 
-    @Test func arrangeQueuesNoticesIdempotentlyAndNoticesListsThem() throws {
+    @Test func arrangeQueuesNoticesIdempotentlyAndNoticesListsThem() async throws {
         let folder = try TemporaryFolder()
         let database = folder.path("neuvo.db")
         let residentsFile = folder.path("residents.jsonl")
         try residents.split(separator: "\n").prefix(2).joined(separator: "\n").write(
             toFile: residentsFile, atomically: true, encoding: .utf8)
         let common = ["--db", database, "--catalog", projectRoot.path]
-        #expect(try NeuvoProcess.run(["residents", "import"] + common + [residentsFile]).status == 0)
+        #expect(try await NeuvoProcess.run(["residents", "import"] + common + [residentsFile]).status == 0)
         let csv = folder.path("arrangements.csv")
         try """
         resident,kind,idempotency_key,details.unit,details.start_date,details.accept_by
@@ -43,15 +43,15 @@ struct GatewayCommandTests {
         R9,preschool_place,offer-3,X,2027-08-01,2027-03-15
         R1,preschool_place,offer-4,X,,2027-03-15
         """.write(toFile: csv, atomically: true, encoding: .utf8)
-        let first = try NeuvoProcess.run(["arrange"] + common + [csv])
+        let first = try await NeuvoProcess.run(["arrange"] + common + [csv])
         #expect(first.status == 65)
         #expect(first.stdout.contains("2 created, 0 already existed, 2 rejected"))
         #expect(first.stderr.contains("\(csv):4: unknown resident 'R9'"))
         #expect(first.stderr.contains("\(csv):5: a preschool_place arrangement needs details.start_date"))
-        let again = try NeuvoProcess.run(["arrange"] + common + [csv])
+        let again = try await NeuvoProcess.run(["arrange"] + common + [csv])
         #expect(again.stdout.contains("0 created, 2 already existed"))
 
-        let single = try NeuvoProcess.run(
+        let single = try await NeuvoProcess.run(
             ["arrange"] + common + [
                 "--resident", "R2", "--kind", "budgeting_vote", "--detail", "district=Kallio", "--detail",
                 "closes=2027-01-31",
@@ -60,17 +60,17 @@ struct GatewayCommandTests {
         #expect(single.status == 0, "\(single.stderr)")
         #expect(single.stdout.contains(#""channel":"sms""#))
 
-        let list = try NeuvoProcess.run(["notices"] + common + ["--status", "queued"])
+        let list = try await NeuvoProcess.run(["notices"] + common + ["--status", "queued"])
         #expect(list.stdout.split(separator: "\n").count == 3)
         let noticeID = String(list.stdout.split(separator: " ").first ?? "")
-        let show = try NeuvoProcess.run(["notices", "show"] + common + [noticeID])
+        let show = try await NeuvoProcess.run(["notices", "show"] + common + [noticeID])
         #expect(show.stdout.contains("audit trail:"))
         #expect(show.stdout.contains("- → queued: created"))
     }
 
-    @Test func dispatchWithoutAnyChannelIsAConfigurationError() throws {
+    @Test func dispatchWithoutAnyChannelIsAConfigurationError() async throws {
         let folder = try TemporaryFolder()
-        let result = try NeuvoProcess.run(
+        let result = try await NeuvoProcess.run(
             ["dispatch", "--until-idle", "--db", folder.path("neuvo.db"), "--catalog", projectRoot.path])
         #expect(result.status == 78)
         #expect(result.stderr.contains("NEUVO_SMTP_URL"))

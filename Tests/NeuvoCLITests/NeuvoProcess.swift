@@ -20,7 +20,20 @@ struct NeuvoProcess {
         return bundle.appendingPathComponent("neuvo")
     }()
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String = "") throws -> Result {
+    /// Runs the process on a dispatch thread: waiting for a child must never block a thread of Swift's small
+    /// cooperative pool, where other tests' servers run their handlers.
+    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String = "") async throws
+        -> Result
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Swift.Result { try runBlocking(arguments, environment: environment, stdin: stdin) })
+            }
+        }
+    }
+
+    static func runBlocking(_ arguments: [String], environment: [String: String], stdin: String) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

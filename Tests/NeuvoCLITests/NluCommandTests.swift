@@ -38,8 +38,8 @@ struct JSONAny: Decodable {
 
 @Suite("neuvo nlu: the forms integrations use")
 struct NluCommandTests {
-    @Test func detectWritesLanguageAndConfidencePerLine() throws {
-        let result = try NeuvoProcess.run(
+    @Test func detectWritesLanguageAndConfidencePerLine() async throws {
+        let result = try await NeuvoProcess.run(
             ["nlu", "detect"],
             stdin: "missä on lähin kirjasto?\nvar ligger närmaste hälsostation?\nwhere is the library\n")
         #expect(result.status == 0)
@@ -48,7 +48,7 @@ struct NluCommandTests {
         #expect(lines.allSatisfy { Double($0[1]).map { $0 > 0.9 && $0 <= 1 } == true })
     }
 
-    @Test func classifyAnswersEveryLineEvenForHostileInput() throws {
+    @Test func classifyAnswersEveryLineEvenForHostileInput() async throws {
         var input = Data()
         let lines: [Data] = [
             Data("onks uimahalli auki sunnuntaina".utf8),
@@ -62,7 +62,7 @@ struct NluCommandTests {
             input.append(line)
             input.append(0x0A)
         }
-        let result = try NeuvoProcess.run(
+        let result = try await NeuvoProcess.run(
             ["nlu", "classify", "--json", "--catalog", projectRoot.path], stdin: String(decoding: input, as: UTF8.self))
         #expect(result.status == 0, "\(result.stderr)")
         let outputs = try result.stdout.split(separator: "\n").map {
@@ -76,15 +76,15 @@ struct NluCommandTests {
         #expect(outputs.allSatisfy { $0.alternatives.count <= 3 && (0...1).contains($0.confidence) })
     }
 
-    @Test func classifyFindsEntities() throws {
-        let result = try NeuvoProcess.run(
+    @Test func classifyFindsEntities() async throws {
+        let result = try await NeuvoProcess.run(
             ["nlu", "classify", "--json", "--catalog", projectRoot.path],
             stdin: "voinko siirtää ajan huomiseen klo 14\n")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains(#""kind":"datetime""#) || result.stdout.contains(#""kind":"time""#))
     }
 
-    @Test func evalReportsFiguresAndRejectsMalformedFilesWithFileAndLine() throws {
+    @Test func evalReportsFiguresAndRejectsMalformedFilesWithFileAndLine() async throws {
         let folder = try TemporaryFolder()
         let train = folder.path("train.jsonl")
         let test = folder.path("test.jsonl")
@@ -97,7 +97,7 @@ struct NluCommandTests {
         try trainLines.joined(separator: "\n").write(toFile: train, atomically: true, encoding: .utf8)
         try #"{"text": "kirjastossa", "intent": "i0", "lang": "fi"}"#.write(
             toFile: test, atomically: true, encoding: .utf8)
-        let result = try NeuvoProcess.run(["nlu", "eval", "--train", train, "--test", test, "--json"])
+        let result = try await NeuvoProcess.run(["nlu", "eval", "--train", train, "--test", test, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONDecoder().decode([String: JSONAny].self, from: Data(result.stdout.utf8))
         for key in ["accuracy", "by_lang", "macro_f1", "train_seconds", "us_per_message"] {
@@ -107,14 +107,14 @@ struct NluCommandTests {
         try
             "{\"text\": \"a\", \"intent\": \"x\", \"lang\": \"fi\"}\n{\"text\": \"b\", \"intent\": \"x\", \"lang\": \"de\"}\n"
             .write(toFile: test, atomically: true, encoding: .utf8)
-        let bad = try NeuvoProcess.run(["nlu", "eval", "--train", train, "--test", test])
+        let bad = try await NeuvoProcess.run(["nlu", "eval", "--train", train, "--test", test])
         #expect(bad.status == 65)
         #expect(bad.stderr.contains("\(test):2:"))
         #expect(bad.stderr.contains("de"))
     }
 
-    @Test func evalNeedsItsInputs() throws {
-        let result = try NeuvoProcess.run(["nlu", "eval", "--train", "x.jsonl"])
+    @Test func evalNeedsItsInputs() async throws {
+        let result = try await NeuvoProcess.run(["nlu", "eval", "--train", "x.jsonl"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("--train and --test are both required"))
     }

@@ -111,7 +111,7 @@ final class RawClient: Sendable {
     }
 
     /// Everything the server sends until it closes; `closed` is false if `timeout` passed first.
-    func readUntilClosed(timeout: Duration = .seconds(5)) async -> (text: String, closed: Bool) {
+    func readUntilClosed(timeout: Duration = .seconds(60)) async -> (text: String, closed: Bool) {
         await onThread {
             let deadline = ContinuousClock.now + timeout
             var bytes = self.pending.withLock { pending in
@@ -129,7 +129,7 @@ final class RawClient: Sendable {
     }
 
     /// The next response, framed by Content-Length (our server always sends one).
-    func readResponse(timeout: Duration = .seconds(5), headOnly: Bool = false) async throws -> RawResponse {
+    func readResponse(timeout: Duration = .seconds(60), headOnly: Bool = false) async throws -> RawResponse {
         let result: Result<RawResponse, TestSocketError> = await onThread {
             let deadline = ContinuousClock.now + timeout
             var bytes = self.pending.withLock { $0 }

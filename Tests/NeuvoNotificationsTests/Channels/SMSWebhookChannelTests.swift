@@ -134,7 +134,8 @@ struct SMSWebhookChannelTests {
             return
         }
         #expect(reason.lowercased().contains("timed out") || reason.lowercased().contains("timeout"), "\(reason)")
-        #expect(Date().timeIntervalSince(started) < 5)
+        // Bounded by the timeout rather than hanging; loose, because CI machines are loaded.
+        #expect(Date().timeIntervalSince(started) < 60)
     }
 
     @Test func refusedConnectionIsTemporary() async throws {

@@ -157,7 +157,8 @@ struct SMTPChannelTests {
             return
         }
         #expect(reason.lowercased().contains("timeout") || reason.lowercased().contains("timed out"), "\(reason)")
-        #expect(Date().timeIntervalSince(started) < 5)
+        // Bounded by the timeout rather than hanging; loose, because CI machines are loaded.
+        #expect(Date().timeIntervalSince(started) < 60)
         #expect(try sink.messages().isEmpty)
     }
 
