@@ -185,7 +185,8 @@ public struct ConversationStore: Sendable {
                 created_at)
             VALUES (?, ?, ?, ?, 'open', ?, ?)
             """,
-            session.rawValue, residentID, language.rawValue, staffAvailable, redact(transcript), now)
+            // The turns were redacted when stored; redacting them again would only cost time on long sessions.
+            session.rawValue, residentID, language.rawValue, staffAvailable, transcript, now)
     }
 
     func recordFeedback(session: SessionID, language: Language, text: String, now: Date, in connection: Connection)

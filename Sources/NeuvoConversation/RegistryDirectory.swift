@@ -29,6 +29,7 @@ extension DirectoryUnit {
         self.init(
             id: answer.id, name: answer.name.text, address: address.isEmpty ? nil : address.joined(separator: ", "),
             phone: answer.phone, link: answer.link?.text, openingHours: answer.openingHours?.text,
-            language: answer.usesFallbackLanguage ? answer.name.language : nil)
+            language: answer.usesFallbackLanguage ? answer.fallbackLanguages.sorted().first : nil)
+        isSample = answer.isSample
     }
 }

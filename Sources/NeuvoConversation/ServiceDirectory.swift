@@ -13,6 +13,8 @@ public struct DirectoryUnit: Sendable, Hashable {
     public var openingHours: String?
     /// The language the texts are in when the registry lacked the one asked for.
     public var language: Language?
+    /// Written by the Neuvo team, not from the city's registry: the answer says so.
+    public var isSample = false
 
     public init(
         id: String, name: String, address: String? = nil, phone: String? = nil, link: String? = nil,

@@ -27,6 +27,10 @@ public enum RegistrySeeder {
     /// whose emptiness check and inserts cannot interleave with another seeder's.
     @discardableResult
     public static func seedIfEmpty(_ database: Database, clock: any WallClock = SystemClock()) async throws -> Report? {
+        let repository = RegistryRepository(database: database, clock: clock)
+        // Most starts find the registry already there: check before parsing the bundled files. The store below
+        // checks again inside its transaction, so two processes starting at once still seed only once.
+        guard try await repository.isEmpty() else { return nil }
         var batch = RegistryBatch()
         var rejected: [RejectedRecord] = []
         for url in bundledFileURLs() {
@@ -45,7 +49,6 @@ public enum RegistrySeeder {
                 }
             }
         }
-        let repository = RegistryRepository(database: database, clock: clock)
         guard let counts = try await repository.store(batch, onlyIfEmpty: true) else { return nil }
         return Report(counts: counts, rejected: rejected)
     }

@@ -280,6 +280,12 @@ struct RobustnessTests {
             to: "Vuosaaressa", session: nowhere.sessionID, residentID: nil, language: nil)
         #expect(there.intent == "unit.find")
         #expect(there.sources.contains { $0.kind == "unit" }, "\(there.text)")
+        // A unit written by the Neuvo team says so; texts missing in Swedish say which language they are in.
+        let sample = try await engine.respond(
+            to: "var finns hälsostationen i Malm", session: nil, residentID: nil, language: .sv)
+        #expect(sample.text.contains("exempeldata"), "\(sample.text)")
+        #expect(sample.text.contains("Informationen finns bara på finska."), "\(sample.text)")
+        #expect(!sample.text.contains("esimerkkitietoa"), "one language per answer: \(sample.text)")
     }
 }
 
