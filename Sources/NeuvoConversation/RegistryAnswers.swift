@@ -68,7 +68,9 @@ extension ConversationEngine {
         if let service { state.lastService = service }
         draft.sources.append(ReplySource(kind: "unit", id: unit.id, title: unit.name, url: unit.link))
         // Registry texts missing in the resident's language come in another one: say which, in their language.
-        if let language = unit.language { draft.paragraphs.append(try render("translation.only_in.\(language.rawValue)")) }
+        if let language = unit.language {
+            draft.paragraphs.append(try render("translation.only_in.\(language.rawValue)"))
+        }
         if unit.isSample { draft.paragraphs.append(try render("registry.sample_data")) }
         let source = try render("conversation.source.service_map")
         draft.paragraphs.append(try render("source.note", ["source": unit.link.map { "\(source), \($0)" } ?? source]))
