@@ -9,6 +9,10 @@ import NeuvoRegistry
 import NeuvoStorage
 import NeuvoSupport
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -32,6 +36,10 @@ struct ChatCommand: ParsableCommand {
     @Option(name: "resident", valueName: "id", help: "Chat as this identified resident (their own arrangements).")
     var residentID: String?
     @Flag(help: "Write one JSON object a line instead of text.") var json = false
+    @Option(
+        name: "connect", valueName: "url",
+        help: "Talk to a running neuvo serve over its HTTP API instead of the local database.")
+    var connect: String?
 
     func validate() throws {
         if let language, Language(rawValue: language) == nil {
@@ -40,6 +48,10 @@ struct ChatCommand: ParsableCommand {
     }
 
     func run() async throws {
+        if let connect {
+            try await runRemote(connect)
+            return
+        }
         let configuration = try global.loadConfiguration()
         let live = LiveCatalog(try global.loadCatalog(configuration))
         let catalog = live.catalog
@@ -96,6 +108,80 @@ struct ChatCommand: ParsableCommand {
             }
         }
         await database.close()
+    }
+}
+
+extension ChatCommand {
+    /// `--connect URL`: the same conversation through `POST /v1/chat` of a running server.
+    func runRemote(_ address: String) async throws {
+        guard let base = URL(string: address), ["http", "https"].contains(base.scheme ?? ""), base.host != nil else {
+            throw CommandFailure(
+                exitCode: .usage, message: "--connect needs an http(s) URL such as http://127.0.0.1:8080")
+        }
+        if residentID != nil {
+            throw CommandFailure(
+                exitCode: .usage,
+                message: "--resident works on the local database; over HTTP, open a notice's link instead")
+        }
+        var client = RemoteChat(base: base, language: language.flatMap(Language.init(rawValue:)))
+        let style = TerminalStyle(enabled: !json && TerminalStyle.colourWanted())
+        if !json, let terminal = RawTerminal.enable() {
+            defer { terminal.restore() }
+            var editor = LineEditor()
+            while case .submit(let line) = terminal.readLine(
+                editor: &editor, prompt: style.prompt("> "), write: ChatOutput.write)
+            {
+                ChatOutput.write(ChatOutput.text(try await client.send(line), style: style))
+            }
+            return
+        }
+        for line in StandardInputLines() {
+            let reply = try await client.send(line)
+            if json {
+                StandardOutput.writeLine(try StandardOutput.json(ChatLine(text: line, reply: reply)))
+            } else {
+                ChatOutput.write(ChatOutput.text(reply, style: style))
+            }
+        }
+    }
+}
+
+/// A conversation with a running server: the same turns as the local engine, over `POST /v1/chat`.
+struct RemoteChat {
+    let base: URL
+    var language: Language?
+    var session: SessionID?
+
+    init(base: URL, language: Language?) {
+        self.base = base
+        self.language = language
+    }
+
+    mutating func send(_ text: String) async throws -> Reply {
+        var body: [String: String] = ["text": text]
+        if let session { body["session_id"] = session.rawValue }
+        if session == nil, let language { body["lang"] = language.rawValue }
+        var request = URLRequest(url: base.appendingPathComponent("v1/chat"))
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONEncoder().encode(body)
+        request.timeoutInterval = 30
+        let (data, response): (Data, URLResponse)
+        do {
+            (data, response) = try await URLSession.shared.data(for: request)
+        } catch {
+            throw CommandFailure(
+                exitCode: .ioError, message: "cannot reach \(base.absoluteString): \(error.localizedDescription)")
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard status == 200 else {
+            let detail = (try? JSONDecoder().decode([String: JSONValue].self, from: data))?["detail"]?.scalarText
+            throw CommandFailure(
+                exitCode: .failure, message: "the server answered \(status): \(detail ?? "no details")")
+        }
+        let reply = try JSONDecoder().decode(Reply.self, from: data)
+        session = reply.sessionID
+        return reply
     }
 }
 
