@@ -5,6 +5,15 @@ import NeuvoSupport
 extension NeuvoApplication {
     /// The HTTP server for this application: problem+json errors, redacted access logs, per-route metrics.
     public func makeServer(host: String, port: Int, maxConnections: Int = 2048) -> HTTPServer {
+        HTTPServer(
+            configuration: serverConfiguration(host: host, port: port, maxConnections: maxConnections),
+            handler: APIRoutes.router(self))
+    }
+
+    /// The server settings: also used by the in-memory test client, so tests see the same logs and metrics.
+    public func serverConfiguration(host: String = "127.0.0.1", port: Int = 0, maxConnections: Int = 2048)
+        -> HTTPServerConfiguration
+    {
         var configuration = HTTPServerConfiguration(host: host, port: port)
         configuration.maxConnections = maxConnections
         configuration.errorRenderer = ProblemRenderer()
@@ -34,6 +43,6 @@ extension NeuvoApplication {
             logger.error(
                 "http.handler_failed", ["error": .string("\(error)"), "request_id": .string(context.requestID)])
         }
-        return HTTPServer(configuration: configuration, handler: APIRoutes.router(self))
+        return configuration
     }
 }

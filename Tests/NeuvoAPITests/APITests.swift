@@ -24,7 +24,7 @@ struct TestAPI {
     let clock: ManualClock
     let folder: URL
 
-    static func make() async throws -> TestAPI {
+    static func make(logs: LogSink = LogSink { _ in }) async throws -> TestAPI {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-api-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var configuration = Configuration(environment: [:])
@@ -33,18 +33,11 @@ struct TestAPI {
         let database = try Database(path: configuration.databasePath)
         let clock = ManualClock(Date(timeIntervalSince1970: 1_795_600_800))
         let links = ResidentLinkSigner(key: Array("api-test-key".utf8), baseURL: URL(string: "https://neuvo.example")!)
-        let logger = Logger(label: "test", sink: LogSink { _ in })
+        let logger = Logger(label: "test", sink: logs)
         let app = try await NeuvoApplication(
             configuration: configuration, database: database, catalog: LiveCatalog(sharedCatalog), links: links,
             logger: logger, clock: clock)
-        var serverConfiguration = HTTPServerConfiguration()
-        serverConfiguration.errorRenderer = ProblemRenderer()
-        let metrics = app.metrics
-        serverConfiguration.metrics = { entry in
-            metrics.recordRequest(
-                route: entry.routePattern ?? "(unmatched)", method: entry.method, status: entry.status, seconds: 0.001)
-        }
-        let client = HTTPTestClient(responder: APIRoutes.router(app), configuration: serverConfiguration)
+        let client = HTTPTestClient(responder: APIRoutes.router(app), configuration: app.serverConfiguration())
         for (id, lang) in [("R1", "fi"), ("R2", "sv")] {
             try await app.gateway.arrangements.upsert(
                 Resident(
@@ -337,5 +330,32 @@ struct APITests {
         ] {
             #expect(paths[route] != nil, "\(route) is not documented")
         }
+    }
+}
+
+@Suite("Security review: what the logs never contain")
+struct LogSecrecyTests {
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ line: String) { lock.withLock { lines.append(line) } }
+        var all: String { lock.withLock { lines.joined() } }
+    }
+
+    @Test func keysTokensAndPersonalDataStayOutOfTheLogs() async throws {
+        let lines = Lines()
+        let api = try await TestAPI.make(logs: LogSink(format: .json, minimumLevel: .debug) { lines.append($0) })
+        let key = try await api.key([.arrangementsWrite])
+        let offer = try await api.offer(to: "R1")
+        _ = await api.request(.post, "/v1/chat", json: #"{"text": "hetuni on 131052-308T ja puhelin 040 123 4567"}"#)
+        _ = await api.request(.get, "/v1/me/arrangements", bearer: offer.session)
+        _ = await api.request(.post, "/v1/arrangements", json: #"{"resident": "R1"}"#, bearer: key)
+        _ = await api.request(.get, "/r/\(offer.token)")
+        let text = lines.all
+        #expect(text.contains("http.request"), "the access log is written")
+        for secret in [key, offer.session, offer.token, "131052-308T", "040 123 4567", "r1@example.org"] {
+            #expect(!text.contains(secret), "the log contains \(secret)")
+        }
+        #expect(text.contains(#""route":"\/r\/{token}""#) || text.contains(#""route":"/r/{token}""#))
     }
 }
