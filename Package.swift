@@ -11,7 +11,17 @@ let package = Package(
     name: "neuvo",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "neuvo", targets: ["neuvo"])
+        .executable(name: "neuvo", targets: ["neuvo"]),
+        // Libraries for the fuzz targets in Tests/Fuzz (a separate package that depends on this one by path).
+        .library(name: "NeuvoSupport", targets: ["NeuvoSupport"]),
+        .library(name: "NeuvoStorage", targets: ["NeuvoStorage"]),
+        .library(name: "NeuvoCrypto", targets: ["NeuvoCrypto"]),
+        .library(name: "NeuvoLanguage", targets: ["NeuvoLanguage"]),
+        .library(name: "NeuvoCatalog", targets: ["NeuvoCatalog"]),
+        .library(name: "NeuvoArrangements", targets: ["NeuvoArrangements"]),
+        .library(name: "NeuvoHTTP", targets: ["NeuvoHTTP"]),
+        .library(name: "NeuvoNotifications", targets: ["NeuvoNotifications"]),
+        .library(name: "NeuvoAPI", targets: ["NeuvoAPI"]),
     ],
     targets: [
         // System libraries, wrapped by shim headers for what Swift cannot import (variadics, macros).

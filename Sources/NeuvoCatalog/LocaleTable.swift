@@ -48,7 +48,7 @@ public struct LocaleTable: Sendable {
     /// Renders `key` in `language`. `count` selects a plural form and is also available as ((count)).
     public func render(
         _ key: String, language: Language, values: [String: String] = [:], count: Int? = nil,
-        escape: (String) -> String = { $0 }
+        escape: (String) -> String = { $0 }, escapeText: Bool = false
     ) throws(LookupError) -> String {
         guard let string = strings[key] else { throw .unknownKey(key) }
         guard let forms = string.translations[language] else { throw .missingTranslation(key, language) }
@@ -60,7 +60,7 @@ public struct LocaleTable: Sendable {
         case .plural(let one, let other): template = count == 1 ? one : other
         }
         do {
-            return try template.render(values, escape: escape)
+            return try template.render(values, escape: escape, escapeText: escapeText)
         } catch {
             throw .render(key, error)
         }

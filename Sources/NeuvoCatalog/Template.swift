@@ -127,23 +127,28 @@ public struct Template: Sendable, Hashable {
         Set(parts.compactMap { if case .placeholder(let name) = $0 { name } else { nil } })
     }
 
-    /// Renders with `values`; `escape` is applied to every value (HTML escaping for email bodies).
-    public func render(_ values: [String: String], escape: (String) -> String = { $0 }) throws(RenderError) -> String {
-        try Self.render(parts, values, escape: escape)
+    /// Renders with `values`; `escape` is applied to every value (HTML escaping for email bodies), and to the
+    /// template's own text too when `escapeText` is set (staff may type `&` or `<` in an email text).
+    public func render(_ values: [String: String], escape: (String) -> String = { $0 }, escapeText: Bool = false)
+        throws(RenderError) -> String
+    {
+        try Self.render(parts, values, escape: escape, escapeText: escapeText)
     }
 
-    static func render(_ parts: [Part], _ values: [String: String], escape: (String) -> String) throws(RenderError)
-        -> String
+    static func render(_ parts: [Part], _ values: [String: String], escape: (String) -> String, escapeText: Bool)
+        throws(RenderError) -> String
     {
         var output = ""
         for part in parts {
             switch part {
-            case .text(let text): output += text
+            case .text(let text): output += escapeText ? escape(text) : text
             case .placeholder(let name):
                 guard let value = values[name] else { throw .missingValue(name) }
                 output += escape(value)
             case .conditional(let name, let body):
-                if let value = values[name], !value.isEmpty { output += try render(body, values, escape: escape) }
+                if let value = values[name], !value.isEmpty {
+                    output += try render(body, values, escape: escape, escapeText: escapeText)
+                }
             }
         }
         return output

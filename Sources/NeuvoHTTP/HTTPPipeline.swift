@@ -152,21 +152,27 @@ enum ResponseEncoder {
 
 /// IMF-fixdate (RFC 9110 §5.6.7), formatted at most once per second.
 enum HTTPDate {
-    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    /// One cache per stripe, picked by thread: connection threads rarely share a lock, so the once-a-second
+    /// refresh is the only contended moment (one lock per response showed up in profiles under load).
+    private final class Stripe: Sendable {
+        let cache = Mutex<(second: Int, text: String)>((-1, ""))
+    }
+    private static let stripes = (0..<16).map { _ in Stripe() }
 
     static func now() -> String {
         var seconds = time(nil)
         let second = Int(seconds)
-        if let cached = cache.withLock({ $0.second == second ? $0.text : nil }) { return cached }
+        let stripe = stripes[Int(UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))) >> 8 & 15)]
+        if let cached = stripe.cache.withLock({ $0.second == second ? $0.text : nil }) { return cached }
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let text =
             "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
-        cache.withLock { $0 = (second, text) }
+        stripe.cache.withLock { $0 = (second, text) }
         return text
     }
 }

@@ -76,7 +76,9 @@ public struct Router: HTTPResponder {
     private func route(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         var path: [String] = []
         for part in request.rawPath.split(separator: "/") {
-            guard let decoded = percentDecode(part) else { throw HTTPError(status: .badRequest) }
+            guard let decoded = percentDecode(part) else {
+                throw HTTPError(status: .badRequest, detail: "the path has a percent-encoded part that is not UTF-8")
+            }
             path.append(decoded)
         }
         var best: (route: Route, rank: [Int], parameters: [String: String])?
@@ -97,9 +99,11 @@ public struct Router: HTTPResponder {
             best = (route, rank, parameters)
         }
         guard let best else {
-            if allowed.isEmpty { throw HTTPError(status: .notFound) }
+            if allowed.isEmpty { throw HTTPError(status: .notFound, detail: "no resource at \(request.path)") }
             if allowed.contains("GET") { allowed.insert("HEAD") }
-            throw HTTPError(status: .methodNotAllowed, headers: ["Allow": allowed.sorted().joined(separator: ", ")])
+            let methods = allowed.sorted().joined(separator: ", ")
+            throw HTTPError(
+                status: .methodNotAllowed, detail: "\(request.path) accepts \(methods)", headers: ["Allow": methods])
         }
         context.matchedRoute.pattern.withLock { $0 = best.route.pattern }
         var context = context

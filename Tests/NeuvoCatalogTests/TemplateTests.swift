@@ -28,6 +28,18 @@ struct TemplateTests {
         #expect(html == "<p>&lt;script>&amp;</p>")
     }
 
+    @Test func escapesStaffTextWhenAskedForHTML() throws {
+        let template = try Template(parsing: "Terveys & hyvinvointi <((name))> ((x??& ((x))))")
+        let escape: (String) -> String = {
+            $0.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;")
+        }
+        #expect(
+            try template.render(["name": "<b>", "x": "1"], escape: escape, escapeText: true)
+                == "Terveys &amp; hyvinvointi &lt;&lt;b&gt;&gt; &amp; 1")
+        #expect(try template.render(["name": "<b>", "x": ""], escape: escape) == "Terveys & hyvinvointi <&lt;b&gt;> ")
+    }
+
     @Test(arguments: ["((name", "a (()) b", "((Name With Space))", "((1abc))", "((ä))"])
     func rejectsMalformedTemplates(text: String) {
         #expect(throws: Template.ParseError.self) { try Template(parsing: text) }

@@ -44,6 +44,17 @@ struct RedactorTests {
         #expect(redactor.redact(text) == text)
     }
 
+    /// Found by FuzzRedaction: a combining mark or variation selector next to a code made the match range
+    /// fall inside a Character, and the code was left in the text.
+    @Test(arguments: ["\u{301}", "\u{64B}", "\u{FE0F}", "\u{200D}"])
+    func removesCodesNextToJoiningCharacters(mark: String) {
+        let after = redactor.redact("010101-2304" + mark + " x")
+        #expect(!after.contains("010101-2304"), "\(after.unicodeScalars.map { String($0.value, radix: 16) })")
+        let before = redactor.redact("\u{600}131052-308T")
+        #expect(!before.contains("131052-308T"))
+        #expect(redactor.redact("maija@example.fi\u{301}").contains("[EMAIL]"))
+    }
+
     @Test func redactsEverythingInOneLine() {
         let text = "Asiakas 131052-308T (puh. 040 123 4567, maija@example.fi) kysyi paikkaa"
         #expect(redactor.redact(text) == "Asiakas [HETU] (puh. [PHONE], [EMAIL]) kysyi paikkaa")

@@ -1,6 +1,10 @@
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Counters and latency histograms for `GET /metrics`, in the Prometheus text exposition format (0.0.4).
 public final class Metrics: Sendable {
     /// Upper bounds of the latency buckets, in seconds.
@@ -19,12 +23,20 @@ public final class Metrics: Sendable {
         var chatFallbacks = 0
     }
 
-    private let state = Mutex(State())
+    /// Striped by thread: every response records here, and one shared lock was contended under load.
+    private final class Stripe: Sendable {
+        let state = Mutex(State())
+    }
+    private let stripes = (0..<16).map { _ in Stripe() }
 
     public init() {}
 
+    private func stripe() -> Stripe {
+        stripes[Int(UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))) >> 8 & 15)]
+    }
+
     public func recordRequest(route: String, method: String, status: Int, seconds: Double) {
-        state.withLock { state in
+        stripe().state.withLock { state in
             state.requests["\(route)\u{1}\(method)\u{1}\(status)", default: 0] += 1
             var histogram = state.latency[route] ?? Histogram()
             for (index, bound) in Self.buckets.enumerated() where seconds <= bound { histogram.counts[index] += 1 }
@@ -36,7 +48,7 @@ public final class Metrics: Sendable {
 
     /// A chat turn; `fallback` when Neuvo did not understand.
     public func recordChat(fallback: Bool) {
-        state.withLock { state in
+        stripe().state.withLock { state in
             state.chatMessages += 1
             if fallback { state.chatFallbacks += 1 }
         }
@@ -44,7 +56,21 @@ public final class Metrics: Sendable {
 
     /// The exposition text; `gauges` are read at scrape time (notices by status, dispatch attempts).
     public func render(extra: [String]) -> String {
-        let snapshot = state.withLock { $0 }
+        // Merge the stripes into one view.
+        var snapshot = State()
+        for stripe in stripes {
+            let part = stripe.state.withLock { $0 }
+            snapshot.requests.merge(part.requests, uniquingKeysWith: +)
+            for (route, histogram) in part.latency {
+                var merged = snapshot.latency[route] ?? Histogram()
+                for index in merged.counts.indices { merged.counts[index] += histogram.counts[index] }
+                merged.sum += histogram.sum
+                merged.count += histogram.count
+                snapshot.latency[route] = merged
+            }
+            snapshot.chatMessages += part.chatMessages
+            snapshot.chatFallbacks += part.chatFallbacks
+        }
         var lines: [String] = []
         lines.append("# HELP neuvo_http_requests_total HTTP requests by route, method and status.")
         lines.append("# TYPE neuvo_http_requests_total counter")

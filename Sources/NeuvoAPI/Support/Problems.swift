@@ -49,7 +49,8 @@ public struct ProblemRenderer: HTTPErrorRenderer {
             "status": .int(error.status.code),
             "request_id": .string(requestID),
         ]
-        if let detail = error.detail { object["detail"] = .string(detail) }
+        // Every problem says what was wrong, even the server's own errors that only set a status.
+        object["detail"] = .string(error.detail ?? Self.defaultTitle(error.status.code))
         if let request { object["instance"] = .string(request.path) }
         var response = HTTPResponse.json(
             JSONScalar.encode(object), status: error.status, contentType: "application/problem+json")

@@ -110,8 +110,8 @@ enum HTML {
         return output
     }
 
-    /// `body` already has its values escaped; the surrounding template text has no markup of its own, so it
-    /// is safe to turn blank lines into paragraphs and https links into anchors.
+    /// `body` is fully escaped (values and template text), so it holds no markup of its own; it is safe to turn
+    /// blank lines into paragraphs and https links into anchors.
     static func document(body: String, title: String) -> String {
         let paragraphs = body.components(separatedBy: "\n\n").map { paragraph in
             "<p>" + linkify(paragraph).replacingOccurrences(of: "\n", with: "<br>\n") + "</p>"

@@ -48,22 +48,21 @@ public struct Redactor: Sendable {
         guard text.utf8.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x40 || $0 == 0x28 }) else {
             return text
         }
-        var result = text
+        // Work on the UTF-16 string the regular expressions see: a match may start or end inside a Swift Character
+        // (a combining mark right after a code), and converting such a range to String indices would fail and
+        // let the code through.
+        let result = NSMutableString(string: text)
         for (expression, rule) in expressions {
-            let matches = expression.matches(in: result, range: NSRange(result.startIndex..., in: result))
+            let matches = expression.matches(in: result as String, range: NSRange(location: 0, length: result.length))
             // Replace from the end so earlier ranges stay valid.
             for match in matches.reversed() {
-                guard let range = Range(match.range, in: result) else { continue }
-                if rule.minimumDigits > 0 && result[range].filter(\.isASCIIDigit).count < rule.minimumDigits {
-                    continue
+                if rule.minimumDigits > 0 {
+                    let digits = result.substring(with: match.range).utf16.filter { $0 >= 0x30 && $0 <= 0x39 }.count
+                    if digits < rule.minimumDigits { continue }
                 }
-                result.replaceSubrange(range, with: rule.replacement)
+                result.replaceCharacters(in: match.range, with: rule.replacement)
             }
         }
-        return result
+        return result as String
     }
-}
-
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
 }
