@@ -59,9 +59,11 @@ private func checkJSONDocument(_ bytes: ArraySlice<UInt8>) {
             fatalError("JSONDocument accepts what JSONSerialization refuses: \(text.debugDescription)")
         }
     } catch {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Lines by Unicode scalars, as the parser counts them: "\r\n" is one Character, and splitting the String
+        // at "\n" would not see that line break.
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
         guard error.position.line >= 1, error.position.line <= lines.count, error.position.column >= 1,
-            error.position.column <= lines[error.position.line - 1].unicodeScalars.count + 1
+            error.position.column <= lines[error.position.line - 1].count + 1
         else { fatalError("error \(error) points outside \(text.debugDescription)") }
         if foundation && !deliberatelyStricter(error) {
             fatalError("JSONDocument refuses (\(error)) what JSONSerialization accepts: \(text.debugDescription)")
