@@ -16,6 +16,7 @@ struct SQLBindingReviewTests {
         "savepoint",  // Connection.transaction: "neuvo_<depth>"
         "applicationID",  // Migrator: the NeuvoSchema.applicationID constant
         "placeholders",  // "?, ?, ?": one bound marker per value
+        "rowsSQL",  // NoticeStore.markSending: "(?, ?, 'sending', '...', ?)" tuples, every value bound
         "idle",  // ConversationStore.purge: a constant sub-select with its own bound marker
     ]
 

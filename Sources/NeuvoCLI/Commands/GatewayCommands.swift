@@ -66,7 +66,8 @@ struct GatewayContext {
             let (name, address) = Self.mailbox(configuration.smtpFrom)
             let smtp = SMTPConfiguration(
                 url: url.absoluteString, fromAddress: address, fromName: name, username: configuration.smtpUsername,
-                password: configuration.smtpPassword, startTLS: configuration.smtpTLSRequired ? .required : .never)
+                password: configuration.smtpPassword, startTLS: configuration.smtpTLSRequired ? .required : .never,
+                maxConcurrentTransfers: configuration.dispatchEmailConcurrency)
             if let problem = smtp.problem {
                 throw CommandFailure(exitCode: .configuration, message: "invalid SMTP configuration: \(problem)")
             }
@@ -78,7 +79,10 @@ struct GatewayContext {
                     exitCode: .configuration,
                     message: "sms.webhook_url is set but sms.webhook_secret is not (NEUVO_SMS_WEBHOOK_SECRET)")
             }
-            let sms = SMSWebhookConfiguration(url: url.absoluteString, signer: try WebhookSigner(secret: secret))
+            // One transfer thread per concurrent send: the channel's pool is what bounds concurrency in practice.
+            let sms = SMSWebhookConfiguration(
+                url: url.absoluteString, signer: try WebhookSigner(secret: secret),
+                maxConcurrentTransfers: configuration.dispatchSMSConcurrency)
             if let problem = sms.problem {
                 throw CommandFailure(exitCode: .configuration, message: "invalid SMS webhook configuration: \(problem)")
             }

@@ -23,6 +23,11 @@ public struct SMSSegments: Sendable, Hashable {
     }
 
     public static func count(_ text: String) -> SMSSegments {
+        // Plain ASCII letters, digits and most punctuation are GSM-7 basic characters: the common case is a scan.
+        if text.utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F && !"^{}\\[~]|`$@_".utf8.contains($0)) || $0 == 0x0A }) {
+            let count = text.utf8.count
+            return SMSSegments(encoding: .gsm7, units: count, segments: count <= 160 ? 1 : (count + 152) / 153)
+        }
         if text.unicodeScalars.allSatisfy({ gsmCost($0) != nil }) {
             return pack(text.unicodeScalars.lazy.map { gsmCost($0)! }, encoding: .gsm7, single: 160, part: 153)
         }

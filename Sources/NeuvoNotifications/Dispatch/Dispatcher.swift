@@ -25,6 +25,27 @@ public struct DispatchSummary: Sendable, Hashable {
     public var temporaryFailures = 0
     public var permanentFailures = 0
     public var dead = 0
+
+    mutating func add(_ other: DispatchSummary) {
+        attempted += other.attempted
+        sent += other.sent
+        temporaryFailures += other.temporaryFailures
+        permanentFailures += other.permanentFailures
+        dead += other.dead
+    }
+
+    mutating func add(_ results: [AttemptResult]) {
+        attempted += results.count
+        for result in results {
+            switch result.nextStatus {
+            case .sent: sent += 1
+            case .temporaryFailure: temporaryFailures += 1
+            case .permanentFailure: permanentFailures += 1
+            case .dead: dead += 1
+            default: break
+            }
+        }
+    }
 }
 
 /// Claims due notices from the outbox, renders them, sends them through the channels with per-channel
@@ -56,21 +77,16 @@ public final class Dispatcher: Sendable {
     }
 
     /// Delivers everything due now, then returns (notices scheduled later, by quiet hours or backoff, stay queued).
+    /// Channels drain side by side.
     @discardableResult
     public func runUntilIdle() async throws -> DispatchSummary {
-        var summary = DispatchSummary()
-        while true {
-            var didWork = false
+        try await withThrowingTaskGroup(of: DispatchSummary.self) { group in
             for kind in ChannelKind.allCases where channels[kind] != nil {
-                let batch = try await dispatchBatch(kind)
-                didWork = didWork || batch.attempted > 0
-                summary.attempted += batch.attempted
-                summary.sent += batch.sent
-                summary.temporaryFailures += batch.temporaryFailures
-                summary.permanentFailures += batch.permanentFailures
-                summary.dead += batch.dead
+                group.addTask { try await self.drain(kind) }
             }
-            if !didWork { return summary }
+            var total = DispatchSummary()
+            for try await part in group { total.add(part) }
+            return total
         }
     }
 
@@ -88,18 +104,39 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    func dispatchBatch(_ kind: ChannelKind) async throws -> DispatchSummary {
+    /// Claims, sends and records batches of one channel until none is due. The next batch is claimed and the
+    /// previous one recorded while the current one is being sent, so the SQLite work hides behind the network.
+    /// A batch in flight when this throws stays `sending` under its lease and is resent after it.
+    func drain(_ kind: ChannelKind) async throws -> DispatchSummary {
         guard let channel = channels[kind] else { return DispatchSummary() }
-        let claimed = try await store.claimDue(
-            channel: kind, limit: settings.batchSize, now: clock.now(), lease: settings.lease)
-        guard !claimed.isEmpty else { return DispatchSummary() }
-        let recipients = try await store.recipients(for: claimed.map(\.residentID))
-        let renderer = renderer()
-        let limiter = limiters[kind]!
-        let width = max(1, settings.concurrency[kind] ?? 4)
+        var summary = DispatchSummary()
+        var inFlight: Task<[AttemptResult], Never>?
+        while true {
+            let claimed = try await store.claimDue(
+                channel: kind, limit: settings.batchSize, now: clock.now(), lease: settings.lease)
+            if let previous = inFlight {
+                let results = await previous.value
+                inFlight = nil
+                try await store.record(results)
+                summary.add(results)
+            }
+            guard !claimed.isEmpty else { return summary }
+            let recipients = try await store.recipients(for: claimed.map(\.residentID))
+            let renderer = renderer()
+            inFlight = Task { await self.send(claimed, recipients: recipients, channel: channel, renderer: renderer) }
+        }
+    }
+
+    /// Sends one batch with the channel's concurrency and rate limit.
+    func send(
+        _ claimed: [Notice], recipients: [String: NoticeStore.Recipient], channel: any NotificationChannel,
+        renderer: NoticeRenderer
+    ) async -> [AttemptResult] {
+        let limiter = limiters[channel.kind]!
+        let width = max(1, settings.concurrency[channel.kind] ?? 4)
         var results: [AttemptResult] = []
         results.reserveCapacity(claimed.count)
-        try await withThrowingTaskGroup(of: AttemptResult.self) { group in
+        await withTaskGroup(of: AttemptResult.self) { group in
             var iterator = claimed.makeIterator()
             func launch() -> Bool {
                 guard let notice = iterator.next() else { return false }
@@ -111,24 +148,12 @@ public final class Dispatcher: Sendable {
                 return true
             }
             for _ in 0..<width where launch() {}
-            while let result = try await group.next() {
+            while let result = await group.next() {
                 results.append(result)
                 _ = launch()
             }
         }
-        try await store.record(results)
-        var summary = DispatchSummary()
-        summary.attempted = results.count
-        for result in results {
-            switch result.nextStatus {
-            case .sent: summary.sent += 1
-            case .temporaryFailure: summary.temporaryFailures += 1
-            case .permanentFailure: summary.permanentFailures += 1
-            case .dead: summary.dead += 1
-            default: break
-            }
-        }
-        return summary
+        return results
     }
 
     func attempt(

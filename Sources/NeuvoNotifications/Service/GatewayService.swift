@@ -1,6 +1,7 @@
 import Foundation
 import NeuvoArrangements
 import NeuvoCatalog
+import NeuvoCrypto
 import NeuvoStorage
 import NeuvoSupport
 
@@ -262,10 +263,13 @@ public struct GatewayService: Sendable {
 
 /// Short, unique, sortable ids: a prefix, the time and randomness.
 public enum Identifier {
+    private static let digits = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
+
     public static func make(_ prefix: String) -> String {
         let time = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
-        let random = (0..<10).map { _ in "0123456789abcdefghijklmnopqrstuvwxyz".randomElement()! }
-        return "\(prefix)_\(time)\(String(random))"
+        // One read of secure random bytes per id, not one system call per character.
+        let random = SecureRandom.bytes(10).map { digits[Int($0) % digits.count] }
+        return "\(prefix)_\(time)\(String(decoding: random, as: UTF8.self))"
     }
 }
 

@@ -95,15 +95,38 @@ public struct NoticeStore: Sendable {
                 ORDER BY next_attempt_at, id LIMIT ?
                 """, channel.rawValue, now, limit)
             var claimed: [Notice] = []
+            claimed.reserveCapacity(due.count)
             for row in due {
                 var notice = try Self.notice(row)
-                try Self.transition(notice.id, to: .sending, reason: "claimed by dispatcher", now: now, in: connection)
-                try connection.execute(
-                    "UPDATE notices SET lease_until = ? WHERE id = ?", now.addingTimeInterval(lease), notice.id)
                 notice.status = .sending
                 claimed.append(notice)
             }
+            try Self.markSending(
+                due.map { (try $0.get("id"), try $0.get("status")) }, lease: now.addingTimeInterval(lease), now: now,
+                in: connection)
             return claimed
+        }
+    }
+
+    /// The claim's transitions for a whole batch at once (queued or temporary_failure → sending, both allowed by
+    /// the table), with their audit rows: two statements per chunk instead of four per notice.
+    static func markSending(_ rows: [(id: String, status: String)], lease: Date, now: Date, in connection: Connection)
+        throws
+    {
+        for start in stride(from: 0, to: rows.count, by: 400) {
+            let chunk = rows[start..<min(start + 400, rows.count)]
+            precondition(chunk.allSatisfy { NoticeStatus(rawValue: $0.status)?.canMove(to: .sending) == true })
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            try connection.execute(
+                """
+                UPDATE notices SET status = 'sending', updated_at = ?, lease_until = ?
+                WHERE status IN ('queued', 'temporary_failure') AND id IN (\(placeholders))
+                """, arguments: [now.sqliteValue, lease.sqliteValue] + chunk.map { .text($0.id) })
+            let rowsSQL = Array(repeating: "(?, ?, 'sending', 'claimed by dispatcher', ?)", count: chunk.count)
+                .joined(separator: ", ")
+            try connection.execute(
+                "INSERT INTO notice_transitions (notice_id, from_status, to_status, reason, at) VALUES \(rowsSQL)",
+                arguments: chunk.flatMap { [.text($0.id), .text($0.status), now.sqliteValue] })
         }
     }
 

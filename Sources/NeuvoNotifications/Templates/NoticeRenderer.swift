@@ -51,9 +51,21 @@ public enum NoticeRenderError: Error, Sendable, Hashable, CustomStringConvertibl
 /// half-filled is refused when it is created, not discovered when it is sent.
 public struct NoticeRenderer: Sendable {
     public let locales: LocaleTable
+    /// Every template's version in every language and channel, computed once: it is stored on each notice.
+    private let versions: [String: String]
 
     public init(locales: LocaleTable) {
         self.locales = locales
+        var versions: [String: String] = [:]
+        for template in NoticeTemplate.allCases {
+            for channel in ChannelKind.allCases {
+                for language in Language.allCases {
+                    versions["\(template.rawValue)/\(channel.rawValue)/\(language.rawValue)"] = Self.computeVersion(
+                        template, channel: channel, locale: language.rawValue, locales: locales)
+                }
+            }
+        }
+        self.versions = versions
     }
 
     public func render(_ template: NoticeTemplate, channel: ChannelKind, locale: String, values: [String: String])
@@ -80,6 +92,13 @@ public struct NoticeRenderer: Sendable {
 
     /// The first 12 hex digits of the SHA-256 of the texts a template uses in a language: which wording was sent.
     public func version(_ template: NoticeTemplate, channel: ChannelKind, locale: String) -> String {
+        versions["\(template.rawValue)/\(channel.rawValue)/\(locale)"]
+            ?? Self.computeVersion(template, channel: channel, locale: locale, locales: locales)
+    }
+
+    static func computeVersion(_ template: NoticeTemplate, channel: ChannelKind, locale: String, locales: LocaleTable)
+        -> String
+    {
         let parts = channel == .sms ? ["sms"] : ["subject", "body"]
         var hasher = SHA256()
         for part in parts {
