@@ -27,6 +27,13 @@ static inline CURLcode neuvo_curl_setopt_io_callback(CURL *handle, CURLoption op
     return curl_easy_setopt(handle, option, value);
 }
 
+typedef int (*neuvo_curl_seek_callback)(void *userdata, curl_off_t offset, int origin);
+
+// Lets libcurl rewind an upload to resend it on a fresh connection when a kept-alive one was closed under it.
+static inline CURLcode neuvo_curl_setopt_seek_callback(CURL *handle, CURLoption option, neuvo_curl_seek_callback value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
 static inline CURLcode neuvo_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

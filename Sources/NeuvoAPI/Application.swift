@@ -39,7 +39,8 @@ public struct NeuvoApplication: Sendable {
         let registry = try await RegistrySearch.load(from: database)
         gateway = GatewayService(
             database: database, timeZone: configuration.timeZone,
-            renderer: { NoticeRenderer(locales: catalog.catalog.locales) }, links: links, clock: clock)
+            renderer: { NoticeRenderer(locales: catalog.catalog.locales) }, links: links, clock: clock,
+            defaultQuietHours: configuration.quietHours)
         let hook = gateway.confirmationHook()
         engine = try await ConversationEngine.make(
             catalog: { catalog.catalog }, database: database, directory: registry, clock: clock,

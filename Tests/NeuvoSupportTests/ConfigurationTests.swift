@@ -105,6 +105,9 @@ struct ConfigurationTests {
         #expect(!hours.contains(minuteOfDay: 8 * 60))
         #expect(!hours.contains(minuteOfDay: 12 * 60))
         #expect(QuietHours(parsing: "25:00-08:00") == nil)
+        let none = try Configuration.load(environment: home.merging(["NEUVO_QUIET_HOURS": "none"]) { $1 })
+        #expect(none.quietHours == QuietHours(start: 0, end: 0))
+        #expect(!none.quietHours.contains(minuteOfDay: 23 * 60))
     }
 
     func temporaryFile(_ contents: String) throws -> String {

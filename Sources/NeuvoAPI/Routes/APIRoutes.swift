@@ -221,7 +221,9 @@ public enum APIRoutes {
         if let consent = body.consent { fields["consent"] = .object(consent.mapValues { .bool($0) }) }
         if let quiet = body.quietHours { fields["quiet_hours"] = .string(quiet) }
         let row = BulkRow(line: 0, fields: fields)
-        let parsed = Result { () throws(GatewayError) -> Resident in try GatewayService.resident(from: row) }
+        let parsed = Result { () throws(GatewayError) -> Resident in
+            try GatewayService.resident(from: row, defaultQuietHours: app.gateway.defaultQuietHours)
+        }
         guard case .success(let resident) = parsed else {
             if case .failure(let error) = parsed { throw Problem.validation(error.description) }
             return HTTPResponse(status: .internalServerError)

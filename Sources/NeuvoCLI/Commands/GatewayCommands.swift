@@ -26,7 +26,8 @@ struct GatewayContext {
         let renderer = NoticeRenderer(locales: locales)
         let links = try await linkSigner(configuration, database: database)
         let service = GatewayService(
-            database: database, timeZone: configuration.timeZone, renderer: { renderer }, links: links)
+            database: database, timeZone: configuration.timeZone, renderer: { renderer }, links: links,
+            defaultQuietHours: configuration.quietHours)
         return GatewayContext(
             configuration: configuration, database: database, service: service,
             logger: global.makeLogger(configuration, label: "gateway"))
@@ -278,7 +279,7 @@ struct DispatchCommand: ParsableCommand {
         context.logger.info(
             "dispatcher.started", ["channels": .string(channels.keys.map(\.rawValue).sorted().joined(separator: ","))])
         _ = try? await task.value
-        _ = watchers
+        withExtendedLifetime(watchers) {}  // the watchers must live until the dispatcher has stopped
         context.logger.info("dispatcher.stopped")
     }
 }

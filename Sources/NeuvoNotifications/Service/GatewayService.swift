@@ -78,11 +78,15 @@ public struct GatewayService: Sendable {
     public let links: ResidentLinkSigner
     public let clock: any WallClock
 
+    /// Quiet hours of residents whose record does not say (the `quiet_hours` setting).
+    public let defaultQuietHours: QuietHours
+
     public init(
         database: Database, timeZone: TimeZone, renderer: @escaping @Sendable () -> NoticeRenderer,
-        links: ResidentLinkSigner,
-        clock: any WallClock = SystemClock()
+        links: ResidentLinkSigner, clock: any WallClock = SystemClock(),
+        defaultQuietHours: QuietHours = QuietHours(start: 21 * 60, end: 8 * 60)
     ) {
+        self.defaultQuietHours = defaultQuietHours
         arrangements = ArrangementStore(database: database)
         notices = NoticeStore(database: database, timeZone: timeZone)
         self.renderer = renderer

@@ -6,7 +6,12 @@ import NeuvoSupport
 extension GatewayService {
     /// A resident from an import row: `{"id", "name", "lang", "email", "phone", "channel",
     /// "consent": {"email", "sms"}, "quiet_hours": "21:00-08:00" | "none"}`.
-    public static func resident(from row: BulkRow) throws(GatewayError) -> Resident {
+    /// `defaultQuietHours` applies when the row has no `quiet_hours` (the `quiet_hours` configuration setting).
+    public static func resident(
+        from row: BulkRow, defaultQuietHours: QuietHours = QuietHours(start: 21 * 60, end: 8 * 60)
+    )
+        throws(GatewayError) -> Resident
+    {
         guard let id = row.string("id") else { throw .invalid("missing \"id\"") }
         guard id.count <= 100, !id.contains(where: { $0.isWhitespace || $0.isNewline }) else {
             throw .invalid("\"id\" must be at most 100 characters without spaces")
@@ -45,8 +50,8 @@ extension GatewayService {
             default: throw .invalid("consent.\(key) must be true or false")
             }
         }
-        var quietStart = 21 * 60
-        var quietEnd = 8 * 60
+        var quietStart = defaultQuietHours.start
+        var quietEnd = defaultQuietHours.end
         if let quiet = row.string("quiet_hours") {
             if quiet.lowercased() == "none" {
                 quietStart = 0
@@ -80,7 +85,7 @@ extension GatewayService {
         var rejected: [BulkFileError] = []
         for row in rows {
             do {
-                residents.append(try Self.resident(from: row))
+                residents.append(try Self.resident(from: row, defaultQuietHours: defaultQuietHours))
             } catch {
                 rejected.append(BulkFileError(file: file, line: row.line, message: error.description))
             }

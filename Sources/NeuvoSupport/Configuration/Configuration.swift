@@ -26,7 +26,7 @@ public struct Configuration: Sendable, Equatable {
     public var smtpTLSRequired: Bool = true
     public var smtpUsername: String?
     public var smtpPassword: String?
-    public var smtpFrom: String = "Helsingin kaupunki <neuvo@localhost>"
+    public var smtpFrom: String = "Helsingin kaupunki <neuvo@hel.fi>"
     public var smsWebhookURL: URL?
     public var smsWebhookSecret: String?
     /// Verifies the provider's delivery receipts; the webhook secret when not set.

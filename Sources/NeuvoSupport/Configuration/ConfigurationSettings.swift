@@ -132,9 +132,14 @@ extension Configuration {
                 return nil
             }),
         ConfigurationSetting(
-            "quiet_hours", "local hours when no notice is delivered", expected: "HH:MM-HH:MM, such as 21:00-08:00",
+            "quiet_hours", "local hours when no notice is delivered",
+            expected: "HH:MM-HH:MM, such as 21:00-08:00, or none",
             current: { $0.quietHours.description },
             apply: { value, config in
+                if value.lowercased() == "none" {
+                    config.quietHours = QuietHours(start: 0, end: 0)
+                    return nil
+                }
                 guard let hours = QuietHours(parsing: value) else { return "'\(value)' is not a time range" }
                 config.quietHours = hours
                 return nil

@@ -97,6 +97,16 @@ extension CurlHandle {
                     return length
                 })
             codes.append(neuvo_curl_setopt_pointer(raw, CURLOPT_READDATA, userdata))
+            // Without a seek function libcurl cannot resend the body when a kept-alive connection turns out to
+            // be closed (error 65, "send failed since rewinding of the data stream failed").
+            codes.append(
+                neuvo_curl_setopt_seek_callback(raw, CURLOPT_SEEKFUNCTION) { userdata, offset, origin in
+                    let state = Unmanaged<TransferState>.fromOpaque(userdata!).takeUnretainedValue()
+                    guard origin == SEEK_SET, offset >= 0, offset <= state.upload.count else { return 1 }  // FAIL
+                    state.uploadOffset = Int(offset)
+                    return 0  // CURL_SEEKFUNC_OK
+                })
+            codes.append(neuvo_curl_setopt_pointer(raw, CURLOPT_SEEKDATA, userdata))
         }
         for option in options {
             switch option {
