@@ -152,7 +152,9 @@ EOF
 PEAK_SMS=$(cat "$WORK/storm-sms.txt")
 PEAK_EMAIL=$(db "SELECT coalesce(max(n), 0) FROM (SELECT count(*) n FROM delivery_attempts WHERE channel = 'email'
     GROUP BY started_at / 1000)")
-LIMIT=$(python3 -c "print(int($RATE + $BURST))")
+# A storm is many times the rate. Calendar-second buckets at the receiver also catch requests sent at the end of
+# the previous second (network and thread-hand-off jitter), so a quarter of the rate is allowed on top.
+LIMIT=$(python3 -c "print(int($RATE * 1.25 + $BURST))")
 check "no storm (SMS)" "$([ "$PEAK_SMS" -le "$LIMIT" ]; echo $?)" \
     "peak $PEAK_SMS requests/s at the receiver; configured $RATE/s + burst $BURST"
 check "no storm (email)" "$([ "$PEAK_EMAIL" -le "$LIMIT" ]; echo $?)" \
