@@ -19,6 +19,13 @@ public struct LocalizedString: Sendable, Hashable {
     public let translations: [Language: Forms]
     public let file: String
     public let line: Int
+
+    public init(key: String, translations: [Language: Forms], file: String, line: Int) {
+        self.key = key
+        self.translations = translations
+        self.file = file
+        self.line = line
+    }
 }
 
 /// Every locale string by key: an immutable value, swapped as a whole on reload.

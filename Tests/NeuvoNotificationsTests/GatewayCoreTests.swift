@@ -201,6 +201,25 @@ struct GatewayCoreTests {
         #expect(history.transitions.map(\.to) == ["queued", "sending", "sent", "delivered"])
     }
 
+    /// Found by the soak: a receipt posted by the provider before it answered made recording the batch fail.
+    @Test func aReceiptThatArrivesBeforeTheAttemptIsRecordedWins() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        let outcome = try await service.arrange(
+            ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool))
+        let id = try #require(outcome.noticeID)
+        let claimed = try await service.notices.claimDue(channel: .email, limit: 10, now: noon, lease: 60)
+        #expect(claimed.map(\.id) == [id])
+        #expect(try await service.notices.applyReceipt(id: id, delivered: true, reason: nil, now: noon) == .applied)
+        let result = AttemptResult(
+            noticeID: id, attempt: 1, channel: .email, startedAt: noon, finishedAt: noon, outcomeName: "accepted",
+            detail: nil, nextStatus: .sent, reason: "accepted by provider", nextAttemptAt: nil, providerMessageID: nil)
+        try await service.notices.record([result])
+        let notice = try #require(try await service.notices.notice(id))
+        #expect(notice.status == .delivered)
+        #expect(notice.attempts == 1)
+        #expect(try await service.notices.history(of: id).attempts.count == 1)
+    }
+
     @Test func aConfirmationIsQueuedWithTheStatusChange() async throws {
         let service = try await makeService(clock: ManualClock(noon))
         let outcome = try await service.arrange(
@@ -288,5 +307,27 @@ struct RetryPolicyTests {
         let other = ResidentLinkSigner(key: Array("other".utf8), baseURL: URL(string: "https://x")!)
         #expect(throws: ResidentLinkSigner.LinkError.badSignature) { try other.verify(token, now: noon) }
         #expect(signer.link(residentID: "R1", arrangementID: nil, now: noon).hasPrefix("https://neuvo.example/r/"))
+    }
+}
+
+@Suite("HTML of staff-written notice texts")
+struct StaffTextEscapingTests {
+    /// A `&` or `<` typed by staff into locales/notices.json must reach the email as text, not markup.
+    @Test func templateTextIsEscapedInTheHTMLPart() throws {
+        let source = CatalogLoader(root: projectRoot).load()
+        var strings = source.locales
+        let original = try #require(strings["notice.reminder.body"])
+        var translations = original.translations
+        translations[.en] = .single(try Template(parsing: "Terms & <conditions> for ((name)): ((link))"))
+        strings["notice.reminder.body"] = LocalizedString(
+            key: original.key, translations: translations, file: original.file, line: original.line)
+        let renderer = NoticeRenderer(locales: LocaleTable(strings))
+        let message = try renderer.render(
+            .reminder, channel: .email, locale: "en",
+            values: ["name": "A & B", "link": "https://x.example/r/t", "accept_by": "1.1.2027"])
+        let html = try #require(message.html)
+        #expect(html.contains("Terms &amp; &lt;conditions&gt; for A &amp; B"))
+        #expect(!html.contains("<conditions>"))
+        #expect(message.text.contains("Terms & <conditions> for A & B"))
     }
 }

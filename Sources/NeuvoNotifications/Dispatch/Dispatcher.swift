@@ -93,7 +93,15 @@ public final class Dispatcher: Sendable {
     /// Runs until the task is cancelled (SIGTERM in `neuvo serve`), sleeping until the next notice is due.
     public func run() async throws {
         while !Task.isCancelled {
-            try await runUntilIdle()
+            // One failed round (a locked or full database) must not end dispatching for the life of the process:
+            // log it, wait, try again. Claimed notices keep their lease and are taken over when it runs out.
+            do {
+                try await runUntilIdle()
+            } catch {
+                logger?.error("dispatcher.round_failed", ["error": .string("\(error)")])
+                try? await Task.sleep(for: .seconds(settings.pollInterval * 5))
+                continue
+            }
             var wait = settings.pollInterval
             for kind in channels.keys {
                 if let next = try await store.nextDueTime(channel: kind) {

@@ -153,6 +153,14 @@ public struct NoticeStore: Sendable {
                     """,
                     result.noticeID, result.attempt, result.channel.rawValue, result.startedAt, result.finishedAt,
                     result.outcomeName, result.detail)
+                // A provider receipt may have settled the notice while we were sending ("receipt arrived first"):
+                // its final status stands; only the attempt is counted.
+                let current = try connection.scalar(
+                    "SELECT status FROM notices WHERE id = ?", result.noticeID, as: String.self)
+                guard current == NoticeStatus.sending.rawValue else {
+                    try connection.execute("UPDATE notices SET attempts = attempts + 1 WHERE id = ?", result.noticeID)
+                    continue
+                }
                 try Self.transition(
                     result.noticeID, to: result.nextStatus, reason: result.reason, now: result.finishedAt,
                     in: connection,

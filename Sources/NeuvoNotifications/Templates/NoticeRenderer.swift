@@ -81,7 +81,7 @@ public struct NoticeRenderer: Sendable {
                 let subject = try locales.render(template.key("subject"), language: language, values: values)
                 let text = try locales.render(template.key("body"), language: language, values: values)
                 let html = try locales.render(
-                    template.key("body"), language: language, values: values, escape: HTML.escape)
+                    template.key("body"), language: language, values: values, escape: HTML.escape, escapeText: true)
                 return RenderedMessage(
                     subject: subject, text: text, html: HTML.document(body: html, title: subject), segments: nil)
             }
