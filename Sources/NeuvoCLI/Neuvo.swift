@@ -39,6 +39,7 @@ public struct Neuvo: ParsableCommand {
             case .cannotCreate, .readOnly: return (.cannotCreate, error.description)
             case .notADatabase, .notANeuvoDatabase, .newerSchema: return (.dataError, error.description)
             }
+        case let error as SQLiteError where error.isStorageFailure: return (.ioError, error.storageProblem)
         case let error as SQLiteError: return (.ioError, error.description)
         default: return (.failure, "\(error)")
         }

@@ -158,7 +158,16 @@ public struct ConversationEngine: Sendable {
         }
         if let residentID { state.residentID = residentID }
         let draft = try await dialogue(message, state: &state, catalog: catalog, now: now)
-        return try await commit(draft, state: state, message: message, catalog: catalog, now: now)
+        do {
+            return try await commit(draft, state: state, message: message, catalog: catalog, now: now)
+        } catch let error as SQLiteError where error.isStorageFailure && !draft.changesData {
+            // The disk is full or read-only: an answer that changes nothing is still given, unstored (the
+            // session starts afresh next time). Accepting or declining is refused, since it could not be kept.
+            return Reply(
+                sessionID: state.id, language: state.language, text: draft.text, intent: draft.intent,
+                confidence: draft.confidence, suggestions: draft.suggestions, actions: draft.actions,
+                sources: draft.sources)
+        }
     }
 
     /// A session keeps its language unless a message is long enough to be sure it is in another one.
@@ -269,6 +278,12 @@ struct Draft: Sendable {
     var effects: [Effect] = []
 
     var text: String { paragraphs.joined(separator: "\n") }
+
+    /// Whether carrying out the turn changes a resident's data (an arrangement decision); records of unanswered
+    /// questions, feedback and hand-offs are bookkeeping.
+    var changesData: Bool {
+        effects.contains { if case .decide = $0 { true } else { false } }
+    }
 
     init(_ paragraphs: [String] = [], intent: String? = nil, confidence: Double = 0) {
         self.paragraphs = paragraphs

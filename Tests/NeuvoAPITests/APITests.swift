@@ -359,3 +359,28 @@ struct LogSecrecyTests {
         #expect(text.contains(#""route":"\/r\/{token}""#) || text.contains(#""route":"/r/{token}""#))
     }
 }
+
+@Suite("Storage failures as problems")
+struct StorageFailureTests {
+    @Test func aFullDiskIs507AndAReadOnlyOne503WithRetryAfter() async throws {
+        var router = Router()
+        router.add(middleware: StorageErrorMiddleware())
+        router.post("/full") { _, _ in throw SQLiteError(code: 13, message: "database or disk is full", sql: "COMMIT") }
+        router.post("/readonly") { _, _ in
+            throw SQLiteError(code: 8, message: "attempt to write a readonly database", sql: "INSERT INTO x VALUES (?)")
+        }
+        var configuration = HTTPServerConfiguration()
+        configuration.errorRenderer = ProblemRenderer()
+        let client = HTTPTestClient(responder: router, configuration: configuration)
+        let full = await client.execute(.post, "/full")
+        #expect(full.status.code == 507)
+        #expect(full.headers["Retry-After"] == "60")
+        #expect(object(full)["type"] as? String == "/problems/storage-full")
+        #expect((object(full)["detail"] as? String)?.contains("disk is full; nothing was stored") == true)
+        #expect(!full.bodyText.contains("COMMIT"))
+        let readOnly = await client.execute(.post, "/readonly")
+        #expect(readOnly.status == .serviceUnavailable)
+        #expect(object(readOnly)["type"] as? String == "/problems/storage-unavailable")
+        #expect(!readOnly.bodyText.contains("INSERT"))
+    }
+}

@@ -6,12 +6,14 @@ import NeuvoCrypto
 import NeuvoHTTP
 import NeuvoLanguage
 import NeuvoNotifications
+import NeuvoStorage
 import NeuvoSupport
 
 /// Neuvo's routes. Handlers parse and check input, call one service function, and format the result.
 public enum APIRoutes {
     public static func router(_ app: NeuvoApplication) -> Router {
         var router = Router()
+        router.add(middleware: StorageErrorMiddleware())
         // Residents and the widget.
         router.post("/v1/chat") { request, _ in try await chat(app, request) }
         router.get("/v1/widget/texts") { request, _ in try widgetTexts(app, request) }
@@ -476,8 +478,18 @@ public enum APIRoutes {
     // MARK: Operations
 
     static func ready(_ app: NeuvoApplication) async throws -> HTTPResponse {
+        // Ready means able to store: a small write, so a full or read-only disk shows here, not only in failures.
         do {
-            _ = try await app.database.read { try $0.scalar("SELECT 1", as: Int.self) }
+            let now = app.clock.now()
+            try await app.database.write { connection in
+                try connection.execute(
+                    "INSERT INTO neuvo_metadata (key, value) VALUES ('ready_probe', ?) "
+                        + "ON CONFLICT (key) DO UPDATE SET value = excluded.value", String(now.timeIntervalSince1970))
+            }
+        } catch let error as SQLiteError {
+            throw Problem.error(
+                .serviceUnavailable, "not-ready", "Not ready",
+                error.isStorageFailure ? error.storageProblem : "the database does not answer")
         } catch {
             throw Problem.error(.serviceUnavailable, "not-ready", "Not ready", "the database does not answer")
         }

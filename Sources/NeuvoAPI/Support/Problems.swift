@@ -1,5 +1,6 @@
 import Foundation
 import NeuvoHTTP
+import NeuvoStorage
 
 /// RFC 9457 problem details. Every error of the API is one of these, with a stable `type` that clients
 /// can switch on; `detail` says what was wrong and how to fix it.
@@ -109,5 +110,26 @@ enum JSONScalar {
             }
         }
         return out + "\""
+    }
+}
+
+/// Turns storage failures into problems a client can act on: 507 when the disk is full, 503 when the database
+/// cannot be written, both with Retry-After; never a bare 500.
+public struct StorageErrorMiddleware: HTTPMiddleware {
+    public init() {}
+
+    public func handle(
+        _ request: HTTPRequest, context: RequestContext,
+        next: @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+    ) async throws -> HTTPResponse {
+        do {
+            return try await next(request, context)
+        } catch let error as SQLiteError where error.isStorageFailure {
+            let full = error.code == 13  // SQLITE_FULL
+            throw Problem.error(
+                full ? HTTPStatus(code: 507) : .serviceUnavailable, full ? "storage-full" : "storage-unavailable",
+                full ? "Insufficient storage" : "Storage unavailable", error.storageProblem,
+                headers: ["Retry-After": "60"])
+        }
     }
 }

@@ -144,7 +144,7 @@ public struct GatewayService: Sendable {
         let renderer = renderer()
         let links = links
         return try await arrangements.database.write { connection in
-            requests.map { request in
+            try requests.map { request in
                 do {
                     let kind = try Self.validate(request)
                     return .success(
@@ -154,6 +154,9 @@ public struct GatewayService: Sendable {
                         })
                 } catch let error as GatewayError {
                     return .failure(error)
+                } catch let error as SQLiteError where error.isStorageFailure {
+                    // The disk, not the row: the whole batch fails and nothing of it is kept.
+                    throw error
                 } catch {
                     return .failure(.invalid("\(error)"))
                 }

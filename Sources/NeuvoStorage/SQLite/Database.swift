@@ -2,6 +2,10 @@ import CSQLite
 import Dispatch
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Runs an actor's jobs on one dedicated dispatch queue, so that blocking SQLite calls (disk I/O, busy
 /// waits) never occupy a thread of Swift's cooperative pool.
 final class DispatchQueueExecutor: SerialExecutor, @unchecked Sendable {
@@ -70,6 +74,7 @@ public actor Database {
         do {
             connection = try Connection(path: path, create: !options.readOnly, readOnly: options.readOnly)
         } catch let error as SQLiteError {
+            if existed && Self.isOnReadOnlyFileSystem(path) { throw DatabaseOpenError.readOnly(path: path) }
             throw DatabaseOpenError.cannotCreate(path: path, reason: Self.reason(error))
         }
         connection.setBusyTimeout(milliseconds: options.busyTimeoutMilliseconds)
@@ -91,12 +96,23 @@ public actor Database {
             switch error.code {
             case SQLITE_NOTADB, SQLITE_CORRUPT: throw DatabaseOpenError.notADatabase(path: path)
             case SQLITE_READONLY: throw DatabaseOpenError.readOnly(path: path)
+            case SQLITE_CANTOPEN where existed && Self.isOnReadOnlyFileSystem(path):
+                // WAL needs its -shm and -wal files beside the database: on a read-only mount that looks like
+                // "cannot open", which would send the operator looking at permissions.
+                throw DatabaseOpenError.readOnly(path: path)
             case SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_IOERR:
                 throw DatabaseOpenError.cannotCreate(path: path, reason: Self.reason(error))
             default: throw error
             }
         }
         return connection
+    }
+
+    static func isOnReadOnlyFileSystem(_ path: String) -> Bool {
+        var info = statvfs()
+        let folder = (path as NSString).deletingLastPathComponent
+        guard statvfs(folder.isEmpty ? "." : folder, &info) == 0 else { return false }
+        return info.f_flag & UInt(ST_RDONLY) != 0
     }
 
     static func reason(_ error: SQLiteError) -> String {

@@ -34,6 +34,21 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var isConstraintViolation: Bool { code == SQLITE_CONSTRAINT }
     public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
+
+    /// The storage itself failed (disk full, read-only, I/O): nothing about the request was wrong.
+    public var isStorageFailure: Bool {
+        code == SQLITE_FULL || code == SQLITE_READONLY || code == SQLITE_IOERR || code == SQLITE_CANTOPEN
+    }
+
+    /// One line for an operator, without the SQL: what happened to the storage and what to do.
+    public var storageProblem: String {
+        switch code {
+        case SQLITE_FULL: "the database disk is full; nothing was stored — free space and try again"
+        case SQLITE_READONLY: "the database is read-only; nothing was stored — check the file, its folder and the disk"
+        case SQLITE_IOERR: "the database disk failed to read or write; nothing was stored — check the disk"
+        default: "the database cannot be written; nothing was stored"
+        }
+    }
 }
 
 /// Problems with the database file itself, before any query: phrased for the operator.
