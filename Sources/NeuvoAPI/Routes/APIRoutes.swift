@@ -344,46 +344,6 @@ public enum APIRoutes {
         }
     }
 
-    struct NoticeView: Encodable {
-        let id: String
-        let status: String
-        let channel: String
-        let resident: String
-        let arrangement: String?
-        let template: String
-        let templateVersion: String
-        let locale: String
-        let attempts: Int
-        let lastError: String?
-        let reference: String?
-        let createdAt: Date
-        let updatedAt: Date
-
-        enum CodingKeys: String, CodingKey {
-            case id, status, channel, resident, arrangement, template, locale, attempts, reference
-            case templateVersion = "template_version"
-            case lastError = "last_error"
-            case createdAt = "created_at"
-            case updatedAt = "updated_at"
-        }
-
-        init(_ notice: Notice) {
-            id = notice.id
-            status = notice.status.rawValue
-            channel = notice.channel.rawValue
-            resident = notice.residentID
-            arrangement = notice.arrangementID
-            template = notice.templateID
-            templateVersion = notice.templateVersion
-            locale = notice.locale
-            attempts = notice.attempts
-            lastError = notice.lastError
-            reference = notice.reference
-            createdAt = notice.createdAt
-            updatedAt = notice.updatedAt
-        }
-    }
-
     static func listNotices(_ app: NeuvoApplication, _ request: HTTPRequest) async throws -> HTTPResponse {
         try await requireKey(app, request, .noticesRead)
         var status: NoticeStatus?

@@ -1,6 +1,7 @@
 import Foundation
 import NeuvoHTTP
 import NeuvoStorage
+import NeuvoSupport
 
 /// RFC 9457 problem details. Every error of the API is one of these, with a stable `type` that clients
 /// can switch on; `detail` says what was wrong and how to fix it.
@@ -88,28 +89,12 @@ enum JSONScalar {
         let fields = object.sorted { $0.key < $1.key }.map { key, value -> String in
             let text: String
             switch value {
-            case .string(let string): text = quote(string)
+            case .string(let string): text = JSONString.quote(string)
             case .int(let number): text = String(number)
             }
-            return quote(key) + ":" + text
+            return JSONString.quote(key) + ":" + text
         }
         return Array(("{" + fields.joined(separator: ",") + "}").utf8)
-    }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 

@@ -313,7 +313,7 @@ struct NoticesListCommand: ParsableCommand {
         let notices = try await store.notices(status: status, residentID: resident, limit: limit)
         for notice in notices {
             if json {
-                print(try StandardOutput.json(NoticeSummary(notice)))
+                print(try StandardOutput.json(NoticeView(notice)))
             } else {
                 print(
                     "\(notice.id)  \(notice.status.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0))  "
@@ -323,41 +323,6 @@ struct NoticesListCommand: ParsableCommand {
             }
         }
         if notices.isEmpty && !json { print("no notices") }
-    }
-}
-
-/// The fields of a notice that are safe to show an operator: no personalisation (it may hold personal data).
-struct NoticeSummary: Encodable {
-    let id: String
-    let status: String
-    let channel: String
-    let resident: String
-    let arrangement: String?
-    let template: String
-    let templateVersion: String
-    let locale: String
-    let attempts: Int
-    let lastError: String?
-    let reference: String?
-
-    init(_ notice: Notice) {
-        id = notice.id
-        status = notice.status.rawValue
-        channel = notice.channel.rawValue
-        resident = notice.residentID
-        arrangement = notice.arrangementID
-        template = notice.templateID
-        templateVersion = notice.templateVersion
-        locale = notice.locale
-        attempts = notice.attempts
-        lastError = notice.lastError
-        reference = notice.reference
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, status, channel, resident, arrangement, template, locale, attempts, reference
-        case templateVersion = "template_version"
-        case lastError = "last_error"
     }
 }
 

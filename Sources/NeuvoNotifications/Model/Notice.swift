@@ -62,3 +62,45 @@ public enum NoticeError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+/// What city systems and operators see of a notice (`GET /v1/notices`, `neuvo notices --json`): never the
+/// personalisation, which may hold personal data.
+public struct NoticeView: Sendable, Encodable {
+    public let id: String
+    public let status: String
+    public let channel: String
+    public let resident: String
+    public let arrangement: String?
+    public let template: String
+    public let templateVersion: String
+    public let locale: String
+    public let attempts: Int
+    public let lastError: String?
+    public let reference: String?
+    public let createdAt: Date
+    public let updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, status, channel, resident, arrangement, template, locale, attempts, reference
+        case templateVersion = "template_version"
+        case lastError = "last_error"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    public init(_ notice: Notice) {
+        id = notice.id
+        status = notice.status.rawValue
+        channel = notice.channel.rawValue
+        resident = notice.residentID
+        arrangement = notice.arrangementID
+        template = notice.templateID
+        templateVersion = notice.templateVersion
+        locale = notice.locale
+        attempts = notice.attempts
+        lastError = notice.lastError
+        reference = notice.reference
+        createdAt = notice.createdAt
+        updatedAt = notice.updatedAt
+    }
+}
