@@ -98,11 +98,17 @@ arrangements_count() { db "SELECT count(*) FROM arrangements"; }
 chat_probe() {
     local first second session
     first=$(http POST /v1/chat '{"text": "missä on lähin kirjasto Kalliossa?"}')
-    session=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("session_id",""))' "$(cut -f3- <<<"$first")" 2>/dev/null || true)
+    session=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("session_id",""))' "$WORK/body" 2>/dev/null || true)
     second=$(http POST /v1/chat "{\"session_id\": \"$session\", \"text\": \"entä aukioloajat?\"}")
     echo "  chat ($1), new session: $(cut -c1-300 <<<"$first")" >&2
     echo "  chat ($1), follow-up:   $(cut -c1-300 <<<"$second")" >&2
     CHAT_FIRST=$first CHAT_SECOND=$second
+    # Is the session's context kept (the follow-up answered for the unit of the first turn, as before the drill)?
+    local follow
+    follow=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("reply",""))' "$WORK/body" 2>/dev/null || true)
+    if [ "$1" = before ]; then FOLLOW_BEFORE=$follow
+    elif [ "$follow" = "${FOLLOW_BEFORE:-}" ]; then NOTES+=("NOTE  chat ($1): the follow-up kept its session's context")
+    else NOTES+=("NOTE  chat ($1): the follow-up lost its session's context (answered: $(cut -c1-80 <<<"$follow"))"); fi
     local ok=1
     [ "$(status_of "$first")" = 200 ] && grep -q '"reply"' <<<"$first" && ok=0
     check "chat answers a new session ($1)" "$ok" "$(status_of "$first"): $(cut -f3- <<<"$first" | cut -c1-160)"

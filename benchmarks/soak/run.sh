@@ -115,6 +115,6 @@ fi
 if "$BIN" db check >/dev/null 2>&1; then echo "PASS  integrity: neuvo db check ok"; else echo "FAIL  integrity: neuvo db check"; STATUS=1; fi
 if [ -s "$WORK/serve.err" ]; then
     echo "server log (warning and above), $(wc -l <"$WORK/serve.err") lines; most frequent:"
-    sed -E 's/^(ts|time)=[^ ]+ //' "$WORK/serve.err" | cut -c1-160 | sort | uniq -c | sort -rn | head -5
+    sed -E 's/^(ts|time)=[^ ]+ //; s/(notice|request_id|session)=[^ ]+ //g' "$WORK/serve.err" | cut -c1-220 | sort | uniq -c | sort -rn | head -5
 fi
 exit "$STATUS"
