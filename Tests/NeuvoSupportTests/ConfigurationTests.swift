@@ -57,6 +57,7 @@ struct ConfigurationTests {
     @Test(arguments: [
         ("NEUVO_SERVER_PORT", "70000"), ("NEUVO_LOG_LEVEL", "loud"), ("NEUVO_TIMEZONE", "Mars/Olympus"),
         ("NEUVO_QUIET_HOURS", "21-08"), ("NEUVO_SMTP_URL", "http://mail"), ("NEUVO_SMS_WEBHOOK_SECRET", "secret"),
+        ("NEUVO_SMS_RECEIPT_SECRET", "whsec_c2hvcnQ="),
         ("NEUVO_LINKS_SECRET", "short"), ("NEUVO_LANGUAGE", "de"), ("NEUVO_TRANSCRIPT_RETENTION_DAYS", "0"),
         ("NEUVO_SMTP_FROM", "a@b\r\nBcc: x@y"),
     ])

@@ -226,9 +226,7 @@ extension Configuration {
             secret: true,
             current: { $0.smsWebhookSecret },
             apply: { value, config in
-                guard value.hasPrefix("whsec_"), let key = Data(base64Encoded: String(value.dropFirst(6))),
-                    key.count >= 16
-                else { return "the value is not whsec_ followed by at least 16 base64-encoded bytes" }
+                if let problem = webhookSecretProblem(value) { return problem }
                 config.smsWebhookSecret = value
                 return nil
             }),
@@ -238,9 +236,7 @@ extension Configuration {
             expected: "whsec_ followed by base64", secret: true,
             current: { $0.smsReceiptSecret },
             apply: { value, config in
-                guard value.hasPrefix("whsec_"), let key = Data(base64Encoded: String(value.dropFirst(6))),
-                    key.count >= 16
-                else { return "the value is not whsec_ followed by at least 16 base64-encoded bytes" }
+                if let problem = webhookSecretProblem(value) { return problem }
                 config.smsReceiptSecret = value
                 return nil
             }),
@@ -254,6 +250,13 @@ extension Configuration {
                 return nil
             }),
     ]
+
+    /// A Standard Webhooks secret: `whsec_` and the base64 of at least 16 bytes.
+    static func webhookSecretProblem(_ value: String) -> String? {
+        guard value.hasPrefix("whsec_"), let key = Data(base64Encoded: String(value.dropFirst(6))), key.count >= 16
+        else { return "the value is not whsec_ followed by at least 16 base64-encoded bytes" }
+        return nil
+    }
 
     static func number(
         _ key: String, _ summary: String, range: ClosedRange<Double>,
