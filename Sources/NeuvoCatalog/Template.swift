@@ -122,9 +122,30 @@ public struct Template: Sendable, Hashable {
         return names
     }
 
-    /// The names that must have a value: those outside any conditional.
+    /// The names that must have a value when only these are given: those outside any conditional, and those
+    /// inside a conditional whose own name is required (its text is then always shown), to any depth.
     public var requiredPlaceholders: Set<String> {
-        Set(parts.compactMap { if case .placeholder(let name) = $0 { name } else { nil } })
+        var required: Set<String> = []
+        var pending: [[Part]] = [parts]
+        var opened: [(String, [Part])] = []
+        while true {
+            while let level = pending.popLast() {
+                for part in level {
+                    switch part {
+                    case .text: break
+                    case .placeholder(let name): required.insert(name)
+                    case .conditional(let name, let body): opened.append((name, body))
+                    }
+                }
+            }
+            // A conditional opens once its name is required, which a later level may only now have made so.
+            let (shown, waiting) = (
+                opened.filter { required.contains($0.0) }, opened.filter { !required.contains($0.0) }
+            )
+            if shown.isEmpty { return required }
+            pending = shown.map(\.1)
+            opened = waiting
+        }
     }
 
     /// Renders with `values`; `escape` is applied to every value (HTML escaping for email bodies), and to the

@@ -15,6 +15,19 @@ struct TemplateTests {
         #expect(try template.render(["name": "Maija", "unit": ""]) == "Hei Maija! Kiitos.")
     }
 
+    /// Found by FuzzTemplates: a conditional named after a required placeholder is always shown, so the
+    /// placeholders in its text are required too (to any depth).
+    @Test func aConditionalOnARequiredNameMakesItsTextRequired() throws {
+        let template = try Template(
+            parsing: "((note)) ((note?? Obs: ((extra))((extra?? ((deep)).)).))((other?? ((hidden))))")
+        #expect(template.requiredPlaceholders == ["note", "extra", "deep"])
+        let values = Dictionary(uniqueKeysWithValues: template.requiredPlaceholders.map { ($0, "x") })
+        #expect(try template.render(values) == "x  Obs: x x..")
+        #expect(throws: Template.RenderError.missingValue("deep")) {
+            try template.render(["note": "x", "extra": "x"])
+        }
+    }
+
     @Test func refusesAMissingValue() throws {
         let template = try Template(parsing: "Paikka ((unit)) alkaen ((date))")
         #expect(throws: Template.RenderError.missingValue("date")) { try template.render(["unit": "X"]) }
