@@ -153,6 +153,21 @@ struct GatewayCoreTests {
         #expect(rendered.text.contains("<script>alert(1)</script>"))  // plain text is not HTML
     }
 
+    /// Found by FuzzTemplates: U+0605 (a grapheme "Prepend") joins the "<" after it into one Character; an
+    /// escape that compared Characters let it through as markup.
+    @Test func htmlEscapesAnAngleBracketJoinedToAPrependMark() throws {
+        let rendered = try projectRenderer().render(
+            .preschoolPlace, channel: .email, locale: "sv",
+            values: [
+                "name": "x\u{605}<img src=x onerror=alert(1)>", "unit": "\u{605}\"\u{605}&\u{605}'",
+                "start_date": "1.8.2027", "accept_by": "15.3.2027", "link": "https://neuvo.example/r/abc",
+            ])
+        let html = try #require(rendered.html)
+        #expect(html.utf8.firstRange(of: "<img".utf8) == nil)
+        #expect(html.contains("x\u{605}&lt;img src=x onerror=alert(1)&gt;"))
+        #expect(html.contains("\u{605}&quot;\u{605}&amp;\u{605}&#39;"))
+    }
+
     @Test func aMissingPlaceholderRefusesTheNotice() throws {
         #expect(throws: NoticeRenderError.self) {
             try projectRenderer().render(

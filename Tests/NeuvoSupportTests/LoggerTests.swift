@@ -63,4 +63,16 @@ struct LoggerTests {
         #expect(line.filter { $0 == "\n" }.count == 1)
         #expect(line.contains(#"\u0001"#))
     }
+
+    /// U+0605 is a grapheme "Prepend": with the space after it, it is one `Character`. A value scanned by
+    /// Character was left unquoted, and its own ` level=error` read as a field of the line.
+    @Test func aPrependMarkCannotSpoofAFieldInLogfmt() throws {
+        let lines = Lines()
+        let logger = Logger(label: "x", sink: LogSink(format: .logfmt) { lines.append($0) }, clock: clock)
+        logger.info("evil", ["text": "\u{605} level=error", "tab": "a\u{605}\tb"])
+        let line = try #require(lines.all.first)
+        #expect(line.contains("text=\"\u{605} level=error\""))
+        #expect(line.contains(#"tab="a\#u{605}\tb""#))
+        #expect(line.components(separatedBy: "level=").count == 3)  // the real level, and the quoted one
+    }
 }

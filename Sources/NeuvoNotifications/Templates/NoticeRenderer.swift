@@ -113,17 +113,20 @@ public struct NoticeRenderer: Sendable {
 /// HTML for email bodies. Values are escaped as they are inserted; the template text is staff-written
 /// plain text, escaped too, then paragraphs and links are marked up.
 enum HTML {
+    /// By Unicode scalar, never by `Character`: a character such as U+0605 (a grapheme "Prepend") joins the
+    /// `<` after it into one `Character` that compares unequal to "<", and would pass unescaped (found by
+    /// FuzzTemplates).
     static func escape(_ text: String) -> String {
         var output = ""
         output.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": output += "&amp;"
             case "<": output += "&lt;"
             case ">": output += "&gt;"
             case "\"": output += "&quot;"
             case "'": output += "&#39;"
-            default: output.append(character)
+            default: output.unicodeScalars.append(scalar)
             }
         }
         return output

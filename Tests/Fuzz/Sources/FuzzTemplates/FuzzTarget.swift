@@ -35,14 +35,14 @@ private let languages: [Language] = [.fi, .sv, .en]
 /// Must match what HTML.escape does (not public): the escaping under test for the plain Template path.
 private func referenceEscape(_ text: String) -> String {
     var output = ""
-    for character in text {
-        switch character {
+    for scalar in text.unicodeScalars {
+        switch scalar {
         case "&": output += "&amp;"
         case "<": output += "&lt;"
         case ">": output += "&gt;"
         case "\"": output += "&quot;"
         case "'": output += "&#39;"
-        default: output.append(character)
+        default: output.unicodeScalars.append(scalar)
         }
     }
     return output
@@ -55,7 +55,8 @@ private func values(for names: some Sequence<String>, from pool: [String]) -> [S
 }
 
 private func checkHTML(_ html: String, markers: [String], context: String) {
-    for marker in markers where html.contains(marker) {
+    // On the bytes: a Character-wise search would miss a marker joined to the character before it.
+    for marker in markers where html.utf8.firstRange(of: marker.utf8) != nil {
         fatalError("unescaped value \(marker.debugDescription) in the HTML of \(context): \(html.debugDescription)")
     }
 }
