@@ -1,5 +1,6 @@
 import Foundation
 import NeuvoStorage
+import NeuvoSupport
 
 /// Why an arrangement could not be changed.
 public enum ArrangementError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -70,15 +71,18 @@ public struct ArrangementStore: Sendable {
     // MARK: Arrangements
 
     /// Inserts an arrangement inside the caller's transaction; returns false when its idempotency key was
-    /// already used (the existing arrangement is left as it is).
+    /// already used (the existing arrangement is left as it is). `residentChecked`: the caller has just read the
+    /// resident in this transaction (a bulk import saves the second read). `encodedDetails`: the details already
+    /// encoded by a caller that prepares rows away from the database's thread.
     @discardableResult
-    public static func insert(_ arrangement: Arrangement, idempotencyKey: String?, in connection: Connection) throws
-        -> Bool
-    {
-        guard try resident(arrangement.residentID, in: connection) != nil else {
+    public static func insert(
+        _ arrangement: Arrangement, idempotencyKey: String?, residentChecked: Bool = false,
+        encodedDetails: String? = nil, in connection: Connection
+    ) throws -> Bool {
+        guard try residentChecked || resident(arrangement.residentID, in: connection) != nil else {
             throw ArrangementError.residentNotFound(arrangement.residentID)
         }
-        let details = String(decoding: try JSONEncoder.sorted.encode(arrangement.details), as: UTF8.self)
+        let details = encodedDetails ?? JSONString.object(arrangement.details)
         try connection.execute(
             """
             INSERT INTO arrangements (id, resident_id, kind, details, unit_id, service_id, deadline, status, sensitivity,
@@ -142,7 +146,7 @@ public struct ArrangementStore: Sendable {
         arrangement.status = next
         arrangement.updatedAt = now
         arrangement.details.merge(detailsUpdate) { $1 }
-        let details = String(decoding: try JSONEncoder.sorted.encode(arrangement.details), as: UTF8.self)
+        let details = JSONString.object(arrangement.details)
         try connection.execute(
             "UPDATE arrangements SET status = ?, details = ?, updated_at = ? WHERE id = ? AND status = ?",
             next.rawValue, details, now, id, previous.rawValue)

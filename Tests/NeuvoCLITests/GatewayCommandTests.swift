@@ -68,6 +68,49 @@ struct GatewayCommandTests {
         #expect(show.stdout.contains("- → queued: created"))
     }
 
+    /// A 10 MB file across several transactions (`neuvo arrange` writes 2,000 rows at a time while it parses the
+    /// next): a byte order mark, CRLF line ends, blank lines, three broken lines of 3.2 MB each, and a key used
+    /// twice in different transactions. Every line number is right, good rows are stored, and a re-run finds them.
+    @Test func aTenMegabyteFileWithBrokenLinesIsReportedLineByLineAcrossTransactions() async throws {
+        let folder = try TemporaryFolder()
+        let database = folder.path("neuvo.db")
+        let common = ["--db", database, "--catalog", projectRoot.path]
+        let residentsFile = folder.path("residents.jsonl")
+        try residents.split(separator: "\n").prefix(2).joined(separator: "\n").write(
+            toFile: residentsFile, atomically: true, encoding: .utf8)
+        #expect(try await NeuvoProcess.run(["residents", "import"] + common + [residentsFile]).status == 0)
+
+        var lines: [String] = []
+        var broken: [Int] = []
+        for index in 0..<4_500 {
+            if [1_000, 2_500, 4_000].contains(index) {
+                lines.append("{\"resident\": \"R1\", " + String(repeating: "x", count: 3_200_000))
+                broken.append(lines.count)
+            }
+            if index % 700 == 0 { lines.append("") }
+            lines.append(
+                #"{"resident": "R\#(index % 2 + 1)", "kind": "budgeting_vote", "details": {"district": "Kallio", "closes": "2027-01-31"}, "idempotency_key": "vote-\#(index)"}"#
+            )
+        }
+        // The first row's key again, 4,000 rows later, with the same content: the same arrangement, not a new one.
+        lines.append(lines[1])
+        let file = folder.path("arrangements.jsonl")
+        try Data(([0xEF, 0xBB, 0xBF] as [UInt8]) + Array(lines.joined(separator: "\r\n").utf8)).write(
+            to: URL(fileURLWithPath: file))
+        #expect(try FileManager.default.attributesOfItem(atPath: file)[.size] as! Int > 10_000_000)
+
+        let first = try await NeuvoProcess.run(["arrange"] + common + [file])
+        #expect(first.status == 65)
+        #expect(first.stdout.contains("4500 created, 1 already existed, 3 rejected"), "\(first.stdout.suffix(300))")
+        for line in broken { #expect(first.stderr.contains("\(file):\(line): not valid JSON")) }
+        #expect(first.stderr.split(separator: "\n").filter { $0.hasPrefix("rejected: ") }.count == 3)
+        #expect(first.stderr.count < 2_000)  // the broken lines are named, not echoed
+        let again = try await NeuvoProcess.run(["arrange"] + common + [file])
+        #expect(again.stdout.contains("0 created, 4501 already existed, 3 rejected"))
+        let queued = try await NeuvoProcess.run(["notices"] + common + ["--status", "queued", "--limit", "10000"])
+        #expect(queued.stdout.split(separator: "\n").count == 4_500)
+    }
+
     @Test func dispatchWithoutAnyChannelIsAConfigurationError() async throws {
         let folder = try TemporaryFolder()
         let result = try await NeuvoProcess.run(

@@ -101,6 +101,28 @@ struct GatewayCoreTests {
         #expect(try await service.notices.notices().count == 1)
     }
 
+    /// Rows are checked in one read and written in one transaction: a key used twice in the same batch is
+    /// found at write time and gives the first arrangement back, or a conflict when the content differs.
+    @Test func aKeyUsedTwiceInOneBatchMakesOneArrangement() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        var changed = preschool
+        changed["unit"] = "Another school"
+        let results = try await service.arrange([
+            ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool, idempotencyKey: "k"),
+            ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool, idempotencyKey: "k"),
+            ArrangementRequest(resident: "R1", kind: "preschool_place", details: changed, idempotencyKey: "k"),
+            ArrangementRequest(resident: "R2", kind: "preschool_place", details: preschool, idempotencyKey: "other"),
+        ])
+        let first = try results[0].get()
+        let second = try results[1].get()
+        #expect(first.created && !second.created)
+        #expect(second.arrangementID == first.arrangementID && second.noticeID == first.noticeID)
+        #expect(throws: GatewayError.idempotencyConflict("k")) { try results[2].get() }
+        #expect(try results[3].get().created)
+        #expect(try await service.notices.notices().count == 2)
+        #expect(try await service.arrangements.arrangements(of: "R1").count == 1)
+    }
+
     @Test func aResidentWithoutConsentGetsNoNotice() async throws {
         let service = try await makeService(clock: ManualClock(noon))
         let outcome = try await service.arrange(

@@ -176,57 +176,62 @@ struct ArrangeCommand: ParsableCommand {
         }
     }
 
+    /// Rows a transaction: large enough that the per-transaction cost vanishes, small enough that the server's
+    /// dispatcher and chat are never kept from the database for long and memory stays flat for any file size.
+    static let rowsPerTransaction = 2_000
+
     func run() async throws {
         let context = try await GatewayContext.make(global)
-        var requests: [(line: Int, request: ArrangementRequest)] = []
         var rejected: [BulkFileError] = []
+        var report = ArrangeReport(json: json)
         if let file = files.first {
-            let (rows, errors) = try BulkFile.read(URL(fileURLWithPath: file))
-            rejected += errors
-            for row in rows {
-                do {
-                    requests.append((row.line, try GatewayService.arrangementRequest(from: row)))
-                } catch {
-                    rejected.append(BulkFileError(file: file, line: row.line, message: error.description))
+            // Pipelined: while chunk k is written (the database's thread), chunk k+1 is planned (rendered,
+            // signed, encoded) and chunk k+2 parsed, so both cores work. Reports come out in file order. A failure
+            // stops at once; chunks already committed stay, and re-running the file is safe, because an
+            // idempotency key already used gives back what it made.
+            let source = try BulkFile.open(URL(fileURLWithPath: file))
+            typealias Outcomes = [(line: Int, outcome: Result<ArrangeOutcome, GatewayError>)]
+            var inFlight: [Task<Outcomes, any Error>] = []
+            for start in stride(from: 0, to: source.count, by: Self.rowsPerTransaction) {
+                let (rows, errors) = source.rows(start..<min(start + Self.rowsPerTransaction, source.count))
+                rejected += errors
+                var requests: [(line: Int, request: ArrangementRequest)] = []
+                for row in rows {
+                    do {
+                        requests.append((row.line, try GatewayService.arrangementRequest(from: row)))
+                    } catch {
+                        rejected.append(BulkFileError(file: file, line: row.line, message: error.description))
+                    }
                 }
+                if inFlight.count == 2 {
+                    try report.add(try await inFlight.removeFirst().value, into: &rejected, file: file)
+                }
+                let service = context.service
+                inFlight.append(
+                    Task {
+                        let outcomes = try await service.arrange(requests.map(\.request))
+                        return zip(requests, outcomes).map { ($0.line, $1) }
+                    })
             }
+            for task in inFlight { try report.add(try await task.value, into: &rejected, file: file) }
         } else {
             var details: [String: String] = [:]
             for pair in detail {
                 let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
                 details[parts[0]] = parts.count > 1 ? parts[1] : ""
             }
-            requests.append(
-                (
-                    0,
-                    ArrangementRequest(
-                        resident: resident!, kind: kind!, details: details, idempotencyKey: idempotencyKey,
-                        urgent: urgent)
-                ))
-        }
-        let outcomes = try await context.service.arrange(requests.map(\.request))
-        var created = 0
-        var existed = 0
-        for ((line, _), outcome) in zip(requests, outcomes) {
-            switch outcome {
-            case .success(let result):
-                if result.created { created += 1 } else { existed += 1 }
-                if json {
-                    print(try StandardOutput.json(result))
-                } else {
-                    print(
-                        "\(result.created ? "created" : "exists ") \(result.arrangementID)"
-                            + (result.noticeID.map { " notice \($0) (\(result.channel ?? "?"))" } ?? "")
-                            + (result.note.map { " — \($0)" } ?? ""))
-                }
-            case .failure(let error):
-                rejected.append(BulkFileError(file: files.first ?? "options", line: line, message: error.description))
-            }
+            let request = ArrangementRequest(
+                resident: resident!, kind: kind!, details: details, idempotencyKey: idempotencyKey, urgent: urgent)
+            let outcomes = try await context.service.arrange([request])
+            try report.add([(0, outcomes[0])], into: &rejected, file: "options")
         }
         for error in rejected.sorted(by: { $0.line < $1.line }) {
             FileHandle.standardError.write(Data("rejected: \(error)\n".utf8))
         }
-        if !json { print("\(created) created, \(existed) already existed, \(rejected.count) rejected") }
+        if !json {
+            StandardOutput.writeLine(
+                "\(report.created) created, \(report.existed) already existed, \(rejected.count) rejected")
+        }
         if !rejected.isEmpty {
             throw CommandFailure(exitCode: .dataError, message: "\(rejected.count) arrangement(s) were rejected")
         }
@@ -361,5 +366,36 @@ struct NoticesShowCommand: ParsableCommand {
                 "  \(transition.at.formatted(format)) \(transition.from ?? "-") → \(transition.to): \(transition.reason)"
             )
         }
+    }
+}
+
+/// What `neuvo arrange` prints: a line per arrangement, written a chunk at a time (one write, not one per row).
+struct ArrangeReport {
+    let json: Bool
+    var created = 0
+    var existed = 0
+
+    mutating func add(
+        _ outcomes: [(line: Int, outcome: Result<ArrangeOutcome, GatewayError>)], into rejected: inout [BulkFileError],
+        file: String
+    ) throws {
+        var text = ""
+        for (line, outcome) in outcomes {
+            switch outcome {
+            case .success(let result):
+                if result.created { created += 1 } else { existed += 1 }
+                if json {
+                    text += try StandardOutput.json(result) + "\n"
+                } else {
+                    text +=
+                        "\(result.created ? "created" : "exists ") \(result.arrangementID)"
+                        + (result.noticeID.map { " notice \($0) (\(result.channel ?? "?"))" } ?? "")
+                        + (result.note.map { " — \($0)" } ?? "") + "\n"
+                }
+            case .failure(let error):
+                rejected.append(BulkFileError(file: file, line: line, message: error.description))
+            }
+        }
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
 }

@@ -59,9 +59,21 @@ public struct SMSSegments: Sendable, Hashable {
     /// TS 23.038 §6.2.1.1, the characters reachable through the escape code.
     static let extensionTable: Set<Unicode.Scalar> = Set("\u{0C}^{}\\[~]|€".unicodeScalars)
 
+    /// The cost of every scalar below U+03AA (Latin-1 and Greek capitals: all of the basic table but €), from the
+    /// two tables above: 0 for not in GSM-7. An array index instead of two set lookups per character.
+    private static let costBelowGreekEnd: [UInt8] = {
+        var costs = [UInt8](repeating: 0, count: 0x3AA)
+        for scalar in basicTable where Int(scalar.value) < costs.count { costs[Int(scalar.value)] = 1 }
+        for scalar in extensionTable where Int(scalar.value) < costs.count { costs[Int(scalar.value)] = 2 }
+        return costs
+    }()
+
     static func gsmCost(_ scalar: Unicode.Scalar) -> Int? {
-        if basicTable.contains(scalar) { return 1 }
-        if extensionTable.contains(scalar) { return 2 }
-        return nil
+        let value = Int(scalar.value)
+        if value < costBelowGreekEnd.count {
+            let cost = costBelowGreekEnd[value]
+            return cost == 0 ? nil : Int(cost)
+        }
+        return scalar == "€" ? 2 : nil
     }
 }

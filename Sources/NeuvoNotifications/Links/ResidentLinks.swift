@@ -26,6 +26,10 @@ public struct ResidentLinkSigner: Sendable {
     }
 
     private let key: [UInt8]
+    /// The HMAC already keyed: each token copies it instead of deriving the pads again.
+    private let keyedMAC: HMAC
+    /// `<base URL without a trailing slash>/r/`.
+    private let linkPrefix: String
     public let baseURL: URL
     public let lifetime: TimeInterval
     /// The city's time zone (quiet hours are computed in it).
@@ -36,6 +40,8 @@ public struct ResidentLinkSigner: Sendable {
         timeZone: TimeZone = TimeZone(identifier: "Europe/Helsinki")!
     ) {
         self.key = key
+        keyedMAC = HMAC(key: key)
+        linkPrefix = baseURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/r/"
         self.baseURL = baseURL
         self.lifetime = lifetime
         self.timeZone = timeZone
@@ -44,14 +50,14 @@ public struct ResidentLinkSigner: Sendable {
     public func token(residentID: String, arrangementID: String?, now: Date) -> String {
         let expires = Int(now.addingTimeInterval(lifetime).timeIntervalSince1970)
         let payload = [residentID, arrangementID ?? "", String(expires)].joined(separator: "|")
-        let signature = HMAC.authenticationCode(for: Array(payload.utf8), key: key)
-        return Base64URL.encode(Array(payload.utf8)) + "." + Base64URL.encode(signature)
+        var mac = keyedMAC
+        mac.update(Array(payload.utf8))
+        return Base64URL.encode(Array(payload.utf8)) + "." + Base64URL.encode(mac.finalize())
     }
 
     /// The link a notice carries: `<public base URL>/r/<token>`.
     public func link(residentID: String, arrangementID: String?, now: Date) -> String {
-        baseURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/r/"
-            + token(residentID: residentID, arrangementID: arrangementID, now: now)
+        linkPrefix + token(residentID: residentID, arrangementID: arrangementID, now: now)
     }
 
     public func verify(_ token: String, now: Date) throws(LinkError) -> Claims {

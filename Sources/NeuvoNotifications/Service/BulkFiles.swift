@@ -40,42 +40,101 @@ public struct BulkFileError: Error, Sendable, Hashable, CustomStringConvertible 
     public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
 }
 
+/// A bulk file split into records but not parsed yet, so that a large file is parsed a chunk at a time while
+/// the chunk before it is written to the database (`neuvo arrange`).
+public struct BulkSource: Sendable {
+    public let file: String
+    /// Records: a JSON line not parsed yet, or a CSV row parsed with the whole file (a quoted CSV field may hold
+    /// a line break, so CSV is split and parsed in one pass).
+    enum Record: Sendable {
+        case jsonLine(line: Int, text: Substring)
+        case parsed(BulkRow)
+        case rejected(BulkFileError)
+
+        var line: Int {
+            switch self {
+            case .jsonLine(let line, _): line
+            case .parsed(let row): row.line
+            case .rejected(let error): error.line
+            }
+        }
+    }
+    let records: [Record]
+
+    public var count: Int { records.count }
+
+    /// Parses the records in `range`: the rows in file order, and what was wrong with the others.
+    public func rows(_ range: Range<Int>) -> (rows: [BulkRow], errors: [BulkFileError]) {
+        var rows: [BulkRow] = []
+        var errors: [BulkFileError] = []
+        rows.reserveCapacity(range.count)
+        for record in records[range] {
+            switch record {
+            case .parsed(let row): rows.append(row)
+            case .rejected(let error): errors.append(error)
+            case .jsonLine(let line, let text):
+                do {
+                    guard case .object(let object) = try JSONDocument.parse(String(text)).plain else {
+                        errors.append(BulkFileError(file: file, line: line, message: "a line must be one JSON object"))
+                        continue
+                    }
+                    rows.append(BulkRow(line: line, fields: object))
+                } catch {
+                    errors.append(BulkFileError(file: file, line: line, message: "not valid JSON: \(error.message)"))
+                }
+            }
+        }
+        return (rows, errors)
+    }
+}
+
 /// Reads JSONL (one object a line) or CSV (RFC 4180, a header row) by the file's extension or first byte.
 public enum BulkFile {
     public static func read(_ url: URL) throws(BulkFileError) -> (rows: [BulkRow], errors: [BulkFileError]) {
+        let source = try open(url)
+        return source.rows(0..<source.count)
+    }
+
+    /// Reads and splits the file; parsing each record is left to `BulkSource.rows(_:)`.
+    public static func open(_ url: URL) throws(BulkFileError) -> BulkSource {
         let file = url.path
         guard let data = FileManager.default.contents(atPath: file) else {
             throw BulkFileError(file: file, line: 0, message: "cannot read the file")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw BulkFileError(file: file, line: 0, message: "the file is not UTF-8 text")
         }
         let trimmed = text.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
         if url.pathExtension.lowercased() == "csv"
             || (!trimmed.hasPrefix("{") && url.pathExtension.lowercased() != "jsonl")
         {
-            return try csv(text, file: file)
+            let (rows, errors) = try csv(text, file: file)
+            return BulkSource(
+                file: file,
+                records: (rows.map { .parsed($0) } + errors.map { .rejected($0) }).sorted { $0.line < $1.line })
         }
-        return jsonLines(text, file: file)
+        return BulkSource(file: file, records: jsonLines(text))
     }
 
-    static func jsonLines(_ text: String, file: String) -> (rows: [BulkRow], errors: [BulkFileError]) {
-        var rows: [BulkRow] = []
-        var errors: [BulkFileError] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let content = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if content.isEmpty { continue }
-            do {
-                guard case .object(let object) = try JSONDocument.parse(content).plain else {
-                    errors.append(BulkFileError(file: file, line: index + 1, message: "a line must be one JSON object"))
-                    continue
-                }
-                rows.append(BulkRow(line: index + 1, fields: object))
-            } catch {
-                errors.append(BulkFileError(file: file, line: index + 1, message: "not valid JSON: \(error.message)"))
+    /// Splits at LF on the bytes (a line is never split inside a character: LF is never part of a multi-byte
+    /// sequence) and skips blank lines; a byte order mark before the first line is dropped.
+    static func jsonLines(_ text: String) -> [BulkSource.Record] {
+        var records: [BulkSource.Record] = []
+        var lineNumber = 0
+        let utf8 = text.utf8
+        var lineStart = utf8.startIndex
+        if utf8.starts(with: [0xEF, 0xBB, 0xBF]) { lineStart = utf8.index(lineStart, offsetBy: 3) }
+        while lineStart < utf8.endIndex || lineNumber == 0 {
+            lineNumber += 1
+            let lineEnd = utf8[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? utf8.endIndex
+            let line = text[lineStart..<lineEnd]
+            if line.utf8.contains(where: { !(0x09...0x0D).contains($0) && $0 != 0x20 }) {
+                records.append(.jsonLine(line: lineNumber, text: line))
             }
+            guard lineEnd < utf8.endIndex else { break }
+            lineStart = utf8.index(after: lineEnd)
         }
-        return (rows, errors)
+        return records
     }
 
     static func csv(_ text: String, file: String) throws(BulkFileError) -> (rows: [BulkRow], errors: [BulkFileError]) {

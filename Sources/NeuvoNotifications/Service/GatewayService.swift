@@ -128,86 +128,156 @@ public struct GatewayService: Sendable {
     /// Creates the arrangement and queues its notice in one transaction. The same idempotency key gives the same
     /// arrangement and the same notice, never a second one.
     public func arrange(_ request: ArrangementRequest) async throws -> ArrangeOutcome {
-        let kind = try Self.validate(request)
-        let now = clock.now()
-        let renderer = renderer()
-        let links = links
-        return try await arrangements.database.write { connection in
-            try Self.arrange(request, kind: kind, now: now, renderer: renderer, links: links, in: connection)
-        }
+        try await arrange([request])[0].get()
     }
 
-    /// Many arrangements, each in its own savepoint inside one transaction: a bad row is reported with its
-    /// reason and the good rows are stored.
+    /// Many arrangements: a bad row is reported with its reason and writes nothing; the good rows are stored in
+    /// one transaction. In three steps, so that the database's thread only runs SQL:
+    ///
+    /// 1. one read: each row's resident, and what an idempotency key already used made;
+    /// 2. here, on the caller's task: the arrangement and its notice planned, rendered, signed and encoded;
+    /// 3. one write: the inserts. A key used by someone else between 1 and 3 (another request, or the same key
+    ///    twice in this batch) gives back what that made, or a conflict, exactly as if found in step 1.
+    ///
+    /// An error in a step is the database's, not a row's: the whole batch fails and nothing of it is kept.
     public func arrange(_ requests: [ArrangementRequest]) async throws -> [Result<ArrangeOutcome, GatewayError>] {
         let now = clock.now()
         let renderer = renderer()
         let links = links
-        return try await arrangements.database.write { connection in
-            try requests.map { request in
+        let kinds = requests.map { request in Result { () throws(GatewayError) in try Self.validate(request) } }
+
+        let found = try await arrangements.database.read { connection in
+            try zip(requests, kinds).map { request, kind -> Lookup in
+                guard case .success(let kind) = kind else { return .refused }
+                if let key = request.idempotencyKey,
+                    let earlier = try Self.earlier(key: key, request: request, kind: kind, in: connection)
+                {
+                    return .done(earlier)
+                }
+                guard let resident = try ArrangementStore.resident(request.resident, in: connection) else {
+                    return .done(.failure(.unknownResident(request.resident)))
+                }
+                return .resident(resident)
+            }
+        }
+
+        var results: [Result<ArrangeOutcome, GatewayError>?] = kinds.map { kind in
+            if case .failure(let error) = kind { .failure(error) } else { nil }
+        }
+        var planned: [PlannedArrangement] = []
+        for (index, lookup) in found.enumerated() {
+            switch lookup {
+            case .refused: continue
+            case .done(let result): results[index] = result
+            case .resident(let resident):
                 do {
-                    let kind = try Self.validate(request)
-                    return .success(
-                        try connection.transaction {
-                            try Self.arrange(
-                                request, kind: kind, now: now, renderer: renderer, links: links, in: connection)
-                        })
-                } catch let error as GatewayError {
-                    return .failure(error)
-                } catch let error as SQLiteError where error.isStorageFailure {
-                    // The disk, not the row: the whole batch fails and nothing of it is kept.
-                    throw error
+                    planned.append(
+                        try Self.plan(
+                            requests[index], index: index, kind: try kinds[index].get(), resident: resident, now: now,
+                            renderer: renderer, links: links))
                 } catch {
-                    return .failure(.invalid("\(error)"))
+                    results[index] = .failure(error)
                 }
             }
         }
+
+        if !planned.isEmpty {
+            let written = try await arrangements.database.write { [planned] connection in
+                try planned.map { item in (item.index, try Self.write(item, in: connection)) }
+            }
+            for (index, result) in written { results[index] = result }
+        }
+        return results.map { $0! }
     }
 
-    static func arrange(
-        _ request: ArrangementRequest, kind: Arrangement.Kind, now: Date, renderer: NoticeRenderer,
-        links: ResidentLinkSigner, in connection: Connection
-    ) throws -> ArrangeOutcome {
-        if let key = request.idempotencyKey,
-            let existing = try ArrangementStore.arrangement(idempotencyKey: key, in: connection)
-        {
-            // The same key with other content is a client mistake, not a retry: refuse it rather than merge.
-            guard existing.residentID == request.resident, existing.kind == kind, existing.details == request.details
-            else {
-                throw GatewayError.idempotencyConflict(key)
-            }
-            let notice = try connection.queryOne(
-                "SELECT id, channel FROM notices WHERE arrangement_id = ? ORDER BY created_at LIMIT 1", existing.id)
-            return ArrangeOutcome(
+    enum Lookup: Sendable {
+        /// The request itself was refused before any read.
+        case refused
+        /// Made earlier under the same idempotency key (or refused as a conflict, or an unknown resident).
+        case done(Result<ArrangeOutcome, GatewayError>)
+        case resident(Resident)
+    }
+
+    /// A row ready to insert: everything computed, the JSON columns encoded.
+    struct PlannedArrangement: Sendable {
+        let index: Int
+        let request: ArrangementRequest
+        let kind: Arrangement.Kind
+        let arrangement: Arrangement
+        let encodedDetails: String
+        let notice: Notice?
+        let encodedPersonalisation: String?
+    }
+
+    /// What an idempotency key already made: the same arrangement again, or a conflict when the content differs
+    /// (a client mistake, not a retry: refused rather than merged); nil when the key is new.
+    static func earlier(key: String, request: ArrangementRequest, kind: Arrangement.Kind, in connection: Connection)
+        throws -> Result<ArrangeOutcome, GatewayError>?
+    {
+        guard let existing = try ArrangementStore.arrangement(idempotencyKey: key, in: connection) else { return nil }
+        guard existing.residentID == request.resident, existing.kind == kind, existing.details == request.details
+        else {
+            return .failure(.idempotencyConflict(key))
+        }
+        let notice = try connection.queryOne(
+            "SELECT id, channel FROM notices WHERE arrangement_id = ? ORDER BY created_at LIMIT 1", existing.id)
+        return .success(
+            ArrangeOutcome(
                 arrangementID: existing.id, noticeID: try notice?.get("id"), created: false,
-                channel: try notice?.get("channel"),
-                note: nil)
-        }
-        guard let resident = try ArrangementStore.resident(request.resident, in: connection) else {
-            throw GatewayError.unknownResident(request.resident)
-        }
+                channel: try notice?.get("channel"), note: nil))
+    }
+
+    static func plan(
+        _ request: ArrangementRequest, index: Int, kind: Arrangement.Kind, resident: Resident, now: Date,
+        renderer: NoticeRenderer, links: ResidentLinkSigner
+    ) throws(GatewayError) -> PlannedArrangement {
         let arrangement = Arrangement(
             id: Identifier.make("arr"), residentID: resident.id, kind: kind, details: request.details,
             deadline: request.details["accept_by"].flatMap(DateText.parseDay), reference: request.reference,
             createdAt: now)
-        try ArrangementStore.insert(arrangement, idempotencyKey: request.idempotencyKey, in: connection)
-        let template = template(for: kind, sensitivity: arrangement.sensitivity)
-        guard
-            let notice = try NoticePlanner.plan(
-                template, for: resident, arrangement: arrangement,
+        let notice: Notice?
+        do {
+            notice = try NoticePlanner.plan(
+                template(for: kind, sensitivity: arrangement.sensitivity), for: resident, arrangement: arrangement,
                 idempotencyKey: "arrangement:" + (request.idempotencyKey ?? arrangement.id),
                 urgent: request.urgent ?? false,
                 now: now, renderer: renderer, links: links)
-        else {
-            return ArrangeOutcome(
-                arrangementID: arrangement.id, noticeID: nil, created: true, channel: nil,
-                note: "the resident has no consented channel with an address; no notice was queued")
+        } catch let error as NoticeRenderError {
+            throw .invalid(error.description)
+        } catch {
+            throw .invalid("\(error)")
         }
-        let inserted = try NoticeStore.insert(notice, in: connection)
-        return ArrangeOutcome(
-            arrangementID: arrangement.id, noticeID: inserted.notice.id, created: true,
-            channel: notice.channel.rawValue,
-            note: nil)
+        return PlannedArrangement(
+            index: index, request: request, kind: kind, arrangement: arrangement,
+            encodedDetails: JSONString.object(arrangement.details), notice: notice,
+            encodedPersonalisation: notice.map { JSONString.object($0.personalisation) })
+    }
+
+    /// Inserts a planned row. Any error thrown here is the database's.
+    static func write(_ item: PlannedArrangement, in connection: Connection) throws -> Result<
+        ArrangeOutcome, GatewayError
+    > {
+        let inserted = try ArrangementStore.insert(
+            item.arrangement, idempotencyKey: item.request.idempotencyKey, residentChecked: true,
+            encodedDetails: item.encodedDetails, in: connection)
+        guard inserted else {
+            // The key was taken since the read (insert only skips on the idempotency key's unique index).
+            guard let key = item.request.idempotencyKey,
+                let earlier = try earlier(key: key, request: item.request, kind: item.kind, in: connection)
+            else { throw GatewayError.invalid("the arrangement could not be stored") }
+            return earlier
+        }
+        guard let notice = item.notice else {
+            return .success(
+                ArrangeOutcome(
+                    arrangementID: item.arrangement.id, noticeID: nil, created: true, channel: nil,
+                    note: "the resident has no consented channel with an address; no notice was queued"))
+        }
+        let stored = try NoticeStore.insert(notice, encodedPersonalisation: item.encodedPersonalisation, in: connection)
+        return .success(
+            ArrangeOutcome(
+                arrangementID: item.arrangement.id, noticeID: stored.notice.id, created: true,
+                channel: notice.channel.rawValue, note: nil))
     }
 
     /// The hook the conversation runs inside its transaction after a resident accepts, declines or asks to
@@ -282,16 +352,31 @@ public enum Identifier {
 
 /// Dates as city systems send them (ISO 8601 days) and as residents read them (d.M.yyyy).
 public enum DateText {
+    private static let helsinki = TimeZone(identifier: "Europe/Helsinki")!
+
+    /// The end of that day in Helsinki: "accept by 15.3." means by the end of 15 March. Computed with the civil
+    /// calendar arithmetic of H. Hinnant's `days_from_civil` rather than `Calendar`, which costs more than the
+    /// rest of queueing a notice; a day past the month's end rolls over as `Calendar` does (31.4. is 1.5.).
     public static func parseDay(_ text: String) -> Date? {
         let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/Helsinki")!
-        // The end of that day in Helsinki: "accept by 15.3." means by the end of 15 March.
-        guard let day = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])) else {
-            return nil
-        }
-        return calendar.date(byAdding: DateComponents(day: 1, second: -1), to: day)
+        guard parts.count == 3, (1...9999).contains(parts[0]), (1...12).contains(parts[1]),
+            (1...31).contains(parts[2])
+        else { return nil }
+        let nextMidnightUTC = TimeInterval(daysFromCivil(parts[0], parts[1], parts[2]) + 1) * 86_400
+        // Helsinki changes its offset at 01:00 UTC, never around local midnight (21:00–22:00 UTC): the offset two
+        // hours before UTC midnight is the one at local midnight.
+        let offset = helsinki.secondsFromGMT(for: Date(timeIntervalSince1970: nextMidnightUTC - 7_200))
+        return Date(timeIntervalSince1970: nextMidnightUTC - TimeInterval(offset) - 1)
+    }
+
+    /// Days from 1970-01-01 to a proleptic Gregorian date.
+    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 
     /// `2027-08-01` → `1.8.2027`, the form Finnish and Swedish texts use (and readable in English).

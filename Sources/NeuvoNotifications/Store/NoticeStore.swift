@@ -1,6 +1,7 @@
 import Foundation
 import NeuvoArrangements
 import NeuvoStorage
+import NeuvoSupport
 
 /// The outbox: notices, their transitions and delivery attempts in SQLite. All notification SQL lives here.
 public struct NoticeStore: Sendable {
@@ -18,24 +19,32 @@ public struct NoticeStore: Sendable {
     /// Inserts a notice inside the caller's transaction (the one that creates its arrangement), so a crash can
     /// never leave an arrangement without its notice. An idempotency key already used returns the existing
     /// notice and `created == false`: the same key is the same notice, never a second send.
-    public static func insert(_ notice: Notice, in connection: Connection) throws -> (notice: Notice, created: Bool) {
-        if let existing = try connection.queryOne(
-            "SELECT * FROM notices WHERE idempotency_key = ?", notice.idempotencyKey)
-        {
-            return (try Self.notice(existing), false)
-        }
+    /// `encodedPersonalisation`: the personalisation already encoded (`JSONString.object`) by a caller that
+    /// prepares rows away from the database's thread.
+    public static func insert(_ notice: Notice, encodedPersonalisation: String? = nil, in connection: Connection)
+        throws -> (notice: Notice, created: Bool)
+    {
+        // One statement in the common case; the unique index on the key decides, not a read before the write.
         try connection.execute(
             """
             INSERT INTO notices (id, resident_id, arrangement_id, template_id, template_version, locale, channel,
                 personalisation, idempotency_key, status, urgent, attempts, next_attempt_at, reference, created_at,
                 updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
+            ON CONFLICT (idempotency_key) DO NOTHING
             """,
             notice.id, notice.residentID, notice.arrangementID, notice.templateID, notice.templateVersion,
             notice.locale,
-            notice.channel.rawValue, try Self.json(notice.personalisation), notice.idempotencyKey,
+            notice.channel.rawValue, encodedPersonalisation ?? Self.json(notice.personalisation), notice.idempotencyKey,
             notice.status.rawValue, notice.urgent, notice.nextAttemptAt, notice.reference, notice.createdAt,
             notice.updatedAt)
+        guard connection.changes > 0 else {
+            guard
+                let existing = try connection.queryOne(
+                    "SELECT * FROM notices WHERE idempotency_key = ?", notice.idempotencyKey)
+            else { throw NoticeError.notFound(notice.idempotencyKey) }
+            return (try Self.notice(existing), false)
+        }
         try audit(notice.id, from: nil, to: notice.status, reason: "created", at: notice.createdAt, in: connection)
         return (notice, true)
     }
@@ -293,9 +302,7 @@ public struct NoticeStore: Sendable {
         }
     }
 
-    static func json(_ values: [String: String]) throws -> String {
-        String(decoding: try JSONEncoder.sorted.encode(values), as: UTF8.self)
-    }
+    static func json(_ values: [String: String]) -> String { JSONString.object(values) }
 
     static func notice(_ row: Row) throws -> Notice {
         let personalisationText: String = try row.get("personalisation")

@@ -13,6 +13,7 @@ public enum NeuvoSchema {
         list += conversationMigrations(from: list.count + 1)
         list += notificationMigrations(from: list.count + 1)
         list += apiMigrations(from: list.count + 1)
+        list += noticeLookupMigrations(from: list.count + 1)
         return list
     }()
 

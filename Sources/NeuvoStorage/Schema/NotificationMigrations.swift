@@ -58,3 +58,27 @@ extension NeuvoSchema {
         ]
     }
 }
+
+extension NeuvoSchema {
+    /// The notice of an arrangement: a repeated `neuvo arrange` (an idempotency key already used) and the
+    /// confirmation after a resident's answer look it up; without the index each was a scan of the outbox.
+    static func noticeLookupMigrations(from version: Int) -> [Migration] {
+        [
+            Migration(
+                version, "notices by arrangement; partial indexes on columns mostly empty",
+                sql: """
+                    CREATE INDEX notices_by_arrangement ON notices (arrangement_id, created_at);
+                    -- Most notices and arrangements have no reference and no provider id when queued: an index
+                    -- entry for each NULL only costs inserts. "x = ?" implies "x IS NOT NULL", so lookups still
+                    -- use these.
+                    DROP INDEX notices_by_reference;
+                    CREATE INDEX notices_by_reference ON notices (reference) WHERE reference IS NOT NULL;
+                    DROP INDEX notices_by_provider_id;
+                    CREATE INDEX notices_by_provider_id ON notices (provider_message_id)
+                        WHERE provider_message_id IS NOT NULL;
+                    DROP INDEX arrangements_by_reference;
+                    CREATE INDEX arrangements_by_reference ON arrangements (reference) WHERE reference IS NOT NULL;
+                    """)
+        ]
+    }
+}

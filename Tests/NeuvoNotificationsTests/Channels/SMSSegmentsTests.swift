@@ -62,4 +62,17 @@ import Testing
         #expect(SMSSegments.extensionTable.count == 10)
         #expect(SMSSegments.count("a\r\nb").units == 4)
     }
+
+    /// The cost table is built from the two character tables: every scalar up to U+FFFF costs what the sets say.
+    @Test func theCostTableAgreesWithTheCharacterTables() {
+        var disagreements: [String] = []
+        for value in UInt32(0)...0xFFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let expected: Int? =
+                SMSSegments.basicTable.contains(scalar) ? 1 : SMSSegments.extensionTable.contains(scalar) ? 2 : nil
+            if SMSSegments.gsmCost(scalar) != expected { disagreements.append("U+\(String(value, radix: 16))") }
+        }
+        #expect(disagreements.isEmpty)
+        #expect(SMSSegments.gsmCost("€") == 2 && SMSSegments.gsmCost("Ω") == 1 && SMSSegments.gsmCost("ω") == nil)
+    }
 }
