@@ -38,6 +38,11 @@ static inline CURLcode neuvo_curl_getinfo_long(CURL *handle, CURLINFO info, long
     return curl_easy_getinfo(handle, info, value);
 }
 
+// curl_multi_setopt is variadic too.
+static inline CURLMcode neuvo_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
+    return curl_multi_setopt(multi, option, value);
+}
+
 // CURLVERSION_NOW is a macro.
 static inline const char *neuvo_curl_version_string(void) {
     return curl_version_info(CURLVERSION_NOW)->version;

@@ -168,7 +168,7 @@ struct DispatcherTests {
             noticeID: id, idempotencyKey: claimed[0].idempotencyKey, recipient: "+358401234567", textBody: "x",
             locale: "sv")
         guard case .accepted = await setup.channels[.sms]!.send(message) else {
-            Issue.record("the first send should have been accepted")
+            Issue.record("the first send should have been accepted: \(await setup.channels[.sms]!.send(message))")
             return
         }
         // The restarted dispatcher takes over once the lease has run out and sends it again.

@@ -15,6 +15,7 @@ struct SQLBindingReviewTests {
         "table",  // ConversationStore.purge and RegistryRepository: loops over fixed table-name lists
         "savepoint",  // Connection.transaction: "neuvo_<depth>"
         "applicationID",  // Migrator: the NeuvoSchema.applicationID constant
+        "cacheKiB",  // Database.init: an Int from the code's options (PRAGMA takes no bound values)
         "placeholders",  // "?, ?, ?": one bound marker per value
         "rowsSQL",  // NoticeStore.markSending: "(?, ?, 'sending', '...', ?)" tuples, every value bound
         "idle",  // ConversationStore.purge: a constant sub-select with its own bound marker

@@ -49,3 +49,11 @@ public protocol NotificationChannel: Sendable {
     var kind: ChannelKind { get }
     func send(_ message: OutgoingMessage) async -> DeliveryOutcome
 }
+
+/// A channel that takes a whole batch and paces it itself, so a campaign does not cost a task, a rate-limiter hop
+/// and a thread hand-off per message. `ratePerSecond` and `concurrency` are the dispatcher's limits for the
+/// channel (nil: none, and the channel's own maximum).
+public protocol BatchNotificationChannel: NotificationChannel {
+    /// One outcome per message, in the same order.
+    func send(_ messages: [OutgoingMessage], ratePerSecond: Double?, concurrency: Int?) async -> [DeliveryOutcome]
+}

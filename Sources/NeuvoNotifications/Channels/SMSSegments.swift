@@ -24,7 +24,7 @@ public struct SMSSegments: Sendable, Hashable {
 
     public static func count(_ text: String) -> SMSSegments {
         // Plain ASCII letters, digits and most punctuation are GSM-7 basic characters: the common case is a scan.
-        if text.utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F && !"^{}\\[~]|`$@_".utf8.contains($0)) || $0 == 0x0A }) {
+        if text.utf8.allSatisfy(isPlainGSMByte) {
             let count = text.utf8.count
             return SMSSegments(encoding: .gsm7, units: count, segments: count <= 160 ? 1 : (count + 152) / 153)
         }
@@ -32,6 +32,20 @@ public struct SMSSegments: Sendable, Hashable {
             return pack(text.unicodeScalars.lazy.map { gsmCost($0)! }, encoding: .gsm7, single: 160, part: 153)
         }
         return pack(text.unicodeScalars.lazy.map { $0.utf16.count }, encoding: .ucs2, single: 70, part: 67)
+    }
+
+    /// Printable ASCII that costs one septet at the same code (not `^{}\[~]|` (two septets), nor `` ` `` (not in
+    /// GSM-7), nor `$@_`, which GSM-7 has at other codes but still costs one: counted by the slow path), and LF.
+    @inline(__always)
+    static func isPlainGSMByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x0A: true
+        case UInt8(ascii: "^"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "\\"), UInt8(ascii: "["),
+            UInt8(ascii: "~"), UInt8(ascii: "]"), UInt8(ascii: "|"), UInt8(ascii: "`"), UInt8(ascii: "$"),
+            UInt8(ascii: "@"), UInt8(ascii: "_"):
+            false
+        default: byte >= 0x20 && byte < 0x7F
+        }
     }
 
     private static func pack(

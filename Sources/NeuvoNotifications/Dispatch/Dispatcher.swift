@@ -135,11 +135,15 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    /// Sends one batch with the channel's concurrency and rate limit.
+    /// Sends one batch with the channel's concurrency and rate limit: a batch channel takes it whole and paces it
+    /// itself; any other channel gets a task per notice, `concurrency` at a time, through the shared rate limiter.
     func send(
         _ claimed: [Notice], recipients: [String: NoticeStore.Recipient], channel: any NotificationChannel,
         renderer: NoticeRenderer
     ) async -> [AttemptResult] {
+        if let batchChannel = channel as? any BatchNotificationChannel {
+            return await sendBatch(claimed, recipients: recipients, channel: batchChannel, renderer: renderer)
+        }
         let limiter = limiters[channel.kind]!
         let width = max(1, settings.concurrency[channel.kind] ?? 4)
         var results: [AttemptResult] = []
@@ -164,35 +168,89 @@ public final class Dispatcher: Sendable {
         return results
     }
 
+    func sendBatch(
+        _ claimed: [Notice], recipients: [String: NoticeStore.Recipient], channel: any BatchNotificationChannel,
+        renderer: NoticeRenderer
+    ) async -> [AttemptResult] {
+        let started = clock.now()
+        var outcomes: [DeliveryOutcome?] = []
+        var messages: [OutgoingMessage] = []
+        var positions: [Int] = []
+        outcomes.reserveCapacity(claimed.count)
+        for (index, notice) in claimed.enumerated() {
+            switch message(for: notice, recipient: recipients[notice.residentID], renderer: renderer) {
+            case .success(let message):
+                outcomes.append(nil)
+                messages.append(message)
+                positions.append(index)
+            case .failure(let refusal):
+                outcomes.append(refusal.outcome)
+            }
+        }
+        let sent = await channel.send(
+            messages, ratePerSecond: settings.ratePerSecond[channel.kind],
+            concurrency: settings.concurrency[channel.kind])
+        for (index, outcome) in zip(positions, sent) { outcomes[index] = outcome }
+        let finished = clock.now()
+        return zip(claimed, outcomes).map { notice, outcome in
+            result(
+                of: notice, outcome: outcome!, recipient: recipients[notice.residentID], started: started,
+                finished: finished)
+        }
+    }
+
     func attempt(
         _ notice: Notice, recipient: NoticeStore.Recipient?, channel: any NotificationChannel, renderer: NoticeRenderer
     ) async -> AttemptResult {
         let started = clock.now()
-        let attemptNumber = notice.attempts + 1
         let outcome: DeliveryOutcome
+        switch message(for: notice, recipient: recipient, renderer: renderer) {
+        case .success(let message): outcome = await channel.send(message)
+        case .failure(let refusal): outcome = refusal.outcome
+        }
+        return result(of: notice, outcome: outcome, recipient: recipient, started: started, finished: clock.now())
+    }
+
+    struct Refusal: Error {
+        let outcome: DeliveryOutcome
+    }
+
+    /// The rendered message for a claimed notice, or why it cannot be sent (a permanent failure).
+    func message(for notice: Notice, recipient: NoticeStore.Recipient?, renderer: NoticeRenderer) -> Result<
+        OutgoingMessage, Refusal
+    > {
         let address: String? =
             switch notice.channel {
             case .email: recipient?.email
             case .sms: recipient?.phone
             }
-        if let address, let template = NoticeTemplate(rawValue: notice.templateID) {
-            do {
-                let rendered = try renderer.render(
-                    template, channel: notice.channel, locale: notice.locale, values: notice.personalisation)
-                let message = OutgoingMessage(
+        guard let address else {
+            return .failure(
+                Refusal(
+                    outcome: .permanentFailure(
+                        reason: "the resident has no \(notice.channel.rawValue) address any more")))
+        }
+        guard let template = NoticeTemplate(rawValue: notice.templateID) else {
+            return .failure(Refusal(outcome: .permanentFailure(reason: "unknown template \(notice.templateID)")))
+        }
+        do {
+            let rendered = try renderer.render(
+                template, channel: notice.channel, locale: notice.locale, values: notice.personalisation)
+            return .success(
+                OutgoingMessage(
                     noticeID: notice.id, idempotencyKey: notice.idempotencyKey, recipient: address,
                     subject: rendered.subject, textBody: rendered.text, htmlBody: rendered.html, locale: notice.locale,
-                    listUnsubscribe: template.isEssential ? nil : notice.personalisation["unsubscribe"])
-                outcome = await channel.send(message)
-            } catch {
-                outcome = .permanentFailure(reason: "cannot render: \(error)")
-            }
-        } else if address == nil {
-            outcome = .permanentFailure(reason: "the resident has no \(notice.channel.rawValue) address any more")
-        } else {
-            outcome = .permanentFailure(reason: "unknown template \(notice.templateID)")
+                    listUnsubscribe: template.isEssential ? nil : notice.personalisation["unsubscribe"]))
+        } catch {
+            return .failure(Refusal(outcome: .permanentFailure(reason: "cannot render: \(error)")))
         }
-        let finished = clock.now()
+    }
+
+    /// What an attempt's outcome means for the notice: the next status, when to retry, what to record.
+    func result(
+        of notice: Notice, outcome: DeliveryOutcome, recipient: NoticeStore.Recipient?, started: Date, finished: Date
+    ) -> AttemptResult {
+        let attemptNumber = notice.attempts + 1
         let decision = settings.retry.decide(
             outcome, attempt: attemptNumber, createdAt: notice.createdAt, now: finished,
             random: Double.random(in: 0..<1))

@@ -59,7 +59,20 @@ public struct NoticeStore: Sendable {
         guard let current = try connection.scalar("SELECT status FROM notices WHERE id = ?", id, as: String.self),
             let status = NoticeStatus(rawValue: current)
         else { throw NoticeError.notFound(id) }
-        guard status.canMove(to: next) else { throw NoticeError.notAllowed(id: id, from: status, to: next) }
+        _ = try transition(
+            id, from: status, to: next, reason: reason, now: now, in: connection, nextAttemptAt: nextAttemptAt,
+            providerMessageID: providerMessageID, countAttempt: countAttempt)
+        return status
+    }
+
+    /// A transition from the status the caller expects, without reading it first: one UPDATE guarded by that
+    /// status. Returns false, having written nothing, when the notice is not (or no longer) in it.
+    static func transition(
+        _ id: String, from expected: NoticeStatus, to next: NoticeStatus, reason: String, now: Date,
+        in connection: Connection, nextAttemptAt: Date? = nil, providerMessageID: String? = nil,
+        countAttempt: Bool = false
+    ) throws -> Bool {
+        guard expected.canMove(to: next) else { throw NoticeError.notAllowed(id: id, from: expected, to: next) }
         let isFailure = next == .temporaryFailure || next == .permanentFailure || next == .dead
         try connection.execute(
             """
@@ -68,9 +81,11 @@ public struct NoticeStore: Sendable {
                 attempts = attempts + ?, lease_until = NULL
             WHERE id = ? AND status = ?
             """,
-            next.rawValue, now, nextAttemptAt, providerMessageID, isFailure, reason, countAttempt ? 1 : 0, id, current)
-        try audit(id, from: status, to: next, reason: reason, at: now, in: connection)
-        return status
+            next.rawValue, now, nextAttemptAt, providerMessageID, isFailure, reason, countAttempt ? 1 : 0, id,
+            expected.rawValue)
+        guard connection.changes > 0 else { return false }
+        try audit(id, from: expected, to: next, reason: reason, at: now, in: connection)
+        return true
     }
 
     static func audit(
@@ -164,17 +179,13 @@ public struct NoticeStore: Sendable {
                     result.outcomeName, result.detail)
                 // A provider receipt may have settled the notice while we were sending ("receipt arrived first"):
                 // its final status stands; only the attempt is counted.
-                let current = try connection.scalar(
-                    "SELECT status FROM notices WHERE id = ?", result.noticeID, as: String.self)
-                guard current == NoticeStatus.sending.rawValue else {
+                let moved = try Self.transition(
+                    result.noticeID, from: .sending, to: result.nextStatus, reason: result.reason,
+                    now: result.finishedAt, in: connection, nextAttemptAt: result.nextAttemptAt,
+                    providerMessageID: result.providerMessageID, countAttempt: true)
+                if !moved {
                     try connection.execute("UPDATE notices SET attempts = attempts + 1 WHERE id = ?", result.noticeID)
-                    continue
                 }
-                try Self.transition(
-                    result.noticeID, to: result.nextStatus, reason: result.reason, now: result.finishedAt,
-                    in: connection,
-                    nextAttemptAt: result.nextAttemptAt, providerMessageID: result.providerMessageID, countAttempt: true
-                )
             }
         }
     }
@@ -313,8 +324,8 @@ public struct NoticeStore: Sendable {
             id: try row.get("id"), residentID: try row.get("resident_id"), arrangementID: try row.get("arrangement_id"),
             templateID: try row.get("template_id"), templateVersion: try row.get("template_version"),
             locale: try row.get("locale"), channel: channel,
-            personalisation: (try? JSONDecoder().decode([String: String].self, from: Data(personalisationText.utf8)))
-                ?? [:],
+            personalisation: JSONString.flatObject(personalisationText)
+                ?? (try? JSONDecoder().decode([String: String].self, from: Data(personalisationText.utf8))) ?? [:],
             idempotencyKey: try row.get("idempotency_key"), status: status, urgent: try row.get("urgent"),
             attempts: try row.get("attempts"), nextAttemptAt: try row.get("next_attempt_at"),
             providerMessageID: try row.get("provider_message_id"), lastError: try row.get("last_error"),

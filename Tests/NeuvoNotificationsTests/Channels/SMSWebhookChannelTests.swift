@@ -25,14 +25,15 @@ struct SMSWebhookChannelTests {
         }
 
         func channel(
-            secret: String = SMSWebhookChannelTests.secret, timeout: Double = 10, clock: any WallClock = SystemClock()
+            secret: String = SMSWebhookChannelTests.secret, timeout: Double = 10, clock: any WallClock = SystemClock(),
+            concurrency: Int = 2
         )
             throws -> SMSWebhookChannel
         {
             SMSWebhookChannel(
                 configuration: SMSWebhookConfiguration(
                     url: "http://127.0.0.1:\(process.port)/sms", signer: try WebhookSigner(secret: secret),
-                    connectTimeout: timeout, timeout: timeout, clock: clock))
+                    connectTimeout: timeout, timeout: timeout, maxConcurrentTransfers: concurrency, clock: clock))
         }
 
         func deliveries() throws -> [[String: Any]] { try jsonLines(logPath) }
@@ -71,6 +72,42 @@ struct SMSWebhookChannelTests {
         #expect(await channel.send(Self.message(id: "notice-other")) == .accepted(providerMessageID: "prov-2"))
         #expect(try await waitUntil { try receiver.deliveries().count == 2 })
         #expect(try receiver.deliveries().compactMap { $0["webhook_id"] as? String } == ["notice-dup", "notice-other"])
+    }
+
+    /// A batch goes out through libcurl's multi interface on one thread: never more transfers at once than the
+    /// dispatcher asks for, over connections that are reused, each message once, the outcomes in message order.
+    @Test func aBatchRunsConcurrentlyWithinTheLimitOverReusedConnections() async throws {
+        let receiver = try await Receiver.start(["--delay", "0.05"])
+        let channel = try receiver.channel(concurrency: 8)
+        let messages = (1...40).map { Self.message(id: "batch-\($0)") }
+        let outcomes = await channel.send(messages, ratePerSecond: nil, concurrency: 4)
+        #expect(outcomes.count == 40)
+        #expect(outcomes.allSatisfy { if case .accepted = $0 { true } else { false } })
+        let deliveries = try receiver.deliveries()
+        #expect(Set(deliveries.compactMap { $0["webhook_id"] as? String }) == Set(messages.map(\.noticeID)))
+        #expect(deliveries.count == 40)
+        let inFlight = deliveries.compactMap { $0["in_flight"] as? Int }
+        #expect(inFlight.max() == 4, "at most 4 at once, and 4 reached: \(inFlight)")
+        let ports = Set(deliveries.compactMap { $0["client_port"] as? Int })
+        #expect(ports.count <= 4, "connections are reused: \(ports.count) for 40 requests")
+        // The provider ids come back to the message that was sent with them.
+        for (message, outcome) in zip(messages, outcomes) {
+            let delivery = deliveries.first { $0["webhook_id"] as? String == message.noticeID }
+            #expect(outcome == .accepted(providerMessageID: delivery?["provider_id"] as? String))
+        }
+    }
+
+    /// The dispatcher's rate holds inside a batch: 30 messages at 20 a second, after a burst of at most the
+    /// concurrency (4), cannot arrive in less than (30 - 4) / 20 = 1.3 s.
+    @Test func aBatchKeepsToTheRate() async throws {
+        let receiver = try await Receiver.start()
+        let channel = try receiver.channel(concurrency: 4)
+        let messages = (1...30).map { Self.message(id: "paced-\($0)") }
+        let outcomes = await channel.send(messages, ratePerSecond: 20, concurrency: nil)
+        #expect(outcomes.allSatisfy { if case .accepted = $0 { true } else { false } })
+        let arrivals = try receiver.deliveries().compactMap { $0["arrived"] as? Double }.sorted()
+        #expect(arrivals.count == 30)
+        #expect(arrivals.last! - arrivals.first! >= 1.25, "\(arrivals.last! - arrivals.first!) s")
     }
 
     @Test func serverErrorIsTemporaryAndTheRetrySucceeds() async throws {

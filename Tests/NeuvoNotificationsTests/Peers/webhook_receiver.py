@@ -6,6 +6,11 @@ five minutes off), deduplicates on webhook-id, and appends each accepted deliver
 
     webhook_receiver.py --port N --secret whsec_... --log FILE
         [--fail-500 F] [--fail-timeout F --timeout-seconds S] [--fail-429 F --retry-after V] [--fail-400 F]
+        [--delay S]
+
+--delay holds every verified request S seconds before answering, so that concurrency shows. Each log record
+carries the client's port (one per connection: reuse shows as few ports), the arrival time, and how many
+requests were being handled at that moment (in_flight, this one included).
 
 Each F is a fraction of requests, applied deterministically so tests are repeatable: request n (1-based) gets the
 fault when ceil(n*F) > ceil((n-1)*F), i.e. F=1 every request, F=0.5 the 1st, 3rd, 5th... Faults apply to requests
@@ -18,6 +23,7 @@ import json
 import math
 import signal
 import threading
+import time
 from fractions import Fraction
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -43,6 +49,7 @@ class Faults:
 def make_handler(args, webhook, faults):
     seen = {}  # webhook-id -> provider id
     lock = threading.Lock()
+    in_flight = [0]
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -75,6 +82,19 @@ def make_handler(args, webhook, faults):
                 self.reply(400, {"error": "bad request: {}".format(error)})
                 return
 
+            with lock:
+                in_flight[0] += 1
+                concurrent = in_flight[0]
+            arrived = time.time()
+            try:
+                if args.delay > 0:
+                    time.sleep(args.delay)
+                self.answer(headers, payload, concurrent, arrived)
+            finally:
+                with lock:
+                    in_flight[0] -= 1
+
+        def answer(self, headers, payload, concurrent, arrived):
             fault = faults.pick()
             if fault == "timeout":
                 threading.Event().wait(args.timeout_seconds)
@@ -102,6 +122,9 @@ def make_handler(args, webhook, faults):
                     "webhook_timestamp": headers["webhook-timestamp"],
                     "provider_id": provider_id,
                     "payload": payload,
+                    "client_port": self.client_address[1],
+                    "arrived": arrived,
+                    "in_flight": concurrent,
                 }
                 with open(args.log, "a", encoding="utf-8") as log:
                     log.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -123,6 +146,7 @@ def main():
     parser.add_argument("--fail-429", type=Fraction, default=Fraction(0))
     parser.add_argument("--retry-after", default="30")
     parser.add_argument("--fail-400", type=Fraction, default=Fraction(0))
+    parser.add_argument("--delay", type=float, default=0)
     args = parser.parse_args()
     faults = Faults(
         {"timeout": args.fail_timeout, "500": args.fail_500, "429": args.fail_429, "400": args.fail_400})

@@ -6,6 +6,8 @@ enum CurlOption {
     case string(CURLoption, String)
     /// A string list (CURLOPT_MAIL_RCPT, CURLOPT_HTTPHEADER), built and freed around the transfer.
     case list(CURLoption, [String])
+    /// Bytes libcurl copies at once (CURLOPT_COPYPOSTFIELDS; set CURLOPT_POSTFIELDSIZE before it).
+    case bytes(CURLoption, [UInt8])
 }
 
 /// Buffers that the C callbacks read from and write into, on the worker thread only.
@@ -45,14 +47,17 @@ extension CurlHandle {
     /// Runs one blocking transfer. The handle is reset afterwards (keeping its connection cache) so no option or
     /// list of this transfer leaks into the next one.
     func perform(_ options: [CurlOption], upload: [UInt8]? = nil) -> CurlResponse {
+        defer { reset() }
+        if let failed = configure(options, upload: upload) { return failed }
+        return response(for: curl_easy_perform(raw))
+    }
+
+    /// Sets up a transfer: the options, the callbacks into `state`, the error buffer. Returns the response to
+    /// report when an option is refused (nothing was sent). `reset()` must follow, whatever happens.
+    func configure(_ options: [CurlOption], upload: [UInt8]?) -> CurlResponse? {
         let state = TransferState(upload: upload ?? [])
         self.state = state
         errorBuffer[0] = 0
-        var lists: [UnsafeMutablePointer<curl_slist>] = []
-        defer {
-            curl_easy_reset(raw)
-            for list in lists { curl_slist_free_all(list) }
-        }
         let userdata = Unmanaged.passUnretained(state).toOpaque()
         // Timeouts must not use signals: several transfers run on several threads (CURLOPT_NOSIGNAL).
         var codes = [
@@ -114,6 +119,11 @@ extension CurlHandle {
                 codes.append(neuvo_curl_setopt_long(raw, name, value))
             case .string(let name, let value):
                 codes.append(neuvo_curl_setopt_string(raw, name, value))
+            case .bytes(let name, let bytes):
+                codes.append(
+                    bytes.withUnsafeBytes {
+                        neuvo_curl_setopt_pointer(raw, name, UnsafeMutableRawPointer(mutating: $0.baseAddress))
+                    })
             case .list(let name, let values):
                 var list: UnsafeMutablePointer<curl_slist>?
                 for value in values { list = curl_slist_append(list, value) }
@@ -121,18 +131,26 @@ extension CurlHandle {
                 codes.append(neuvo_curl_setopt_slist(raw, name, list))
             }
         }
-        if let failed = codes.first(where: { $0 != CURLE_OK }) {
-            return CurlResponse(
-                result: failed, error: String(cString: curl_easy_strerror(failed)), responseCode: 0, headerLines: [],
-                body: [])
-        }
+        guard let failed = codes.first(where: { $0 != CURLE_OK }) else { return nil }
+        return CurlResponse(
+            result: failed, error: String(cString: curl_easy_strerror(failed)), responseCode: 0, headerLines: [],
+            body: [])
+    }
 
-        let result = curl_easy_perform(raw)
+    /// What the finished transfer gave, with libcurl's `result` for it.
+    func response(for result: CURLcode) -> CurlResponse {
         var responseCode = 0
         _ = neuvo_curl_getinfo_long(raw, CURLINFO_RESPONSE_CODE, &responseCode)
         let detail = String(cString: errorBuffer)
         return CurlResponse(
             result: result, error: detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail,
             responseCode: responseCode, headerLines: state.headerLines, body: state.body)
+    }
+
+    /// Clears the options (the connection cache stays) and frees this transfer's lists.
+    func reset() {
+        curl_easy_reset(raw)
+        for list in lists { curl_slist_free_all(list) }
+        lists.removeAll(keepingCapacity: true)
     }
 }

@@ -15,6 +15,8 @@ final class CurlHandle {
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
     /// The buffers of the latest transfer stay alive here, so no callback pointer held by libcurl can dangle.
     var state = TransferState()
+    /// The string lists of the latest transfer, freed by `reset()`.
+    var lists: [UnsafeMutablePointer<curl_slist>] = []
 
     init?() {
         guard CurlGlobal.initialized, let handle = curl_easy_init() else { return nil }

@@ -48,20 +48,21 @@ public struct SMSWebhookConfiguration: Sendable, CustomStringConvertible {
 
 /// SMS through an HTTP webhook signed with Standard Webhooks (https://www.standardwebhooks.com).
 ///
-/// Transport is libcurl rather than URLSession: the same dedicated worker threads and the same CURLcode
-/// classification as SMTP, exact connect and total timeouts, and no dependence on FoundationNetworking's
-/// Linux-specific error mapping.
-public struct SMSWebhookChannel: NotificationChannel {
+/// Transport is libcurl rather than URLSession: the same CURLcode classification as SMTP, exact connect and total
+/// timeouts, and no dependence on FoundationNetworking's Linux-specific error mapping. Transfers run on one
+/// thread through libcurl's multi interface (`CurlMultiEngine`), up to `maxConcurrentTransfers` at once over
+/// kept-alive connections, paced by the dispatcher's rate for the channel.
+public struct SMSWebhookChannel: BatchNotificationChannel {
     public var kind: ChannelKind { .sms }
 
     private let configuration: SMSWebhookConfiguration
-    private let pool: CurlWorkerPool
+    private let engine: CurlMultiEngine
     private let problem: String?
 
     public init(configuration: SMSWebhookConfiguration) {
         self.configuration = configuration
         problem = configuration.problem
-        pool = CurlWorkerPool(threads: configuration.maxConcurrentTransfers, name: "neuvo-sms")
+        engine = CurlMultiEngine(maxConcurrent: configuration.maxConcurrentTransfers, name: "neuvo-sms")
     }
 
     /// The JSON body. Field names are part of the contract with the receiver.
@@ -75,19 +76,51 @@ public struct SMSWebhookChannel: NotificationChannel {
     }
 
     public func send(_ message: OutgoingMessage) async -> DeliveryOutcome {
-        if let problem { return .temporaryFailure(reason: "SMS channel misconfigured: \(problem)", retryAfter: nil) }
+        await send([message], ratePerSecond: nil, concurrency: nil)[0]
+    }
+
+    public func send(_ messages: [OutgoingMessage], ratePerSecond: Double?, concurrency: Int?) async
+        -> [DeliveryOutcome]
+    {
+        var outcomes: [DeliveryOutcome?] = Array(repeating: nil, count: messages.count)
+        var transfers: [(options: [CurlOption], upload: [UInt8]?)] = []
+        var positions: [Int] = []
+        for (index, message) in messages.enumerated() {
+            switch request(for: message) {
+            case .success(let transfer):
+                transfers.append(transfer)
+                positions.append(index)
+            case .failure(let refusal): outcomes[index] = refusal.outcome
+            }
+        }
+        let responses = await engine.perform(transfers, ratePerSecond: ratePerSecond, concurrency: concurrency)
+        let now = configuration.clock.now()
+        for (index, response) in zip(positions, responses) { outcomes[index] = Self.classify(response, now: now) }
+        return outcomes.map { $0! }
+    }
+
+    struct Refusal: Error {
+        let outcome: DeliveryOutcome
+    }
+
+    /// The signed request for one message, or why it cannot be sent at all.
+    func request(for message: OutgoingMessage) -> Result<(options: [CurlOption], upload: [UInt8]?), Refusal> {
+        if let problem {
+            return .failure(
+                Refusal(outcome: .temporaryFailure(reason: "SMS channel misconfigured: \(problem)", retryAfter: nil)))
+        }
         do {
             try AddressValidation.phone(message.recipient)
         } catch {
-            return .permanentFailure(reason: "invalid recipient: \(error)")
+            return .failure(Refusal(outcome: .permanentFailure(reason: "invalid recipient: \(error)")))
         }
         // The id goes into a header: visible ASCII only (RFC 9110 §5.5 field values), bounded.
         let idBytes = Array(message.noticeID.utf8)
         guard (1...255).contains(idBytes.count), idBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            return .permanentFailure(reason: "notice id is not usable as webhook-id")
+            return .failure(Refusal(outcome: .permanentFailure(reason: "notice id is not usable as webhook-id")))
         }
         guard EmailComposer.isLanguageTag(message.locale) else {
-            return .permanentFailure(reason: "locale is not a language tag")
+            return .failure(Refusal(outcome: .permanentFailure(reason: "locale is not a language tag")))
         }
 
         let body = Self.body(for: message)
@@ -96,8 +129,10 @@ public struct SMSWebhookChannel: NotificationChannel {
         var options: [CurlOption] = [
             .string(CURLOPT_URL, configuration.url),
             .string(CURLOPT_PROTOCOLS_STR, "http,https"),
-            .long(CURLOPT_POST, 1),
+            // The body goes with the headers in one write (libcurl copies it, and can resend it on a fresh
+            // connection when a kept-alive one turns out to be closed).
             .long(CURLOPT_POSTFIELDSIZE, body.count),
+            .bytes(CURLOPT_COPYPOSTFIELDS, body),
             .list(
                 CURLOPT_HTTPHEADER,
                 [
@@ -114,24 +149,17 @@ public struct SMSWebhookChannel: NotificationChannel {
             .long(CURLOPT_TIMEOUT_MS, Int(configuration.timeout * 1000)),
         ]
         if let path = configuration.caBundlePath { options.append(.string(CURLOPT_CAINFO, path)) }
-        let clock = configuration.clock
-        return await pool.run { [options] handle in
-            guard let handle else {
-                return .temporaryFailure(reason: "libcurl could not create a handle", retryAfter: nil)
-            }
-            return Self.classify(handle.perform(options, upload: body), now: clock.now())
-        }
+        return .success((options, nil))
     }
 
+    /// The body, sorted keys as `JSONEncoder` with `.sortedKeys` would write it, without its cost.
     static func body(for message: OutgoingMessage) -> [UInt8] {
         let count = SMSSegments.count(message.textBody)
-        let payload = Payload(
-            id: message.noticeID, to: message.recipient, text: message.textBody, locale: message.locale,
-            segments: count.segments, encoding: count.encoding)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding strings and integers cannot fail.
-        return Array(try! encoder.encode(payload))
+        let text =
+            "{\"encoding\":\(JSONString.quote(count.encoding.rawValue)),\"id\":\(JSONString.quote(message.noticeID)),"
+            + "\"locale\":\(JSONString.quote(message.locale)),\"segments\":\(count.segments),"
+            + "\"text\":\(JSONString.quote(message.textBody)),\"to\":\(JSONString.quote(message.recipient))}"
+        return Array(text.utf8)
     }
 
     /// 2xx accepted; 408, 429 and 5xx are worth retrying (honouring Retry-After, RFC 9110 §10.2.3); any other
