@@ -112,9 +112,10 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    /// Claims, sends and records batches of one channel until none is due. The next batch is claimed and the
-    /// previous one recorded while the current one is being sent, so the SQLite work hides behind the network.
-    /// A batch in flight when this throws stays `sending` under its lease and is resent after it.
+    /// Claims, sends and records batches of one channel until none is due. While batch k is being sent, batch
+    /// k+1 is claimed and handed to the channel too (it starts as k's last transfers free their places, so the
+    /// network never waits for the database), and k is recorded once its results are in. A batch in flight when
+    /// this throws stays `sending` under its lease and is resent after it.
     func drain(_ kind: ChannelKind) async throws -> DispatchSummary {
         guard let channel = channels[kind] else { return DispatchSummary() }
         var summary = DispatchSummary()
@@ -122,16 +123,19 @@ public final class Dispatcher: Sendable {
         while true {
             let claimed = try await store.claimDue(
                 channel: kind, limit: settings.batchSize, now: clock.now(), lease: settings.lease)
+            var next: Task<[AttemptResult], Never>?
+            if !claimed.isEmpty {
+                let recipients = try await store.recipients(for: claimed.map(\.residentID))
+                let renderer = renderer()
+                next = Task { await self.send(claimed, recipients: recipients, channel: channel, renderer: renderer) }
+            }
             if let previous = inFlight {
                 let results = await previous.value
-                inFlight = nil
                 try await store.record(results)
                 summary.add(results)
             }
-            guard !claimed.isEmpty else { return summary }
-            let recipients = try await store.recipients(for: claimed.map(\.residentID))
-            let renderer = renderer()
-            inFlight = Task { await self.send(claimed, recipients: recipients, channel: channel, renderer: renderer) }
+            inFlight = next
+            guard next != nil else { return summary }
         }
     }
 

@@ -97,8 +97,8 @@ struct SMSWebhookChannelTests {
         }
     }
 
-    /// The dispatcher's rate holds inside a batch: 30 messages at 20 a second, after a burst of at most the
-    /// concurrency (4), cannot arrive in less than (30 - 4) / 20 = 1.3 s.
+    /// The dispatcher's rate holds inside a batch: 30 messages at 20 a second, after a burst of a tenth of the
+    /// rate (2), cannot arrive in less than (30 - 2) / 20 = 1.4 s.
     @Test func aBatchKeepsToTheRate() async throws {
         let receiver = try await Receiver.start()
         let channel = try receiver.channel(concurrency: 4)

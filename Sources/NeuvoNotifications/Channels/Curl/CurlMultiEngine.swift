@@ -143,7 +143,8 @@ final class CurlMultiEngine: Sendable {
             }
             waiting.append(contentsOf: jobs)
             if rate != bucket?.ratePerSecond {
-                bucket = rate.map { TokenBucket(ratePerSecond: $0, burst: Double(maxConcurrent)) }
+                // The same bucket as the dispatcher's `RateLimiter` (bursts of a tenth of the rate).
+                bucket = rate.map { TokenBucket(ratePerSecond: $0) }
             }
             return closed
         }

@@ -184,17 +184,17 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
 
     /// `{"id": "..."}` (string or number) from a JSON answer, if any.
     static func providerID(_ body: [UInt8]) -> String? {
-        guard !body.isEmpty,
-            let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-            let id = object["id"]
+        guard !body.isEmpty, body.count <= 64 * 1024,
+            case .object(let object)? = try? JSONDocument.parse(String(decoding: body, as: UTF8.self)).plain
         else { return nil }
-        let text =
-            switch id {
-            case let string as String: string
-            case let number as NSNumber: number.stringValue
-            default: ""
+        let text: String? =
+            switch object["id"] {
+            case .string(let string): string
+            case .number?: object["id"]?.scalarText
+            default: nil
             }
-        return text.isEmpty ? nil : String(text.prefix(200))
+        guard let text, !text.isEmpty else { return nil }
+        return String(text.prefix(200))
     }
 
     /// Retry-After is delay-seconds or an HTTP-date (RFC 9110 §10.2.3); a date in the past means "now".
