@@ -1,122 +1,356 @@
-import Dispatch
-import Synchronization
+#if canImport(Glibc)
+    import Glibc
+#endif
 
-/// One client connection, run start to finish on its own thread (see `HTTPServer` for why).
-struct HTTPConnection {
-    let pipeline: HTTPPipeline
-    let configuration: HTTPServerConfiguration
-    let handle: ConnectionHandle
+/// One client connection, owned by one event loop and only ever touched on its thread.
+///
+/// A state machine driven by readiness events, handler completions and the loop's deadline sweep:
+/// `reading` (parsing; one clock per phase: header, body, idle) → `responding` (a handler task runs; nothing is
+/// read, so pipelined requests wait in the socket and are answered in order) → `writing` (the response, with the
+/// write timeout) → back to `reading`, or closed. After a refused request the connection is `lingering`: half-closed,
+/// discarding input until the client closes, so the error response is not destroyed by a reset.
+final class HTTPConnection {
+    private enum State {
+        case reading
+        case responding
+        case writing(then: AfterWrite)
+        case lingering
+        case closed
+    }
+
+    private enum AfterWrite {
+        /// An interim `100 Continue`: go on reading the body.
+        case resumeReading
+        /// A final response on a connection that stays open or closes.
+        case respond(keepAlive: Bool)
+        /// An error response: half-close and discard input until the client closes.
+        case linger
+    }
+
+    /// What the access log and metrics get once the response is written.
+    private struct Exchange {
+        let method: String
+        let path: String
+        let status: HTTPStatus
+        let bytes: Int
+        let context: RequestContext
+        let start: ContinuousClock.Instant
+    }
+
+    /// What is kept of the request while its handler runs.
+    private struct InFlight {
+        let method: HTTPMethod
+        let path: String
+        let keepAlive: Bool
+        let version: HTTPVersion
+        let start: ContinuousClock.Instant
+    }
+
+    let id: Int
+    let socket: Socket
     let remoteAddress: String
+    /// Over the cap: answered 503 and closed; counted apart from served connections.
+    let rejected: Bool
+    private unowned let runner: LoopRunner
+    private var parser: HTTPRequestParser
+    private var state = State.reading
+    private var phase = HTTPRequestParser.Phase.idle
+    private var isFirstRequest = true
+    private var readDeadline: ContinuousClock.Instant
+    /// For `writing` and `lingering`.
+    private var ioDeadline = ContinuousClock.now
+    /// Set by an edge-triggered event, cleared by EAGAIN or a short read.
+    private var readable = true
+    private var writable = true
+    private var output: [UInt8] = []
+    private var outputOffset = 0
+    private var inFlight: InFlight?
+    private var task: Task<Void, Never>?
+    private var exchange: Exchange?
 
-    private var socket: Socket { handle.socket }
-
-    func run() {
-        var parser = HTTPRequestParser(limits: configuration.limits)
-        let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 1)
-        defer { readBuffer.deallocate() }
+    init(id: Int, socket: Socket, remoteAddress: String, rejected: Bool, runner: LoopRunner) {
+        self.id = id
+        self.socket = socket
+        self.remoteAddress = remoteAddress
+        self.rejected = rejected
+        self.runner = runner
+        parser = HTTPRequestParser(limits: runner.configuration.limits)
         // The first request must arrive within the header timeout of the connection opening.
-        var deadline = ContinuousClock.now + configuration.headerReadTimeout
-        var isFirstRequest = true
-        var phase = HTTPRequestParser.Phase.idle
+        readDeadline = .now + runner.configuration.headerReadTimeout
+    }
 
+    private var configuration: HTTPServerConfiguration { runner.configuration }
+
+    /// When the sweep must look at this connection; nil while a handler runs (handlers have no timeout).
+    var deadline: ContinuousClock.Instant? {
+        switch state {
+        case .reading: readDeadline
+        case .writing, .lingering: ioDeadline
+        case .responding, .closed: nil
+        }
+    }
+
+    func start() {
+        if rejected {
+            rejectOverCapacity()
+        } else {
+            runner.note(deadline: readDeadline)
+            readRequests()
+        }
+    }
+
+    func handle(events: UInt32) {
+        if events & (Epoll.readable | Epoll.readHangUp | Epoll.hangUp | Epoll.error) != 0 { readable = true }
+        if events & (Epoll.writable | Epoll.hangUp | Epoll.error) != 0 { writable = true }
+        switch state {
+        case .reading: readRequests()
+        case .writing: flush()
+        case .lingering: discardInput()
+        case .responding, .closed: break
+        }
+    }
+
+    // MARK: Reading
+
+    private func readRequests() {
         while true {
             // Serve everything already buffered first: pipelined requests arrive together (RFC 9112 §9.3.2).
             let request: HTTPRequest?
             do {
                 request = try parser.next()
             } catch {
-                refuse(error)
+                refuse(status: error.status, detail: error.description)
                 return
             }
             if let request {
-                guard serve(request) else { return }
-                isFirstRequest = false
-                phase = .idle
-                deadline = .now + configuration.idleTimeout
-                continue
+                begin(request)
+                return
             }
             if parser.takeContinueExpectation() {
-                let interim = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
-                guard (try? socket.sendAll(interim, deadline: .now + configuration.writeTimeout)) != nil else { return }
+                send(
+                    Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: .now + configuration.writeTimeout,
+                    then: .resumeReading)
+                return
             }
             // Each phase has its own clock; a slow trickle of bytes does not reset it.
             if parser.phase != phase {
                 phase = parser.phase
                 switch phase {
-                case .idle: deadline = .now + configuration.idleTimeout
-                case .head: if !isFirstRequest { deadline = .now + configuration.headerReadTimeout }
-                case .body: deadline = .now + configuration.bodyReadTimeout
+                case .idle: readDeadline = .now + configuration.idleTimeout
+                case .head: if !isFirstRequest { readDeadline = .now + configuration.headerReadTimeout }
+                case .body: readDeadline = .now + configuration.bodyReadTimeout
                 }
+                runner.note(deadline: readDeadline)
             }
-
-            if phase == .idle && !handle.beginIdleWait() { return }
-            let readiness = try? socket.poll(milliseconds: deadline.millisecondsFromNow)
-            if phase == .idle && !handle.endIdleWait() { return }
-            guard let readiness else { return }
-            if case .timedOut = readiness {
-                // RFC 9110 §15.5.9: tell a client stalled mid-request why; an idle one is just closed.
-                if phase != .idle { refuse(status: .requestTimeout, detail: "request not received in time") }
+            if phase == .idle && runner.draining {
+                close()
                 return
             }
-            guard let count = try? socket.receive(into: readBuffer), count > 0 else { return }
-            parser.append(UnsafeRawBufferPointer(rebasing: readBuffer[..<count]))
+            guard readable else { return }
+            let buffer = runner.readBuffer
+            switch socket.receiveNow(into: buffer) {
+            case .some(let count) where count > 0:
+                parser.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                // Edge-triggered: a short read drained the socket; new bytes bring a new event.
+                if count < buffer.count { readable = false }
+            case .none:
+                readable = false
+                return
+            default:
+                close()  // end of stream or an error
+                return
+            }
         }
     }
 
-    /// Runs the responder for one request and writes the response; true if the connection stays open.
-    private func serve(_ request: HTTPRequest) -> Bool {
+    /// Hands the request to the responder as a task; with `handlersRunOnEventLoops` it runs on this loop's thread.
+    private func begin(_ request: HTTPRequest) {
         let start = ContinuousClock.now
-        let (response, context) = respond(to: request, start: start)
+        state = .responding
+        inFlight = InFlight(
+            method: request.method, path: request.path, keepAlive: request.keepAlive, version: request.version,
+            start: start)
+        let loop = runner.loop
+        let pipeline = runner.pipeline
+        let remoteAddress = remoteAddress
+        let id = id
+        task = Task(executorPreference: configuration.handlersRunOnEventLoops ? loop : nil) {
+            let (response, context) = await pipeline.respond(
+                to: request, remoteAddress: remoteAddress, startTime: start)
+            loop.post(.completed(id: id, response: response, context: context))
+        }
+    }
+
+    /// The handler's response: encoded and written; then the next request, or close.
+    func completed(response: HTTPResponse, context: RequestContext) {
+        guard case .responding = state, let request = inFlight else { return }
+        task = nil
+        inFlight = nil
         let keepAlive =
-            request.keepAlive && !handle.isDraining
+            request.keepAlive && !runner.draining
             && !response.headers.listValues(for: "Connection").contains { $0.lowercased() == "close" }
         let finalized = ResponseEncoder.finalize(
             response, requestID: context.requestID, requestIDHeader: configuration.requestIDHeader,
             keepAlive: keepAlive, version: request.version)
-        let bytes = ResponseEncoder.encode(finalized, omitBody: request.method == .head)
-        let written = (try? socket.sendAll(bytes, deadline: .now + configuration.writeTimeout)) != nil
-        pipeline.report(
+        let omitBody = request.method == .head
+        exchange = Exchange(
             method: request.method.rawValue, path: request.path, status: finalized.status,
-            bytes: request.method == .head ? 0 : finalized.body.count, context: context,
-            duration: start.duration(to: .now))
-        return written && keepAlive
+            bytes: omitBody ? 0 : finalized.body.count, context: context, start: request.start)
+        send(
+            ResponseEncoder.encode(finalized, omitBody: omitBody), deadline: .now + configuration.writeTimeout,
+            then: .respond(keepAlive: keepAlive))
     }
 
-    /// Bridges to the async responder: a task on the cooperative pool, this dedicated thread waits for it.
-    private func respond(to request: HTTPRequest, start: ContinuousClock.Instant) -> (HTTPResponse, RequestContext) {
-        let done = DispatchSemaphore(value: 0)
-        let result = Mutex<(HTTPResponse, RequestContext)?>(nil)
-        let pipeline = pipeline
-        let remoteAddress = remoteAddress
-        let task = Task {
-            let outcome = await pipeline.respond(to: request, remoteAddress: remoteAddress, startTime: start)
-            result.withLock { $0 = outcome }
-            done.signal()
+    // MARK: Writing
+
+    private func send(_ bytes: [UInt8], deadline: ContinuousClock.Instant, then after: AfterWrite) {
+        output = bytes
+        outputOffset = 0
+        ioDeadline = deadline
+        state = .writing(then: after)
+        flush()
+    }
+
+    private func flush() {
+        guard case .writing(let after) = state else { return }
+        while outputOffset < output.count {
+            guard writable else {
+                runner.note(deadline: ioDeadline)  // wait for EPOLLOUT, within the write timeout
+                return
+            }
+            let result = output.withUnsafeBytes { all in
+                socket.sendNow(UnsafeRawBufferPointer(rebasing: all[outputOffset...]))
+            }
+            switch result {
+            case .some(let count) where count >= 0: outputOffset += count
+            case .none: writable = false
+            default:
+                failWrite()
+                return
+            }
         }
-        handle.setTask(task)
-        done.wait()
-        handle.setTask(nil)
-        return result.withLock { $0! }
+        output = []
+        outputOffset = 0
+        finishWrite(after)
     }
 
-    private func refuse(_ error: HTTPParseError) {
-        refuse(status: error.status, detail: error.description)
+    private func finishWrite(_ after: AfterWrite) {
+        switch after {
+        case .resumeReading:
+            state = .reading
+            runner.note(deadline: readDeadline)  // a sweep during the write may have forgotten it
+            readRequests()
+        case .respond(let keepAlive):
+            report()
+            guard keepAlive else { return close() }
+            state = .reading
+            isFirstRequest = false
+            phase = .idle
+            readDeadline = .now + configuration.idleTimeout
+            runner.note(deadline: readDeadline)
+            readRequests()
+        case .linger:
+            report()
+            // Closing with unread input makes the kernel send RST, which can destroy the response before the
+            // client reads it: half-close, then discard what the client still sends until it closes.
+            socket.shutdown(Int32(SHUT_WR))
+            state = .lingering
+            ioDeadline = .now + .seconds(1)
+            runner.note(deadline: ioDeadline)
+            discardInput()
+        }
     }
+
+    /// The peer vanished or stopped reading: the exchange is still logged, then the connection closed.
+    private func failWrite() {
+        report()
+        close()
+    }
+
+    private func report() {
+        guard let exchange else { return }
+        self.exchange = nil
+        runner.pipeline.report(
+            method: exchange.method, path: exchange.path, status: exchange.status, bytes: exchange.bytes,
+            context: exchange.context, duration: exchange.start.duration(to: .now))
+    }
+
+    private func discardInput() {
+        while readable {
+            switch socket.receiveNow(into: runner.readBuffer) {
+            case .some(let count) where count > 0:
+                if count < runner.readBuffer.count { readable = false }
+            case .none:
+                readable = false
+            default:
+                return close()
+            }
+        }
+    }
+
+    // MARK: Refusing
 
     /// Sends a final error response and closes: after a framing error nothing later on the connection can be trusted.
-    private func refuse(status: HTTPStatus, detail: String) {
+    private func refuse(
+        status: HTTPStatus, detail: String, headers: HTTPHeaders = [:], writeTimeout: Duration = .seconds(2)
+    ) {
         let start = ContinuousClock.now
         let requestID = HTTPPipeline.generateRequestID()
-        let error = HTTPError(status: status, detail: detail)
-        let rendered = pipeline.renderer.response(for: error, request: nil, requestID: requestID)
+        let error = HTTPError(status: status, detail: detail, headers: headers)
+        let rendered = runner.pipeline.renderer.response(for: error, request: nil, requestID: requestID)
         let finalized = ResponseEncoder.finalize(
             rendered, requestID: requestID, requestIDHeader: configuration.requestIDHeader, keepAlive: false,
             version: .http11)
-        try? socket.sendAll(ResponseEncoder.encode(finalized, omitBody: false), deadline: .now + .seconds(2))
-        drainBeforeClose(socket, upTo: .seconds(1))
-        let context = RequestContext(requestID: requestID, remoteAddress: remoteAddress, startTime: start)
-        pipeline.report(
-            method: "-", path: "-", status: finalized.status, bytes: finalized.body.count, context: context,
-            duration: start.duration(to: .now))
+        exchange = Exchange(
+            method: "-", path: "-", status: finalized.status, bytes: finalized.body.count,
+            context: RequestContext(requestID: requestID, remoteAddress: remoteAddress, startTime: start), start: start)
+        send(ResponseEncoder.encode(finalized, omitBody: false), deadline: .now + writeTimeout, then: .linger)
+    }
+
+    /// 503 with `Retry-After` and `Connection: close` (RFC 9110 §15.6.4, §10.2.3).
+    private func rejectOverCapacity() {
+        refuse(
+            status: .serviceUnavailable, detail: "too many connections",
+            headers: ["Retry-After": String(configuration.retryAfterSeconds)], writeTimeout: .seconds(1))
+    }
+
+    // MARK: Lifecycle
+
+    /// Past its deadline: a client stalled mid-request is told why (RFC 9110 §15.5.9); an idle one, a stalled
+    /// writer or a lingering one is just closed.
+    func expire() {
+        switch state {
+        case .reading:
+            if phase != .idle {
+                refuse(status: .requestTimeout, detail: "request not received in time")
+            } else {
+                close()
+            }
+        case .writing:
+            failWrite()
+        case .lingering:
+            close()
+        case .responding, .closed:
+            break
+        }
+    }
+
+    /// Graceful shutdown: an idle connection closes now, a busy one after its response.
+    func drain() {
+        if case .reading = state, phase == .idle, parser.phase == .idle { close() }
+    }
+
+    /// Past the grace period: cancel the handler and close.
+    func forceClose() {
+        task?.cancel()
+        task = nil
+        close()
+    }
+
+    private func close() {
+        if case .closed = state { return }
+        state = .closed
+        socket.close()
+        runner.removed(self)
     }
 }

@@ -11,7 +11,8 @@ public struct HTTPServerConfiguration: Sendable {
     /// 0 picks a free port; `start()` returns the one bound.
     public var port: Int
     public var backlog: Int32 = 256
-    /// Open connections beyond this get `503` with `Retry-After` and are closed. Each one costs a thread.
+    /// Open connections beyond this get `503` with `Retry-After` and are closed. An idle connection costs a few
+    /// kilobytes (its parser's buffer and state), not a thread.
     public var maxConnections = 256
     public var limits = HTTPLimits()
     /// From connection or first byte to the end of the header section: what stops slowloris.
@@ -26,15 +27,23 @@ public struct HTTPServerConfiguration: Sendable {
     public var retryAfterSeconds = 1
     public var requestIDHeader = "X-Request-Id"
     public var errorRenderer: any HTTPErrorRenderer = PlainTextErrorRenderer()
-    /// Called on the connection's thread once each response is written (including 4xx for unparsable requests,
-    /// logged with method and path "-"); keep it fast.
+    /// Called on the connection's event-loop thread once each response is written (including 4xx for unparsable
+    /// requests, logged with method and path "-"); keep it fast: it delays every connection of that loop.
     public var accessLog: (@Sendable (AccessLogEntry) -> Void)?
     /// Called once per completed request, with the route pattern for bounded labels.
     public var metrics: (@Sendable (RequestMetrics) -> Void)?
     /// Called with errors other than `HTTPError` thrown by the responder (they become a bare 500).
     public var errorHook: (@Sendable (any Error, RequestContext) -> Void)?
-    /// Stack of each connection thread; parsing is not recursive, so this can be small.
-    public var threadStackSize = 512 * 1024
+    /// Stack of each event-loop thread. Handlers run on these threads (see `handlersRunOnEventLoops`), so it is as
+    /// large as a cooperative-pool thread's; untouched pages cost no memory.
+    public var threadStackSize = 8 * 1024 * 1024
+    /// Event-loop threads, each serving its share of the connections over epoll; by default one per core.
+    public var eventLoopCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 16))
+    /// Runs each handler task with its connection's event loop as executor preference (SE-0417): a handler that
+    /// does not suspend is served start to finish on the loop thread without a hop, and default actors it awaits
+    /// run there too. False runs handlers on the cooperative pool, the loop waking when they finish; consider it
+    /// for handlers that compute for long without suspending, which would delay the other connections of their loop.
+    public var handlersRunOnEventLoops = true
 
     public init(host: String = "127.0.0.1", port: Int = 0) {
         self.host = host
@@ -42,35 +51,37 @@ public struct HTTPServerConfiguration: Sendable {
     }
 }
 
-/// An HTTP/1.1 server on blocking sockets.
+/// An HTTP/1.1 server over non-blocking sockets and epoll event loops.
 ///
-/// Threads: one accept thread plus one dedicated thread per open connection, capped by `maxConnections`.
-/// Those threads do every blocking call (`accept4`, `poll`, `recv`, `send`), each bounded by a deadline, so no
-/// cooperative-pool thread ever blocks on the network. A parsed request is handed to the async responder as a
-/// `Task` on the cooperative pool; the connection thread parks on a semaphore until the task has its response.
-/// This keeps the I/O code straight-line and the timeouts exact, at the price of one thread per connection,
-/// which is right for Neuvo's scale (hundreds of connections behind a reverse proxy), not for 10k idle ones.
+/// Threads: one accept thread (blocking `accept4`, woken by `shutdown` on the listener) that hands each connection
+/// to one of `eventLoopCount` event-loop threads in turn. A loop owns its connections outright: their read buffers,
+/// parser state, pending output and deadlines (header, body, idle, write), which it checks itself (`epoll_wait`
+/// sleeps until the nearest one). Each parsed request becomes a handler task whose executor preference is the loop
+/// (SE-0417), so a handler that does not suspend runs on the loop thread in the same pass that read its request,
+/// and the loop writes the response with a non-blocking `send` (waiting for EPOLLOUT when the socket buffer is full).
+/// Requests on one connection are served one at a time, so pipelined requests are answered in order. No
+/// cooperative-pool thread ever blocks on the network, and an idle connection costs no thread.
 public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     let pipeline: HTTPPipeline
 
     private enum Phase {
         case initial
-        case running(listener: Socket)
-        case stopping
+        case running(listener: Socket, loops: [EventLoop])
+        case stopping(loops: [EventLoop])
         case stopped
     }
 
     private struct State {
         var phase = Phase.initial
         var acceptThreadRunning = false
-        var connections: [Int: ConnectionHandle] = [:]
+        var connections = 0
         var nextConnectionID = 0
         var rejecting = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiterID = 0
 
-        var isDrained: Bool { !acceptThreadRunning && connections.isEmpty && rejecting == 0 }
+        var isDrained: Bool { !acceptThreadRunning && connections == 0 && rejecting == 0 }
     }
 
     private let state = Mutex(State())
@@ -88,44 +99,54 @@ public final class HTTPServer: Sendable {
     public func start() async throws -> Int {
         guard let port = UInt16(exactly: configuration.port) else { throw SocketError("bind", errno: EINVAL) }
         let listener = try Socket.tcp()
+        var loops: [EventLoop] = []
         do {
             try listener.setReuseAddress()
             try listener.bind(host: configuration.host, port: port)
             try listener.listen(backlog: configuration.backlog)
             let boundPort = try listener.localPort()
+            for _ in 0..<max(1, configuration.eventLoopCount) {
+                loops.append(
+                    try EventLoop { [weak self] rejected in self?.connectionClosed(rejected: rejected) })
+            }
             let started = state.withLock { state -> Bool in
                 guard case .initial = state.phase else { return false }
-                state.phase = .running(listener: listener)
+                state.phase = .running(listener: listener, loops: loops)
                 state.acceptThreadRunning = true
                 return true
             }
             guard started else { throw SocketError("listen", errno: EALREADY) }
-            spawn(name: "http-accept") { self.acceptLoop(listener) }
+            for (index, loop) in loops.enumerated() {
+                spawn(name: "http-loop-\(index)") { LoopRunner(loop: loop, server: self).run() }
+            }
+            let accepting = loops
+            spawn(name: "http-accept") { self.acceptLoop(listener, loops: accepting) }
             return boundPort
         } catch {
+            for loop in loops { loop.epoll.close() }
             listener.close()
             throw error
         }
     }
 
     /// Open connections, for tests and metrics.
-    public var connectionCount: Int { state.withLock { $0.connections.count } }
+    public var connectionCount: Int { state.withLock { $0.connections } }
 
     /// Stops accepting, closes idle keep-alive connections, lets requests in flight finish within `gracePeriod`,
     /// then closes whatever is left (cancelling its handler task).
     public func shutdown(gracePeriod: Duration = .seconds(10)) async {
-        let connections = state.withLock { state -> [ConnectionHandle]? in
-            guard case .running(let listener) = state.phase else { return nil }
-            state.phase = .stopping
+        let loops = state.withLock { state -> [EventLoop]? in
+            guard case .running(let listener, let loops) = state.phase else { return nil }
+            state.phase = .stopping(loops: loops)
             listener.shutdown()  // wakes the accept thread, which closes the listener
-            return Array(state.connections.values)
+            return loops
         }
-        guard let connections else { return }
-        for connection in connections { connection.drain() }
+        guard let loops else { return }
+        for loop in loops { loop.post(.drain) }
         await waitUntilDrained(timeout: gracePeriod)
-        let remaining = state.withLock { Array($0.connections.values) }
-        for connection in remaining { connection.forceClose() }
+        for loop in loops { loop.post(.forceClose) }
         await waitUntilDrained(timeout: .seconds(2))
+        for loop in loops { loop.post(.stop) }
         state.withLock { $0.phase = .stopped }
     }
 
@@ -156,9 +177,17 @@ public final class HTTPServer: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// A loop closed a connection it was given.
+    func connectionClosed(rejected: Bool) {
+        updateAndNotify { state in
+            if rejected { state.rejecting -= 1 } else { state.connections -= 1 }
+        }
+    }
+
     // MARK: Accepting
 
-    private func acceptLoop(_ listener: Socket) {
+    private func acceptLoop(_ listener: Socket, loops: [EventLoop]) {
+        var next = 0
         while true {
             let accepted: (Socket, String)
             do {
@@ -176,37 +205,28 @@ public final class HTTPServer: Sendable {
             let (socket, address) = accepted
             try? socket.setNoDelay()
             enum Decision {
-                case serve(ConnectionHandle)
-                case reject
+                case serve(Int)
+                case reject(Int)
                 case drop
             }
             let decision = state.withLock { state -> Decision in
                 guard case .running = state.phase else { return .drop }
-                if state.connections.count >= configuration.maxConnections {
+                state.nextConnectionID += 1
+                if state.connections >= configuration.maxConnections {
                     guard state.rejecting < HTTPServer.maxRejecting else { return .drop }
                     state.rejecting += 1
-                    return .reject
+                    return .reject(state.nextConnectionID)
                 }
-                state.nextConnectionID += 1
-                let handle = ConnectionHandle(id: state.nextConnectionID, socket: socket)
-                state.connections[handle.id] = handle
-                return .serve(handle)
+                state.connections += 1
+                return .serve(state.nextConnectionID)
             }
+            let loop = loops[next % loops.count]
             switch decision {
-            case .serve(let handle):
-                spawn(name: "http-connection") {
-                    HTTPConnection(
-                        pipeline: self.pipeline, configuration: self.configuration, handle: handle,
-                        remoteAddress: address
-                    ).run()
-                    handle.close()
-                    self.updateAndNotify { $0.connections.removeValue(forKey: handle.id) }
-                }
-            case .reject:
-                spawn(name: "http-reject") {
-                    self.rejectOverCapacity(socket, remoteAddress: address)
-                    self.updateAndNotify { $0.rejecting -= 1 }
-                }
+            case .serve(let id):
+                next &+= 1
+                loop.post(.serve(socket, id: id, remoteAddress: address))
+            case .reject(let id):
+                loop.post(.reject(socket, id: id, remoteAddress: address))
             case .drop:
                 socket.close()
             }
@@ -217,109 +237,10 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// 503 with `Retry-After` and `Connection: close` (RFC 9110 §15.6.4, §10.2.3).
-    private func rejectOverCapacity(_ socket: Socket, remoteAddress: String) {
-        let start = ContinuousClock.now
-        let requestID = HTTPPipeline.generateRequestID()
-        let error = HTTPError(
-            status: .serviceUnavailable, detail: "too many connections",
-            headers: ["Retry-After": String(configuration.retryAfterSeconds)])
-        let response = ResponseEncoder.finalize(
-            pipeline.renderer.response(for: error, request: nil, requestID: requestID), requestID: requestID,
-            requestIDHeader: configuration.requestIDHeader, keepAlive: false, version: .http11)
-        try? socket.sendAll(ResponseEncoder.encode(response, omitBody: false), deadline: .now + .seconds(1))
-        drainBeforeClose(socket, upTo: .seconds(1))
-        socket.close()
-        let context = RequestContext(requestID: requestID, remoteAddress: remoteAddress, startTime: start)
-        pipeline.report(
-            method: "-", path: "-", status: response.status, bytes: response.body.count, context: context,
-            duration: start.duration(to: .now))
-    }
-
     private func spawn(name: String, _ body: @escaping @Sendable () -> Void) {
         let thread = Thread(block: body)
         thread.name = name
         thread.stackSize = configuration.threadStackSize
         thread.start()
-    }
-}
-
-/// Before closing after a final response: half-close, then discard what the client still sends until it closes.
-/// Closing with unread input makes the kernel send RST, which can destroy the response before the client reads it.
-func drainBeforeClose(_ socket: Socket, upTo limit: Duration) {
-    socket.shutdown(Int32(SHUT_WR))
-    let deadline = ContinuousClock.now + limit
-    var scratch = [UInt8](repeating: 0, count: 4096)
-    while ContinuousClock.now < deadline {
-        guard case .ready = (try? socket.poll(milliseconds: deadline.millisecondsFromNow)) ?? .timedOut else { break }
-        let count = scratch.withUnsafeMutableBytes { (try? socket.receive(into: $0)) ?? 0 }
-        if count == 0 { break }
-    }
-}
-
-/// What the server may do to a connection owned by another thread.
-final class ConnectionHandle: Sendable {
-    let id: Int
-    let socket: Socket
-
-    private struct State {
-        var waitingIdle = false
-        var draining = false
-        var closed = false
-        var task: Task<Void, Never>?
-    }
-
-    private let state = Mutex(State())
-
-    init(id: Int, socket: Socket) {
-        self.id = id
-        self.socket = socket
-    }
-
-    var isDraining: Bool { state.withLock { $0.draining } }
-
-    /// Marks the connection idle (between requests); false if it should close instead.
-    func beginIdleWait() -> Bool {
-        state.withLock { state in
-            state.waitingIdle = !state.draining
-            return !state.draining
-        }
-    }
-
-    /// The connection has bytes (or was woken); false if a shutdown arrived meanwhile.
-    func endIdleWait() -> Bool {
-        state.withLock { state in
-            state.waitingIdle = false
-            return !state.draining
-        }
-    }
-
-    func setTask(_ task: Task<Void, Never>?) {
-        state.withLock { $0.task = task }
-    }
-
-    /// Graceful: an idle connection is woken to close now, a busy one closes after its response.
-    func drain() {
-        state.withLock { state in
-            state.draining = true
-            if state.waitingIdle && !state.closed { socket.shutdown() }
-        }
-    }
-
-    /// Past the grace period: fail its I/O and cancel its handler.
-    func forceClose() {
-        state.withLock { state in
-            state.draining = true
-            state.task?.cancel()
-            if !state.closed { socket.shutdown() }
-        }
-    }
-
-    /// Closes under the lock, so `drain`/`forceClose` never touch a descriptor number already reused.
-    func close() {
-        state.withLock { state in
-            state.closed = true
-            socket.close()
-        }
     }
 }

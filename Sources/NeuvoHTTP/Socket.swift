@@ -17,9 +17,9 @@ public struct SocketError: Error, Sendable, CustomStringConvertible {
 
 /// An IPv4 TCP socket: one thin wrapper per system call and nothing else.
 ///
-/// The descriptor is a plain value; ownership is by convention: whoever accepted or created the
-/// socket closes it, exactly once. Other threads may only call `shutdown`, which is safe while the
-/// owner still holds the descriptor open.
+/// The descriptor is a plain value; ownership is by convention: the listener belongs to the server, a
+/// connection to the event loop it was handed to, which closes it exactly once. Another thread may only call
+/// `shutdown` on the listener, which is safe while the owner still holds it open.
 struct Socket: Sendable, Equatable {
     let descriptor: Int32
 
@@ -73,13 +73,14 @@ struct Socket: Sendable, Equatable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Blocks until a client connects; returns the connection and its "address:port".
+    /// Blocks until a client connects; returns the connection (non-blocking, for an event loop) and its
+    /// "address:port".
     func accept() throws(SocketError) -> (Socket, String) {
         var address = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let fd = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                accept4(descriptor, $0, &length, Int32(SOCK_CLOEXEC.rawValue))
+                accept4(descriptor, $0, &length, Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
             }
         }
         guard fd >= 0 else { throw SocketError("accept4") }
@@ -90,70 +91,40 @@ struct Socket: Sendable, Equatable {
         return (Socket(descriptor: fd), "\(host):\(UInt16(bigEndian: address.sin_port))")
     }
 
-    /// Reads what is available; 0 means the peer closed its side.
-    func receive(into buffer: UnsafeMutableRawBufferPointer) throws(SocketError) -> Int {
+    /// One non-blocking `recv`: the count (0 at end of stream), nil if nothing is there yet, -1 on an error.
+    func receiveNow(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
         while true {
-            let count = Glibc.recv(descriptor, buffer.baseAddress, buffer.count, 0)
+            let count = Glibc.recv(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
             if count >= 0 { return count }
-            if errno != EINTR { throw SocketError("recv") }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return nil
+            default: return -1
+            }
         }
     }
 
-    /// Sends some of `bytes`; MSG_NOSIGNAL turns a vanished peer into EPIPE instead of killing the process.
-    func send(_ bytes: UnsafeRawBufferPointer, flags: Int32 = 0) throws(SocketError) -> Int {
+    /// One non-blocking `send`: the count sent, nil if the send buffer is full, -1 on an error (the peer is gone).
+    func sendNow(_ bytes: UnsafeRawBufferPointer) -> Int? {
         while true {
-            let count = Glibc.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL) | flags)
+            let count = Glibc.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             if count >= 0 { return count }
-            if errno != EINTR { throw SocketError("send") }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return nil
+            default: return -1
+            }
         }
     }
 
-    enum Readiness {
-        case ready
-        case timedOut
-    }
-
-    /// Waits until the socket is readable (or writable) for at most `milliseconds`.
-    func poll(forWriting: Bool = false, milliseconds: Int32) throws(SocketError) -> Readiness {
-        var entry = pollfd(fd: descriptor, events: Int16(forWriting ? POLLOUT : POLLIN), revents: 0)
-        while true {
-            let result = Glibc.poll(&entry, 1, milliseconds)
-            if result > 0 { return .ready }  // includes POLLHUP/POLLERR: the next recv/send reports them
-            if result == 0 { return .timedOut }
-            if errno != EINTR { throw SocketError("poll") }
-        }
-    }
-
-    /// Wakes a thread blocked in `accept`/`poll`/`recv` on this socket; used for shutdown from another thread.
+    /// Wakes the thread blocked in `accept` on the listener (shutdown from another thread); half-closes a
+    /// connection before lingering.
     func shutdown(_ how: Int32 = Int32(SHUT_RDWR)) {
         _ = Glibc.shutdown(descriptor, how)
     }
 
     func close() {
         _ = Glibc.close(descriptor)
-    }
-}
-
-extension Socket {
-    /// Writes all of `bytes` before `deadline`, or throws (ETIMEDOUT when the peer stops reading).
-    func sendAll(_ bytes: [UInt8], deadline: ContinuousClock.Instant) throws(SocketError) {
-        var offset = 0
-        while offset < bytes.count {
-            let result = bytes.withUnsafeBytes { all in
-                Result { () throws(SocketError) in
-                    try send(UnsafeRawBufferPointer(rebasing: all[offset...]), flags: Int32(MSG_DONTWAIT))
-                }
-            }
-            switch result {
-            case .success(let sent): offset += sent
-            // A full send buffer means wait below for room; anything else is fatal to the connection.
-            case .failure(let error): guard error.wouldBlock else { throw error }
-            }
-            if offset == bytes.count { return }
-            if case .timedOut = try poll(forWriting: true, milliseconds: deadline.millisecondsFromNow) {
-                throw SocketError("send", errno: ETIMEDOUT)
-            }
-        }
     }
 }
 
@@ -172,16 +143,15 @@ private func accept4(
 ) -> Int32 {
     if let accept4Symbol { return accept4Symbol(fd, address, length, flags) }
     let client = Glibc.accept(fd, address, length)
-    if client >= 0 { _ = fcntl(client, F_SETFD, FD_CLOEXEC) }
+    if client >= 0 {
+        _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+        if flags & Int32(SOCK_NONBLOCK.rawValue) != 0 { _ = fcntl(client, F_SETFL, O_NONBLOCK) }
+    }
     return client
 }
 
-extension SocketError {
-    var wouldBlock: Bool { errno == EAGAIN || errno == EWOULDBLOCK }
-}
-
 extension ContinuousClock.Instant {
-    /// Milliseconds until this instant, for `poll`: never negative, rounded up so we do not spin.
+    /// Milliseconds until this instant, for `epoll_wait` and `poll`: never negative, rounded up so we do not spin.
     var millisecondsFromNow: Int32 {
         let remaining = ContinuousClock.now.duration(to: self)
         if remaining <= .zero { return 0 }
