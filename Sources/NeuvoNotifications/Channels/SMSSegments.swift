@@ -28,10 +28,42 @@ public struct SMSSegments: Sendable, Hashable {
             let count = text.utf8.count
             return SMSSegments(encoding: .gsm7, units: count, segments: count <= 160 ? 1 : (count + 152) / 153)
         }
-        if text.unicodeScalars.allSatisfy({ gsmCost($0) != nil }) {
-            return pack(text.unicodeScalars.lazy.map { gsmCost($0)! }, encoding: .gsm7, single: 160, part: 153)
+        // One pass counting GSM-7 septets; the first character outside GSM-7 switches to counting UCS-2.
+        var gsm = Packer(part: 153)
+        for scalar in text.unicodeScalars {
+            guard let cost = gsmCost(scalar) else { return ucs2(text) }
+            gsm.add(cost)
         }
-        return pack(text.unicodeScalars.lazy.map { $0.utf16.count }, encoding: .ucs2, single: 70, part: 67)
+        return gsm.result(encoding: .gsm7, single: 160)
+    }
+
+    private static func ucs2(_ text: String) -> SMSSegments {
+        var packer = Packer(part: 67)
+        for scalar in text.unicodeScalars { packer.add(scalar.value > 0xFFFF ? 2 : 1) }
+        return packer.result(encoding: .ucs2, single: 70)
+    }
+
+    /// Greedy packing into parts: a unit pair (an escape pair, a surrogate pair) never straddles two parts.
+    private struct Packer {
+        let part: Int
+        var units = 0
+        var parts = 1
+        var used = 0
+
+        init(part: Int) { self.part = part }
+
+        mutating func add(_ cost: Int) {
+            units += cost
+            if used + cost > part {
+                parts += 1
+                used = 0
+            }
+            used += cost
+        }
+
+        func result(encoding: Encoding, single: Int) -> SMSSegments {
+            SMSSegments(encoding: encoding, units: units, segments: units <= single ? 1 : parts)
+        }
     }
 
     /// Printable ASCII that costs one septet at the same code (not `^{}\[~]|` (two septets), nor `` ` `` (not in
@@ -46,23 +78,6 @@ public struct SMSSegments: Sendable, Hashable {
             false
         default: byte >= 0x20 && byte < 0x7F
         }
-    }
-
-    private static func pack(
-        _ costs: some Sequence<Int>, encoding: Encoding, single: Int, part: Int
-    ) -> SMSSegments {
-        var units = 0
-        var parts = 1
-        var used = 0
-        for cost in costs {
-            units += cost
-            if used + cost > part {
-                parts += 1
-                used = 0
-            }
-            used += cost
-        }
-        return SMSSegments(encoding: encoding, units: units, segments: units <= single ? 1 : parts)
     }
 
     /// TS 23.038 §6.2.1, the default alphabet without the escape code (0x1B).

@@ -154,14 +154,21 @@ public struct NoticeStore: Sendable {
         }
     }
 
-    /// The earliest time a notice of this channel becomes due, for the dispatcher to sleep until.
+    /// The earliest time a notice of this channel becomes due, for the dispatcher to sleep until: the first
+    /// in `notices_claimable` (one index step, however many wait for the morning) or the first lease to run out.
     public func nextDueTime(channel: ChannelKind) async throws -> Date? {
         try await database.read { connection in
-            try connection.scalar(
-                """
-                SELECT min(coalesce(lease_until, next_attempt_at)) FROM notices
-                WHERE status IN ('queued', 'temporary_failure', 'sending') AND channel = ?
-                """, channel.rawValue, as: Date?.self) ?? nil
+            let due =
+                try connection.scalar(
+                    """
+                    SELECT min(next_attempt_at) FROM notices
+                    WHERE status IN ('queued', 'temporary_failure') AND channel = ?
+                    """, channel.rawValue, as: Date?.self) ?? nil
+            let lease =
+                try connection.scalar(
+                    "SELECT min(lease_until) FROM notices WHERE status = 'sending' AND channel = ?", channel.rawValue,
+                    as: Date?.self) ?? nil
+            return [due, lease].compactMap { $0 }.min()
         }
     }
 
