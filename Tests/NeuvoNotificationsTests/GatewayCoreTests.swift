@@ -123,6 +123,35 @@ struct GatewayCoreTests {
         #expect(try await service.arrangements.arrangements(of: "R1").count == 1)
     }
 
+    /// The claim runs before every batch: it must read the first due notices from an index in order, never sort
+    /// the whole outbox (that made a campaign quadratic), and the checks for expired leases and the next due time
+    /// must be index steps too.
+    @Test func theDispatcherQueriesUseTheirIndexes() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        let plans = try await service.notices.database.read { connection in
+            try [
+                (NoticeStore.dueSQL, "notices_claimable"),
+                (
+                    "SELECT id FROM notices WHERE status = 'sending' AND channel = ? AND lease_until < ? LIMIT ?",
+                    "notices_leased"
+                ),
+                ("SELECT min(lease_until) FROM notices WHERE status = 'sending' AND channel = ?", "notices_leased"),
+            ].map { sql, index in
+                let plan = try connection.query(
+                    "EXPLAIN QUERY PLAN " + sql,
+                    arguments: [.text("sms"), .integer(0), .integer(200)].prefix(sql.filter { $0 == "?" }.count).map {
+                        $0
+                    }
+                )
+                .map { try $0.get("detail", as: String.self) }.joined(separator: "; ")
+                return (plan, index)
+            }
+        }
+        for (plan, index) in plans {
+            #expect(plan.contains("USING INDEX \(index)") && !plan.contains("TEMP B-TREE"), "\(plan)")
+        }
+    }
+
     @Test func aResidentWithoutConsentGetsNoNotice() async throws {
         let service = try await makeService(clock: ManualClock(noon))
         let outcome = try await service.arrange(

@@ -98,6 +98,14 @@ public struct NoticeStore: Sendable {
             id, from?.rawValue, to.rawValue, reason, at)
     }
 
+    /// Due notices, oldest due first. Its WHERE term is `notices_claimable`'s, word for word: SQLite uses a partial
+    /// index only then, and this query then reads the first `limit` entries in order instead of sorting the outbox.
+    static let dueSQL = """
+        SELECT * FROM notices
+        WHERE status IN ('queued', 'temporary_failure') AND channel = ? AND next_attempt_at <= ?
+        ORDER BY next_attempt_at, id LIMIT ?
+        """
+
     /// Claims up to `limit` due notices of a channel for sending: they become `sending` with a lease. Notices
     /// left in `sending` by a crashed process (lease expired) are first turned into temporary failures, so they
     /// are sent again: delivery is at least once, and the notice id lets the receiver deduplicate.
@@ -112,12 +120,7 @@ public struct NoticeStore: Sendable {
                     reason: "interrupted while sending (restart); will resend",
                     now: now, in: connection, nextAttemptAt: now)
             }
-            let due = try connection.query(
-                """
-                SELECT * FROM notices
-                WHERE status IN ('queued', 'temporary_failure') AND channel = ? AND next_attempt_at <= ?
-                ORDER BY next_attempt_at, id LIMIT ?
-                """, channel.rawValue, now, limit)
+            let due = try connection.query(Self.dueSQL, channel.rawValue, now, limit)
             var claimed: [Notice] = []
             claimed.reserveCapacity(due.count)
             for row in due {
