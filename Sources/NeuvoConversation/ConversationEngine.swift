@@ -195,11 +195,13 @@ public struct ConversationEngine: Sendable {
             uniqueKeysWithValues: try ArrangementStatus.allCases.map {
                 ($0.rawValue, try renderer("conversation.arrangement.status.\($0.rawValue)"))
             })
+        let redactedMessage = message.map(store.redacted)
+        let redactedReply = store.redacted(draft.text)
         return try await database.write { connection -> Reply? in
             guard try ConversationStore.save(saved, now: now, in: connection) else { return nil }
-            if let message {
+            if let redactedMessage {
                 try store.appendTurn(
-                    session: saved.id, speaker: "resident", language: saved.language, text: message,
+                    session: saved.id, speaker: "resident", language: saved.language, text: redactedMessage,
                     intent: draft.intent, confidence: draft.confidence, now: now, in: connection)
             }
             var text = draft.text
@@ -235,7 +237,8 @@ public struct ConversationEngine: Sendable {
                 }
             }
             try store.appendTurn(
-                session: saved.id, speaker: "neuvo", language: saved.language, text: text, intent: draft.intent,
+                session: saved.id, speaker: "neuvo", language: saved.language,
+                text: text == draft.text ? redactedReply : store.redacted(text), intent: draft.intent,
                 confidence: nil, now: now, in: connection)
             return Reply(
                 sessionID: saved.id, language: saved.language, text: text, intent: draft.intent,

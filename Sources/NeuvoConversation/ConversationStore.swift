@@ -78,6 +78,14 @@ public struct ConversationStore: Sendable {
 
     func redact(_ text: String) -> String { redactor.redact(text) }
 
+    /// A text that went through the redactor: the transcript takes only these. Made before the write, so the
+    /// regular expressions run on the caller's thread, not on the database's.
+    struct RedactedText: Sendable {
+        let value: String
+    }
+
+    func redacted(_ text: String) -> RedactedText { RedactedText(value: redactor.redact(text)) }
+
     // MARK: Sessions
 
     func load(_ id: SessionID) async throws -> SessionState? {
@@ -144,15 +152,15 @@ public struct ConversationStore: Sendable {
     // MARK: Transcript
 
     func appendTurn(
-        session: SessionID, speaker: String, language: Language, text: String, intent: String?, confidence: Double?,
-        now: Date, in connection: Connection
+        session: SessionID, speaker: String, language: Language, text: RedactedText, intent: String?,
+        confidence: Double?, now: Date, in connection: Connection
     ) throws {
         try connection.execute(
             """
             INSERT INTO conversation_turns (session_id, speaker, language, text, intent, confidence, at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """,
-            session.rawValue, speaker, language.rawValue, redact(text), intent, confidence, now)
+            session.rawValue, speaker, language.rawValue, text.value, intent, confidence, now)
     }
 
     /// The session's transcript as staff read it, one "speaker: text" line a turn (already redacted).

@@ -78,6 +78,38 @@ struct DatabaseTests {
         #expect(try await database.read { try $0.scalar("SELECT count(*) FROM notes", as: Int.self) } == 1)
     }
 
+    /// Group commit: writes that arrive together share one transaction, yet each one's failure rolls back only
+    /// its own changes and reaches only its own caller.
+    @Test func concurrentWritesShareCommitsButFailAlone() async throws {
+        let database = try Database.inMemory(options: options())
+        try await database.write { try $0.execute("INSERT INTO notes (body) VALUES ('taken')") }
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<300 {
+                group.addTask {
+                    do {
+                        try await database.write { connection in
+                            try connection.execute("INSERT INTO notes (body) VALUES (?)", "note \(index)")
+                            // Every third write then breaks the UNIQUE constraint: all of it must go.
+                            if index % 3 == 0 { try connection.execute("INSERT INTO notes (body) VALUES ('taken')") }
+                        }
+                        return (index, true)
+                    } catch let error as SQLiteError {
+                        #expect(error.code == SQLITE_CONSTRAINT)
+                        return (index, false)
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.count == 300)
+        #expect(outcomes.allSatisfy { index, succeeded in succeeded == (index % 3 != 0) })
+        let stored = try await database.read { connection in
+            Set(try connection.query("SELECT body FROM notes").map { try $0.get(0, as: String.self) })
+        }
+        #expect(stored == Set(["taken"] + (0..<300).filter { $0 % 3 != 0 }.map { "note \($0)" }))
+        #expect(await database.writeGroups < 300, "300 writes at once were committed in fewer transactions")
+    }
+
     @Test func nestedTransactionsRollBackOnlyTheInnerPart() async throws {
         let database = try Database.inMemory(options: options())
         try await database.write { connection in

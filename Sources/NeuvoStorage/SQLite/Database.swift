@@ -1,6 +1,7 @@
 import CSQLite
 import Dispatch
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -142,10 +143,92 @@ public actor Database {
         try body(requireConnection())
     }
 
-    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    public func write<T: Sendable>(_ body: @Sendable (Connection) throws -> T) throws -> T {
-        let connection = try requireConnection()
-        return try connection.transaction { try body(connection) }
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws; it returns once the
+    /// commit is done.
+    ///
+    /// Group commit: writes that arrive while the database is busy are run together, each in its own savepoint
+    /// inside one transaction, and committed at once. A body that throws rolls back only its own savepoint and
+    /// gets its own error; a failed commit (a full disk) fails every write of the group. Under load a commit, and
+    /// its WAL pages, is paid once per group instead of once per chat turn or API request.
+    public nonisolated func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let request = PendingWrite(fail: { continuation.resume(throwing: $0) }) { connection in
+                do {
+                    let value = try connection.transaction { try body(connection) }
+                    return PendingWrite.Completion(
+                        succeeded: true, commit: { continuation.resume(returning: value) },
+                        fail: { continuation.resume(throwing: $0) })
+                } catch {
+                    return PendingWrite.Completion(
+                        succeeded: false, commit: { continuation.resume(throwing: error) },
+                        fail: { _ in continuation.resume(throwing: error) })
+                }
+            }
+            let first = pendingWrites.withLock { pending in
+                pending.append(request)
+                return pending.count == 1
+            }
+            // The first write of a group schedules the flush; later ones join it until it starts.
+            if first { Task { await self.flushWrites() } }
+        }
+    }
+
+    /// A write waiting for the next group commit, type-erased.
+    private struct PendingWrite: Sendable {
+        struct Completion {
+            /// false when the body threw (its savepoint is already rolled back).
+            let succeeded: Bool
+            let commit: () -> Void
+            let fail: (any Error) -> Void
+        }
+
+        /// Fails the write without running it (the group's transaction could not begin).
+        let fail: @Sendable (any Error) -> Void
+        /// Runs the body in its own savepoint inside the group's transaction.
+        let run: @Sendable (Connection) -> Completion
+    }
+
+    private nonisolated let pendingWrites = Mutex<[PendingWrite]>([])
+    static let maxGroup = 16
+    /// Transactions `write` has begun, however many writes each carried (for tests and diagnostics).
+    private(set) var writeGroups = 0
+
+    private func flushWrites() {
+        // At most `maxGroup` writes a transaction, so reads waiting behind a group wait for a few writes, not for
+        // everything that piled up; the rest go in the next group, scheduled at once.
+        let (group, more) = pendingWrites.withLock { pending in
+            let taken = Array(pending.prefix(Self.maxGroup))
+            pending.removeFirst(taken.count)
+            return (taken, !pending.isEmpty)
+        }
+        if more { Task { await self.flushWrites() } }
+        guard !group.isEmpty else { return }
+        writeGroups += 1
+        var completions: [PendingWrite.Completion] = []
+        var notRun: [PendingWrite] = []
+        do {
+            let connection = try requireConnection()
+            // The group's transaction; each body's own `transaction` nests in it as a savepoint.
+            try connection.transaction {
+                for request in group {
+                    // SQLite rolls the whole transaction back on some errors (a full disk): whatever comes after
+                    // must not run outside it, in autocommit.
+                    if connection.isInTransaction {
+                        completions.append(request.run(connection))
+                    } else {
+                        notRun.append(request)
+                    }
+                }
+            }
+        } catch {
+            // Nothing of the group is stored: every write that had succeeded, or had not run, learns why.
+            for completion in completions {
+                if completion.succeeded { completion.fail(error) } else { completion.commit() }
+            }
+            for request in completions.isEmpty ? group : notRun { request.fail(error) }
+            return
+        }
+        for completion in completions { completion.commit() }
     }
 
     /// The schema version recorded in the database.
