@@ -65,16 +65,6 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
         engine = CurlMultiEngine(maxConcurrent: configuration.maxConcurrentTransfers, name: "neuvo-sms")
     }
 
-    /// The JSON body. Field names are part of the contract with the receiver.
-    struct Payload: Encodable {
-        var id: String
-        var to: String
-        var text: String
-        var locale: String
-        var segments: Int
-        var encoding: SMSSegments.Encoding
-    }
-
     public func send(_ message: OutgoingMessage) async -> DeliveryOutcome {
         await send([message], ratePerSecond: nil, concurrency: nil)[0]
     }
@@ -152,7 +142,8 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
         return .success((options, nil))
     }
 
-    /// The body, sorted keys as `JSONEncoder` with `.sortedKeys` would write it, without its cost.
+    /// The JSON body, `{"encoding", "id", "locale", "segments", "text", "to"}`: field names are part of the contract
+    /// with the receiver. Sorted keys, as `JSONEncoder` with `.sortedKeys` would write it, without its cost.
     static func body(for message: OutgoingMessage) -> [UInt8] {
         let count = SMSSegments.count(message.textBody)
         let text =
