@@ -176,7 +176,8 @@ def test_reload_continues_the_conversation(d):
     messages = len(q(d, W + "__log " + W + "__msg"))
     d.refresh()
     wait(d, lambda: len(q(d, W + "__log " + W + "__msg")) == messages, "the conversation was not restored after reload")
-    assert q(d, PANEL)[0].is_displayed(), "the panel should stay open after a reload"
+    # The panel fades in (150 ms from opacity 0, which WebDriver counts as not displayed): wait for it.
+    wait(d, lambda: q(d, PANEL)[0].is_displayed(), "the panel should stay open after a reload")
     assert state(d)["session"] == session
     ask(d, "milloin se on auki?")
     assert state(d)["session"] == session, "the session changed after a reload"
@@ -192,7 +193,8 @@ def test_identification_link_lands_identified(d):
     assert "session=" not in d.current_url, "the session id was left in the address bar: " + d.current_url
     session = state(d).get("session")
     assert session, "no session id after the identification link"
-    assert q(d, PANEL)[0].is_displayed() and d.switch_to.active_element == q(d, INPUT)[0]
+    wait(d, lambda: q(d, PANEL)[0].is_displayed(), "the panel should be open after the identification link")
+    assert d.switch_to.active_element == q(d, INPUT)[0]
     assert text_of(q(d, NOTE)[-1]) == t("widget.identified")
     assert any(text_of(u).endswith(QUESTION) for u in q(d, USER)), "the earlier conversation was lost"
     button = [b for b in q(d, SUGGESTION) if text_of(b) == t("widget.starter.arrangements")]
