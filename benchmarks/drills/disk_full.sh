@@ -65,7 +65,10 @@ KEY=$("$BIN" keys create --name drill --scope arrangements:write --scope notices
 log "database $(du -k "$NEUVO_DB" | cut -f1) kB; $(df -k --output=avail "$DISK" | tail -1 | tr -d ' ') kB free"
 
 start_server() {
-    "$BIN" serve --port "$PORT" >"$WORK/serve.out" 2>>"$WORK/serve.err" &
+    # Emptied here, not by the background job's own redirection: that runs in the child after the fork, and the
+    # wait below could still read the previous server's "Neuvo is serving" line (seen once, under load).
+    : >"$WORK/serve.out"
+    "$BIN" serve --port "$PORT" >>"$WORK/serve.out" 2>>"$WORK/serve.err" &
     SERVER=$!
     local deadline=$((SECONDS + 30))
     until grep -q "Neuvo is serving" "$WORK/serve.out" 2>/dev/null; do
