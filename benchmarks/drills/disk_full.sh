@@ -149,6 +149,17 @@ post_batch() {
 created() { python3 -c 'import json,sys
 try: print(sum(1 for r in json.load(open(sys.argv[1]))["results"] if r.get("outcome", {}).get("created")))
 except Exception: print(0)' "$WORK/batch-response.json"; }
+# Posts batches of 10 until one is accepted (up to 20 s): RECOVER is the last response, RECOVERED its created count.
+post_until_accepted() {
+    RECOVER=""
+    local deadline=$((SECONDS + 20))
+    while [ $SECONDS -lt $deadline ]; do
+        post_batch 10; RECOVER=$RESPONSE
+        [ "$(status_of "$RECOVER")" = 200 ] && break
+        sleep 0.5
+    done
+    RECOVERED=$(created)
+}
 free_kb() { df -k --output=avail "$DISK" | tail -1 | tr -d ' '; }
 
 start_server
@@ -200,14 +211,7 @@ log "  freeing space: the 3 MB ballast file is deleted (no restart)"
 rm -f "$DISK/ballast"
 AFTER=$(queued)
 check "nothing queued lost (disk full)" "$([ "$AFTER" = "$BEFORE" ]; echo $?)" "$BEFORE before, $AFTER after freeing space"
-RECOVER=""
-deadline=$((SECONDS + 20))
-while [ $SECONDS -lt $deadline ]; do
-    post_batch 10; RECOVER=$RESPONSE
-    [ "$(status_of "$RECOVER")" = 200 ] && break
-    sleep 0.5
-done
-RECOVERED=$(created)
+post_until_accepted
 check "writes resume after space is freed, without a restart" "$([ "$(status_of "$RECOVER")" = 200 ]; echo $?)" \
     "$(cut -f1 <<<"$RECOVER"): $RECOVERED arrangements accepted"
 BEFORE_RO=$(queued)
@@ -236,14 +240,7 @@ echo "  /readyz (read-only): $(cut -c1-200 <<<"$READY")" >&2
 chattr -i "$DISK"/neuvo.db* "$DISK"
 AFTER_RO=$(queued)
 check "nothing queued lost (read-only)" "$([ "$AFTER_RO" = "$BEFORE_RO" ]; echo $?)" "$BEFORE_RO before, $AFTER_RO after"
-RECOVER=""
-deadline=$((SECONDS + 20))
-while [ $SECONDS -lt $deadline ]; do
-    post_batch 10; RECOVER=$RESPONSE
-    [ "$(status_of "$RECOVER")" = 200 ] && break
-    sleep 0.5
-done
-RECOVERED=$(created)
+post_until_accepted
 check "writes resume once writable, without a restart" "$([ "$(status_of "$RECOVER")" = 200 ]; echo $?)" \
     "$(cut -c1-200 <<<"$RECOVER")"
 chat_probe "writable again"
