@@ -28,16 +28,6 @@ extension ServerTests {
         return router
     }
 
-    /// Waits until `condition` holds, for at most `timeout`.
-    static func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     @Test func manyConnectionsShareOneLoop() async throws {
         try await withServer(configured { $0.eventLoopCount = 1 }, responder: Self.loopRouter()) { server, port in
             let clients = try (0..<200).map { _ in try RawClient.connect(port: port) }
@@ -91,9 +81,9 @@ extension ServerTests {
             try other.send("GET /hello HTTP/1.1\r\nHost: h\r\n\r\n")
             #expect(try await other.readResponse(timeout: .seconds(5)).body == "hello")
             let start = ContinuousClock.now
-            #expect(await Self.eventually { server.connectionCount == 1 })  // the stalled one is gone
+            #expect(await eventually { server.connectionCount == 1 })  // the stalled one is gone
             #expect(start.duration(to: .now) < .seconds(3))
-            #expect(await Self.eventually { log.all.contains { $0.path == "/big" } })
+            #expect(await eventually { log.all.contains { $0.path == "/big" } })
             // The other connection is still served.
             try other.send("GET /hello HTTP/1.1\r\nHost: h\r\n\r\n")
             #expect(try await other.readResponse().body == "hello")
@@ -173,7 +163,7 @@ extension ServerTests {
                 await started.wait()
             }  // closed here, while its handler waits
             release.fire()
-            #expect(await Self.eventually { server.connectionCount == 0 })
+            #expect(await eventually { server.connectionCount == 0 })
             let client = try RawClient.connect(port: port)
             try client.send("GET /hello HTTP/1.1\r\nHost: h\r\n\r\n")
             #expect(try await client.readResponse().body == "hello")
