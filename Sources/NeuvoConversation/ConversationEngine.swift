@@ -115,7 +115,8 @@ public struct ConversationEngine: Sendable {
             throw ConversationError.unknownResident(residentID)
         }
         var state = SessionState(
-            id: .random(), language: language ?? Language(rawValue: resident.language) ?? options.defaultLanguage)
+            id: .random(at: now), language: language ?? Language(rawValue: resident.language) ?? options.defaultLanguage
+        )
         state.residentID = residentID
         if let arrangementID, (try? await arrangements.arrangement(arrangementID, of: residentID)) != nil {
             state.lastArrangement = arrangementID
@@ -154,7 +155,8 @@ public struct ConversationEngine: Sendable {
         } else {
             let known = resident.flatMap { Language(rawValue: $0.language) } ?? options.defaultLanguage
             let guess = identifier.identify(message, fallback: known)
-            state = SessionState(id: .random(), language: language ?? (guess.isReliable ? guess.language : known))
+            state = SessionState(
+                id: .random(at: now), language: language ?? (guess.isReliable ? guess.language : known))
         }
         if let residentID { state.residentID = residentID }
         let draft = try await dialogue(message, state: &state, catalog: catalog, now: now)

@@ -112,7 +112,7 @@ public struct ConversationStore: Sendable {
             state.pending = try? JSONDecoder().decode(PendingQuestion.self, from: Data(pending.utf8))
         }
         let suggestions: String = try row.get("suggestions")
-        state.suggestions = (try? JSONDecoder().decode([String].self, from: Data(suggestions.utf8))) ?? []
+        state.suggestions = JSONString.stringArray(suggestions) ?? []
         state.turns = try row.get("turns")
         state.version = try row.get("version")
         state.isNew = false
@@ -122,7 +122,7 @@ public struct ConversationStore: Sendable {
     /// Inserts or updates the session; false when another turn saved it first.
     static func save(_ state: SessionState, now: Date, in connection: Connection) throws -> Bool {
         let pending = try state.pending.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
-        let suggestions = String(decoding: try JSONEncoder.sorted.encode(state.suggestions), as: UTF8.self)
+        let suggestions = JSONString.array(state.suggestions)
         if state.isNew {
             try connection.execute(
                 """

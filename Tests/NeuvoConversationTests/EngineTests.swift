@@ -300,3 +300,72 @@ struct NumberedChoiceRegressionTests {
         #expect(try await chat.say(text).sessionID == reply.sessionID)
     }
 }
+
+@Suite("The chat reply's JSON")
+struct ReplyJSONTests {
+    static func foundation(_ reply: Reply) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(reply), as: UTF8.self)
+    }
+
+    @Test func handWrittenJSONIsWhatJSONEncoderWrites() async throws {
+        let awkward = Reply(
+            sessionID: SessionID(rawValue: "abc123"), language: .sv, text: "Säg \"hej\"\n\\ 🧪 \u{1}\u{8}\u{C}</script>",
+            intent: nil, confidence: 0.123456,
+            suggestions: ["ja", "nej", "a/b", ""],
+            actions: [
+                ReplyAction(kind: "arrangement.accepted", arrangementID: "arr-1", status: "accepted"),
+                ReplyAction(kind: "handoff.requested"), ReplyAction(kind: "x", status: "open"),
+            ],
+            sources: [
+                ReplySource(kind: "unit", id: "tprek:1", title: "Kallion kirjasto", url: "https://hel.fi/a?b=c&d"),
+                ReplySource(kind: "catalog", id: "hours"),
+            ])
+        var replies = [awkward]
+        for confidence in [0, 1, 0.5, 0.99999, 0.00004, 0.00005, 1.0e-9, 0.3] {
+            replies.append(
+                Reply(
+                    sessionID: awkward.sessionID, language: .fi, text: "", intent: "x", confidence: confidence,
+                    suggestions: [], actions: [], sources: []))
+        }
+        // And real replies of the engine, with units, suggestions and actions.
+        let chat = try ChatFixture()
+        try await chat.residentWithPreschoolOffer()
+        for text in ["missä on lähin kirjasto Kalliossa?", "entä aukioloajat?", "asdfgh", "puhun ruotsia"] {
+            replies.append(try await chat.say(text))
+        }
+        chat.residentID = "resident-1"
+        replies.append(try await chat.say("hyväksyn esiopetuspaikan"))
+        replies.append(try await chat.say("kyllä"))
+        for reply in replies {
+            #expect(reply.json == (try Self.foundation(reply)))
+        }
+        #expect(replies.contains { !$0.actions.isEmpty } && replies.contains { !$0.sources.isEmpty })
+    }
+}
+
+@Suite("Session ids")
+struct SessionIDTests {
+    @Test func idsAreUnguessableAndSortByCreation() {
+        let start = Date(timeIntervalSince1970: 1_804_060_800)
+        var ids: [SessionID] = []
+        for step in 0..<200 { ids.append(.random(at: start.addingTimeInterval(Double(step / 4) * 0.001))) }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            #expect(id.rawValue.count == 32 && id.isWellFormed)
+            #expect(id.rawValue.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+        }
+        // Later sessions sort after earlier ones (ids of the same millisecond in any order).
+        for (earlier, later) in zip(ids, ids.dropFirst(4)) { #expect(earlier.rawValue < later.rawValue) }
+        #expect(ids[0].rawValue.prefix(12) == String(UInt64(1_804_060_800_000), radix: 16).leftPadded(to: 12))
+        // Within one millisecond, the 80 random bits differ in many positions, not a counter.
+        let sameMillisecond = (0..<50).map { _ in SessionID.random(at: start).rawValue.suffix(20) }
+        #expect(Set(sameMillisecond).count == 50)
+        #expect(Set(sameMillisecond.map { $0.first! }).count > 4)
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: width - count) + self }
+}

@@ -17,6 +17,16 @@ final class TemporaryFolder {
 
 struct TestFailure: Error {}
 
+/// Waits until `condition` holds, for at most `timeout` (for work done on another thread).
+func eventually(timeout: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return await condition()
+}
+
 @Suite("SQLite storage")
 struct DatabaseTests {
     static let notes = Migration(
@@ -172,6 +182,44 @@ struct DatabaseTests {
         #expect(try await second.read { try $0.scalar("SELECT body FROM notes", as: String.self) } == "persisted")
         #expect(try await second.read { try $0.scalar("SELECT count(*) FROM neuvo_migrations", as: Int.self) } == 2)
         #expect(try await second.integrityCheck() == ["ok"])
+    }
+
+    @Test func theLogIsCheckpointedOffTheWritersThreadAndStaysBounded() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("neuvo.db")
+        let database = try Database(path: path, options: options())
+        // Writes without a pause, 300 kB each, 36 MB in all: SQLite's own checkpoint would run inside these
+        // commits; here it runs beside them, and the writer steps in only past the limit.
+        let blob = [UInt8](repeating: 7, count: 3000)
+        for batch in 0..<120 {
+            try await database.write { connection in
+                for row in 0..<100 {
+                    try connection.execute(
+                        "INSERT INTO notes (body, data) VALUES (?, ?)", "\(batch)-\(row)", SQLiteValue.blob(blob))
+                }
+            }
+        }
+        #expect(await database.checkpoints.completed >= 1)
+        #expect(await database.checkpoints.failed == 0)
+        // The log file is reused from its start, so its size is its peak: bounded near the writer's limit (4,000
+        // pages), not the 36 MB written.
+        let logSize = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+        #expect(logSize < 20 * 1024 * 1024, "the log is \(logSize) bytes")
+        // Once the background checkpoint has copied everything, the next commit restarts the log from its start.
+        #expect(
+            await eventually {
+                _ = try? await database.write {
+                    try $0.execute("INSERT INTO notes (body) VALUES (?)", UUID().uuidString)
+                }
+                return await database.logPages < 100
+            })
+        await database.close()
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "the last connection closed removes the log")
+        let reopened = try Database(path: path, options: options())
+        #expect(
+            try await reopened.read { try $0.scalar("SELECT count(*) FROM notes WHERE data IS NOT NULL", as: Int.self) }
+                == 12_000)
+        #expect(try await reopened.integrityCheck() == ["ok"])
     }
 
     @Test func aFailingMigrationLeavesTheSchemaAtTheLastGoodVersion() async throws {

@@ -38,4 +38,19 @@ struct JSONStringTests {
             #expect(JSONString.flatObject(text) == nil, "\(text)")
         }
     }
+
+    @Test func stringArraysRoundTripThroughFoundation() throws {
+        let values = Array(Self.awkward.values).sorted()
+        let encoded = JSONString.array(values)
+        #expect(JSONString.stringArray(encoded) == values)
+        #expect(try JSONDecoder().decode([String].self, from: Data(encoded.utf8)) == values)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        #expect(encoded == String(decoding: try encoder.encode(values), as: UTF8.self))
+        #expect(JSONString.array([]) == "[]")
+        #expect(JSONString.stringArray(" [ ] ") == [])
+        for text in ["", "{}", "[1]", #"["a",]"#, #"["a"] x"#, #"["a""#, "[null]", #"[["a"]]"#] {
+            #expect(JSONString.stringArray(text) == nil, "\(text)")
+        }
+    }
 }

@@ -73,7 +73,7 @@ public enum APIRoutes {
         let session = body.sessionID.map(SessionID.init(rawValue:))
         let reply = try await app.engine.respond(to: body.text, session: session, residentID: nil, language: language)
         app.metrics.recordChat(fallback: reply.intent == nil)
-        return try JSONBody.response(reply)
+        return .json(Array(reply.json.utf8))
     }
 
     static func widgetTexts(_ app: NeuvoApplication, _ request: HTTPRequest) throws -> HTTPResponse {

@@ -26,7 +26,8 @@ public struct Gazetteer: Sendable {
     /// Patterns by the first three folded letters of their first word.
     private let index: [String: [Pattern]]
 
-    struct Pattern: Sendable {
+    /// A class, so that scanning a bucket retains one reference instead of copying five arrays and strings.
+    final class Pattern: Sendable {
         let entry: Int
         /// Lowercased words before the last one, which must match as written or folded.
         let leading: [String]
@@ -35,6 +36,18 @@ public struct Gazetteer: Sendable {
         let stems: [String]
         let stemsFolded: [String]
         let lastWord: String
+
+        init(
+            entry: Int, leading: [String], leadingFolded: [String], stems: [String], stemsFolded: [String],
+            lastWord: String
+        ) {
+            self.entry = entry
+            self.leading = leading
+            self.leadingFolded = leadingFolded
+            self.stems = stems
+            self.stemsFolded = stemsFolded
+            self.lastWord = lastWord
+        }
     }
 
     public init(_ entries: [GazetteerEntry]) {

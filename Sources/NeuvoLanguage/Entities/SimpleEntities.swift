@@ -56,6 +56,9 @@ enum SimpleEntities {
         "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
         "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20,
     ]
+    /// For a message of unknown language; Finnish first where words collide.
+    private static let allNumbers = finnishNumbers.merging(swedishNumbers) { old, _ in old }
+        .merging(englishNumbers) { old, _ in old }
     /// Swedish "en"/"ett" are also the indefinite article ("jag vill boka en tid"), so they count as a number only
     /// in a short answer of at most this many words ("en", "ett barn", "bara en").
     private static let articleNumberMaxWords = 3
@@ -63,10 +66,13 @@ enum SimpleEntities {
     /// Digits ("3", "2,5" → "2.5", English "1,000" → "1000", leading zeros dropped) and number words of the message language (all three when
     /// the language is unknown). Chains like "1.2.3" or "99.99.9999" are not numbers.
     static func numbers(_ tokens: [EntityToken], language: Language?, wordCount: Int) -> [EntityCandidate] {
-        var vocabulary: [String: Int] = [:]
-        if language == nil || language == .fi { vocabulary.merge(finnishNumbers) { old, _ in old } }
-        if language == nil || language == .sv { vocabulary.merge(swedishNumbers) { old, _ in old } }
-        if language == nil || language == .en { vocabulary.merge(englishNumbers) { old, _ in old } }
+        let vocabulary =
+            switch language {
+            case .fi: finnishNumbers
+            case .sv: swedishNumbers
+            case .en: englishNumbers
+            case nil: allNumbers
+            }
         var found: [EntityCandidate] = []
         var index = 0
         while index < tokens.count {

@@ -25,7 +25,7 @@ final class DispatchQueueExecutor: SerialExecutor, @unchecked Sendable {
 /// The database: one SQLite connection with one serial owner.
 ///
 /// Opening sets WAL (readers do not block the writer), a busy timeout, foreign keys, and brings the schema
-/// up to date with the migrations. Work is done in closures: `read` for queries, `write` for a
+/// up to date with the migrations. The log is checkpointed on a second connection (`Checkpointer`). Work is done in closures: `read` for queries, `write` for a
 /// transaction that commits on return and rolls back on throw.
 public actor Database {
     public struct Options: Sendable {
@@ -45,6 +45,8 @@ public actor Database {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     private var connection: Connection?
+    /// Checkpoints the log off the writer's thread; nil for in-memory and read-only databases.
+    private let checkpointer: Checkpointer?
     public nonisolated let path: String
 
     /// Opens or creates the database file and migrates it. Errors about the file itself are
@@ -52,7 +54,17 @@ public actor Database {
     public init(path: String, options: Options = Options()) throws {
         self.path = path
         self.executor = DispatchQueueExecutor(label: "neuvo.database")
-        self.connection = try Self.open(path: path, options: options)
+        let connection = try Self.open(path: path, options: options)
+        self.connection = connection
+        let isMemory = path == ":memory:" || path.hasPrefix("file::memory:")
+        if !isMemory && !options.readOnly,
+            let checkpointer = Checkpointer(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+        {
+            checkpointer.attach(to: connection)
+            self.checkpointer = checkpointer
+        } else {
+            self.checkpointer = nil
+        }
     }
 
     /// An in-memory database, for tests and tools.
@@ -241,8 +253,15 @@ public actor Database {
         try requireConnection().query("PRAGMA integrity_check").compactMap { try? $0.get(0, as: String.self) }
     }
 
+    /// Checkpoints of the log run by the background checkpointer: (completed, failed).
+    public var checkpoints: (completed: Int, failed: Int) { checkpointer?.counts ?? (0, 0) }
+
+    /// Pages in the write-ahead log after the last commit (0 when there is no log).
+    public var logPages: Int { checkpointer?.logPages ?? 0 }
+
     /// Finalizes every statement and closes the file; later calls fail with a clear error.
     public func close() {
+        if let connection { checkpointer?.detach(from: connection) }
         connection?.clearStatementCache()
         connection = nil
     }

@@ -1,4 +1,5 @@
-/// JSON string quoting (RFC 8259 §7) without going through JSONEncoder for every log line.
+/// JSON string quoting (RFC 8259 §7) without going through JSONEncoder for every log line, escaping exactly what
+/// JSONEncoder escapes (with `.withoutEscapingSlashes`), so either may write a stored or compared value.
 public enum JSONString {
     public static func quote(_ text: String) -> String {
         // Most values need no escape at all: one scan of the bytes, then a plain concatenation.
@@ -14,6 +15,8 @@ public enum JSONString {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "\u{8}": out += "\\b"
+            case "\u{C}": out += "\\f"
             case _ where scalar.value < 0x20:
                 let hex = String(scalar.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
@@ -21,6 +24,16 @@ public enum JSONString {
             }
         }
         return out + "\""
+    }
+
+    /// An array of strings, `["a","b"]`.
+    public static func array(_ values: [String]) -> String {
+        var out = "["
+        for (index, value) in values.enumerated() {
+            if index > 0 { out += "," }
+            out += quote(value)
+        }
+        return out + "]"
     }
 
     /// The inverse of `object`: a flat JSON object whose values are all strings (RFC 8259 escapes, surrogate
@@ -31,6 +44,15 @@ public enum JSONString {
         return text.withUTF8 { bytes -> [String: String]? in
             var reader = FlatObjectReader(bytes: bytes)
             return reader.object()
+        }
+    }
+
+    /// The inverse of `array`: a JSON array of strings, or nil for anything else.
+    public static func stringArray(_ text: String) -> [String]? {
+        var text = text
+        return text.withUTF8 { bytes -> [String]? in
+            var reader = FlatObjectReader(bytes: bytes)
+            return reader.stringArray()
         }
     }
 
@@ -48,7 +70,7 @@ public enum JSONString {
     }
 }
 
-/// Reads `{"key": "value", ...}` from UTF-8 bytes; nil on anything else.
+/// Reads `{"key": "value", ...}` or `["value", ...]` from UTF-8 bytes; nil on anything else.
 private struct FlatObjectReader {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
@@ -81,7 +103,20 @@ private struct FlatObjectReader {
         return end(result)
     }
 
-    mutating func end(_ result: [String: String]) -> [String: String]? {
+    mutating func stringArray() -> [String]? {
+        guard consume(UInt8(ascii: "[")) else { return nil }
+        var result: [String] = []
+        if consume(UInt8(ascii: "]")) { return end(result) }
+        repeat {
+            skipWhitespace()
+            guard let value = string() else { return nil }
+            result.append(value)
+        } while consume(UInt8(ascii: ","))
+        guard consume(UInt8(ascii: "]")) else { return nil }
+        return end(result)
+    }
+
+    mutating func end<Result>(_ result: Result) -> Result? {
         skipWhitespace()
         return index == bytes.count ? result : nil
     }

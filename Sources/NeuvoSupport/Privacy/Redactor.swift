@@ -12,26 +12,40 @@ public struct Redactor: Sendable {
         let pattern: String
         /// Matches with fewer digits are left alone (a postal code such as 00530 is not a phone number).
         var minimumDigits = 0
+        /// What a text must have for the pattern to match at all; nil runs it on every text.
+        var needs: Needs? = nil
+    }
+
+    /// A cheap necessary condition for a rule, checked before its regular expression.
+    public enum Needs: Sendable {
+        /// This many ASCII digits in a row.
+        case digitRun(Int)
+        /// An '@' or a '('.
+        case atSignOrParenthesis
+        /// This many ASCII digits in the whole text.
+        case digits(Int)
     }
 
     /// Order matters: a henkilötunnus holds digit runs that the phone rule would otherwise claim.
     public static let rules: [Rule] = [
         Rule(
             name: "henkilotunnus", replacement: "[HETU]",
-            pattern: #"(?<![0-9A-Za-z])[0-9]{6}[-+YXWVUABCDEFyxwvuabcdef][0-9]{3}[0-9A-Za-z](?![0-9A-Za-z])"#),
+            pattern: #"(?<![0-9A-Za-z])[0-9]{6}[-+YXWVUABCDEFyxwvuabcdef][0-9]{3}[0-9A-Za-z](?![0-9A-Za-z])"#,
+            needs: .digitRun(6)),
         Rule(
             name: "email", replacement: "[EMAIL]",
-            pattern: #"[A-Za-z0-9._%+\-]+(?:@|\s*\(at\)\s*)[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"#),
+            pattern: #"[A-Za-z0-9._%+\-]+(?:@|\s*\(at\)\s*)[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"#,
+            needs: .atSignOrParenthesis),
         // E.164 and international forms: +358 40 123 4567, 00358401234567, +44 (20) 7946-0958.
         Rule(
             name: "phone", replacement: "[PHONE]",
             pattern: #"(?<![0-9A-Za-z+])(?:\+|00)[1-9][0-9]{0,2}(?:[ \-]?\(?[0-9]{1,4}\)?){2,6}(?![0-9])"#,
-            minimumDigits: 8),
+            minimumDigits: 8, needs: .digits(8)),
         // Finnish national forms: 040 123 4567, 040-1234567, 0401234567, (09) 310 12345, 09 3101 2345.
         Rule(
             name: "phone", replacement: "[PHONE]",
             pattern: #"(?<![0-9A-Za-z.:\-])\(?0[1-9][0-9]{0,2}\)?(?:[ \-]?[0-9]{2,4}){2,3}(?![0-9]|[.:][0-9])"#,
-            minimumDigits: 7),
+            minimumDigits: 7, needs: .digits(7)),
     ]
 
     private let expressions: [(NSRegularExpression, Rule)]
@@ -43,16 +57,49 @@ public struct Redactor: Sendable {
 
     public static let standard = Redactor()
 
-    public func redact(_ text: String) -> String {
-        // Fast path: every rule needs a digit or an '@' / "(at)", and most log text has neither.
-        guard text.utf8.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x40 || $0 == 0x28 }) else {
-            return text
+    /// What one scan of the bytes tells about which rules could match at all.
+    struct Prerequisites {
+        var digits = 0
+        var longestDigitRun = 0
+        /// An '@' or a '(' (an address written "name (at) example.fi").
+        var atSign = false
+
+        init(_ text: String) {
+            var run = 0
+            for byte in text.utf8 {
+                if byte >= 0x30 && byte <= 0x39 {
+                    digits += 1
+                    run += 1
+                    if run > longestDigitRun { longestDigitRun = run }
+                } else {
+                    run = 0
+                    if byte == 0x40 || byte == 0x28 { atSign = true }
+                }
+            }
         }
+
+        /// False when the rule cannot match this text (a henkilötunnus needs six digits in a row, an address
+        /// an '@' or "(at)", a phone number its minimum of digits). Regular expressions were a twentieth of a
+        /// chat turn, run on every reply, most of which have none of these.
+        func allow(_ rule: Rule) -> Bool {
+            switch rule.needs {
+            case nil: true
+            case .digitRun(let count): longestDigitRun >= count
+            case .atSignOrParenthesis: atSign
+            case .digits(let count): digits >= count
+            }
+        }
+    }
+
+    public func redact(_ text: String) -> String {
+        let prerequisites = Prerequisites(text)
+        // Fast path: most log text meets no rule's prerequisite.
+        guard expressions.contains(where: { prerequisites.allow($0.1) }) else { return text }
         // Work on the UTF-16 string the regular expressions see: a match may start or end inside a Swift Character
         // (a combining mark right after a code), and converting such a range to String indices would fail and
         // let the code through.
         let result = NSMutableString(string: text)
-        for (expression, rule) in expressions {
+        for (expression, rule) in expressions where prerequisites.allow(rule) {
             let matches = expression.matches(in: result as String, range: NSRange(location: 0, length: result.length))
             // Replace from the end so earlier ranges stay valid.
             for match in matches.reversed() {
