@@ -152,6 +152,24 @@ struct GatewayCoreTests {
         }
     }
 
+    /// Claiming marks a whole batch with one UPDATE over its ids. Without the unary `+` on `status`, SQLite planned
+    /// it over `notices_by_status` once the batch had a few hundred ids and scanned every queued notice for every
+    /// batch (the dispatcher spent most of its time there).
+    @Test func claimingABatchLooksUpItsIdsByPrimaryKey() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        for count in [1, 50, 400] {
+            let plan = try await service.notices.database.read { connection in
+                try connection.query(
+                    "EXPLAIN QUERY PLAN " + NoticeStore.markSendingSQL(count: count),
+                    arguments: [.integer(0), .integer(0)] + (0..<count).map { .text("ntc_\($0)") }
+                )
+                .map { try $0.get("detail", as: String.self) }.joined(separator: "; ")
+            }
+            #expect(
+                plan.contains("sqlite_autoindex_notices_1 (id=?)") && !plan.contains("notices_by_status"), "\(plan)")
+        }
+    }
+
     @Test func aResidentWithoutConsentGetsNoNotice() async throws {
         let service = try await makeService(clock: ManualClock(noon))
         let outcome = try await service.arrange(

@@ -5,7 +5,9 @@ import NeuvoSupport
 
 /// How hard the dispatcher pushes each channel.
 public struct DispatcherSettings: Sendable {
-    public var batchSize = 200
+    /// Notices a claim takes at once. Each batch costs two transactions whatever its size; 500 instead of 200 made
+    /// a rate-lifted campaign about a tenth faster (fewer commits, fewer WAL pages written twice).
+    public var batchSize = 500
     public var concurrency: [ChannelKind: Int] = [.email: 4, .sms: 32]
     /// Average sends per second per channel (a token bucket), so a recovering provider gets no request storm.
     public var ratePerSecond: [ChannelKind: Double] = [.email: 100, .sms: 1000]
