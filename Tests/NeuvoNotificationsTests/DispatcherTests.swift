@@ -178,6 +178,10 @@ struct DispatcherTests {
         let history = try await setup.service.notices.history(of: id)
         #expect(history.transitions.map(\.to).contains("temporary_failure"))
         #expect(history.transitions.last?.to == "sent")
+        // Both sends are in the trail: the interrupted one, whose outcome was never recorded, and the resend.
+        #expect(history.attempts.map(\.outcome) == ["interrupted", "accepted"])
+        #expect(history.attempts.map(\.attempt) == [1, 2])
+        #expect(try await setup.service.notices.notice(id)?.attempts == 2)
         // At least once to the provider; once from the receiver's point of view.
         #expect(try setup.webhookIDs() == [id])
     }

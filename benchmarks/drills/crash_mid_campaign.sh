@@ -110,6 +110,9 @@ INTERRUPTED=$(db "SELECT count(*) FROM notice_transitions WHERE reason LIKE 'int
 REQUESTS=$(wc -l < "$WORK/requests.jsonl" | tr -d ' ')
 log "receiver saw $REQUESTS requests for $COUNT notices ($((REQUESTS - COUNT)) resends, deduplicated by webhook-id);" \
     "$INTERRUPTED notices taken back from a killed dispatcher's lease; $ATTEMPTS delivery attempts recorded"
+UNRECORDED=$(db "SELECT count(*) FROM delivery_attempts WHERE outcome = 'interrupted'")
+check "attempts cover every send" "$([ "$ATTEMPTS" -ge "$REQUESTS" ]; echo $?)" \
+    "$ATTEMPTS attempts recorded ($UNRECORDED of them 'interrupted': taken back from a killed dispatcher) for $REQUESTS requests the receiver saw"
 INTEGRITY=$(db "PRAGMA integrity_check")
 check "integrity_check" "$([ "$INTEGRITY" = ok ]; echo $?)" "PRAGMA integrity_check: $INTEGRITY"
 DBCHECK=0; "$BIN" db check > "$WORK/db-check.txt" 2>&1 || DBCHECK=$?

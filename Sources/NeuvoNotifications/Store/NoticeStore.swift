@@ -107,18 +107,31 @@ public struct NoticeStore: Sendable {
         """
 
     /// Claims up to `limit` due notices of a channel for sending: they become `sending` with a lease. Notices
-    /// left in `sending` by a crashed process (lease expired) are first turned into temporary failures, so they
-    /// are sent again: delivery is at least once, and the notice id lets the receiver deduplicate.
+    /// left in `sending` by a crashed process (lease expired) are first turned into temporary failures, with their
+    /// unfinished attempt recorded as `interrupted`, so they are sent again: delivery is at least once, and the
+    /// notice id lets the receiver deduplicate.
     public func claimDue(channel: ChannelKind, limit: Int, now: Date, lease: TimeInterval) async throws -> [Notice] {
         let rows = try await database.write { connection -> [Row] in
             let stale = try connection.query(
-                "SELECT id FROM notices WHERE status = 'sending' AND channel = ? AND lease_until < ? LIMIT ?",
-                channel.rawValue, now, limit)
+                """
+                SELECT id, attempts, updated_at FROM notices
+                WHERE status = 'sending' AND channel = ? AND lease_until < ? LIMIT ?
+                """, channel.rawValue, now, limit)
             for row in stale {
-                try Self.transition(
-                    try row.get("id"), to: .temporaryFailure,
-                    reason: "interrupted while sending (restart); will resend",
-                    now: now, in: connection, nextAttemptAt: now)
+                // The process that claimed it stopped before recording the attempt: the message may or may not have
+                // reached the provider. The attempt is recorded as such, so the trail shows every send.
+                let id: String = try row.get("id")
+                try connection.execute(
+                    """
+                    INSERT INTO delivery_attempts (notice_id, attempt, channel, started_at, finished_at, outcome, detail)
+                    VALUES (?, ?, ?, ?, ?, 'interrupted', ?)
+                    """, id, try row.get("attempts", as: Int.self) + 1, channel.rawValue,
+                    try row.get("updated_at", as: Date.self), now,
+                    "the dispatcher stopped before recording the outcome; resent with the same id")
+                _ = try Self.transition(
+                    id, from: .sending, to: .temporaryFailure,
+                    reason: "interrupted while sending (restart); will resend", now: now, in: connection,
+                    nextAttemptAt: now, countAttempt: true)
             }
             let due = try connection.query(Self.dueSQL, channel.rawValue, now, limit)
             guard let first = due.first else { return [] }
