@@ -59,12 +59,19 @@ struct ConfigurationTests {
         ("NEUVO_QUIET_HOURS", "21-08"), ("NEUVO_SMTP_URL", "http://mail"), ("NEUVO_SMS_WEBHOOK_SECRET", "secret"),
         ("NEUVO_SMS_RECEIPT_SECRET", "whsec_c2hvcnQ="),
         ("NEUVO_LINKS_SECRET", "short"), ("NEUVO_LANGUAGE", "de"), ("NEUVO_TRANSCRIPT_RETENTION_DAYS", "0"),
-        ("NEUVO_SMTP_FROM", "a@b\r\nBcc: x@y"),
+        ("NEUVO_SMTP_FROM", "a@b\r\nBcc: x@y"), ("NEUVO_HANDOFF_HOURS", "mon-fri 16:00-08:00"),
+        ("NEUVO_HANDOFF_HOURS", "daily 00:00-24:01"), ("NEUVO_HANDOFF_HOURS", "mon-fri"),
     ])
     func rejectsInvalidValues(name: String, value: String) {
         #expect(throws: ConfigurationError.self) {
             try Configuration.load(environment: home.merging([name: value]) { $1 })
         }
+    }
+
+    @Test(arguments: ["daily 00:00-24:00", "mon-fri 08:00-16:00", "sat,sun 10:00-14:30"])
+    func acceptsHandoffHours(value: String) throws {
+        let config = try Configuration.load(environment: home.merging(["NEUVO_HANDOFF_HOURS": value]) { $1 })
+        #expect(config.handoffHours == value)
     }
 
     @Test func fileErrorsAreClear() throws {
