@@ -55,11 +55,11 @@ struct ArrangementStoreTests {
 
     @Test func transitionsFollowTheTableAndAreAudited() async throws {
         let store = try await store()
-        try await store.database.write {
+        _ = try await store.database.write {
             try ArrangementStore.insert(self.offer("a1", for: "r1"), idempotencyKey: nil, in: $0)
         }
         let later = now.addingTimeInterval(60)
-        try await store.database.write {
+        _ = try await store.database.write {
             try ArrangementStore.transition(
                 "a1", to: .accepted, reason: "resident accepted in chat", actor: "r1", now: later, in: $0)
         }
@@ -79,7 +79,7 @@ struct ArrangementStoreTests {
 
     @Test func aResidentNeverReadsAnotherResidentsArrangement() async throws {
         let store = try await store()
-        try await store.database.write {
+        _ = try await store.database.write {
             try ArrangementStore.insert(self.offer("a1", for: "r1"), idempotencyKey: nil, in: $0)
         }
         #expect(try await store.arrangement("a1", of: "r1").id == "a1")

@@ -30,8 +30,9 @@ struct ReplayScript: Decodable, CustomTestStringConvertible {
 }
 
 /// The engine's scripted conversations again, through the real binary: `neuvo chat --json` on a fresh database
-/// with the bundled registry, one process a conversation, its lines on standard input.
-@Suite("neuvo chat: the scripted conversations through the real binary")
+/// with the bundled registry, one process a conversation, its lines on standard input. One conversation at a
+/// time: 33 processes started at once (each trains the catalog) starved the other process tests on two cores.
+@Suite("neuvo chat: the scripted conversations through the real binary", .serialized)
 struct DialogueReplayTests {
     @Test(arguments: ReplayScript.all)
     func replay(_ script: ReplayScript) async throws {

@@ -29,7 +29,14 @@ extension ServerTests {
     }
 
     @Test func manyConnectionsShareOneLoop() async throws {
-        try await withServer(configured { $0.eventLoopCount = 1 }, responder: Self.loopRouter()) { server, port in
+        // Timeouts far beyond the test: on a loaded machine 200 sequential reads can take longer than the default
+        // header or idle timeout, which would close connections this test is not about.
+        let configuration = configured {
+            $0.eventLoopCount = 1
+            $0.headerReadTimeout = .seconds(600)
+            $0.idleTimeout = .seconds(600)
+        }
+        try await withServer(configuration, responder: Self.loopRouter()) { server, port in
             let clients = try (0..<200).map { _ in try RawClient.connect(port: port) }
             var peers: [String] = []
             for round in 0..<3 {

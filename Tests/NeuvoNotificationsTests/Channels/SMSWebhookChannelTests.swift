@@ -48,7 +48,7 @@ struct SMSWebhookChannelTests {
     @Test func signedDeliveryIsVerifiedAndRecorded() async throws {
         let receiver = try await Receiver.start()
         let message = Self.message()
-        let outcome = await try receiver.channel().send(message)
+        let outcome = try await receiver.channel().send(message)
         #expect(outcome == .accepted(providerMessageID: "prov-1"))
         #expect(try await waitUntil { try receiver.deliveries().count == 1 })
         let delivery = try #require(try receiver.deliveries().first)
@@ -125,7 +125,7 @@ struct SMSWebhookChannelTests {
 
     @Test func tooManyRequestsCarriesRetryAfter() async throws {
         let receiver = try await Receiver.start(["--fail-429", "1", "--retry-after", "7"])
-        let outcome = await try receiver.channel().send(Self.message())
+        let outcome = try await receiver.channel().send(Self.message())
         guard case .temporaryFailure(let reason, let retryAfter) = outcome else {
             Issue.record("429 gave \(outcome)")
             return
@@ -137,7 +137,7 @@ struct SMSWebhookChannelTests {
 
     @Test func badRequestIsPermanent() async throws {
         let receiver = try await Receiver.start(["--fail-400", "1"])
-        guard case .permanentFailure(let reason) = await try receiver.channel().send(Self.message()) else {
+        guard case .permanentFailure(let reason) = try await receiver.channel().send(Self.message()) else {
             Issue.record("400 was not permanent")
             return
         }
@@ -146,14 +146,14 @@ struct SMSWebhookChannelTests {
 
     @Test func wrongSecretAndStaleTimestampAreRefusedByTheReceiver() async throws {
         let receiver = try await Receiver.start()
-        let forged = await try receiver.channel(secret: WebhookSigner.generateSecret()).send(Self.message())
+        let forged = try await receiver.channel(secret: WebhookSigner.generateSecret()).send(Self.message())
         guard case .permanentFailure(let reason) = forged else {
             Issue.record("forged signature gave \(forged)")
             return
         }
         #expect(reason.contains("401") && reason.contains("signature"), "\(reason)")
         let stale = ManualClock(Date().addingTimeInterval(-600))
-        guard case .permanentFailure(let staleReason) = await try receiver.channel(clock: stale).send(Self.message())
+        guard case .permanentFailure(let staleReason) = try await receiver.channel(clock: stale).send(Self.message())
         else {
             Issue.record("stale timestamp was not refused")
             return
@@ -165,7 +165,7 @@ struct SMSWebhookChannelTests {
     @Test func slowReceiverTimesOutAsTemporary() async throws {
         let receiver = try await Receiver.start(["--fail-timeout", "1", "--timeout-seconds", "30"])
         let started = Date()
-        let outcome = await try receiver.channel(timeout: 1).send(Self.message())
+        let outcome = try await receiver.channel(timeout: 1).send(Self.message())
         guard case .temporaryFailure(let reason, _) = outcome else {
             Issue.record("timeout gave \(outcome)")
             return
