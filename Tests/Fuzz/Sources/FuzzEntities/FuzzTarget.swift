@@ -3,7 +3,7 @@ import NeuvoLanguage
 
 // Property: EntityExtractor never crashes; every entity's span lies within the text and is the entity's text;
 // entities are sorted and do not overlap; dates, times and datetimes are valid ISO 8601 values (calendar dates
-// that exist, 00:00–23:59), postal codes five digits, numbers numbers, yes/no "yes" or "no".
+// that exist, 00:00–23:59), postal codes five digits, numbers canonical decimals, yes/no "yes" or "no".
 //
 // Input: byte 0 picks the language hint (none, fi, sv, en), the rest is the message as UTF-8.
 
@@ -35,6 +35,17 @@ private func isValidTime(_ value: Substring) -> Bool {
     return hour < 24 && minute < 60
 }
 
+/// A number's value is a canonical decimal of any length: digits without leading zeros ("0" alone), then
+/// optionally "." and digits. (Checked as a finite Double at first, which a 309-digit number is not: the extractor
+/// keeps every digit, so the property was wrong, not the value; regression `long-number-beyond-double`.)
+private func isCanonicalDecimal(_ value: Substring) -> Bool {
+    let parts = value.split(separator: ".", omittingEmptySubsequences: false)
+    guard (1...2).contains(parts.count), !parts[0].isEmpty,
+        parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } })
+    else { return false }
+    return parts[0] == "0" || parts[0].first != "0"
+}
+
 private func isValidValue(_ entity: Entity) -> Bool {
     let value = Substring(entity.value)
     switch entity.kind {
@@ -44,7 +55,7 @@ private func isValidValue(_ entity: Entity) -> Bool {
         let parts = value.split(separator: "T", omittingEmptySubsequences: false)
         return parts.count == 2 && isValidDate(parts[0]) && isValidTime(parts[1])
     case .postalCode: return number(value, digits: 5) != nil
-    case .number: return Double(entity.value)?.isFinite == true
+    case .number: return isCanonicalDecimal(value)
     case .yesNo: return entity.value == "yes" || entity.value == "no"
     case .district, .unit, .service: return !entity.value.isEmpty
     }
