@@ -208,17 +208,6 @@ struct TranscriptTests {
         let handoff = try #require(try await chat.transcripts.handoffs().first)
         #expect(handoff.staffAvailable == open)
     }
-
-    @Test func serviceHoursParseAndDescribe() throws {
-        let helsinki = TimeZone(identifier: "Europe/Helsinki")!
-        let hours = try #require(ServiceHours(parsing: "mon-fri 08:00-16:00", timeZone: helsinki))
-        #expect(hours == .weekdaysEightToFour)
-        #expect(hours.description == "mon-fri 08:00-16:00")
-        #expect(ServiceHours(parsing: "mon,wed 09:00-12:30", timeZone: helsinki)?.days == [1, 3])
-        #expect(ServiceHours(parsing: "daily 10:00-14:00", timeZone: helsinki)?.days.count == 7)
-        #expect(ServiceHours(parsing: "fri-mon 08:00-16:00", timeZone: helsinki) == nil)
-        #expect(ServiceHours(parsing: "mon-fri 16:00-08:00", timeZone: helsinki) == nil)
-    }
 }
 
 @Suite("Bad input and the real registry")

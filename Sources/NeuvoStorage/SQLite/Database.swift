@@ -25,8 +25,8 @@ final class DispatchQueueExecutor: SerialExecutor, @unchecked Sendable {
 /// The database: one SQLite connection with one serial owner.
 ///
 /// Opening sets WAL (readers do not block the writer), a busy timeout, foreign keys, and brings the schema
-/// up to date with the migrations. The log is checkpointed on a second connection (`Checkpointer`). Work is done in closures: `read` for queries, `write` for a
-/// transaction that commits on return and rolls back on throw.
+/// up to date with the migrations. The log is checkpointed on a second connection (`Checkpointer`). Work is done
+/// in closures: `read` for queries, `write` for a transaction that commits on return and rolls back on throw.
 public actor Database {
     public struct Options: Sendable {
         public var busyTimeoutMilliseconds: Int32 = 5000

@@ -157,20 +157,8 @@ extension Configuration {
             "handoff.hours", "when staff answer hand-offs", expected: "days and hours such as mon-fri 08:00-16:00",
             current: { $0.handoffHours },
             apply: { value, config in
-                // The conversation module parses it fully; this catches the obvious mistakes early. Unlike quiet
-                // hours the window may end at 24:00 (staff round the clock: "daily 00:00-24:00") but not wrap.
-                let parts = value.split(separator: " ")
-                func minutes(_ text: Substring) -> Int? {
-                    let pieces = text.split(separator: ":", omittingEmptySubsequences: false)
-                    guard pieces.count == 2, pieces[0].count == 2, pieces[1].count == 2,
-                        let hours = Int(pieces[0]), let minutes = Int(pieces[1]), (0...24).contains(hours),
-                        (0...59).contains(minutes), hours * 60 + minutes <= 24 * 60
-                    else { return nil }
-                    return hours * 60 + minutes
-                }
-                let window = parts.count == 2 ? parts[1].split(separator: "-", omittingEmptySubsequences: false) : []
-                guard window.count == 2, let start = minutes(window[0]), let end = minutes(window[1]), start < end
-                else {
+                // The same parser as the conversation's: days, then a window that may end at 24:00 but not wrap.
+                guard ServiceHours(parsing: value, timeZone: .gmt) != nil else {
                     return "'\(value)' is not days and hours"
                 }
                 config.handoffHours = value.lowercased()
