@@ -55,8 +55,8 @@ let package = Package(
         .target(
             name: "NeuvoArrangements", dependencies: ["NeuvoStorage", "NeuvoSupport"], swiftSettings: swiftSettings),
 
-        // A generic HTTP/1.1 server (sockets, parser, router); knows nothing of Neuvo.
-        .target(name: "NeuvoHTTP", swiftSettings: swiftSettings),
+        // A generic HTTP/1.1 server (sockets, parser, router) and a plain-HTTP client; knows nothing of Neuvo.
+        .target(name: "NeuvoHTTP", dependencies: ["NeuvoSupport"], swiftSettings: swiftSettings),
 
         // The conversation: sessions, dialogue policy and actions over the catalog, registry and arrangements.
         .target(
@@ -70,7 +70,7 @@ let package = Package(
             name: "NeuvoNotifications",
             dependencies: [
                 "CCurl", "NeuvoCrypto", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements", "NeuvoCatalog",
-                "NeuvoLanguage",
+                "NeuvoLanguage", "NeuvoHTTP",
             ], swiftSettings: swiftSettings),
 
         // Neuvo's HTTP API and web widget over the generic server.

@@ -91,6 +91,38 @@ struct Socket: Sendable, Equatable {
         return (Socket(descriptor: fd), "\(host):\(UInt16(bigEndian: address.sin_port))")
     }
 
+    /// A non-blocking socket connecting to `address`: connected at once (loopback often is) or in progress, to
+    /// be finished when it turns writable (`pendingError` then says how it went).
+    static func connectNonBlocking(to address: sockaddr_in) -> Result<(Socket, connected: Bool), SocketError> {
+        let flags = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+        let fd = Glibc.socket(AF_INET, flags, 0)
+        guard fd >= 0 else { return .failure(SocketError("socket")) }
+        let socket = Socket(descriptor: fd)
+        // A request goes out in one send; Nagle would hold a second segment for the previous one's ACK.
+        try? socket.setNoDelay()
+        var address = address
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        if result == 0 { return .success((socket, true)) }
+        let code = errno
+        guard code == EINPROGRESS || code == EINTR else {
+            socket.close()
+            return .failure(SocketError("connect", errno: code))
+        }
+        return .success((socket, false))
+    }
+
+    /// The outcome of a non-blocking connect (SO_ERROR): 0 when connected, else its errno.
+    func pendingError() -> Int32 {
+        var code: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard Glibc.getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &code, &length) == 0 else { return errno }
+        return code
+    }
+
     /// One non-blocking `recv`: the count (0 at end of stream), nil if nothing is there yet, -1 on an error.
     func receiveNow(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
         while true {

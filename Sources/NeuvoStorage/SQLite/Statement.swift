@@ -41,9 +41,16 @@ final class Statement {
             case .null: code = sqlite3_bind_null(handle, index)
             case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
             case .real(let number): code = sqlite3_bind_double(handle, index, number)
-            case .text(let text):
-                code = text.utf8CString.withUnsafeBufferPointer { buffer in
-                    neuvo_sqlite3_bind_text_transient(handle, index, buffer.baseAddress, Int32(buffer.count - 1))
+            case .text(var text):
+                // withUTF8 reads a native string in place (no NUL-terminated copy); SQLite copies it (transient).
+                code = text.withUTF8 { buffer in
+                    // An empty buffer may have no address; "" keeps it empty text rather than NULL.
+                    guard let base = buffer.baseAddress, !buffer.isEmpty else {
+                        return neuvo_sqlite3_bind_text_transient(handle, index, "", 0)
+                    }
+                    return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                        neuvo_sqlite3_bind_text_transient(handle, index, $0, Int32(buffer.count))
+                    }
                 }
             case .blob(let bytes):
                 code = bytes.withUnsafeBytes { buffer in

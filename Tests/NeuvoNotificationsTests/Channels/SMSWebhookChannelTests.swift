@@ -25,15 +25,18 @@ struct SMSWebhookChannelTests {
         }
 
         func channel(
-            secret: String = SMSWebhookChannelTests.secret, timeout: Double = 10, clock: any WallClock = SystemClock(),
-            concurrency: Int = 2
+            transport: SMSWebhookConfiguration.Transport, secret: String = SMSWebhookChannelTests.secret,
+            timeout: Double = 10, clock: any WallClock = SystemClock(), concurrency: Int = 2
         )
             throws -> SMSWebhookChannel
         {
-            SMSWebhookChannel(
+            let channel = SMSWebhookChannel(
                 configuration: SMSWebhookConfiguration(
                     url: "http://127.0.0.1:\(process.port)/sms", signer: try WebhookSigner(secret: secret),
-                    connectTimeout: timeout, timeout: timeout, maxConcurrentTransfers: concurrency, clock: clock))
+                    connectTimeout: timeout, timeout: timeout, maxConcurrentTransfers: concurrency, clock: clock,
+                    transport: transport))
+            #expect(channel.transportName == (transport == .libcurl ? "libcurl" : "neuvo-http"))
+            return channel
         }
 
         func deliveries() throws -> [[String: Any]] { try jsonLines(logPath) }
@@ -45,10 +48,11 @@ struct SMSWebhookChannelTests {
             textBody: "Lapsellenne on varattu esiopetuspaikka. Vastaa: https://hel.fi/n/abc €5", locale: "fi")
     }
 
-    @Test func signedDeliveryIsVerifiedAndRecorded() async throws {
+    @Test(arguments: SMSWebhookConfiguration.Transport.allCases)
+    func signedDeliveryIsVerifiedAndRecorded(transport: SMSWebhookConfiguration.Transport) async throws {
         let receiver = try await Receiver.start()
         let message = Self.message()
-        let outcome = try await receiver.channel().send(message)
+        let outcome = try await receiver.channel(transport: transport).send(message)
         #expect(outcome == .accepted(providerMessageID: "prov-1"))
         #expect(try await waitUntil { try receiver.deliveries().count == 1 })
         let delivery = try #require(try receiver.deliveries().first)
@@ -62,9 +66,10 @@ struct SMSWebhookChannelTests {
         #expect(payload["encoding"] as? String == "gsm7")
     }
 
-    @Test func duplicateWebhookIDIsDeliveredOnce() async throws {
+    @Test(arguments: SMSWebhookConfiguration.Transport.allCases)
+    func duplicateWebhookIDIsDeliveredOnce(transport: SMSWebhookConfiguration.Transport) async throws {
         let receiver = try await Receiver.start()
-        let channel = try receiver.channel()
+        let channel = try receiver.channel(transport: transport)
         let first = await channel.send(Self.message(id: "notice-dup"))
         let retry = await channel.send(Self.message(id: "notice-dup"))
         #expect(first == .accepted(providerMessageID: "prov-1"))
@@ -74,11 +79,14 @@ struct SMSWebhookChannelTests {
         #expect(try receiver.deliveries().compactMap { $0["webhook_id"] as? String } == ["notice-dup", "notice-other"])
     }
 
-    /// A batch goes out through libcurl's multi interface on one thread: never more transfers at once than the
+    /// A batch goes out on one thread (either transport): never more transfers at once than the
     /// dispatcher asks for, over connections that are reused, each message once, the outcomes in message order.
-    @Test func aBatchRunsConcurrentlyWithinTheLimitOverReusedConnections() async throws {
+    @Test(arguments: SMSWebhookConfiguration.Transport.allCases)
+    func aBatchRunsConcurrentlyWithinTheLimitOverReusedConnections(transport: SMSWebhookConfiguration.Transport)
+        async throws
+    {
         let receiver = try await Receiver.start(["--delay", "0.05"])
-        let channel = try receiver.channel(concurrency: 8)
+        let channel = try receiver.channel(transport: transport, concurrency: 8)
         let messages = (1...40).map { Self.message(id: "batch-\($0)") }
         let outcomes = await channel.send(messages, ratePerSecond: nil, concurrency: 4)
         #expect(outcomes.count == 40)
@@ -99,9 +107,10 @@ struct SMSWebhookChannelTests {
 
     /// The dispatcher's rate holds inside a batch: 30 messages at 20 a second, after a burst of a tenth of the
     /// rate (2), cannot arrive in less than (30 - 2) / 20 = 1.4 s.
-    @Test func aBatchKeepsToTheRate() async throws {
+    @Test(arguments: SMSWebhookConfiguration.Transport.allCases)
+    func aBatchKeepsToTheRate(transport: SMSWebhookConfiguration.Transport) async throws {
         let receiver = try await Receiver.start()
-        let channel = try receiver.channel(concurrency: 4)
+        let channel = try receiver.channel(transport: transport, concurrency: 4)
         let messages = (1...30).map { Self.message(id: "paced-\($0)") }
         let outcomes = await channel.send(messages, ratePerSecond: 20, concurrency: nil)
         #expect(outcomes.allSatisfy { if case .accepted = $0 { true } else { false } })
@@ -110,10 +119,11 @@ struct SMSWebhookChannelTests {
         #expect(arrivals.last! - arrivals.first! >= 1.25, "\(arrivals.last! - arrivals.first!) s")
     }
 
-    @Test func serverErrorIsTemporaryAndTheRetrySucceeds() async throws {
+    @Test(arguments: SMSWebhookConfiguration.Transport.allCases)
+    func serverErrorIsTemporaryAndTheRetrySucceeds(transport: SMSWebhookConfiguration.Transport) async throws {
         // Fraction 1/2: the first request fails with 500, the second goes through.
         let receiver = try await Receiver.start(["--fail-500", "1/2"])
-        let channel = try receiver.channel()
+        let channel = try receiver.channel(transport: transport)
         guard case .temporaryFailure(let reason, nil) = await channel.send(Self.message()) else {
             Issue.record("500 was not temporary")
             return
@@ -123,9 +133,10 @@ struct SMSWebhookChannelTests {
         #expect(try await waitUntil { try receiver.deliveries().count == 1 })
     }
 
-    @Test func tooManyRequestsCarriesRetryAfter() async throws {
+    @Test(arguments: SMSWebhookConfiguration.Transport.allCases)
+    func tooManyRequestsCarriesRetryAfter(transport: SMSWebhookConfiguration.Transport) async throws {
         let receiver = try await Receiver.start(["--fail-429", "1", "--retry-after", "7"])
-        let outcome = try await receiver.channel().send(Self.message())
+        let outcome = try await receiver.channel(transport: transport).send(Self.message())
         guard case .temporaryFailure(let reason, let retryAfter) = outcome else {
             Issue.record("429 gave \(outcome)")
             return
@@ -135,25 +146,32 @@ struct SMSWebhookChannelTests {
         #expect(try receiver.deliveries().isEmpty)
     }
 
-    @Test func badRequestIsPermanent() async throws {
+    @Test(arguments: SMSWebhookConfiguration.Transport.allCases)
+    func badRequestIsPermanent(transport: SMSWebhookConfiguration.Transport) async throws {
         let receiver = try await Receiver.start(["--fail-400", "1"])
-        guard case .permanentFailure(let reason) = try await receiver.channel().send(Self.message()) else {
+        guard case .permanentFailure(let reason) = try await receiver.channel(transport: transport).send(Self.message())
+        else {
             Issue.record("400 was not permanent")
             return
         }
         #expect(reason.contains("400"))
     }
 
-    @Test func wrongSecretAndStaleTimestampAreRefusedByTheReceiver() async throws {
+    @Test(arguments: SMSWebhookConfiguration.Transport.allCases)
+    func wrongSecretAndStaleTimestampAreRefusedByTheReceiver(transport: SMSWebhookConfiguration.Transport) async throws
+    {
         let receiver = try await Receiver.start()
-        let forged = try await receiver.channel(secret: WebhookSigner.generateSecret()).send(Self.message())
+        let forged = try await receiver.channel(transport: transport, secret: WebhookSigner.generateSecret()).send(
+            Self.message())
         guard case .permanentFailure(let reason) = forged else {
             Issue.record("forged signature gave \(forged)")
             return
         }
         #expect(reason.contains("401") && reason.contains("signature"), "\(reason)")
         let stale = ManualClock(Date().addingTimeInterval(-600))
-        guard case .permanentFailure(let staleReason) = try await receiver.channel(clock: stale).send(Self.message())
+        guard
+            case .permanentFailure(let staleReason) = try await receiver.channel(transport: transport, clock: stale)
+                .send(Self.message())
         else {
             Issue.record("stale timestamp was not refused")
             return
@@ -162,10 +180,11 @@ struct SMSWebhookChannelTests {
         #expect(try receiver.deliveries().isEmpty)
     }
 
-    @Test func slowReceiverTimesOutAsTemporary() async throws {
+    @Test(arguments: SMSWebhookConfiguration.Transport.allCases)
+    func slowReceiverTimesOutAsTemporary(transport: SMSWebhookConfiguration.Transport) async throws {
         let receiver = try await Receiver.start(["--fail-timeout", "1", "--timeout-seconds", "30"])
         let started = Date()
-        let outcome = try await receiver.channel(timeout: 1).send(Self.message())
+        let outcome = try await receiver.channel(transport: transport, timeout: 1).send(Self.message())
         guard case .temporaryFailure(let reason, _) = outcome else {
             Issue.record("timeout gave \(outcome)")
             return
@@ -175,19 +194,22 @@ struct SMSWebhookChannelTests {
         #expect(Date().timeIntervalSince(started) < 60)
     }
 
-    @Test func refusedConnectionIsTemporary() async throws {
+    @Test(arguments: SMSWebhookConfiguration.Transport.allCases)
+    func refusedConnectionIsTemporary(transport: SMSWebhookConfiguration.Transport) async throws {
         let channel = SMSWebhookChannel(
             configuration: SMSWebhookConfiguration(
-                url: "http://127.0.0.1:\(try Network.freePort())/sms", signer: try WebhookSigner(secret: Self.secret)))
+                url: "http://127.0.0.1:\(try Network.freePort())/sms", signer: try WebhookSigner(secret: Self.secret),
+                transport: transport))
         guard case .temporaryFailure = await channel.send(Self.message()) else {
             Issue.record("refused connection was not temporary")
             return
         }
     }
 
-    @Test func invalidNumbersAreRefusedBeforeSending() async throws {
+    @Test(arguments: SMSWebhookConfiguration.Transport.allCases)
+    func invalidNumbersAreRefusedBeforeSending(transport: SMSWebhookConfiguration.Transport) async throws {
         let receiver = try await Receiver.start()
-        let channel = try receiver.channel()
+        let channel = try receiver.channel(transport: transport)
         for number in ["0401234567", "+358401234567\r\nX-Evil: 1", "+358 40 123 4567"] {
             guard case .permanentFailure = await channel.send(Self.message(to: number)) else {
                 Issue.record("accepted an invalid number")
@@ -199,6 +221,18 @@ struct SMSWebhookChannelTests {
             return
         }
         #expect(!FileManager.default.fileExists(atPath: receiver.logPath))
+    }
+
+    @Test func httpGoesThroughNeuvosClientAndHTTPSThroughLibcurl() throws {
+        let signer = try WebhookSigner(secret: Self.secret)
+        func name(_ url: String, _ transport: SMSWebhookConfiguration.Transport = .automatic) -> String {
+            SMSWebhookChannel(configuration: SMSWebhookConfiguration(url: url, signer: signer, transport: transport))
+                .transportName
+        }
+        #expect(name("http://127.0.0.1:9/sms") == "neuvo-http")
+        #expect(name("https://sms.example/hook") == "libcurl")
+        #expect(name("http://[::1]:9/sms") == "libcurl")
+        #expect(name("http://127.0.0.1:9/sms", .libcurl) == "libcurl")
     }
 
     @Test func bodyIsTheDocumentedJSON() throws {

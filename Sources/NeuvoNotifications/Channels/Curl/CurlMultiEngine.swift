@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import NeuvoSupport
 import Synchronization
 
 /// Many transfers at once on one dedicated thread, through libcurl's multi interface: the transfers share one

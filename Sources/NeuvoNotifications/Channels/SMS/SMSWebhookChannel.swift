@@ -1,6 +1,7 @@
 import CCurl
 import Foundation
 import NeuvoCrypto
+import NeuvoHTTP
 import NeuvoSupport
 
 public struct SMSWebhookConfiguration: Sendable, CustomStringConvertible {
@@ -16,11 +17,22 @@ public struct SMSWebhookConfiguration: Sendable, CustomStringConvertible {
     public var caBundlePath: String?
     /// Source of webhook-timestamp.
     public var clock: any WallClock
+    public var transport: Transport
+
+    /// Which HTTP client carries the webhooks.
+    public enum Transport: String, Sendable, CaseIterable {
+        /// `http://` through Neuvo's own HTTP/1.1 client (`NeuvoHTTP.HTTPClient`), `https://` through libcurl.
+        case automatic
+        /// Everything through libcurl.
+        case libcurl
+    }
 
     public init(
         url: String, signer: WebhookSigner, connectTimeout: Double = 5, timeout: Double = 15,
-        maxConcurrentTransfers: Int = 2, caBundlePath: String? = nil, clock: any WallClock = SystemClock()
+        maxConcurrentTransfers: Int = 2, caBundlePath: String? = nil, clock: any WallClock = SystemClock(),
+        transport: Transport = .automatic
     ) {
+        self.transport = transport
         self.url = url
         self.signer = signer
         self.connectTimeout = connectTimeout
@@ -48,21 +60,46 @@ public struct SMSWebhookConfiguration: Sendable, CustomStringConvertible {
 
 /// SMS through an HTTP webhook signed with Standard Webhooks (https://www.standardwebhooks.com).
 ///
-/// Transport is libcurl rather than URLSession: the same CURLcode classification as SMTP, exact connect and total
-/// timeouts, and no dependence on FoundationNetworking's Linux-specific error mapping. Transfers run on one
-/// thread through libcurl's multi interface (`CurlMultiEngine`), up to `maxConcurrentTransfers` at once over
-/// kept-alive connections, paced by the dispatcher's rate for the channel.
+/// Two transports, one behaviour (the channel's tests run over both): an `http://` provider (a gateway on the
+/// city's network, a TLS-terminating proxy beside Neuvo) is reached through Neuvo's own HTTP/1.1 client, one
+/// thread and `epoll` over kept-alive connections; `https://` goes through libcurl's multi interface
+/// (`CurlMultiEngine`), which brings TLS. libcurl rather than URLSession: exact connect and total timeouts and no
+/// dependence on FoundationNetworking's Linux-specific error mapping. Either way up to `maxConcurrentTransfers`
+/// requests run at once, paced by the dispatcher's rate for the channel. The own client exists for speed: per
+/// request, libcurl's handle reset and setup and its `poll` over every connection cost more than the exchange.
 public struct SMSWebhookChannel: BatchNotificationChannel {
     public var kind: ChannelKind { .sms }
 
     private let configuration: SMSWebhookConfiguration
-    private let engine: CurlMultiEngine
+    private let transport: TransportClient
     private let problem: String?
+
+    private enum TransportClient {
+        case builtIn(HTTPClient, target: String)
+        case libcurl(CurlMultiEngine)
+    }
 
     public init(configuration: SMSWebhookConfiguration) {
         self.configuration = configuration
         problem = configuration.problem
-        engine = CurlMultiEngine(maxConcurrent: configuration.maxConcurrentTransfers, name: "neuvo-sms")
+        if configuration.transport == .automatic, let (origin, target) = HTTPOrigin.parse(configuration.url) {
+            transport = .builtIn(
+                HTTPClient(
+                    origin: origin, maxConnections: configuration.maxConcurrentTransfers,
+                    connectTimeout: .milliseconds(Int(configuration.connectTimeout * 1000)), name: "neuvo-sms"),
+                target: target)
+        } else {
+            transport = .libcurl(
+                CurlMultiEngine(maxConcurrent: configuration.maxConcurrentTransfers, name: "neuvo-sms"))
+        }
+    }
+
+    /// Which client this channel uses, for `neuvo config` and tests.
+    public var transportName: String {
+        switch transport {
+        case .builtIn: "neuvo-http"
+        case .libcurl: "libcurl"
+        }
     }
 
     public func send(_ message: OutgoingMessage) async -> DeliveryOutcome {
@@ -73,20 +110,90 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
         -> [DeliveryOutcome]
     {
         var outcomes: [DeliveryOutcome?] = Array(repeating: nil, count: messages.count)
-        var transfers: [(options: [CurlOption], upload: [UInt8]?)] = []
+        var requests: [SignedRequest] = []
         var positions: [Int] = []
         for (index, message) in messages.enumerated() {
             switch request(for: message) {
-            case .success(let transfer):
-                transfers.append(transfer)
+            case .success(let request):
+                requests.append(request)
                 positions.append(index)
             case .failure(let refusal): outcomes[index] = refusal.outcome
             }
         }
-        let responses = await engine.perform(transfers, ratePerSecond: ratePerSecond, concurrency: concurrency)
+        let answers = await perform(requests, ratePerSecond: ratePerSecond, concurrency: concurrency)
         let now = configuration.clock.now()
-        for (index, response) in zip(positions, responses) { outcomes[index] = Self.classify(response, now: now) }
+        for (index, answer) in zip(positions, answers) { outcomes[index] = Self.classify(answer, now: now) }
         return outcomes.map { $0! }
+    }
+
+    /// A webhook request, signed, before it is given to a transport.
+    struct SignedRequest {
+        let headers: [(String, String)]
+        let body: [UInt8]
+    }
+
+    /// What came back, whichever client carried the request.
+    enum Answer {
+        case response(status: Int, retryAfter: String?, body: [UInt8])
+        /// No answer: refused, timed out, reset, unreadable.
+        case failure(String)
+    }
+
+    private func perform(_ requests: [SignedRequest], ratePerSecond: Double?, concurrency: Int?) async -> [Answer] {
+        switch transport {
+        case .builtIn(let client, let target):
+            var prepared: [HTTPClientRequest] = []
+            var refused: [Int: Answer] = [:]
+            for (index, request) in requests.enumerated() {
+                do throws(HTTPClientError) {
+                    prepared.append(
+                        try HTTPClientRequest(
+                            target: target, origin: client.origin, headers: request.headers, body: request.body))
+                } catch {
+                    refused[index] = .failure(error.message)
+                }
+            }
+            var results = await client.perform(
+                prepared, timeout: .milliseconds(Int(configuration.timeout * 1000)), ratePerSecond: ratePerSecond,
+                concurrency: concurrency
+            ).makeIterator()
+            return requests.indices.map { index in
+                if let answer = refused[index] { return answer }
+                switch results.next()! {
+                case .success(let response):
+                    return .response(
+                        status: response.status, retryAfter: response.headers["retry-after"], body: response.body)
+                case .failure(let error): return .failure(error.message)
+                }
+            }
+        case .libcurl(let engine):
+            var options: [CurlOption] = [
+                .string(CURLOPT_URL, configuration.url),
+                .string(CURLOPT_PROTOCOLS_STR, "http,https"),
+                .long(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000)),
+                .long(CURLOPT_TIMEOUT_MS, Int(configuration.timeout * 1000)),
+            ]
+            if let path = configuration.caBundlePath { options.append(.string(CURLOPT_CAINFO, path)) }
+            let transfers = requests.map { request -> (options: [CurlOption], upload: [UInt8]?) in
+                let perRequest: [CurlOption] = [
+                    // The body goes with the headers in one write (libcurl copies it, and can resend it on a fresh
+                    // connection when a kept-alive one turns out to be closed).
+                    .long(CURLOPT_POSTFIELDSIZE, request.body.count),
+                    .bytes(CURLOPT_COPYPOSTFIELDS, request.body),
+                    // No "Expect: 100-continue" round trip for small bodies.
+                    .list(CURLOPT_HTTPHEADER, request.headers.map { "\($0.0): \($0.1)" } + ["Expect:"]),
+                ]
+                return (options + perRequest, nil)
+            }
+            return await engine.perform(transfers, ratePerSecond: ratePerSecond, concurrency: concurrency).map {
+                response in
+                guard response.succeeded else {
+                    return .failure("\(response.error) (curl \(response.result.rawValue))")
+                }
+                return .response(
+                    status: response.responseCode, retryAfter: response.header("retry-after"), body: response.body)
+            }
+        }
     }
 
     struct Refusal: Error {
@@ -94,7 +201,7 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
     }
 
     /// The signed request for one message, or why it cannot be sent at all.
-    func request(for message: OutgoingMessage) -> Result<(options: [CurlOption], upload: [UInt8]?), Refusal> {
+    func request(for message: OutgoingMessage) -> Result<SignedRequest, Refusal> {
         if let problem {
             return .failure(
                 Refusal(outcome: .temporaryFailure(reason: "SMS channel misconfigured: \(problem)", retryAfter: nil)))
@@ -116,30 +223,16 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
         let body = Self.body(for: message)
         let timestamp = Int(configuration.clock.now().timeIntervalSince1970)
         let signature = configuration.signer.sign(id: message.noticeID, timestamp: timestamp, body: body)
-        var options: [CurlOption] = [
-            .string(CURLOPT_URL, configuration.url),
-            .string(CURLOPT_PROTOCOLS_STR, "http,https"),
-            // The body goes with the headers in one write (libcurl copies it, and can resend it on a fresh
-            // connection when a kept-alive one turns out to be closed).
-            .long(CURLOPT_POSTFIELDSIZE, body.count),
-            .bytes(CURLOPT_COPYPOSTFIELDS, body),
-            .list(
-                CURLOPT_HTTPHEADER,
-                [
-                    "content-type: application/json",
-                    "accept: application/json",
+        return .success(
+            SignedRequest(
+                headers: [
+                    ("content-type", "application/json"),
+                    ("accept", "application/json"),
                     // The receiver deduplicates on webhook-id, so a retry of the same notice is delivered once.
-                    "webhook-id: \(message.noticeID)",
-                    "webhook-timestamp: \(timestamp)",
-                    "webhook-signature: \(signature)",
-                    // No "Expect: 100-continue" round trip for small bodies.
-                    "Expect:",
-                ]),
-            .long(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000)),
-            .long(CURLOPT_TIMEOUT_MS, Int(configuration.timeout * 1000)),
-        ]
-        if let path = configuration.caBundlePath { options.append(.string(CURLOPT_CAINFO, path)) }
-        return .success((options, nil))
+                    ("webhook-id", message.noticeID),
+                    ("webhook-timestamp", String(timestamp)),
+                    ("webhook-signature", signature),
+                ], body: body))
     }
 
     /// The JSON body, `{"encoding", "id", "locale", "segments", "text", "to"}`: field names are part of the contract
@@ -155,21 +248,21 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
 
     /// 2xx accepted; 408, 429 and 5xx are worth retrying (honouring Retry-After, RFC 9110 §10.2.3); any other
     /// status is a refusal of this message. No answer at all (refused, timed out, reset) is temporary.
-    static func classify(_ response: CurlResponse, now: Date) -> DeliveryOutcome {
-        guard response.succeeded else {
-            return .temporaryFailure(
-                reason: "SMS webhook failed: \(response.error) (curl \(response.result.rawValue))", retryAfter: nil)
-        }
-        let status = response.responseCode
-        switch status {
-        case 200..<300:
-            return .accepted(providerMessageID: providerID(response.body))
-        case 408, 429, 500..<600:
-            return .temporaryFailure(
-                reason: "SMS webhook answered \(status)\(excerpt(response.body))",
-                retryAfter: response.header("retry-after").flatMap { retryAfter($0, now: now) })
-        default:
-            return .permanentFailure(reason: "SMS webhook answered \(status)\(excerpt(response.body))")
+    static func classify(_ answer: Answer, now: Date) -> DeliveryOutcome {
+        switch answer {
+        case .failure(let reason):
+            return .temporaryFailure(reason: "SMS webhook failed: \(reason)", retryAfter: nil)
+        case .response(let status, let retryAfterValue, let body):
+            switch status {
+            case 200..<300:
+                return .accepted(providerMessageID: providerID(body))
+            case 408, 429, 500..<600:
+                return .temporaryFailure(
+                    reason: "SMS webhook answered \(status)\(excerpt(body))",
+                    retryAfter: retryAfterValue.flatMap { retryAfter($0, now: now) })
+            default:
+                return .permanentFailure(reason: "SMS webhook answered \(status)\(excerpt(body))")
+            }
         }
     }
 
