@@ -125,26 +125,42 @@ public final class Dispatcher: Sendable {
         var summary = DispatchSummary()
         var inFlight: [Task<[AttemptResult], Never>] = []
         var exhausted = false
+        var claim: NoticeStore.Claim?
         while true {
             while !exhausted && inFlight.count < max(1, settings.batchesInFlight) {
-                let claimed = try await store.claimDue(
-                    channel: kind, limit: settings.batchSize, now: clock.now(), lease: settings.lease)
-                guard !claimed.isEmpty else {
+                let next: NoticeStore.Claim
+                if let pending = claim {
+                    next = pending
+                    claim = nil
+                } else {
+                    next = try await store.claim(
+                        channel: kind, limit: settings.batchSize, now: clock.now(), lease: settings.lease)
+                }
+                guard !next.notices.isEmpty else {
                     exhausted = true
                     break
                 }
-                let recipients = try await store.recipients(for: claimed.map(\.residentID))
                 let renderer = renderer()
                 inFlight.append(
-                    Task { await self.send(claimed, recipients: recipients, channel: channel, renderer: renderer) })
+                    Task {
+                        var results = await self.send(
+                            next.notices, recipients: next.recipients, channel: channel, renderer: renderer)
+                        for index in results.indices { results[index].rowID = next.rowIDs[results[index].noticeID] }
+                        return results
+                    })
             }
             guard !inFlight.isEmpty else { return summary }
             let results = await inFlight.removeFirst().value
-            try await store.record(results)
             summary.add(results)
-            // Claim again only after a full round: notices that just failed are not due yet, and the claims of a
-            // drained outbox stop at the first empty one.
-            if inFlight.isEmpty { exhausted = false }
+            if exhausted {
+                try await store.record(results)
+                // Claim again after a full round: a drained outbox ends at the first empty claim.
+                if inFlight.isEmpty { exhausted = false }
+            } else {
+                // The next batch is claimed in the transaction that records this one.
+                claim = try await store.recordAndClaim(
+                    results, channel: kind, limit: settings.batchSize, now: clock.now(), lease: settings.lease)
+            }
         }
     }
 
@@ -306,26 +322,25 @@ extension NoticeStore {
         public let timeZone: TimeZone
     }
 
-    func recipients(for residentIDs: [String]) async throws -> [String: Recipient] {
-        let unique = Array(Set(residentIDs))
-        let zone = timeZone
-        return try await database.read { connection in
-            var result: [String: Recipient] = [:]
-            for chunk in stride(from: 0, to: unique.count, by: 500).map({
-                Array(unique[$0..<min($0 + 500, unique.count)])
-            }) {
-                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-                let rows = try connection.query(
-                    "SELECT id, email, phone, quiet_start, quiet_end FROM residents WHERE id IN (\(placeholders))",
-                    arguments: chunk.map { .text($0) })
-                for row in rows {
-                    result[try row.get("id")] = Recipient(
-                        email: try row.get("email"), phone: try row.get("phone"),
-                        quietStart: try row.get("quiet_start"),
-                        quietEnd: try row.get("quiet_end"), timeZone: zone)
-                }
+    /// The recipients of claimed rows, inside the claim's transaction.
+    static func recipients(of rows: [Row], timeZone: TimeZone, in connection: Connection) throws -> [String: Recipient]
+    {
+        guard let first = rows.first else { return [:] }
+        let column = try NoticeColumns(first.columns).residentID
+        let unique = Array(Set(try rows.map { try $0.get(column, as: String.self) }))
+        var result: [String: Recipient] = [:]
+        for start in stride(from: 0, to: unique.count, by: 500) {
+            let chunk = unique[start..<min(start + 500, unique.count)]
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let found = try connection.query(
+                "SELECT id, email, phone, quiet_start, quiet_end FROM residents WHERE id IN (\(placeholders))",
+                arguments: chunk.map { .text($0) })
+            for row in found {
+                result[try row.get(0)] = Recipient(
+                    email: try row.get(1), phone: try row.get(2), quietStart: try row.get(3), quietEnd: try row.get(4),
+                    timeZone: timeZone)
             }
-            return result
         }
+        return result
     }
 }

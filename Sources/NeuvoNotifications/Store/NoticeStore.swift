@@ -101,7 +101,7 @@ public struct NoticeStore: Sendable {
     /// Due notices, oldest due first. Its WHERE term is `notices_claimable`'s, word for word: SQLite uses a partial
     /// index only then, and this query then reads the first `limit` entries in order instead of sorting the outbox.
     static let dueSQL = """
-        SELECT * FROM notices
+        SELECT rowid AS row_id, * FROM notices
         WHERE status IN ('queued', 'temporary_failure') AND channel = ? AND next_attempt_at <= ?
         ORDER BY next_attempt_at, id LIMIT ?
         """
@@ -111,43 +111,89 @@ public struct NoticeStore: Sendable {
     /// unfinished attempt recorded as `interrupted`, so they are sent again: delivery is at least once, and the
     /// notice id lets the receiver deduplicate.
     public func claimDue(channel: ChannelKind, limit: Int, now: Date, lease: TimeInterval) async throws -> [Notice] {
-        let rows = try await database.write { connection -> [Row] in
-            let stale = try connection.query(
-                """
-                SELECT id, attempts, updated_at FROM notices
-                WHERE status = 'sending' AND channel = ? AND lease_until < ? LIMIT ?
-                """, channel.rawValue, now, limit)
-            for row in stale {
-                // The process that claimed it stopped before recording the attempt: the message may or may not have
-                // reached the provider. The attempt is recorded as such, so the trail shows every send.
-                let id: String = try row.get("id")
-                try connection.execute(
-                    """
-                    INSERT INTO delivery_attempts (notice_id, attempt, channel, started_at, finished_at, outcome, detail)
-                    VALUES (?, ?, ?, ?, ?, 'interrupted', ?)
-                    """, id, try row.get("attempts", as: Int.self) + 1, channel.rawValue,
-                    try row.get("updated_at", as: Date.self), now,
-                    "the dispatcher stopped before recording the outcome; resent with the same id")
-                _ = try Self.transition(
-                    id, from: .sending, to: .temporaryFailure,
-                    reason: "interrupted while sending (restart); will resend", now: now, in: connection,
-                    nextAttemptAt: now, countAttempt: true)
-            }
-            let due = try connection.query(Self.dueSQL, channel.rawValue, now, limit)
-            guard let first = due.first else { return [] }
-            let columns = try NoticeColumns(first.columns)
-            let (id, status) = (columns.id, columns.status)
-            try Self.markSending(
-                due.map { (try $0.get(id), try $0.get(status)) }, lease: now.addingTimeInterval(lease), now: now,
-                in: connection)
-            return due
+        try await claim(channel: channel, limit: limit, now: now, lease: lease).notices
+    }
+
+    /// A claimed batch and where to reach its residents now.
+    public struct Claim: Sendable {
+        public let notices: [Notice]
+        public let recipients: [String: Recipient]
+        /// Each claimed notice's rowid, so that recording its attempt updates the row without the id's index.
+        public let rowIDs: [String: Int64]
+    }
+
+    /// `claimDue` with the batch's recipients, read in the same transaction.
+    public func claim(channel: ChannelKind, limit: Int, now: Date, lease: TimeInterval) async throws -> Claim {
+        let zone = timeZone
+        let (rows, recipients) = try await database.write { connection in
+            let rows = try Self.claimRows(channel: channel, limit: limit, now: now, lease: lease, in: connection)
+            return (rows, try Self.recipients(of: rows, timeZone: zone, in: connection))
         }
-        // Decoded here, on the caller's thread: the database's thread is the dispatcher's narrowest part.
-        return try Self.notices(rows).map { notice in
+        return try Self.claimed(rows, recipients: recipients)
+    }
+
+    /// Records one batch's attempts and claims the next batch in one transaction: one commit and one trip to the
+    /// database's thread where there were three.
+    public func recordAndClaim(
+        _ results: [AttemptResult], channel: ChannelKind, limit: Int, now: Date, lease: TimeInterval
+    ) async throws -> Claim {
+        let zone = timeZone
+        let (rows, recipients) = try await database.write { connection in
+            try Self.record(results, in: connection)
+            let rows = try Self.claimRows(channel: channel, limit: limit, now: now, lease: lease, in: connection)
+            return (rows, try Self.recipients(of: rows, timeZone: zone, in: connection))
+        }
+        return try Self.claimed(rows, recipients: recipients)
+    }
+
+    /// Decoded here, on the caller's thread: the database's thread is the dispatcher's narrowest part.
+    static func claimed(_ rows: [Row], recipients: [String: Recipient]) throws -> Claim {
+        let notices = try notices(rows).map { notice in
             var notice = notice
             notice.status = .sending
             return notice
         }
+        guard let first = rows.first else { return Claim(notices: [], recipients: [:], rowIDs: [:]) }
+        let rowID = try NoticeColumns.index(of: "row_id", in: first.columns)
+        var rowIDs: [String: Int64] = [:]
+        rowIDs.reserveCapacity(rows.count)
+        for (notice, row) in zip(notices, rows) { rowIDs[notice.id] = try row.get(rowID) }
+        return Claim(notices: notices, recipients: recipients, rowIDs: rowIDs)
+    }
+
+    static func claimRows(channel: ChannelKind, limit: Int, now: Date, lease: TimeInterval, in connection: Connection)
+        throws -> [Row]
+    {
+        let stale = try connection.query(
+            """
+            SELECT id, attempts, updated_at FROM notices
+            WHERE status = 'sending' AND channel = ? AND lease_until < ? LIMIT ?
+            """, channel.rawValue, now, limit)
+        for row in stale {
+            // The process that claimed it stopped before recording the attempt: the message may or may not have
+            // reached the provider. The attempt is recorded as such, so the trail shows every send.
+            let id: String = try row.get("id")
+            try connection.execute(
+                """
+                INSERT INTO delivery_attempts (notice_id, attempt, channel, started_at, finished_at, outcome, detail)
+                VALUES (?, ?, ?, ?, ?, 'interrupted', ?)
+                """, id, try row.get("attempts", as: Int.self) + 1, channel.rawValue,
+                try row.get("updated_at", as: Date.self), now,
+                "the dispatcher stopped before recording the outcome; resent with the same id")
+            _ = try transition(
+                id, from: .sending, to: .temporaryFailure,
+                reason: "interrupted while sending (restart); will resend", now: now, in: connection,
+                nextAttemptAt: now, countAttempt: true)
+        }
+        let due = try connection.query(dueSQL, channel.rawValue, now, limit)
+        guard let first = due.first else { return [] }
+        let columns = try NoticeColumns(first.columns)
+        let (id, status) = (columns.id, columns.status)
+        let rowID = try NoticeColumns.index(of: "row_id", in: first.columns)
+        try markSending(
+            due.map { (try $0.get(rowID), try $0.get(id), try $0.get(status)) }, lease: now.addingTimeInterval(lease),
+            now: now, in: connection)
+        return due
     }
 
     /// The claim's transitions for a whole batch at once (queued or temporary_failure → sending, both allowed by
@@ -155,15 +201,15 @@ public struct NoticeStore: Sendable {
     /// SQLite from planning the UPDATE over `notices_by_status`: with hundreds of ids it guessed that index cheaper
     /// than the ids' primary-key lookups and scanned every queued notice for every batch (a claim cost grew with
     /// the outbox; a test holds the plan).
-    static func markSending(_ rows: [(id: String, status: String)], lease: Date, now: Date, in connection: Connection)
-        throws
-    {
+    static func markSending(
+        _ rows: [(rowID: Int64, id: String, status: String)], lease: Date, now: Date, in connection: Connection
+    ) throws {
         for start in stride(from: 0, to: rows.count, by: 400) {
             let chunk = rows[start..<min(start + 400, rows.count)]
             precondition(chunk.allSatisfy { NoticeStatus(rawValue: $0.status)?.canMove(to: .sending) == true })
             try connection.execute(
                 markSendingSQL(count: chunk.count),
-                arguments: [now.sqliteValue, lease.sqliteValue] + chunk.map { .text($0.id) })
+                arguments: [now.sqliteValue, lease.sqliteValue] + chunk.map { .integer($0.rowID) })
             let rowsSQL = Array(repeating: "(?, ?, 'sending', 'claimed by dispatcher', ?)", count: chunk.count)
                 .joined(separator: ", ")
             try connection.execute(
@@ -176,7 +222,7 @@ public struct NoticeStore: Sendable {
         let placeholders = Array(repeating: "?", count: count).joined(separator: ", ")
         return """
             UPDATE notices SET status = 'sending', updated_at = ?, lease_until = ?
-            WHERE id IN (\(placeholders)) AND +status IN ('queued', 'temporary_failure')
+            WHERE rowid IN (\(placeholders)) AND +status IN ('queued', 'temporary_failure')
             """
     }
 
@@ -203,16 +249,18 @@ public struct NoticeStore: Sendable {
     /// dispatcher's narrowest part, and statements per notice were most of its work.
     public func record(_ results: [AttemptResult]) async throws {
         guard !results.isEmpty else { return }
-        try await database.write { connection in
-            for start in stride(from: 0, to: results.count, by: Self.recordChunk) {
-                try Self.record(results[start..<min(start + Self.recordChunk, results.count)], in: connection)
-            }
-        }
+        try await database.write { connection in try Self.record(results, in: connection) }
     }
 
     /// Rows per multi-row INSERT: 7 parameters a row stays far below SQLite's 32,766, and full chunks reuse one
     /// prepared statement.
     static let recordChunk = 250
+
+    static func record(_ results: [AttemptResult], in connection: Connection) throws {
+        for start in stride(from: 0, to: results.count, by: recordChunk) {
+            try record(results[start..<min(start + recordChunk, results.count)], in: connection)
+        }
+    }
 
     static func record(_ results: ArraySlice<AttemptResult>, in connection: Connection) throws {
         var attempts: [SQLiteValue] = []
@@ -254,13 +302,14 @@ public struct NoticeStore: Sendable {
         guard NoticeStatus.sending.canMove(to: result.nextStatus) else {
             throw NoticeError.notAllowed(id: result.noticeID, from: .sending, to: result.nextStatus)
         }
-        if result.nextStatus == .sent && result.nextAttemptAt == nil {
+        if result.nextStatus == .sent && result.nextAttemptAt == nil, let rowID = result.rowID {
+            // By rowid: one B-tree step fewer than by id, on the dispatcher's busiest statement.
             try connection.execute(
                 """
                 UPDATE notices SET status = 'sent', updated_at = ?, provider_message_id = coalesce(?, provider_message_id),
                     attempts = attempts + 1, lease_until = NULL
-                WHERE id = ? AND status = 'sending'
-                """, result.finishedAt, result.providerMessageID, result.noticeID)
+                WHERE rowid = ? AND id = ? AND status = 'sending'
+                """, result.finishedAt, result.providerMessageID, rowID, result.noticeID)
         } else {
             let isFailure = result.nextStatus != .sent
             try connection.execute(
@@ -432,6 +481,8 @@ public struct AttemptResult: Sendable, Hashable {
     public let reason: String
     public let nextAttemptAt: Date?
     public let providerMessageID: String?
+    /// The notice's rowid when the dispatcher claimed it (nil: look it up by id).
+    public var rowID: Int64? = nil
 }
 
 /// Where each field of a notice is in a `SELECT *` row.
@@ -440,13 +491,15 @@ struct NoticeColumns {
     let idempotencyKey, status, urgent, attempts, nextAttemptAt, providerMessageID, lastError, reference: Int
     let createdAt, updatedAt: Int
 
-    init(_ names: [String]) throws {
-        func index(_ name: String) throws -> Int {
-            guard let index = names.firstIndex(of: name) else {
-                throw SQLiteError(code: 1, message: "no column named \(name) in the result")
-            }
-            return index
+    static func index(of name: String, in names: [String]) throws -> Int {
+        guard let index = names.firstIndex(of: name) else {
+            throw SQLiteError(code: 1, message: "no column named \(name) in the result")
         }
+        return index
+    }
+
+    init(_ names: [String]) throws {
+        func index(_ name: String) throws -> Int { try Self.index(of: name, in: names) }
         (id, residentID, arrangementID, templateID) = (
             try index("id"), try index("resident_id"), try index("arrangement_id"), try index("template_id")
         )
