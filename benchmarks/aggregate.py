@@ -192,12 +192,11 @@ def headline(name, tables, text):
         queue = rate("arrange")
         add("queue arrangements + notices (/s)", fmt(queue), "", "", "", "target ≥ 20,000/s")
         sms, sms_lifted = rate("SMS dispatch, default"), rate("SMS dispatch, rate lifted")
-        cap2, cap32 = rate("sink capacity, wrk 2"), rate("sink capacity, wrk 32")
-        add("SMS delivered, default config (/s)", fmt(sms), "sink capacity (wrk, 2 conns)", fmt(cap2),
-            "n/a" if ratio(sms, cap2) is None else f"{100 * ratio(sms, cap2):.0f} % of sink",
-            "rate limit 1,000/s")
-        add("SMS delivered, rate lifted (/s)", fmt(sms_lifted), "sink capacity (wrk, 32 conns)", fmt(cap32),
-            "n/a" if ratio(sms_lifted, cap32) is None else f"{100 * ratio(sms_lifted, cap32):.0f} % of sink")
+        cap32 = rate("sink capacity, wrk 32")
+        add("SMS delivered, campaign, rate lifted (/s)", fmt(sms_lifted), "sink capacity (wrk, 32 conns)", fmt(cap32),
+            "n/a" if ratio(sms_lifted, cap32) is None else f"{100 * ratio(sms_lifted, cap32):.0f} % of sink",
+            "target ≥ 50 %")
+        add("SMS delivered, default config (/s)", fmt(sms), "", "", "", "rate limit 1,000/s")
         email, email_fast = rate("email, default"), rate("email, rate lifted")
         smtp_cap = rate("aiosmtpd capacity")
         add("email over SMTP, default config (/s)", fmt(email), "aiosmtpd capacity (smtplib)", fmt(smtp_cap),

@@ -19,12 +19,15 @@ public struct OutgoingMessage: Sendable, Hashable {
     public var locale: String
     /// Email only: a one-click unsubscribe URL for non-essential notices (RFC 2369, RFC 8058).
     public var listUnsubscribe: String?
+    /// SMS only: the text's encoding and segments when the renderer already counted them (nil: count again).
+    public var smsSegments: SMSSegments?
 
     public init(
         noticeID: String, idempotencyKey: String, recipient: String, subject: String? = nil, textBody: String,
-        htmlBody: String? = nil, locale: String, listUnsubscribe: String? = nil
+        htmlBody: String? = nil, locale: String, listUnsubscribe: String? = nil, smsSegments: SMSSegments? = nil
     ) {
         self.listUnsubscribe = listUnsubscribe
+        self.smsSegments = smsSegments
         self.noticeID = noticeID
         self.idempotencyKey = idempotencyKey
         self.recipient = recipient

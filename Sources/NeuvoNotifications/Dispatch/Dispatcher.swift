@@ -269,7 +269,8 @@ public final class Dispatcher: Sendable {
                 OutgoingMessage(
                     noticeID: notice.id, idempotencyKey: notice.idempotencyKey, recipient: address,
                     subject: rendered.subject, textBody: rendered.text, htmlBody: rendered.html, locale: notice.locale,
-                    listUnsubscribe: template.isEssential ? nil : notice.personalisation["unsubscribe"]))
+                    listUnsubscribe: template.isEssential ? nil : notice.personalisation["unsubscribe"],
+                    smsSegments: rendered.segments))
         } catch {
             return .failure(Refusal(outcome: .permanentFailure(reason: "cannot render: \(error)")))
         }
@@ -280,9 +281,11 @@ public final class Dispatcher: Sendable {
         of notice: Notice, outcome: DeliveryOutcome, recipient: NoticeStore.Recipient?, started: Date, finished: Date
     ) -> AttemptResult {
         let attemptNumber = notice.attempts + 1
+        // Jitter only matters for a retry; drawing it for every accepted send cost a getrandom call each.
+        let jitter: Double
+        if case .temporaryFailure = outcome { jitter = Double.random(in: 0..<1) } else { jitter = 0 }
         let decision = settings.retry.decide(
-            outcome, attempt: attemptNumber, createdAt: notice.createdAt, now: finished,
-            random: Double.random(in: 0..<1))
+            outcome, attempt: attemptNumber, createdAt: notice.createdAt, now: finished, random: jitter)
         var next = decision.nextAttemptAt
         // A retry that would land in the resident's quiet hours waits until they end.
         if let scheduled = next, !notice.urgent, let recipient {

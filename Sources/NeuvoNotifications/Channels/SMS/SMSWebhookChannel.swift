@@ -238,7 +238,7 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
     /// The JSON body, `{"encoding", "id", "locale", "segments", "text", "to"}`: field names are part of the contract
     /// with the receiver. Sorted keys, as `JSONEncoder` with `.sortedKeys` would write it, without its cost.
     static func body(for message: OutgoingMessage) -> [UInt8] {
-        let count = SMSSegments.count(message.textBody)
+        let count = message.smsSegments ?? SMSSegments.count(message.textBody)
         let text =
             "{\"encoding\":\(JSONString.quote(count.encoding.rawValue)),\"id\":\(JSONString.quote(message.noticeID)),"
             + "\"locale\":\(JSONString.quote(message.locale)),\"segments\":\(count.segments),"
@@ -268,7 +268,13 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
 
     /// `{"id": "..."}` (string or number) from a JSON answer, if any.
     static func providerID(_ body: [UInt8]) -> String? {
-        guard !body.isEmpty, body.count <= 64 * 1024,
+        guard !body.isEmpty, body.count <= 64 * 1024 else { return nil }
+        // The usual answer is a flat object of strings: read it without building a document.
+        if let flat = JSONString.flatObject(String(decoding: body, as: UTF8.self)) {
+            guard let id = flat["id"], !id.isEmpty else { return nil }
+            return String(id.prefix(200))
+        }
+        guard
             case .object(let object)? = try? JSONDocument.parse(String(decoding: body, as: UTF8.self)).plain
         else { return nil }
         let text: String? =
