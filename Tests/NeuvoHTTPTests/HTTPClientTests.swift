@@ -273,8 +273,9 @@ final class ScriptedServer: Sendable {
         }
         #expect(error.kind == .timeout)
         for result in results.dropFirst() { #expect(try result.get().status == 202) }
+        // Not early; how late depends on the machine's load, so no upper bound (the request would otherwise
+        // wait forever: the server never answers).
         #expect(elapsed >= .milliseconds(300))
-        #expect(elapsed < .seconds(5))
     }
 
     @Test func aRefusedConnectionIsReportedAsSuch() async throws {

@@ -376,6 +376,11 @@ private struct ClientLoop {
         }
         if mask & Epoll.writable != 0 { flush(token) }
         if mask & (Epoll.readable | Epoll.readHangUp | Epoll.hangUp | Epoll.error) != 0 { receive(token) }
+        // The answer and the server's close came in one event: the connection cannot carry another request, and
+        // edge-triggered epoll would not report the close again.
+        if mask & (Epoll.readHangUp | Epoll.hangUp | Epoll.error) != 0, connections[token]?.job == nil {
+            discard(token)
+        }
     }
 
     /// Writes what is left of the request.
@@ -439,7 +444,13 @@ private struct ClientLoop {
         busy -= 1
         connection.job = nil
         connection.reused = true
-        if response.keepAlive { idle.append(token) } else { discard(token) }
+        // An answer before the whole request was written (an early 413, say) leaves the rest unsent: that
+        // connection cannot be reused.
+        if response.keepAlive && connection.written == job.request.bytes.count {
+            idle.append(token)
+        } else {
+            discard(token)
+        }
         job.completion(.success(response))
     }
 
