@@ -110,6 +110,37 @@ struct DispatcherTests {
         #expect(try await setup.service.notices.history(of: notice.id).attempts.first?.outcome == "accepted")
     }
 
+    /// Small batches, so that most are recorded in the transaction that claims the next (`recordAndClaim`), by
+    /// rowid: every notice ends with one attempt and a complete trail, successes and failures alike.
+    @Test func manySmallBatchesAreRecordedWhileTheNextAreClaimed() async throws {
+        let setup = try await Self.setup(webhookArguments: ["--fail-500", "1/3"])
+        var ids: [String] = []
+        for index in 0..<13 {
+            let outcome = try await setup.service.arrange(
+                ArrangementRequest(
+                    resident: "R2", kind: "budgeting_vote", details: ["district": "Kallio", "closes": "2027-01-31"],
+                    idempotencyKey: "batch-\(index)"))
+            ids.append(try #require(outcome.noticeID))
+        }
+        var settings = DispatcherSettings()
+        settings.batchSize = 2
+        settings.batchesInFlight = 2
+        let summary = try await setup.dispatcher(settings: settings).runUntilIdle()
+        #expect(summary.attempted == 13)
+        #expect(summary.sent + summary.temporaryFailures == 13)
+        #expect(summary.temporaryFailures >= 4)
+        for id in ids {
+            let notice = try #require(try await setup.service.notices.notice(id))
+            let history = try await setup.service.notices.history(of: id)
+            #expect(notice.attempts == 1)
+            #expect(history.attempts.count == 1)
+            #expect(notice.status == .sent || notice.status == .temporaryFailure)
+            #expect(history.transitions.map(\.to) == ["queued", "sending", notice.status.rawValue])
+            #expect(history.attempts.first?.outcome == (notice.status == .sent ? "accepted" : "temporary_failure"))
+        }
+        #expect(Set(try setup.webhookIDs()).isSubset(of: Set(ids)))
+    }
+
     @Test func failingProviderBacksOffAndDeliversLaterExactlyOnce() async throws {
         // Every other request fails with 500: the first attempt of each notice fails, the retry succeeds.
         let setup = try await Self.setup(webhookArguments: ["--fail-500", "1/2"])
