@@ -19,6 +19,15 @@ struct JSONStringTests {
         #expect(JSONString.object(["b": "1", "a": "2"]) == #"{"a":"2","b":"1"}"#)
     }
 
+    @Test func quotingIntoBytesWritesWhatQuoteWrites() throws {
+        for text in Self.awkward.keys.sorted() + Self.awkward.values.sorted() {
+            var bytes: [UInt8] = Array("x".utf8)
+            JSONString.appendQuoted(text, to: &bytes)
+            #expect(bytes == Array(("x" + JSONString.quote(text)).utf8), "\(text.debugDescription)")
+            #expect(try JSONDecoder().decode(String.self, from: Data(bytes.dropFirst())) == text)
+        }
+    }
+
     @Test func flatObjectReadsWhatJSONEncoderWrote() throws {
         for formatting: JSONEncoder.OutputFormatting in [[.sortedKeys], [.prettyPrinted], [.withoutEscapingSlashes]] {
             let encoder = JSONEncoder()

@@ -60,7 +60,14 @@ public struct HTTPClientRequest: Sendable {
         guard target.first == "/", target.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw HTTPClientError(.invalidRequest, "the request target must start with / and be visible ASCII")
         }
-        var text = "\(method) \(target) HTTP/1.1\r\nhost: \(origin.hostField)\r\n"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256 + body.count)
+        bytes.append(contentsOf: method.utf8)
+        bytes.append(0x20)
+        bytes.append(contentsOf: target.utf8)
+        bytes.append(contentsOf: " HTTP/1.1\r\nhost: ".utf8)
+        bytes.append(contentsOf: origin.hostField.utf8)
+        bytes.append(contentsOf: "\r\n".utf8)
         for (name, value) in headers {
             // RFC 9110 §5.1 (a token) and §5.5 (no CR, LF or NUL in a value): nothing can split the request.
             guard !name.isEmpty, name.utf8.allSatisfy(Self.isTokenByte) else {
@@ -69,10 +76,14 @@ public struct HTTPClientRequest: Sendable {
             guard !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
                 throw HTTPClientError(.invalidRequest, "the value of \(name) contains CR, LF or NUL")
             }
-            text += "\(name): \(value)\r\n"
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(contentsOf: ": ".utf8)
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(contentsOf: "\r\n".utf8)
         }
-        text += "content-length: \(body.count)\r\n\r\n"
-        var bytes = Array(text.utf8)
+        bytes.append(contentsOf: "content-length: ".utf8)
+        bytes.append(contentsOf: String(body.count).utf8)
+        bytes.append(contentsOf: "\r\n\r\n".utf8)
         bytes.append(contentsOf: body)
         self.bytes = bytes
     }

@@ -1,6 +1,20 @@
 /// JSON string quoting (RFC 8259 §7) without going through JSONEncoder for every log line, escaping exactly what
 /// JSONEncoder escapes (with `.withoutEscapingSlashes`), so either may write a stored or compared value.
 public enum JSONString {
+    /// `quote` written into a byte buffer, for bodies built as bytes (one allocation for the whole document).
+    public static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes in
+            out.append(UInt8(ascii: "\""))
+            if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                out.append(contentsOf: bytes)
+            } else {
+                out.append(contentsOf: quote(String(decoding: bytes, as: UTF8.self)).utf8.dropFirst().dropLast())
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+    }
+
     public static func quote(_ text: String) -> String {
         // Most values need no escape at all: one scan of the bytes, then a plain concatenation.
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {

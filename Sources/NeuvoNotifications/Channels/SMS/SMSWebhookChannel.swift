@@ -239,11 +239,22 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
     /// with the receiver. Sorted keys, as `JSONEncoder` with `.sortedKeys` would write it, without its cost.
     static func body(for message: OutgoingMessage) -> [UInt8] {
         let count = message.smsSegments ?? SMSSegments.count(message.textBody)
-        let text =
-            "{\"encoding\":\(JSONString.quote(count.encoding.rawValue)),\"id\":\(JSONString.quote(message.noticeID)),"
-            + "\"locale\":\(JSONString.quote(message.locale)),\"segments\":\(count.segments),"
-            + "\"text\":\(JSONString.quote(message.textBody)),\"to\":\(JSONString.quote(message.recipient))}"
-        return Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(message.textBody.utf8.count + message.noticeID.utf8.count + 96)
+        out.append(contentsOf: #"{"encoding":"#.utf8)
+        JSONString.appendQuoted(count.encoding.rawValue, to: &out)
+        out.append(contentsOf: #","id":"#.utf8)
+        JSONString.appendQuoted(message.noticeID, to: &out)
+        out.append(contentsOf: #","locale":"#.utf8)
+        JSONString.appendQuoted(message.locale, to: &out)
+        out.append(contentsOf: #","segments":"#.utf8)
+        out.append(contentsOf: String(count.segments).utf8)
+        out.append(contentsOf: #","text":"#.utf8)
+        JSONString.appendQuoted(message.textBody, to: &out)
+        out.append(contentsOf: #","to":"#.utf8)
+        JSONString.appendQuoted(message.recipient, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     /// 2xx accepted; 408, 429 and 5xx are worth retrying (honouring Retry-After, RFC 9110 §10.2.3); any other
