@@ -19,6 +19,9 @@ let package = Package(
             name: "FuzzHTTPParser", dependencies: [.product(name: "NeuvoHTTP", package: "neuvo")],
             swiftSettings: swiftSettings),
         .executableTarget(
+            name: "FuzzHTTPResponse", dependencies: [.product(name: "NeuvoHTTP", package: "neuvo")],
+            swiftSettings: swiftSettings),
+        .executableTarget(
             name: "FuzzAPIBodies",
             dependencies: [
                 .product(name: "NeuvoAPI", package: "neuvo"), .product(name: "NeuvoHTTP", package: "neuvo"),
