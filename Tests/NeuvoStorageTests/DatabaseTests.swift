@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Synchronization
 import Testing
 
 @testable import NeuvoStorage
@@ -220,6 +221,33 @@ struct DatabaseTests {
             try await reopened.read { try $0.scalar("SELECT count(*) FROM notes WHERE data IS NOT NULL", as: Int.self) }
                 == 12_000)
         #expect(try await reopened.integrityCheck() == ["ok"])
+    }
+
+    /// A checkpoint that fails (a full disk does this) is retried, but not before `retryAfterFailure`: a full disk
+    /// is not hammered on every commit, and the log is copied once there is room again.
+    @Test func aFailedCheckpointIsRetriedAfterAPause() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("neuvo.db")
+        _ = try Database(path: path, options: options())
+        let attempts = Mutex<[ContinuousClock.Instant]>([])
+        let checkpointer = try #require(
+            Checkpointer(path: path, busyTimeoutMilliseconds: 1000) { connection in
+                let count = attempts.withLock { list in
+                    list.append(.now)
+                    return list.count
+                }
+                if count == 1 { throw TestFailure() }
+                try Checkpointer.passive(connection)
+            })
+        checkpointer.schedule()
+        #expect(await eventually { checkpointer.counts.failed == 1 })
+        // Commits keep asking; the retry waits for the pause however often it is asked.
+        for _ in 0..<5 { checkpointer.schedule() }
+        #expect(await eventually { checkpointer.counts.completed == 1 })
+        let times = attempts.withLock { $0 }
+        #expect(times.count == 2)
+        #expect(times[0].duration(to: times[1]) >= Checkpointer.retryAfterFailure)
+        #expect(checkpointer.counts.failed == 1)
     }
 
     @Test func aFailingMigrationLeavesTheSchemaAtTheLastGoodVersion() async throws {

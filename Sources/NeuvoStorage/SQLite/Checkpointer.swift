@@ -34,13 +34,24 @@ final class Checkpointer: @unchecked Sendable {
         var logPages = 0
     }
     private let state = Mutex(State())
+    /// The checkpoint itself; a test gives one that fails.
+    private let checkpoint: @Sendable (Connection) throws -> Void
+
+    /// PASSIVE: copies what it can without waiting for the writer or readers; a later round copies the rest.
+    static let passive: @Sendable (Connection) throws -> Void = {
+        try $0.executeScript("PRAGMA wal_checkpoint(PASSIVE)")
+    }
 
     /// Opens the second connection; nil when the file cannot be opened twice (the writer then keeps SQLite's
     /// automatic checkpoint).
-    init?(path: String, busyTimeoutMilliseconds: Int32) {
+    init?(
+        path: String, busyTimeoutMilliseconds: Int32,
+        checkpoint: @escaping @Sendable (Connection) throws -> Void = Checkpointer.passive
+    ) {
         guard let connection = try? Connection(path: path, create: false) else { return nil }
         connection.setBusyTimeout(milliseconds: busyTimeoutMilliseconds)
         self.connection = connection
+        self.checkpoint = checkpoint
     }
 
     /// Replaces the writer's automatic checkpoint with this one. The hook holds an unretained reference: the
@@ -95,10 +106,7 @@ final class Checkpointer: @unchecked Sendable {
     /// Runs on `queue`.
     private func run() {
         var succeeded = false
-        if let connection {
-            // PASSIVE: copies what it can without waiting for the writer or readers; a later round copies the rest.
-            succeeded = (try? connection.executeScript("PRAGMA wal_checkpoint(PASSIVE)")) != nil
-        }
+        if let connection { succeeded = (try? checkpoint(connection)) != nil }
         state.withLock { state in
             state.scheduled = false
             if succeeded {
