@@ -29,6 +29,8 @@ let package = Package(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(
             name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // epoll, eventfd and accept4, which Swift's Glibc module does not export (part of glibc: nothing to link).
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
         // Foundations: configuration, redacting logs, clock; storage; crypto.
         .target(name: "NeuvoSupport", swiftSettings: swiftSettings),
@@ -56,7 +58,7 @@ let package = Package(
             name: "NeuvoArrangements", dependencies: ["NeuvoStorage", "NeuvoSupport"], swiftSettings: swiftSettings),
 
         // A generic HTTP/1.1 server (sockets, parser, router) and a plain-HTTP client; knows nothing of Neuvo.
-        .target(name: "NeuvoHTTP", dependencies: ["NeuvoSupport"], swiftSettings: swiftSettings),
+        .target(name: "NeuvoHTTP", dependencies: ["CLinux", "NeuvoSupport"], swiftSettings: swiftSettings),
 
         // The conversation: sessions, dialogue policy and actions over the catalog, registry and arrangements.
         .target(

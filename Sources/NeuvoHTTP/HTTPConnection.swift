@@ -187,7 +187,7 @@ final class HTTPConnection {
         task = nil
         inFlight = nil
         let keepAlive =
-            request.keepAlive && !runner.draining
+            request.keepAlive && !runner.draining && !runner.server.isStopping
             && !response.headers.listValues(for: "Connection").contains { $0.lowercased() == "close" }
         let finalized = ResponseEncoder.finalize(
             response, requestID: context.requestID, requestIDHeader: configuration.requestIDHeader,

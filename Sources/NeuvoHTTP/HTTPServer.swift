@@ -85,6 +85,12 @@ public final class HTTPServer: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Set by `shutdown` before any loop hears of it, so that no response written after shutdown began offers
+    /// keep-alive, whichever loop writes it and whenever that loop gets its `.drain`.
+    private let stopping = Atomic<Bool>(false)
+
+    /// Whether `shutdown` has begun.
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
     /// Over-capacity answers in flight at once; beyond this, excess connections are just closed.
     private static let maxRejecting = 16
 
@@ -142,6 +148,7 @@ public final class HTTPServer: Sendable {
             return loops
         }
         guard let loops else { return }
+        stopping.store(true, ordering: .releasing)
         for loop in loops { loop.post(.drain) }
         await waitUntilDrained(timeout: gracePeriod)
         for loop in loops { loop.post(.forceClose) }

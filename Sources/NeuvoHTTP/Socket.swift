@@ -1,3 +1,5 @@
+import CLinux
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -160,26 +162,12 @@ struct Socket: Sendable, Equatable {
     }
 }
 
-/// accept4(2) sits behind _GNU_SOURCE, which Swift's Glibc module does not define; look it up once by name.
-private typealias Accept4 =
-    @convention(c) (
-        Int32, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?, Int32
-    ) -> Int32
-private let accept4Symbol: Accept4? = dlsym(nil, "accept4").map {
-    unsafeBitCast($0, to: Accept4.self)
-}
-
-/// accept4 with SOCK_CLOEXEC, so no child process ever inherits a client connection.
+/// accept4 with SOCK_CLOEXEC, so no child process ever inherits a client connection (through the `CLinux` shim:
+/// accept4 sits behind _GNU_SOURCE, which Swift's Glibc module does not define).
 private func accept4(
     _ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>, _ length: UnsafeMutablePointer<socklen_t>, _ flags: Int32
 ) -> Int32 {
-    if let accept4Symbol { return accept4Symbol(fd, address, length, flags) }
-    let client = Glibc.accept(fd, address, length)
-    if client >= 0 {
-        _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-        if flags & Int32(SOCK_NONBLOCK.rawValue) != 0 { _ = fcntl(client, F_SETFL, O_NONBLOCK) }
-    }
-    return client
+    neuvo_accept4(fd, address, length, flags)
 }
 
 extension ContinuousClock.Instant {
