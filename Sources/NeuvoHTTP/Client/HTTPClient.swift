@@ -146,15 +146,8 @@ public final class HTTPClient: Sendable {
         let completion: @Sendable (Result<HTTPClientResponse, HTTPClientError>) -> Void
     }
 
-    fileprivate struct Inbox {
-        var jobs: [Job] = []
-        var ratePerSecond: Double?
-        var concurrency: Int?
-        var closed = false
-    }
-
     fileprivate final class Shared: Sendable {
-        let inbox = Mutex(Inbox())
+        let inbox = Mutex(PacedSubmissions<Job>())
         let epoll: Epoll?
 
         init() { epoll = try? Epoll() }
@@ -187,22 +180,12 @@ public final class HTTPClient: Sendable {
     public func perform(
         _ requests: [HTTPClientRequest], timeout: Duration, ratePerSecond: Double? = nil, concurrency: Int? = nil
     ) async -> [Result<HTTPClientResponse, HTTPClientError>] {
-        guard !requests.isEmpty else { return [] }
         guard let epoll = shared.epoll else {
             return requests.map { _ in .failure(HTTPClientError(.system, "epoll is not available")) }
         }
-        let collected = Mutex<(results: [Result<HTTPClientResponse, HTTPClientError>?], remaining: Int)>(
-            (Array(repeating: nil, count: requests.count), requests.count))
-        return await withCheckedContinuation { continuation in
+        return await collectResults(count: requests.count) { complete in
             let jobs = requests.enumerated().map { index, request in
-                Job(request: request, timeout: timeout) { result in
-                    let finished = collected.withLock { state -> [Result<HTTPClientResponse, HTTPClientError>]? in
-                        state.results[index] = result
-                        state.remaining -= 1
-                        return state.remaining == 0 ? state.results.map { $0! } : nil
-                    }
-                    if let finished { continuation.resume(returning: finished) }
-                }
+                Job(request: request, timeout: timeout) { complete(index, $0) }
             }
             shared.inbox.withLock {
                 $0.jobs.append(contentsOf: jobs)
@@ -234,18 +217,14 @@ private struct ClientLoop {
     let epoll: Epoll
     let shared: HTTPClient.Shared
     let origin: HTTPOrigin
-    let maxConnections: Int
     let connectTimeout: Duration
-    var concurrency: Int
-    var waiting: [HTTPClient.Job] = []
-    var head = 0
+    var queue: PacedQueue<HTTPClient.Job>
     /// Jobs to send again at once (their connection was found closed), ahead of `waiting` and the rate.
     var resends: [HTTPClient.Job] = []
     var connections: [UInt64: Connection] = [:]
     var idle: [UInt64] = []
     var busy = 0
     var nextToken: UInt64 = 1
-    var bucket: TokenBucket?
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
 
     init(
@@ -255,9 +234,8 @@ private struct ClientLoop {
         self.epoll = epoll
         self.shared = shared
         self.origin = origin
-        self.maxConnections = maxConnections
         self.connectTimeout = connectTimeout
-        concurrency = maxConnections
+        queue = PacedQueue(maxConcurrent: maxConnections)
     }
 
     mutating func run() {
@@ -271,7 +249,7 @@ private struct ClientLoop {
         var ready: [(UInt64, UInt32)] = []
         while true {
             let closed = takeInbox()
-            if closed && head == waiting.count && resends.isEmpty && busy == 0 { return }
+            if closed && queue.isEmpty && resends.isEmpty && busy == 0 { return }
             let tokenWait = startJobs()
             let now = ContinuousClock.now
             expire(now)
@@ -290,40 +268,29 @@ private struct ClientLoop {
         }
     }
 
-    /// Moves submitted jobs into `waiting`; true once the client is closed.
+    /// Moves submitted jobs into the queue; true once the client is closed.
     mutating func takeInbox() -> Bool {
-        let (jobs, rate, requested, closed) = shared.inbox.withLock { inbox in
-            defer { inbox.jobs.removeAll(keepingCapacity: true) }
-            return (inbox.jobs, inbox.ratePerSecond, inbox.concurrency, inbox.closed)
-        }
-        concurrency = min(maxConnections, max(1, requested ?? maxConnections))
-        if head > 1024 && head * 2 > waiting.count {
-            waiting.removeFirst(head)
-            head = 0
-        }
-        waiting.append(contentsOf: jobs)
-        if rate != bucket?.ratePerSecond { bucket = rate.map { TokenBucket(ratePerSecond: $0) } }
-        return closed
+        var submissions = takeSubmissions(shared.inbox)
+        return queue.take(from: &submissions)
     }
 
     /// Starts what the concurrency and the rate allow; returns how long until the next token when that is what
     /// holds a job back.
     mutating func startJobs() -> Duration? {
-        while busy < concurrency {
+        while true {
             let job: HTTPClient.Job
-            if !resends.isEmpty {
+            if !resends.isEmpty && busy < queue.concurrency {
                 job = resends.removeFirst()
-            } else if head < waiting.count {
-                if bucket != nil, let wait = bucket!.take(now: .now) { return wait }
-                job = waiting[head]
-                head += 1
             } else {
-                return nil
+                switch queue.next(running: busy) {
+                case .start(let next): job = next
+                case .wait(let wait): return wait
+                case .none: return nil
+                }
             }
             guard let token = takeConnection(for: job) else { continue }
             assign(job, to: token)
         }
-        return nil
     }
 
     /// An idle kept-alive connection, or a new one; nil when connecting failed (the job has been answered).

@@ -18,17 +18,10 @@ final class CurlMultiEngine: Sendable {
         let completion: @Sendable (CurlResponse) -> Void
     }
 
-    private struct InboxState {
-        var jobs: [Job] = []
-        var ratePerSecond: Double?
-        var concurrency: Int?
-        var closed = false
-    }
-
     /// What the submitting tasks and the engine's thread share: the inbox, and the multi handle, of which only
     /// `curl_multi_wakeup` is called from other threads (the one multi call libcurl allows from any thread).
     private final class Shared: @unchecked Sendable {
-        let inbox = Mutex(InboxState())
+        let inbox = Mutex(PacedSubmissions<Job>())
         let multi: UnsafeMutableRawPointer?
 
         init() { multi = CurlGlobal.initialized ? curl_multi_init() : nil }
@@ -75,19 +68,9 @@ final class CurlMultiEngine: Sendable {
     func perform(
         _ transfers: [(options: [CurlOption], upload: [UInt8]?)], ratePerSecond: Double?, concurrency: Int? = nil
     ) async -> [CurlResponse] {
-        guard !transfers.isEmpty else { return [] }
-        let collected = Mutex<(responses: [CurlResponse?], remaining: Int)>(
-            (Array(repeating: nil, count: transfers.count), transfers.count))
-        return await withCheckedContinuation { (continuation: CheckedContinuation<[CurlResponse], Never>) in
+        await collectResults(count: transfers.count) { complete in
             let jobs = transfers.enumerated().map { index, transfer in
-                Job(options: transfer.options, upload: transfer.upload) { response in
-                    let finished = collected.withLock { state -> [CurlResponse]? in
-                        state.responses[index] = response
-                        state.remaining -= 1
-                        return state.remaining == 0 ? state.responses.map { $0! } : nil
-                    }
-                    if let finished { continuation.resume(returning: finished) }
-                }
+                Job(options: transfer.options, upload: transfer.upload) { complete(index, $0) }
             }
             submit(jobs, ratePerSecond: ratePerSecond, concurrency: concurrency)
         }
@@ -96,67 +79,51 @@ final class CurlMultiEngine: Sendable {
     /// The engine thread's state; never leaves that thread.
     private struct EngineLoop {
         let shared: Shared
-        let maxConcurrent: Int
-        /// The latest submission's concurrency, within `maxConcurrent`.
-        var concurrency: Int
-        var waiting: [Job] = []
-        var head = 0
+        var queue: PacedQueue<Job>
         var active: [UnsafeMutableRawPointer: (handle: CurlHandle, job: Job)] = [:]
         var idle: [CurlHandle] = []
-        var bucket: TokenBucket?
 
         init(shared: Shared, maxConcurrent: Int) {
             self.shared = shared
-            self.maxConcurrent = maxConcurrent
-            concurrency = maxConcurrent
+            queue = PacedQueue(maxConcurrent: maxConcurrent)
         }
 
         mutating func run() {
             guard let handle = shared.multi else { return }
             // Connections are kept for reuse: one per concurrent transfer to the provider.
-            _ = neuvo_curl_multi_setopt_long(handle, CURLMOPT_MAX_HOST_CONNECTIONS, maxConcurrent)
-            _ = neuvo_curl_multi_setopt_long(handle, CURLMOPT_MAXCONNECTS, maxConcurrent)
+            _ = neuvo_curl_multi_setopt_long(handle, CURLMOPT_MAX_HOST_CONNECTIONS, queue.maxConcurrent)
+            _ = neuvo_curl_multi_setopt_long(handle, CURLMOPT_MAXCONNECTS, queue.maxConcurrent)
             defer { curl_multi_cleanup(handle) }
             while true {
                 let closed = takeInbox()
-                if closed && head == waiting.count && active.isEmpty { break }
+                if closed && queue.isEmpty && active.isEmpty { break }
                 let wait = startWaitingJobs(handle)
                 var running: Int32 = 0
                 _ = curl_multi_perform(handle, &running)
                 // Finished transfers free places: start the next jobs before sleeping.
-                if finishDoneTransfers(handle) > 0 && head < waiting.count { continue }
+                if finishDoneTransfers(handle) > 0 && !queue.isEmpty { continue }
                 // Sleep until a socket is ready, a job arrives (wake-up), the next token is due, or a second passes.
                 _ = curl_multi_poll(handle, nil, 0, wait.map(Self.milliseconds) ?? 1000, nil)
             }
             for (_, transfer) in active { transfer.handle.reset() }
         }
 
-        /// Moves submitted jobs into `waiting`; true once the engine is closed.
+        /// Moves submitted jobs into the queue; true once the engine is closed.
         mutating func takeInbox() -> Bool {
-            let (jobs, rate, requested, closed) = shared.inbox.withLock { inbox in
-                defer { inbox.jobs.removeAll(keepingCapacity: true) }
-                return (inbox.jobs, inbox.ratePerSecond, inbox.concurrency, inbox.closed)
-            }
-            concurrency = min(maxConcurrent, max(1, requested ?? maxConcurrent))
-            if head > 1024 && head * 2 > waiting.count {
-                waiting.removeFirst(head)
-                head = 0
-            }
-            waiting.append(contentsOf: jobs)
-            if rate != bucket?.ratePerSecond {
-                // The same bucket as the dispatcher's `RateLimiter` (bursts of a tenth of the rate).
-                bucket = rate.map { TokenBucket(ratePerSecond: $0) }
-            }
-            return closed
+            var submissions = takeSubmissions(shared.inbox)
+            return queue.take(from: &submissions)
         }
 
         /// Starts what the concurrency and the rate allow; returns how long until the next token, if that is
         /// what holds a job back.
         mutating func startWaitingJobs(_ multiHandle: UnsafeMutableRawPointer) -> Duration? {
-            while head < waiting.count && active.count < concurrency {
-                if bucket != nil, let wait = bucket!.take(now: .now) { return wait }
-                let job = waiting[head]
-                head += 1
+            while true {
+                let job: Job
+                switch queue.next(running: active.count) {
+                case .start(let next): job = next
+                case .wait(let wait): return wait
+                case .none: return nil
+                }
                 guard let easy = idle.popLast() ?? CurlHandle() else {
                     job.completion(Self.failure("libcurl could not create a handle"))
                     continue
