@@ -21,16 +21,16 @@ public struct PacedQueue<Job> {
     public let maxConcurrent: Int
     /// The latest submission's concurrency, within `maxConcurrent`.
     public private(set) var concurrency: Int
-    private var waiting: [Job] = []
-    private var head = 0
-    private var bucket: TokenBucket?
+    @usableFromInline var waiting: [Job] = []
+    @usableFromInline var head = 0
+    @usableFromInline var bucket: TokenBucket?
 
     public init(maxConcurrent: Int) {
         self.maxConcurrent = max(1, maxConcurrent)
         concurrency = self.maxConcurrent
     }
 
-    public var isEmpty: Bool { head == waiting.count }
+    @inlinable public var isEmpty: Bool { head == waiting.count }
 
     /// Moves what was submitted into the queue (emptying `submissions`) and applies its rate and concurrency;
     /// true once the owner is closed.
@@ -58,7 +58,7 @@ public struct PacedQueue<Job> {
     }
 
     /// The next job to start when `running` jobs leave a place and the rate allows.
-    public mutating func next(running: Int, now: ContinuousClock.Instant = .now) -> Next {
+    @inlinable public mutating func next(running: Int, now: ContinuousClock.Instant = .now) -> Next {
         guard head < waiting.count, running < concurrency else { return .none }
         if bucket != nil, let wait = bucket!.take(now: now) { return .wait(wait) }
         head += 1
