@@ -46,4 +46,19 @@ public struct GlobalOptions: ParsableArguments {
     func openDatabase(_ configuration: Configuration) throws -> Database {
         try Database(path: configuration.databasePath)
     }
+
+    /// Loads the configuration, opens the database, runs `body`, and closes the database whether or not `body`
+    /// throws (the last connection to close checkpoints the log and removes it).
+    func withDatabase<T>(_ body: (Configuration, Database) async throws -> T) async throws -> T {
+        let configuration = try loadConfiguration()
+        let database = try openDatabase(configuration)
+        do {
+            let result = try await body(configuration, database)
+            await database.close()
+            return result
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
 }

@@ -22,19 +22,18 @@ struct DatabaseStatusCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let configuration = try global.loadConfiguration()
-        let database = try global.openDatabase(configuration)
-        let version = try await database.schemaVersion()
-        let details = try await database.read { connection in
-            (
-                try connection.scalar("PRAGMA journal_mode", as: String.self) ?? "?",
-                try connection.scalar("SELECT sqlite_version()", as: String.self) ?? "?",
-                (try connection.scalar("PRAGMA page_count", as: Int.self) ?? 0)
-                    * (try connection.scalar("PRAGMA page_size", as: Int.self) ?? 0)
-            )
+        let (path, version, details) = try await global.withDatabase { configuration, database in
+            let details = try await database.read { connection in
+                (
+                    try connection.scalar("PRAGMA journal_mode", as: String.self) ?? "?",
+                    try connection.scalar("SELECT sqlite_version()", as: String.self) ?? "?",
+                    (try connection.scalar("PRAGMA page_count", as: Int.self) ?? 0)
+                        * (try connection.scalar("PRAGMA page_size", as: Int.self) ?? 0)
+                )
+            }
+            return (configuration.databasePath, try await database.schemaVersion(), details)
         }
-        await database.close()
-        print("database        \(configuration.databasePath)")
+        print("database        \(path)")
         print("schema version  \(version) of \(NeuvoSchema.latestVersion)")
         print("journal mode    \(details.0)")
         print("size            \(details.2) bytes")
@@ -51,16 +50,15 @@ struct DatabaseCheckCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let configuration = try global.loadConfiguration()
-        let database = try global.openDatabase(configuration)
-        let problems = try await database.integrityCheck()
-        await database.close()
+        let (path, problems) = try await global.withDatabase { configuration, database in
+            (configuration.databasePath, try await database.integrityCheck())
+        }
         guard problems == ["ok"] else {
             throw CommandFailure(
                 exitCode: .failure,
-                message: "integrity check failed for \(configuration.databasePath): "
+                message: "integrity check failed for \(path): "
                     + problems.prefix(5).joined(separator: "; "))
         }
-        print("ok  \(configuration.databasePath)")
+        print("ok  \(path)")
     }
 }

@@ -312,10 +312,10 @@ struct NoticesListCommand: ParsableCommand {
     @Flag(help: "Print one JSON object a line.") var json = false
 
     func run() async throws {
-        let configuration = try global.loadConfiguration()
-        let database = try global.openDatabase(configuration)
-        let store = NoticeStore(database: database, timeZone: configuration.timeZone)
-        let notices = try await store.notices(status: status, residentID: resident, limit: limit)
+        let notices = try await global.withDatabase { configuration, database in
+            try await NoticeStore(database: database, timeZone: configuration.timeZone).notices(
+                status: status, residentID: resident, limit: limit)
+        }
         for notice in notices {
             if json {
                 print(try StandardOutput.json(NoticeView(notice)))
@@ -340,13 +340,13 @@ struct NoticesShowCommand: ParsableCommand {
     @Argument(valueName: "id", help: "Notice id.") var id: String
 
     func run() async throws {
-        let configuration = try global.loadConfiguration()
-        let database = try global.openDatabase(configuration)
-        let store = NoticeStore(database: database, timeZone: configuration.timeZone)
-        guard let notice = try await store.notice(id) else {
-            throw CommandFailure(exitCode: .dataError, message: "no notice \(id)")
+        let (notice, history) = try await global.withDatabase { configuration, database in
+            let store = NoticeStore(database: database, timeZone: configuration.timeZone)
+            guard let notice = try await store.notice(id) else {
+                throw CommandFailure(exitCode: .dataError, message: "no notice \(id)")
+            }
+            return (notice, try await store.history(of: id))
         }
-        let history = try await store.history(of: id)
         let format = Date.ISO8601FormatStyle()
         print("notice     \(notice.id)")
         print("status     \(notice.status.rawValue)")

@@ -31,10 +31,9 @@ struct KeysCreateCommand: ParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try global.loadConfiguration()
-        let database = try global.openDatabase(configuration)
-        let key = try await APIKeyStore(database: database).create(name: name, scopes: Set(scope), now: Date())
-        await database.close()
+        let key = try await global.withDatabase { _, database in
+            try await APIKeyStore(database: database).create(name: name, scopes: Set(scope), now: Date())
+        }
         print(key)
     }
 }
@@ -48,10 +47,9 @@ struct KeysRevokeCommand: ParsableCommand {
     @Argument(valueName: "id", help: "The key's id.") var id: String
 
     func run() async throws {
-        let configuration = try global.loadConfiguration()
-        let database = try global.openDatabase(configuration)
-        let revoked = try await APIKeyStore(database: database).revoke(id: id, now: Date())
-        await database.close()
+        let revoked = try await global.withDatabase { _, database in
+            try await APIKeyStore(database: database).revoke(id: id, now: Date())
+        }
         guard revoked else { throw CommandFailure(exitCode: .dataError, message: "no active key \(id)") }
         print("revoked \(id)")
     }

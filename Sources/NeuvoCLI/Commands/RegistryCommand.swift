@@ -31,12 +31,11 @@ struct RegistryImportCommand: ParsableCommand {
     @Argument(valueName: "file", atLeastOne: true, help: "Service Map JSON files.") var files: [String]
 
     func run() async throws {
-        let configuration = try global.loadConfiguration()
-        let database = try global.openDatabase(configuration)
-        // The bundled registry comes first on an empty database, so an import adds to it rather than replacing it.
-        _ = try await RegistrySeeder.seedIfEmpty(database)
-        let report = await RegistryImporter(database: database).importFiles(files.map { URL(fileURLWithPath: $0) })
-        await database.close()
+        let report = try await global.withDatabase { _, database in
+            // The bundled registry comes first on an empty database, so an import adds to it rather than replacing it.
+            _ = try await RegistrySeeder.seedIfEmpty(database)
+            return await RegistryImporter(database: database).importFiles(files.map { URL(fileURLWithPath: $0) })
+        }
         for file in report.files {
             if let error = file.error {
                 print("\(file.file.path): not imported: \(error)")
@@ -81,11 +80,10 @@ struct RegistrySearchCommand: ParsableCommand {
         [String]
 
     func run() async throws {
-        let configuration = try global.loadConfiguration()
-        let database = try global.openDatabase(configuration)
-        _ = try await RegistrySeeder.seedIfEmpty(database)
-        let search = try await RegistrySearch.load(from: database)
-        await database.close()
+        let search = try await global.withDatabase { _, database in
+            _ = try await RegistrySeeder.seedIfEmpty(database)
+            return try await RegistrySearch.load(from: database)
+        }
         let result = search.search(words.joined(separator: " "), language: lang, limit: limit)
         if let district = result.district { print("district: \(district)") }
         if let postalCode = result.postalCode { print("postal code: \(postalCode)") }

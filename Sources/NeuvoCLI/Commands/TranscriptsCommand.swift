@@ -31,12 +31,14 @@ struct TranscriptsPurgeCommand: ParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try global.loadConfiguration()
-        let database = try global.openDatabase(configuration)
-        let retention = days ?? configuration.transcriptRetentionDays
-        let report = try await ConversationStore(database: database).purge(
-            retentionDays: retention, now: SystemClock().now(), dryRun: dryRun)
-        await database.close()
+        let (retention, report) = try await global.withDatabase { configuration, database in
+            let retention = days ?? configuration.transcriptRetentionDays
+            return (
+                retention,
+                try await ConversationStore(database: database).purge(
+                    retentionDays: retention, now: SystemClock().now(), dryRun: dryRun)
+            )
+        }
         if json {
             StandardOutput.writeLine(try StandardOutput.json(report))
             return
