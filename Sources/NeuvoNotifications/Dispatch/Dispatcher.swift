@@ -157,9 +157,16 @@ public final class Dispatcher: Sendable {
                 // Claim again after a full round: a drained outbox ends at the first empty claim.
                 if inFlight.isEmpty { exhausted = false }
             } else {
-                // The next batch is claimed in the transaction that records this one.
-                claim = try await store.recordAndClaim(
-                    results, channel: kind, limit: settings.batchSize, now: clock.now(), lease: settings.lease)
+                // The next batch is claimed in the transaction that records this one. Should that transaction
+                // fail, the results are still recorded on their own if they can be (the claim is what may have
+                // failed), and the round ends as before.
+                do {
+                    claim = try await store.recordAndClaim(
+                        results, channel: kind, limit: settings.batchSize, now: clock.now(), lease: settings.lease)
+                } catch {
+                    try await store.record(results)
+                    throw error
+                }
             }
         }
     }
