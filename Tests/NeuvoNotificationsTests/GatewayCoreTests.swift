@@ -303,6 +303,58 @@ struct GatewayCoreTests {
         #expect(try await service.notices.history(of: id).attempts.count == 1)
     }
 
+    /// Recording an attempt: a failure writes the error and the retry time; an accepted send (the lean statement,
+    /// found by the rowid of its claim) leaves both as they were; a rowid that is not the notice's moves nothing.
+    @Test func recordingAnAttemptWritesWhatTheOutcomeChangesAndNoMore() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        var ids: [String] = []
+        for key in ["first", "second"] {
+            let outcome = try await service.arrange(
+                ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool, idempotencyKey: key))
+            ids.append(try #require(outcome.noticeID))
+        }
+        func result(_ id: String, _ attempt: Int, _ status: NoticeStatus, rowID: Int64?, retry: Date? = nil)
+            -> AttemptResult
+        {
+            var result = AttemptResult(
+                noticeID: id, attempt: attempt, channel: .email, startedAt: noon, finishedAt: noon,
+                outcomeName: status == .sent ? "accepted" : "temporary_failure", detail: nil, nextStatus: status,
+                reason: status == .sent ? "accepted by provider" : "SMTP 451", nextAttemptAt: retry,
+                providerMessageID: status == .sent ? "prov-\(attempt)" : nil)
+            result.rowID = rowID
+            return result
+        }
+        let retryAt = noon.addingTimeInterval(600)
+        let first = try await service.notices.claim(channel: .email, limit: 10, now: noon, lease: 3600)
+        #expect(Set(first.notices.map(\.id)) == Set(ids))
+        try await service.notices.record([
+            // Another notice's rowid, first: the guard on the id keeps either row from moving.
+            result(ids[1], 1, .sent, rowID: first.rowIDs[ids[0]]),
+            result(ids[0], 1, .temporaryFailure, rowID: first.rowIDs[ids[0]], retry: retryAt),
+        ])
+        let failed = try #require(try await service.notices.notice(ids[0]))
+        #expect(failed.status == .temporaryFailure)
+        #expect(failed.lastError == "SMTP 451")
+        #expect(failed.nextAttemptAt == retryAt)
+        let untouched = try #require(try await service.notices.notice(ids[1]))
+        #expect(untouched.status == .sending)
+        #expect(untouched.attempts == 1)
+
+        let second = try await service.notices.claim(channel: .email, limit: 10, now: retryAt, lease: 60)
+        #expect(second.notices.map(\.id) == [ids[0]])
+        try await service.notices.record([result(ids[0], 2, .sent, rowID: second.rowIDs[ids[0]])])
+        let sent = try #require(try await service.notices.notice(ids[0]))
+        #expect(sent.status == .sent)
+        #expect(sent.attempts == 2)
+        #expect(sent.providerMessageID == "prov-2")
+        #expect(sent.lastError == "SMTP 451")
+        #expect(sent.nextAttemptAt == retryAt)
+        #expect(
+            try await service.notices.history(of: ids[0]).transitions.map(\.to) == [
+                "queued", "sending", "temporary_failure", "sending", "sent",
+            ])
+    }
+
     @Test func aConfirmationIsQueuedWithTheStatusChange() async throws {
         let service = try await makeService(clock: ManualClock(noon))
         let outcome = try await service.arrange(

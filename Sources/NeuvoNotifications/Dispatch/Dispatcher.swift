@@ -321,36 +321,3 @@ public final class Dispatcher: Sendable {
             providerMessageID: providerID)
     }
 }
-
-extension NoticeStore {
-    /// Where to reach residents now (their address may have changed since the notice was queued).
-    public struct Recipient: Sendable, Hashable {
-        public let email: String?
-        public let phone: String?
-        public let quietStart: Int
-        public let quietEnd: Int
-        public let timeZone: TimeZone
-    }
-
-    /// The recipients of claimed rows, inside the claim's transaction.
-    static func recipients(of rows: [Row], timeZone: TimeZone, in connection: Connection) throws -> [String: Recipient]
-    {
-        guard let first = rows.first else { return [:] }
-        let column = try NoticeColumns(first.columns).residentID
-        let unique = Array(Set(try rows.map { try $0.get(column, as: String.self) }))
-        var result: [String: Recipient] = [:]
-        for start in stride(from: 0, to: unique.count, by: 500) {
-            let chunk = unique[start..<min(start + 500, unique.count)]
-            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-            let found = try connection.query(
-                "SELECT id, email, phone, quiet_start, quiet_end FROM residents WHERE id IN (\(placeholders))",
-                arguments: chunk.map { .text($0) })
-            for row in found {
-                result[try row.get(0)] = Recipient(
-                    email: try row.get(1), phone: try row.get(2), quietStart: try row.get(3), quietEnd: try row.get(4),
-                    timeZone: timeZone)
-            }
-        }
-        return result
-    }
-}

@@ -66,26 +66,54 @@ public struct NoticeStore: Sendable {
     }
 
     /// A transition from the status the caller expects, without reading it first: one UPDATE guarded by that
-    /// status. Returns false, having written nothing, when the notice is not (or no longer) in it.
+    /// status, and its audit row. Returns false, having written nothing, when the notice is not (or no longer) in it.
     static func transition(
         _ id: String, from expected: NoticeStatus, to next: NoticeStatus, reason: String, now: Date,
         in connection: Connection, nextAttemptAt: Date? = nil, providerMessageID: String? = nil,
         countAttempt: Bool = false
     ) throws -> Bool {
-        guard expected.canMove(to: next) else { throw NoticeError.notAllowed(id: id, from: expected, to: next) }
-        let isFailure = next == .temporaryFailure || next == .permanentFailure || next == .dead
-        try connection.execute(
-            """
-            UPDATE notices SET status = ?, updated_at = ?, next_attempt_at = coalesce(?, next_attempt_at),
-                provider_message_id = coalesce(?, provider_message_id), last_error = CASE WHEN ? THEN ? ELSE last_error END,
-                attempts = attempts + ?, lease_until = NULL
-            WHERE id = ? AND status = ?
-            """,
-            next.rawValue, now, nextAttemptAt, providerMessageID, isFailure, reason, countAttempt ? 1 : 0, id,
-            expected.rawValue)
-        guard connection.changes > 0 else { return false }
+        guard
+            try move(
+                id, from: expected, to: next, reason: reason, now: now, in: connection, nextAttemptAt: nextAttemptAt,
+                providerMessageID: providerMessageID, countAttempt: countAttempt)
+        else { return false }
         try audit(id, from: expected, to: next, reason: reason, at: now, in: connection)
         return true
+    }
+
+    /// The guarded UPDATE of a transition, without its audit row (`record` writes a batch's audit rows together):
+    /// the one statement that changes a notice's status. `rowID`, when the caller has it, finds the row without
+    /// the id's index. A move that changes neither `next_attempt_at` nor `last_error` (an accepted send, a receipt)
+    /// leaves them out of the statement, so SQLite need not touch `notices_claimable`, whose key holds
+    /// `next_attempt_at`: on the dispatcher's busiest statement that is measurable.
+    static func move(
+        _ id: String, rowID: Int64? = nil, from expected: NoticeStatus, to next: NoticeStatus, reason: String,
+        now: Date, in connection: Connection, nextAttemptAt: Date? = nil, providerMessageID: String? = nil,
+        countAttempt: Bool = false
+    ) throws -> Bool {
+        guard expected.canMove(to: next) else { throw NoticeError.notAllowed(id: id, from: expected, to: next) }
+        let isFailure = next == .temporaryFailure || next == .permanentFailure || next == .dead
+        let lean = nextAttemptAt == nil && !isFailure
+        var arguments: [SQLiteValue] = [.text(next.rawValue), now.sqliteValue]
+        if !lean { arguments += [nextAttemptAt.sqliteValue] }
+        arguments += [providerMessageID.sqliteValue]
+        if !lean { arguments += [isFailure.sqliteValue, .text(reason)] }
+        arguments += [.integer(countAttempt ? 1 : 0)]
+        arguments += (rowID.map { [.integer($0)] } ?? []) + [.text(id), .text(expected.rawValue)]
+        try connection.execute(moveSQL[(lean ? 1 : 0) + (rowID == nil ? 0 : 2)], arguments: arguments)
+        return connection.changes > 0
+    }
+
+    /// `move`'s four statements: full or lean, by id or by rowid and id.
+    private static let moveSQL: [String] = [false, true].flatMap { byRowID in
+        [false, true].map { lean in
+            "UPDATE notices SET status = ?, updated_at = ?, "
+                + (lean ? "" : "next_attempt_at = coalesce(?, next_attempt_at), ")
+                + "provider_message_id = coalesce(?, provider_message_id), "
+                + (lean ? "" : "last_error = CASE WHEN ? THEN ? ELSE last_error END, ")
+                + "attempts = attempts + ?, lease_until = NULL "
+                + (byRowID ? "WHERE rowid = ? AND id = ? AND status = ?" : "WHERE id = ? AND status = ?")
+        }
     }
 
     static func audit(
@@ -219,7 +247,7 @@ public struct NoticeStore: Sendable {
     }
 
     static func markSendingSQL(count: Int) -> String {
-        let placeholders = Array(repeating: "?", count: count).joined(separator: ", ")
+        let placeholders = placeholders(count)
         return """
             UPDATE notices SET status = 'sending', updated_at = ?, lease_until = ?
             WHERE rowid IN (\(placeholders)) AND +status IN ('queued', 'temporary_failure')
@@ -280,7 +308,11 @@ public struct NoticeStore: Sendable {
         for result in results {
             // A provider receipt may have settled the notice while we were sending ("receipt arrived first"):
             // its final status stands; only the attempt is counted.
-            guard try moveFromSending(result, in: connection) else {
+            let moved = try move(
+                result.noticeID, rowID: result.rowID, from: .sending, to: result.nextStatus, reason: result.reason,
+                now: result.finishedAt, in: connection, nextAttemptAt: result.nextAttemptAt,
+                providerMessageID: result.providerMessageID, countAttempt: true)
+            guard moved else {
                 try connection.execute("UPDATE notices SET attempts = attempts + 1 WHERE id = ?", result.noticeID)
                 continue
             }
@@ -295,39 +327,14 @@ public struct NoticeStore: Sendable {
                 + rowPlaceholders(5, count: audits.count / 5), arguments: audits)
     }
 
-    /// The transition out of `sending` for one attempt, without its audit row (the caller writes those together).
-    /// A send accepted by the provider has its own statement: it leaves `next_attempt_at` and `last_error`
-    /// alone, so SQLite need not touch `notices_claimable`, whose key holds `next_attempt_at`.
-    static func moveFromSending(_ result: AttemptResult, in connection: Connection) throws -> Bool {
-        guard NoticeStatus.sending.canMove(to: result.nextStatus) else {
-            throw NoticeError.notAllowed(id: result.noticeID, from: .sending, to: result.nextStatus)
-        }
-        if result.nextStatus == .sent && result.nextAttemptAt == nil, let rowID = result.rowID {
-            // By rowid: one B-tree step fewer than by id, on the dispatcher's busiest statement.
-            try connection.execute(
-                """
-                UPDATE notices SET status = 'sent', updated_at = ?, provider_message_id = coalesce(?, provider_message_id),
-                    attempts = attempts + 1, lease_until = NULL
-                WHERE rowid = ? AND id = ? AND status = 'sending'
-                """, result.finishedAt, result.providerMessageID, rowID, result.noticeID)
-        } else {
-            let isFailure = result.nextStatus != .sent
-            try connection.execute(
-                """
-                UPDATE notices SET status = ?, updated_at = ?, next_attempt_at = coalesce(?, next_attempt_at),
-                    provider_message_id = coalesce(?, provider_message_id),
-                    last_error = CASE WHEN ? THEN ? ELSE last_error END, attempts = attempts + 1, lease_until = NULL
-                WHERE id = ? AND status = 'sending'
-                """, result.nextStatus.rawValue, result.finishedAt, result.nextAttemptAt, result.providerMessageID,
-                isFailure, result.reason, result.noticeID)
-        }
-        return connection.changes > 0
+    /// "?, ?, ?" for `count` values.
+    static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
     }
 
     /// "(?, ?, ?), (?, ?, ?)" for `count` rows of `width` values.
     static func rowPlaceholders(_ width: Int, count: Int) -> String {
-        let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
-        return Array(repeating: row, count: count).joined(separator: ", ")
+        Array(repeating: "(" + placeholders(width) + ")", count: count).joined(separator: ", ")
     }
 
     // MARK: Receipts
@@ -465,6 +472,39 @@ public struct NoticeStore: Sendable {
         guard let first = rows.first else { return [] }
         let columns = try NoticeColumns(first.columns)
         return try rows.map(columns.notice)
+    }
+}
+
+extension NoticeStore {
+    /// Where to reach residents now (their address may have changed since the notice was queued).
+    public struct Recipient: Sendable, Hashable {
+        public let email: String?
+        public let phone: String?
+        public let quietStart: Int
+        public let quietEnd: Int
+        public let timeZone: TimeZone
+    }
+
+    /// The recipients of claimed rows, inside the claim's transaction.
+    static func recipients(of rows: [Row], timeZone: TimeZone, in connection: Connection) throws -> [String: Recipient]
+    {
+        guard let first = rows.first else { return [:] }
+        let column = try NoticeColumns(first.columns).residentID
+        let unique = Array(Set(try rows.map { try $0.get(column, as: String.self) }))
+        var result: [String: Recipient] = [:]
+        for start in stride(from: 0, to: unique.count, by: 500) {
+            let chunk = unique[start..<min(start + 500, unique.count)]
+            let placeholders = placeholders(chunk.count)
+            let found = try connection.query(
+                "SELECT id, email, phone, quiet_start, quiet_end FROM residents WHERE id IN (\(placeholders))",
+                arguments: chunk.map { .text($0) })
+            for row in found {
+                result[try row.get(0)] = Recipient(
+                    email: try row.get(1), phone: try row.get(2), quietStart: try row.get(3), quietEnd: try row.get(4),
+                    timeZone: timeZone)
+            }
+        }
+        return result
     }
 }
 
