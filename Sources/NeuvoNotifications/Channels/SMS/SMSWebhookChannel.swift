@@ -94,7 +94,7 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
         }
     }
 
-    /// Which client this channel uses, for `neuvo config` and tests.
+    /// Which client this channel uses (`neuvo-http` or `libcurl`), for tests and diagnostics.
     public var transportName: String {
         switch transport {
         case .builtIn: "neuvo-http"
