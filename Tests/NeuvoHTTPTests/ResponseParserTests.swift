@@ -78,7 +78,17 @@ import Testing
         #expect(try parse("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\nok")?.body.count == 2)
     }
 
+    /// The usual answer's Content-Length is read straight from the bytes: the exact name in any case, nothing else.
+    @Test func contentLengthIsMatchedByNameInAnyCaseAndNothingElse() throws {
+        #expect(try parse("HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 2\r\n\r\nok")?.body.count == 2)
+        // "content\rlength" is another field: without a length the body runs to the close.
+        let other = try #require(try parse("HTTP/1.1 200 OK\r\ncontent\rlength: 2\r\n\r\nokay", closes: true))
+        #expect(other.body.count == 4)
+        #expect(!other.keepAlive)
+    }
+
     @Test(arguments: [
+        ("HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n", "invalid Content-Length"),
         ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok", "invalid Content-Length"),
         ("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "invalid Content-Length"),
         ("HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n", "invalid Content-Length"),

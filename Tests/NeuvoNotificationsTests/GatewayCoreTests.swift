@@ -130,12 +130,15 @@ struct GatewayCoreTests {
         let service = try await makeService(clock: ManualClock(noon))
         let plans = try await service.notices.database.read { connection in
             try [
-                (NoticeStore.dueSQL, "notices_claimable"),
+                (NoticeStore.dueSQL, "notice_state_claimable"),
                 (
                     "SELECT id FROM notices WHERE status = 'sending' AND channel = ? AND lease_until < ? LIMIT ?",
-                    "notices_leased"
+                    "notice_state_leased"
                 ),
-                ("SELECT min(lease_until) FROM notices WHERE status = 'sending' AND channel = ?", "notices_leased"),
+                (
+                    "SELECT min(lease_until) FROM notice_state WHERE status = 'sending' AND channel = ?",
+                    "notice_state_leased"
+                ),
             ].map { sql, index in
                 let plan = try connection.query(
                     "EXPLAIN QUERY PLAN " + sql,
@@ -153,7 +156,7 @@ struct GatewayCoreTests {
     }
 
     /// Claiming marks a whole batch with one UPDATE over its ids. Without the unary `+` on `status`, SQLite planned
-    /// it over `notices_by_status` once the batch had a few hundred ids and scanned every queued notice for every
+    /// it over the status index once the batch had a few hundred ids and scanned every queued notice for every
     /// batch (the dispatcher spent most of its time there).
     @Test func claimingABatchLooksUpItsIdsByPrimaryKey() async throws {
         let service = try await makeService(clock: ManualClock(noon))
@@ -165,7 +168,8 @@ struct GatewayCoreTests {
                 )
                 .map { try $0.get("detail", as: String.self) }.joined(separator: "; ")
             }
-            #expect(plan.contains("INTEGER PRIMARY KEY (rowid=?)") && !plan.contains("notices_by_status"), "\(plan)")
+            #expect(
+                plan.contains("INTEGER PRIMARY KEY (rowid=?)") && !plan.contains("notice_state_by_status"), "\(plan)")
         }
     }
 
@@ -304,7 +308,7 @@ struct GatewayCoreTests {
     }
 
     /// Recording an attempt: a failure writes the error and the retry time; an accepted send (the lean statement,
-    /// found by the rowid of its claim) leaves both as they were; a rowid that is not the notice's moves nothing.
+    /// found by the seq of its claim) leaves both as they were; a seq that is not the notice's moves nothing.
     @Test func recordingAnAttemptWritesWhatTheOutcomeChangesAndNoMore() async throws {
         let service = try await makeService(clock: ManualClock(noon))
         var ids: [String] = []
@@ -313,7 +317,7 @@ struct GatewayCoreTests {
                 ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool, idempotencyKey: key))
             ids.append(try #require(outcome.noticeID))
         }
-        func result(_ id: String, _ attempt: Int, _ status: NoticeStatus, rowID: Int64?, retry: Date? = nil)
+        func result(_ id: String, _ attempt: Int, _ status: NoticeStatus, seq: Int64?, retry: Date? = nil)
             -> AttemptResult
         {
             var result = AttemptResult(
@@ -321,16 +325,16 @@ struct GatewayCoreTests {
                 outcomeName: status == .sent ? "accepted" : "temporary_failure", detail: nil, nextStatus: status,
                 reason: status == .sent ? "accepted by provider" : "SMTP 451", nextAttemptAt: retry,
                 providerMessageID: status == .sent ? "prov-\(attempt)" : nil)
-            result.rowID = rowID
+            result.seq = seq
             return result
         }
         let retryAt = noon.addingTimeInterval(600)
         let first = try await service.notices.claim(channel: .email, limit: 10, now: noon, lease: 3600)
         #expect(Set(first.notices.map(\.id)) == Set(ids))
         try await service.notices.record([
-            // Another notice's rowid, first: the guard on the id keeps either row from moving.
-            result(ids[1], 1, .sent, rowID: first.rowIDs[ids[0]]),
-            result(ids[0], 1, .temporaryFailure, rowID: first.rowIDs[ids[0]], retry: retryAt),
+            // Another notice's seq, first: the guard on the id keeps either notice from moving.
+            result(ids[1], 1, .sent, seq: first.seqs[ids[0]]),
+            result(ids[0], 1, .temporaryFailure, seq: first.seqs[ids[0]], retry: retryAt),
         ])
         let failed = try #require(try await service.notices.notice(ids[0]))
         #expect(failed.status == .temporaryFailure)
@@ -342,7 +346,7 @@ struct GatewayCoreTests {
 
         let second = try await service.notices.claim(channel: .email, limit: 10, now: retryAt, lease: 60)
         #expect(second.notices.map(\.id) == [ids[0]])
-        try await service.notices.record([result(ids[0], 2, .sent, rowID: second.rowIDs[ids[0]])])
+        try await service.notices.record([result(ids[0], 2, .sent, seq: second.seqs[ids[0]])])
         let sent = try #require(try await service.notices.notice(ids[0]))
         #expect(sent.status == .sent)
         #expect(sent.attempts == 2)

@@ -199,14 +199,28 @@ public struct HTTPResponseParser: Sendable {
         return nil
     }
 
+    private static let versionPrefix = Array("HTTP/1.".utf8)
+    private static let contentLengthName = Array("content-length".utf8)
+
+    /// The head's lines in place (no array of lines): each ends at LF, a CR before it is dropped.
+    private static func line(in head: ArraySlice<UInt8>, from start: Int) -> (line: ArraySlice<UInt8>, next: Int) {
+        var end = start
+        while end < head.endIndex && head[end] != 0x0A { end += 1 }
+        let contentEnd = end > start && head[end - 1] == 0x0D ? end - 1 : end
+        return (head[start..<contentEnd], end + 1)
+    }
+
+    /// ASCII case-insensitive: is `name` equal to `lowercase`?
+    private static func isName(_ name: ArraySlice<UInt8>, _ lowercase: [UInt8]) -> Bool {
+        name.count == lowercase.count
+            && zip(name, lowercase).allSatisfy { ($0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0) == $1 }
+    }
+
     private mutating func parseHead(_ head: ArraySlice<UInt8>) throws(HTTPResponseError) {
-        var lines = head.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
-            line.last == 0x0D ? line.dropLast() : line
-        }
-        guard !lines.isEmpty else { throw HTTPResponseError("empty response head") }
-        let statusLine = lines.removeFirst()
+        guard !head.isEmpty else { throw HTTPResponseError("empty response head") }
+        let (statusLine, start) = Self.line(in: head, from: head.startIndex)
         // RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
-        guard statusLine.count >= 12, statusLine.starts(with: Array("HTTP/1.".utf8)),
+        guard statusLine.count >= 12, statusLine.starts(with: Self.versionPrefix),
             let minor = statusLine.dropFirst(7).first, minor == 0x30 || minor == 0x31,
             statusLine[statusLine.startIndex + 8] == 0x20
         else {
@@ -220,19 +234,33 @@ public struct HTTPResponseParser: Sendable {
         guard status >= 100 else { throw HTTPResponseError("status \(status) is not a valid status code") }
 
         var headers = HTTPHeaders()
-        for line in lines {
+        // The common answer's framing, read from the bytes: exactly one Content-Length of digits only. Anything
+        // else (a list, repeats, Transfer-Encoding) goes through the general rules below.
+        var plainLength: Int?
+        var contentLengthFields = 0
+        var cursor = start
+        while cursor <= head.endIndex {
+            let line: ArraySlice<UInt8>
+            (line, cursor) = Self.line(in: head, from: cursor)
             // RFC 9112 §5.1: no whitespace between the name and the colon; §5.2: obs-fold is refused here.
             guard let colon = line.firstIndex(of: 0x3A), colon > line.startIndex,
                 line[line.startIndex] != 0x20, line[line.startIndex] != 0x09,
                 line[colon - 1] != 0x20, line[colon - 1] != 0x09
             else { throw HTTPResponseError("malformed header field: \(Self.excerpt(line))") }
-            let name = String(decoding: line[..<colon], as: UTF8.self)
             var value = line[(colon + 1)...]
             while let first = value.first, first == 0x20 || first == 0x09 { value = value.dropFirst() }
             while let last = value.last, last == 0x20 || last == 0x09 { value = value.dropLast() }
             guard !value.contains(0) else { throw HTTPResponseError("a header field contains NUL") }
-            headers.add(name: name, value: String(decoding: value, as: UTF8.self))
+            if Self.isName(line[..<colon], Self.contentLengthName) {
+                contentLengthFields += 1
+                if value.count <= 15, !value.isEmpty, value.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                    plainLength = value.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+                }
+            }
+            headers.add(
+                name: String(decoding: line[..<colon], as: UTF8.self), value: String(decoding: value, as: UTF8.self))
         }
+        if contentLengthFields != 1 { plainLength = nil }
 
         if status < 200 {
             // An interim response (RFC 9110 §15.2): the final one follows on the same connection.
@@ -249,6 +277,8 @@ public struct HTTPResponseParser: Sendable {
             // RFC 9112 §6.3 (4): chunked must be the final coding; otherwise the body runs to the close.
             framing =
                 headers.listValues(for: "transfer-encoding").last?.lowercased() == "chunked" ? .chunked : .untilClose
+        } else if let plainLength {
+            framing = .length(plainLength)
         } else if headers.contains("content-length") {
             // RFC 9112 §6.3 (5): several differing or invalid values are unrecoverable.
             let values = Set(headers.listValues(for: "content-length"))

@@ -145,7 +145,7 @@ public final class Dispatcher: Sendable {
                     Task {
                         var results = await self.send(
                             next.notices, recipients: next.recipients, channel: channel, renderer: renderer)
-                        for index in results.indices { results[index].rowID = next.rowIDs[results[index].noticeID] }
+                        for index in results.indices { results[index].seq = next.seqs[results[index].noticeID] }
                         return results
                     })
             }

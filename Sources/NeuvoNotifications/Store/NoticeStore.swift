@@ -4,6 +4,10 @@ import NeuvoStorage
 import NeuvoSupport
 
 /// The outbox: notices, their transitions and delivery attempts in SQLite. All notification SQL lives here.
+///
+/// A notice is stored in two tables: `notice_content` (what it says, written once) and `notice_state` (status,
+/// attempts, lease, provider id: what the dispatcher rewrites), keyed by the content's `seq`. Reads go through
+/// the view `notices`, which joins them; every write names its table.
 public struct NoticeStore: Sendable {
     public let database: Database
     /// The city's time zone, for residents' quiet hours.
@@ -24,21 +28,25 @@ public struct NoticeStore: Sendable {
     public static func insert(_ notice: Notice, encodedPersonalisation: String? = nil, in connection: Connection)
         throws -> (notice: Notice, created: Bool)
     {
-        // One statement in the common case; the unique index on the key decides, not a read before the write.
+        // The unique index on the key decides, not a read before the write.
         try connection.execute(
             """
-            INSERT INTO notices (id, resident_id, arrangement_id, template_id, template_version, locale, channel,
-                personalisation, idempotency_key, status, urgent, attempts, next_attempt_at, reference, created_at,
-                updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
+            INSERT INTO notice_content (id, resident_id, arrangement_id, template_id, template_version, locale,
+                personalisation, idempotency_key, urgent, reference, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (idempotency_key) DO NOTHING
             """,
             notice.id, notice.residentID, notice.arrangementID, notice.templateID, notice.templateVersion,
-            notice.locale,
-            notice.channel.rawValue, encodedPersonalisation ?? Self.json(notice.personalisation), notice.idempotencyKey,
-            notice.status.rawValue, notice.urgent, notice.nextAttemptAt, notice.reference, notice.createdAt,
-            notice.updatedAt)
-        guard connection.changes > 0 else {
+            notice.locale, encodedPersonalisation ?? Self.json(notice.personalisation), notice.idempotencyKey,
+            notice.urgent, notice.reference, notice.createdAt)
+        if connection.changes > 0 {
+            try connection.execute(
+                """
+                INSERT INTO notice_state (notice_seq, channel, status, attempts, next_attempt_at, updated_at)
+                VALUES (?, ?, ?, 0, ?, ?)
+                """, connection.lastInsertRowID, notice.channel.rawValue, notice.status.rawValue,
+                notice.nextAttemptAt, notice.updatedAt)
+        } else {
             guard
                 let existing = try connection.queryOne(
                     "SELECT * FROM notices WHERE idempotency_key = ?", notice.idempotencyKey)
@@ -82,12 +90,12 @@ public struct NoticeStore: Sendable {
     }
 
     /// The guarded UPDATE of a transition, without its audit row (`record` writes a batch's audit rows together):
-    /// the one statement that changes a notice's status. `rowID`, when the caller has it, finds the row without
-    /// the id's index. A move that changes neither `next_attempt_at` nor `last_error` (an accepted send, a receipt)
-    /// leaves them out of the statement, so SQLite need not touch `notices_claimable`, whose key holds
+    /// the one statement that changes a notice's status. `seq`, when the caller has it (the dispatcher, from its
+    /// claim), finds the row without the id's index. A move that changes neither `next_attempt_at` nor `last_error` (an accepted send, a receipt)
+    /// leaves them out of the statement, so SQLite need not touch `notice_state_claimable`, whose key holds
     /// `next_attempt_at`: on the dispatcher's busiest statement that is measurable.
     static func move(
-        _ id: String, rowID: Int64? = nil, from expected: NoticeStatus, to next: NoticeStatus, reason: String,
+        _ id: String, seq: Int64? = nil, from expected: NoticeStatus, to next: NoticeStatus, reason: String,
         now: Date, in connection: Connection, nextAttemptAt: Date? = nil, providerMessageID: String? = nil,
         countAttempt: Bool = false
     ) throws -> Bool {
@@ -99,22 +107,28 @@ public struct NoticeStore: Sendable {
         arguments += [providerMessageID.sqliteValue]
         if !lean { arguments += [isFailure.sqliteValue, .text(reason)] }
         arguments += [.integer(countAttempt ? 1 : 0)]
-        arguments += (rowID.map { [.integer($0)] } ?? []) + [.text(id), .text(expected.rawValue)]
-        try connection.execute(moveSQL[(lean ? 1 : 0) + (rowID == nil ? 0 : 2)], arguments: arguments)
+        arguments +=
+            [seq.map { .integer($0) } ?? .text(id), .text(expected.rawValue)] + (seq == nil ? [] : [.text(id)])
+        try connection.execute(moveSQL[(lean ? 1 : 0) + (seq == nil ? 0 : 2)], arguments: arguments)
         return connection.changes > 0
     }
 
-    /// `move`'s four statements: full or lean, by id or by rowid and id.
-    private static let moveSQL: [String] = [false, true].flatMap { byRowID in
+    /// `move`'s four statements: full or lean, by id or by seq.
+    private static let moveSQL: [String] = [false, true].flatMap { bySeq in
         [false, true].map { lean in
-            "UPDATE notices SET status = ?, updated_at = ?, "
+            "UPDATE notice_state SET status = ?, updated_at = ?, "
                 + (lean ? "" : "next_attempt_at = coalesce(?, next_attempt_at), ")
                 + "provider_message_id = coalesce(?, provider_message_id), "
                 + (lean ? "" : "last_error = CASE WHEN ? THEN ? ELSE last_error END, ")
                 + "attempts = attempts + ?, lease_until = NULL "
-                + (byRowID ? "WHERE rowid = ? AND id = ? AND status = ?" : "WHERE id = ? AND status = ?")
+                + "WHERE notice_seq = " + (bySeq ? "?" : seqOfID) + " AND status = ?"
+                // By seq, the id must still match: a seq that is not the notice's moves nothing.
+                + (bySeq ? " AND (SELECT id FROM notice_content WHERE seq = notice_seq) = ?" : "")
         }
     }
+
+    /// A notice's `seq` from its id, inside a statement.
+    static let seqOfID = "(SELECT seq FROM notice_content WHERE id = ?)"
 
     static func audit(
         _ id: String, from: NoticeStatus?, to: NoticeStatus, reason: String, at: Date, in connection: Connection
@@ -126,12 +140,12 @@ public struct NoticeStore: Sendable {
             id, from?.rawValue, to.rawValue, reason, at)
     }
 
-    /// Due notices, oldest due first. Its WHERE term is `notices_claimable`'s, word for word: SQLite uses a partial
+    /// Due notices, oldest due first. Its WHERE term is `notice_state_claimable`'s, word for word: SQLite uses a partial
     /// index only then, and this query then reads the first `limit` entries in order instead of sorting the outbox.
     static let dueSQL = """
-        SELECT rowid AS row_id, * FROM notices
+        SELECT * FROM notices
         WHERE status IN ('queued', 'temporary_failure') AND channel = ? AND next_attempt_at <= ?
-        ORDER BY next_attempt_at, id LIMIT ?
+        ORDER BY next_attempt_at, seq LIMIT ?
         """
 
     /// Claims up to `limit` due notices of a channel for sending: they become `sending` with a lease. Notices
@@ -146,8 +160,8 @@ public struct NoticeStore: Sendable {
     public struct Claim: Sendable {
         public let notices: [Notice]
         public let recipients: [String: Recipient]
-        /// Each claimed notice's rowid, so that recording its attempt updates the row without the id's index.
-        public let rowIDs: [String: Int64]
+        /// Each claimed notice's `seq`, so that recording its attempt updates its state without the id's index.
+        public let seqs: [String: Int64]
     }
 
     /// `claimDue` with the batch's recipients, read in the same transaction.
@@ -181,12 +195,12 @@ public struct NoticeStore: Sendable {
             notice.status = .sending
             return notice
         }
-        guard let first = rows.first else { return Claim(notices: [], recipients: [:], rowIDs: [:]) }
-        let rowID = try NoticeColumns.index(of: "row_id", in: first.columns)
-        var rowIDs: [String: Int64] = [:]
-        rowIDs.reserveCapacity(rows.count)
-        for (notice, row) in zip(notices, rows) { rowIDs[notice.id] = try row.get(rowID) }
-        return Claim(notices: notices, recipients: recipients, rowIDs: rowIDs)
+        guard let first = rows.first else { return Claim(notices: [], recipients: [:], seqs: [:]) }
+        let seq = try NoticeColumns.index(of: "seq", in: first.columns)
+        var seqs: [String: Int64] = [:]
+        seqs.reserveCapacity(rows.count)
+        for (notice, row) in zip(notices, rows) { seqs[notice.id] = try row.get(seq) }
+        return Claim(notices: notices, recipients: recipients, seqs: seqs)
     }
 
     static func claimRows(channel: ChannelKind, limit: Int, now: Date, lease: TimeInterval, in connection: Connection)
@@ -217,27 +231,27 @@ public struct NoticeStore: Sendable {
         guard let first = due.first else { return [] }
         let columns = try NoticeColumns(first.columns)
         let (id, status) = (columns.id, columns.status)
-        let rowID = try NoticeColumns.index(of: "row_id", in: first.columns)
+        let seq = try NoticeColumns.index(of: "seq", in: first.columns)
         try markSending(
-            due.map { (try $0.get(rowID), try $0.get(id), try $0.get(status)) }, lease: now.addingTimeInterval(lease),
+            due.map { (try $0.get(seq), try $0.get(id), try $0.get(status)) }, lease: now.addingTimeInterval(lease),
             now: now, in: connection)
         return due
     }
 
     /// The claim's transitions for a whole batch at once (queued or temporary_failure → sending, both allowed by
     /// the table), with their audit rows: two statements per chunk instead of four per notice. The unary `+` keeps
-    /// SQLite from planning the UPDATE over `notices_by_status`: with hundreds of ids it guessed that index cheaper
+    /// SQLite from planning the UPDATE over `notice_state_by_status`: with hundreds of ids it guessed that index cheaper
     /// than the ids' primary-key lookups and scanned every queued notice for every batch (a claim cost grew with
     /// the outbox; a test holds the plan).
     static func markSending(
-        _ rows: [(rowID: Int64, id: String, status: String)], lease: Date, now: Date, in connection: Connection
+        _ rows: [(seq: Int64, id: String, status: String)], lease: Date, now: Date, in connection: Connection
     ) throws {
         for start in stride(from: 0, to: rows.count, by: 400) {
             let chunk = rows[start..<min(start + 400, rows.count)]
             precondition(chunk.allSatisfy { NoticeStatus(rawValue: $0.status)?.canMove(to: .sending) == true })
             try connection.execute(
                 markSendingSQL(count: chunk.count),
-                arguments: [now.sqliteValue, lease.sqliteValue] + chunk.map { .integer($0.rowID) })
+                arguments: [now.sqliteValue, lease.sqliteValue] + chunk.map { .integer($0.seq) })
             let rowsSQL = Array(repeating: "(?, ?, 'sending', 'claimed by dispatcher', ?)", count: chunk.count)
                 .joined(separator: ", ")
             try connection.execute(
@@ -249,24 +263,25 @@ public struct NoticeStore: Sendable {
     static func markSendingSQL(count: Int) -> String {
         let placeholders = placeholders(count)
         return """
-            UPDATE notices SET status = 'sending', updated_at = ?, lease_until = ?
-            WHERE rowid IN (\(placeholders)) AND +status IN ('queued', 'temporary_failure')
+            UPDATE notice_state SET status = 'sending', updated_at = ?, lease_until = ?
+            WHERE notice_seq IN (\(placeholders)) AND +status IN ('queued', 'temporary_failure')
             """
     }
 
     /// The earliest time a notice of this channel becomes due, for the dispatcher to sleep until: the first
-    /// in `notices_claimable` (one index step, however many wait for the morning) or the first lease to run out.
+    /// in `notice_state_claimable` (one index step, however many wait for the morning) or the first lease to run out.
     public func nextDueTime(channel: ChannelKind) async throws -> Date? {
         try await database.read { connection in
             let due =
                 try connection.scalar(
                     """
-                    SELECT min(next_attempt_at) FROM notices
+                    SELECT min(next_attempt_at) FROM notice_state
                     WHERE status IN ('queued', 'temporary_failure') AND channel = ?
                     """, channel.rawValue, as: Date?.self) ?? nil
             let lease =
                 try connection.scalar(
-                    "SELECT min(lease_until) FROM notices WHERE status = 'sending' AND channel = ?", channel.rawValue,
+                    "SELECT min(lease_until) FROM notice_state WHERE status = 'sending' AND channel = ?",
+                    channel.rawValue,
                     as: Date?.self) ?? nil
             return [due, lease].compactMap { $0 }.min()
         }
@@ -309,11 +324,12 @@ public struct NoticeStore: Sendable {
             // A provider receipt may have settled the notice while we were sending ("receipt arrived first"):
             // its final status stands; only the attempt is counted.
             let moved = try move(
-                result.noticeID, rowID: result.rowID, from: .sending, to: result.nextStatus, reason: result.reason,
+                result.noticeID, seq: result.seq, from: .sending, to: result.nextStatus, reason: result.reason,
                 now: result.finishedAt, in: connection, nextAttemptAt: result.nextAttemptAt,
                 providerMessageID: result.providerMessageID, countAttempt: true)
             guard moved else {
-                try connection.execute("UPDATE notices SET attempts = attempts + 1 WHERE id = ?", result.noticeID)
+                try connection.execute(
+                    "UPDATE notice_state SET attempts = attempts + 1 WHERE notice_seq = " + seqOfID, result.noticeID)
                 continue
             }
             audits += [
@@ -352,8 +368,13 @@ public struct NoticeStore: Sendable {
     public func applyReceipt(id: String, delivered: Bool, reason: String?, now: Date) async throws -> ReceiptOutcome {
         try await database.write { connection in
             guard
+                // Two lookups, not "id = ?1 OR provider_message_id = ?1": the columns are in two tables, and
+                // SQLite's OR optimisation works only within one, so that query read the whole outbox.
                 let row = try connection.queryOne(
-                    "SELECT id, status FROM notices WHERE id = ?1 OR provider_message_id = ?1 LIMIT 1", id),
+                    """
+                    SELECT id, status FROM notices WHERE id = ?1
+                    UNION ALL SELECT id, status FROM notices WHERE provider_message_id = ?1 LIMIT 1
+                    """, id),
                 let status = NoticeStatus(rawValue: try row.get("status"))
             else { return .unknownNotice }
             let noticeID: String = try row.get("id")
@@ -415,7 +436,7 @@ public struct NoticeStore: Sendable {
     public func countsByStatus() async throws -> [NoticeStatus: Int] {
         try await database.read { connection in
             var counts: [NoticeStatus: Int] = [:]
-            for row in try connection.query("SELECT status, count(*) AS n FROM notices GROUP BY status") {
+            for row in try connection.query("SELECT status, count(*) AS n FROM notice_state GROUP BY status") {
                 if let status = NoticeStatus(rawValue: try row.get("status")) { counts[status] = try row.get("n") }
             }
             return counts
@@ -521,8 +542,8 @@ public struct AttemptResult: Sendable, Hashable {
     public let reason: String
     public let nextAttemptAt: Date?
     public let providerMessageID: String?
-    /// The notice's rowid when the dispatcher claimed it (nil: look it up by id).
-    public var rowID: Int64? = nil
+    /// The notice's `seq` from the dispatcher's claim (nil: look it up by id).
+    public var seq: Int64? = nil
 }
 
 /// Where each field of a notice is in a `SELECT *` row.

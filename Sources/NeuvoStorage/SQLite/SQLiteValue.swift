@@ -17,37 +17,37 @@ public protocol SQLiteValueConvertible: Sendable {
 }
 
 extension SQLiteValue: SQLiteValueConvertible {
-    public var sqliteValue: SQLiteValue { self }
-    public init?(sqliteValue: SQLiteValue) { self = sqliteValue }
+    @inlinable public var sqliteValue: SQLiteValue { self }
+    @inlinable public init?(sqliteValue: SQLiteValue) { self = sqliteValue }
 }
 
 extension Int64: SQLiteValueConvertible {
-    public var sqliteValue: SQLiteValue { .integer(self) }
-    public init?(sqliteValue: SQLiteValue) {
+    @inlinable public var sqliteValue: SQLiteValue { .integer(self) }
+    @inlinable public init?(sqliteValue: SQLiteValue) {
         guard case .integer(let value) = sqliteValue else { return nil }
         self = value
     }
 }
 
 extension Int: SQLiteValueConvertible {
-    public var sqliteValue: SQLiteValue { .integer(Int64(self)) }
-    public init?(sqliteValue: SQLiteValue) {
+    @inlinable public var sqliteValue: SQLiteValue { .integer(Int64(self)) }
+    @inlinable public init?(sqliteValue: SQLiteValue) {
         guard case .integer(let value) = sqliteValue else { return nil }
         self = Int(value)
     }
 }
 
 extension Bool: SQLiteValueConvertible {
-    public var sqliteValue: SQLiteValue { .integer(self ? 1 : 0) }
-    public init?(sqliteValue: SQLiteValue) {
+    @inlinable public var sqliteValue: SQLiteValue { .integer(self ? 1 : 0) }
+    @inlinable public init?(sqliteValue: SQLiteValue) {
         guard case .integer(let value) = sqliteValue else { return nil }
         self = value != 0
     }
 }
 
 extension Double: SQLiteValueConvertible {
-    public var sqliteValue: SQLiteValue { .real(self) }
-    public init?(sqliteValue: SQLiteValue) {
+    @inlinable public var sqliteValue: SQLiteValue { .real(self) }
+    @inlinable public init?(sqliteValue: SQLiteValue) {
         switch sqliteValue {
         case .real(let value): self = value
         case .integer(let value): self = Double(value)
@@ -57,16 +57,16 @@ extension Double: SQLiteValueConvertible {
 }
 
 extension String: SQLiteValueConvertible {
-    public var sqliteValue: SQLiteValue { .text(self) }
-    public init?(sqliteValue: SQLiteValue) {
+    @inlinable public var sqliteValue: SQLiteValue { .text(self) }
+    @inlinable public init?(sqliteValue: SQLiteValue) {
         guard case .text(let value) = sqliteValue else { return nil }
         self = value
     }
 }
 
 extension Data: SQLiteValueConvertible {
-    public var sqliteValue: SQLiteValue { .blob([UInt8](self)) }
-    public init?(sqliteValue: SQLiteValue) {
+    @inlinable public var sqliteValue: SQLiteValue { .blob([UInt8](self)) }
+    @inlinable public init?(sqliteValue: SQLiteValue) {
         guard case .blob(let bytes) = sqliteValue else { return nil }
         self = Data(bytes)
     }
@@ -74,16 +74,16 @@ extension Data: SQLiteValueConvertible {
 
 /// Dates are stored as Unix time in milliseconds: sortable, compact and exact enough for audit trails.
 extension Date: SQLiteValueConvertible {
-    public var sqliteValue: SQLiteValue { .integer(Int64((timeIntervalSince1970 * 1000).rounded())) }
-    public init?(sqliteValue: SQLiteValue) {
+    @inlinable public var sqliteValue: SQLiteValue { .integer(Int64((timeIntervalSince1970 * 1000).rounded())) }
+    @inlinable public init?(sqliteValue: SQLiteValue) {
         guard case .integer(let milliseconds) = sqliteValue else { return nil }
         self = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 }
 
 extension Optional: SQLiteValueConvertible where Wrapped: SQLiteValueConvertible {
-    public var sqliteValue: SQLiteValue { self?.sqliteValue ?? .null }
-    public init?(sqliteValue: SQLiteValue) {
+    @inlinable public var sqliteValue: SQLiteValue { self?.sqliteValue ?? .null }
+    @inlinable public init?(sqliteValue: SQLiteValue) {
         if case .null = sqliteValue {
             self = .none
         } else if let value = Wrapped(sqliteValue: sqliteValue) {
@@ -107,19 +107,27 @@ public struct Row: Sendable, Hashable {
     }
 
     /// Reads a typed column; a missing column or an incompatible value is an error naming the column.
+    /// Inlinable, like the conversions, so that a caller in another module gets a copy specialised to its type:
+    /// unspecialised, every read looked up the type's metadata (a tenth of decoding the dispatcher's claim).
+    @inlinable
     public func get<Value: SQLiteValueConvertible>(_ column: String, as type: Value.Type = Value.self) throws -> Value {
-        guard let index = columns.firstIndex(of: column) else {
-            throw SQLiteError(code: 1, message: "no column named \(column) in the result")
-        }
+        guard let index = columns.firstIndex(of: column) else { throw Self.noColumn(column) }
         return try get(index, as: type)
     }
 
+    @inlinable
     public func get<Value: SQLiteValueConvertible>(_ index: Int, as type: Value.Type = Value.self) throws -> Value {
-        guard let value = Value(sqliteValue: values[index]) else {
-            throw SQLiteError(
-                code: 20,  // SQLITE_MISMATCH
-                message: "column \(columns[index]) holds \(values[index]), which is not a \(Value.self)")
-        }
+        guard let value = Value(sqliteValue: values[index]) else { throw mismatch(index, Value.self) }
         return value
+    }
+
+    @usableFromInline static func noColumn(_ column: String) -> SQLiteError {
+        SQLiteError(code: 1, message: "no column named \(column) in the result")
+    }
+
+    @usableFromInline func mismatch(_ index: Int, _ type: Any.Type) -> SQLiteError {
+        SQLiteError(
+            code: 20,  // SQLITE_MISMATCH
+            message: "column \(columns[index]) holds \(values[index]), which is not a \(type)")
     }
 }

@@ -14,6 +14,7 @@ public enum NeuvoSchema {
         list += notificationMigrations(from: list.count + 1)
         list += apiMigrations(from: list.count + 1)
         list += noticeLookupMigrations(from: list.count + 1)
+        list += noticeStateMigrations(from: list.count + 1)
         return list
     }()
 
