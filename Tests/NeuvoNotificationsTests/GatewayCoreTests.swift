@@ -308,7 +308,7 @@ struct GatewayCoreTests {
     }
 
     /// Recording an attempt: a failure writes the error and the retry time; an accepted send (the lean statement,
-    /// found by the seq of its claim) leaves both as they were; a seq that is not the notice's moves nothing.
+    /// found by the seq of its claim) leaves both as they were; a result without a seq finds its notice by id.
     @Test func recordingAnAttemptWritesWhatTheOutcomeChangesAndNoMore() async throws {
         let service = try await makeService(clock: ManualClock(noon))
         var ids: [String] = []
@@ -332,17 +332,20 @@ struct GatewayCoreTests {
         let first = try await service.notices.claim(channel: .email, limit: 10, now: noon, lease: 3600)
         #expect(Set(first.notices.map(\.id)) == Set(ids))
         try await service.notices.record([
-            // Another notice's seq, first: the guard on the id keeps either notice from moving.
-            result(ids[1], 1, .sent, seq: first.seqs[ids[0]]),
+            // One found by its claim's seq, one by its id (as callers other than the dispatcher do).
+            result(ids[1], 1, .sent, seq: nil),
             result(ids[0], 1, .temporaryFailure, seq: first.seqs[ids[0]], retry: retryAt),
         ])
         let failed = try #require(try await service.notices.notice(ids[0]))
         #expect(failed.status == .temporaryFailure)
         #expect(failed.lastError == "SMTP 451")
         #expect(failed.nextAttemptAt == retryAt)
-        let untouched = try #require(try await service.notices.notice(ids[1]))
-        #expect(untouched.status == .sending)
-        #expect(untouched.attempts == 1)
+        let byID = try #require(try await service.notices.notice(ids[1]))
+        #expect(byID.status == .sent)
+        #expect(byID.attempts == 1)
+        #expect(byID.providerMessageID == "prov-1")
+        #expect(try await service.notices.history(of: ids[1]).transitions.map(\.to) == ["queued", "sending", "sent"])
+        #expect(try await service.notices.history(of: ids[1]).attempts.map(\.outcome) == ["accepted"])
 
         let second = try await service.notices.claim(channel: .email, limit: 10, now: retryAt, lease: 60)
         #expect(second.notices.map(\.id) == [ids[0]])

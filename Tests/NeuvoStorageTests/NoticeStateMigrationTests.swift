@@ -74,11 +74,16 @@ struct NoticeStateMigrationTests {
             try connection.query("SELECT seq FROM notices ORDER BY seq").map { try $0.get(0, as: Int64.self) }
         }
         #expect(seqs == [1, 3, 4, 5])
+        // Each notice's trail and attempts point at it by seq now.
         let trail = try await after.read { connection in
-            try connection.scalar(
-                "SELECT count(*) FROM notice_transitions t JOIN notice_content c ON c.id = t.notice_id", as: Int.self)
+            try connection.query(
+                """
+                SELECT c.id, count(t.id), (SELECT count(*) FROM delivery_attempts a WHERE a.notice_seq = c.seq)
+                FROM notice_content c JOIN notice_transitions t ON t.notice_seq = c.seq GROUP BY c.id ORDER BY c.id
+                """
+            ).map { "\(try $0.get(0, as: String.self)):\(try $0.get(1, as: Int.self)):\(try $0.get(2, as: Int.self))" }
         }
-        #expect(trail == 4)
+        #expect(trail == ["ntc_a:1:0", "ntc_b:1:0", "ntc_c:1:1", "ntc_d:1:0"])
         #expect(try await after.read { try $0.query("PRAGMA foreign_key_check") }.isEmpty)
         #expect(try await after.integrityCheck() == ["ok"])
 
@@ -94,7 +99,7 @@ struct NoticeStateMigrationTests {
             }
             #expect(throws: SQLiteError.self) {
                 try connection.execute(
-                    "INSERT INTO notice_transitions (notice_id, to_status, reason, at) VALUES ('ntc_missing', 'queued', 'x', 0)"
+                    "INSERT INTO notice_transitions (notice_seq, to_status, reason, at) VALUES (99, 'queued', 'x', 0)"
                 )
             }
         }

@@ -17,8 +17,9 @@ struct SQLBindingReviewTests {
         "applicationID",  // Migrator: the NeuvoSchema.applicationID constant
         "cacheKiB",  // Database.init: an Int from the code's options (PRAGMA takes no bound values)
         "placeholders",  // "?, ?, ?": one bound marker per value
-        "rowsSQL",  // NoticeStore.markSending: "(?, ?, 'sending', '...', ?)" tuples, every value bound
+        "rowsSQL",  // NoticeStore: "(?, ?, 'sending', '...', ?)" and audit-row tuples, every value bound
         "idle",  // ConversationStore.purge: a constant sub-select with its own bound marker
+        "Self.seqOfID",  // NoticeStore: "(SELECT seq FROM notice_content WHERE id = ?)", a constant sub-select
     ]
 
     static let keywords = ["SELECT ", "INSERT ", "UPDATE ", "DELETE ", "PRAGMA ", "SAVEPOINT ", "ROLLBACK", "RELEASE "]

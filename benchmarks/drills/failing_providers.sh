@@ -115,9 +115,9 @@ check "SMTP: every email" "$([ "$DISTINCT_MAILS" = "$N_EMAIL" ]; echo $?)" \
     "$DISTINCT_MAILS distinct Message-IDs of $N_EMAIL ($MAILS messages stored, $BEFORE before the outage)"
 
 # Every retry waited at least the policy's minimum: base * 2^(k-1) * (1 - jitter 0.5) after attempt k failed.
-db "SELECT a.notice_id, a.attempt, a.finished_at, b.started_at, a.outcome
-    FROM delivery_attempts a JOIN delivery_attempts b ON b.notice_id = a.notice_id AND b.attempt = a.attempt + 1
-    ORDER BY a.notice_id, a.attempt" > "$WORK/retries.txt"
+db "SELECT a.notice_seq, a.attempt, a.finished_at, b.started_at, a.outcome
+    FROM delivery_attempts a JOIN delivery_attempts b ON b.notice_seq = a.notice_seq AND b.attempt = a.attempt + 1
+    ORDER BY a.notice_seq, a.attempt" > "$WORK/retries.txt"
 "$PY" - "$WORK/retries.txt" "$BASE" > "$WORK/backoff.txt" <<'EOF'
 import sys
 base = float(sys.argv[2]); retries = 0; early = 0; worst = None; longest = 0.0

@@ -39,13 +39,13 @@ public struct NoticeStore: Sendable {
             notice.id, notice.residentID, notice.arrangementID, notice.templateID, notice.templateVersion,
             notice.locale, encodedPersonalisation ?? Self.json(notice.personalisation), notice.idempotencyKey,
             notice.urgent, notice.reference, notice.createdAt)
+        let seq = connection.lastInsertRowID
         if connection.changes > 0 {
             try connection.execute(
                 """
                 INSERT INTO notice_state (notice_seq, channel, status, attempts, next_attempt_at, updated_at)
                 VALUES (?, ?, ?, 0, ?, ?)
-                """, connection.lastInsertRowID, notice.channel.rawValue, notice.status.rawValue,
-                notice.nextAttemptAt, notice.updatedAt)
+                """, seq, notice.channel.rawValue, notice.status.rawValue, notice.nextAttemptAt, notice.updatedAt)
         } else {
             guard
                 let existing = try connection.queryOne(
@@ -53,7 +53,8 @@ public struct NoticeStore: Sendable {
             else { throw NoticeError.notFound(notice.idempotencyKey) }
             return (try Self.notice(existing), false)
         }
-        try audit(notice.id, from: nil, to: notice.status, reason: "created", at: notice.createdAt, in: connection)
+        try audit(
+            notice.id, seq: seq, from: nil, to: notice.status, reason: "created", at: notice.createdAt, in: connection)
         return (notice, true)
     }
 
@@ -107,8 +108,7 @@ public struct NoticeStore: Sendable {
         arguments += [providerMessageID.sqliteValue]
         if !lean { arguments += [isFailure.sqliteValue, .text(reason)] }
         arguments += [.integer(countAttempt ? 1 : 0)]
-        arguments +=
-            [seq.map { .integer($0) } ?? .text(id), .text(expected.rawValue)] + (seq == nil ? [] : [.text(id)])
+        arguments += [seq.map { .integer($0) } ?? .text(id), .text(expected.rawValue)]
         try connection.execute(moveSQL[(lean ? 1 : 0) + (seq == nil ? 0 : 2)], arguments: arguments)
         return connection.changes > 0
     }
@@ -122,22 +122,42 @@ public struct NoticeStore: Sendable {
                 + (lean ? "" : "last_error = CASE WHEN ? THEN ? ELSE last_error END, ")
                 + "attempts = attempts + ?, lease_until = NULL "
                 + "WHERE notice_seq = " + (bySeq ? "?" : seqOfID) + " AND status = ?"
-                // By seq, the id must still match: a seq that is not the notice's moves nothing.
-                + (bySeq ? " AND (SELECT id FROM notice_content WHERE seq = notice_seq) = ?" : "")
         }
     }
 
     /// A notice's `seq` from its id, inside a statement.
     static let seqOfID = "(SELECT seq FROM notice_content WHERE id = ?)"
+    /// A notice's `seq` inside a statement, bound as two values: the seq when the caller has it (then the id is
+    /// not looked up: SQLite evaluates `coalesce` lazily), else NULL and the id.
+    static let seqOrID = "coalesce(?, (SELECT seq FROM notice_content WHERE id = ?))"
+
+    static func seqOrIDArguments(_ seq: Int64?, _ id: String) -> [SQLiteValue] {
+        [seq.map { .integer($0) } ?? .null, .text(id)]
+    }
+
+    /// The audit tables' statements, for `count` rows.
+    static func insertTransitionsSQL(count: Int) -> String {
+        let rowsSQL = Array(repeating: "(\(seqOrID), ?, ?, ?, ?)", count: count).joined(separator: ", ")
+        return "INSERT INTO notice_transitions (notice_seq, from_status, to_status, reason, at) VALUES \(rowsSQL)"
+    }
+
+    static func insertAttemptsSQL(count: Int) -> String {
+        let rowsSQL = Array(repeating: "(\(seqOrID), ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
+        return """
+            INSERT INTO delivery_attempts (notice_seq, attempt, channel, started_at, finished_at, outcome, detail)
+            VALUES \(rowsSQL)
+            """
+    }
 
     static func audit(
-        _ id: String, from: NoticeStatus?, to: NoticeStatus, reason: String, at: Date, in connection: Connection
-    )
-        throws
-    {
+        _ id: String, seq: Int64? = nil, from: NoticeStatus?, to: NoticeStatus, reason: String, at: Date,
+        in connection: Connection
+    ) throws {
         try connection.execute(
-            "INSERT INTO notice_transitions (notice_id, from_status, to_status, reason, at) VALUES (?, ?, ?, ?, ?)",
-            id, from?.rawValue, to.rawValue, reason, at)
+            insertTransitionsSQL(count: 1),
+            arguments: seqOrIDArguments(seq, id) + [
+                from.map { .text($0.rawValue) } ?? .null, .text(to.rawValue), .text(reason), at.sqliteValue,
+            ])
     }
 
     /// Due notices, oldest due first. Its WHERE term is `notice_state_claimable`'s, word for word: SQLite uses a partial
@@ -208,7 +228,7 @@ public struct NoticeStore: Sendable {
     {
         let stale = try connection.query(
             """
-            SELECT id, attempts, updated_at FROM notices
+            SELECT seq, id, attempts, updated_at FROM notices
             WHERE status = 'sending' AND channel = ? AND lease_until < ? LIMIT ?
             """, channel.rawValue, now, limit)
         for row in stale {
@@ -216,12 +236,12 @@ public struct NoticeStore: Sendable {
             // reached the provider. The attempt is recorded as such, so the trail shows every send.
             let id: String = try row.get("id")
             try connection.execute(
-                """
-                INSERT INTO delivery_attempts (notice_id, attempt, channel, started_at, finished_at, outcome, detail)
-                VALUES (?, ?, ?, ?, ?, 'interrupted', ?)
-                """, id, try row.get("attempts", as: Int.self) + 1, channel.rawValue,
-                try row.get("updated_at", as: Date.self), now,
-                "the dispatcher stopped before recording the outcome; resent with the same id")
+                insertAttemptsSQL(count: 1),
+                arguments: seqOrIDArguments(try row.get("seq"), id) + [
+                    .integer(Int64(try row.get("attempts", as: Int.self) + 1)), .text(channel.rawValue),
+                    try row.get("updated_at", as: Date.self).sqliteValue, now.sqliteValue, .text("interrupted"),
+                    .text("the dispatcher stopped before recording the outcome; resent with the same id"),
+                ])
             _ = try transition(
                 id, from: .sending, to: .temporaryFailure,
                 reason: "interrupted while sending (restart); will resend", now: now, in: connection,
@@ -255,8 +275,8 @@ public struct NoticeStore: Sendable {
             let rowsSQL = Array(repeating: "(?, ?, 'sending', 'claimed by dispatcher', ?)", count: chunk.count)
                 .joined(separator: ", ")
             try connection.execute(
-                "INSERT INTO notice_transitions (notice_id, from_status, to_status, reason, at) VALUES \(rowsSQL)",
-                arguments: chunk.flatMap { [.text($0.id), .text($0.status), now.sqliteValue] })
+                "INSERT INTO notice_transitions (notice_seq, from_status, to_status, reason, at) VALUES \(rowsSQL)",
+                arguments: chunk.flatMap { [.integer($0.seq), .text($0.status), now.sqliteValue] })
         }
     }
 
@@ -307,19 +327,18 @@ public struct NoticeStore: Sendable {
 
     static func record(_ results: ArraySlice<AttemptResult>, in connection: Connection) throws {
         var attempts: [SQLiteValue] = []
-        attempts.reserveCapacity(results.count * 7)
+        attempts.reserveCapacity(results.count * 8)
         for result in results {
+            attempts += seqOrIDArguments(result.seq, result.noticeID)
             attempts += [
-                .text(result.noticeID), .integer(Int64(result.attempt)), .text(result.channel.rawValue),
-                result.startedAt.sqliteValue, result.finishedAt.sqliteValue, .text(result.outcomeName),
-                result.detail.sqliteValue,
+                .integer(Int64(result.attempt)), .text(result.channel.rawValue), result.startedAt.sqliteValue,
+                result.finishedAt.sqliteValue, .text(result.outcomeName), result.detail.sqliteValue,
             ]
         }
-        try connection.execute(
-            "INSERT INTO delivery_attempts (notice_id, attempt, channel, started_at, finished_at, outcome, detail) "
-                + "VALUES " + rowPlaceholders(7, count: results.count), arguments: attempts)
+        try connection.execute(insertAttemptsSQL(count: results.count), arguments: attempts)
         var audits: [SQLiteValue] = []
-        audits.reserveCapacity(results.count * 5)
+        var audited = 0
+        audits.reserveCapacity(results.count * 6)
         for result in results {
             // A provider receipt may have settled the notice while we were sending ("receipt arrived first"):
             // its final status stands; only the attempt is counted.
@@ -332,25 +351,20 @@ public struct NoticeStore: Sendable {
                     "UPDATE notice_state SET attempts = attempts + 1 WHERE notice_seq = " + seqOfID, result.noticeID)
                 continue
             }
+            audits += seqOrIDArguments(result.seq, result.noticeID)
             audits += [
-                .text(result.noticeID), .text(NoticeStatus.sending.rawValue), .text(result.nextStatus.rawValue),
-                .text(result.reason), result.finishedAt.sqliteValue,
+                .text(NoticeStatus.sending.rawValue), .text(result.nextStatus.rawValue), .text(result.reason),
+                result.finishedAt.sqliteValue,
             ]
+            audited += 1
         }
-        guard !audits.isEmpty else { return }
-        try connection.execute(
-            "INSERT INTO notice_transitions (notice_id, from_status, to_status, reason, at) VALUES "
-                + rowPlaceholders(5, count: audits.count / 5), arguments: audits)
+        guard audited > 0 else { return }
+        try connection.execute(insertTransitionsSQL(count: audited), arguments: audits)
     }
 
     /// "?, ?, ?" for `count` values.
     static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: count).joined(separator: ", ")
-    }
-
-    /// "(?, ?, ?), (?, ?, ?)" for `count` rows of `width` values.
-    static func rowPlaceholders(_ width: Int, count: Int) -> String {
-        Array(repeating: "(" + placeholders(width) + ")", count: count).joined(separator: ", ")
     }
 
     // MARK: Receipts
@@ -462,14 +476,15 @@ public struct NoticeStore: Sendable {
     public func history(of id: String) async throws -> (transitions: [Transition], attempts: [Attempt]) {
         try await database.read { connection in
             let transitions = try connection.query(
-                "SELECT from_status, to_status, reason, at FROM notice_transitions WHERE notice_id = ? ORDER BY id", id
+                "SELECT from_status, to_status, reason, at FROM notice_transitions WHERE notice_seq = \(Self.seqOfID) ORDER BY id",
+                id
             ).map { row in
                 Transition(
                     from: try row.get("from_status"), to: try row.get("to_status"), reason: try row.get("reason"),
                     at: try row.get("at"))
             }
             let attempts = try connection.query(
-                "SELECT * FROM delivery_attempts WHERE notice_id = ? ORDER BY id", id
+                "SELECT * FROM delivery_attempts WHERE notice_seq = \(Self.seqOfID) ORDER BY id", id
             ).map { row in
                 Attempt(
                     attempt: try row.get("attempt"), channel: try row.get("channel"),
@@ -542,8 +557,9 @@ public struct AttemptResult: Sendable, Hashable {
     public let reason: String
     public let nextAttemptAt: Date?
     public let providerMessageID: String?
-    /// The notice's `seq` from the dispatcher's claim (nil: look it up by id).
-    public var seq: Int64? = nil
+    /// The notice's `seq` from the dispatcher's claim (nil: look it up by id). Set only by the dispatcher, from
+    /// the claim that produced the notice: a move by seq trusts it.
+    var seq: Int64? = nil
 }
 
 /// Where each field of a notice is in a `SELECT *` row.

@@ -105,7 +105,11 @@ extension NeuvoSchema {
     /// reading code and operators' queries are unchanged; all writes go to the tables.
     ///
     /// `seq` is an explicit INTEGER PRIMARY KEY so the state's key survives `VACUUM` (an implicit rowid may be
-    /// renumbered). The audit tables are rebuilt only because SQLite cannot change a foreign key in place.
+    /// renumbered). The audit tables now point at a notice by `seq` too: with an integer key their rows, their
+    /// index and the foreign-key check of each of the three rows a sent notice adds are smaller and cheaper than
+    /// with the 22-character id. There is no index on the status: the status counts (metrics) read the narrow
+    /// table whole, a few milliseconds per 100,000 notices, where an index cost every transition two more index
+    /// writes (a tenth of the dispatcher's database work).
     static func noticeStateMigrations(from version: Int) -> [Migration] {
         [
             Migration(
@@ -151,21 +155,22 @@ extension NeuvoSchema {
 
                     CREATE TABLE notice_transitions_rebuilt (
                         id INTEGER PRIMARY KEY,
-                        notice_id TEXT NOT NULL REFERENCES notice_content (id),
+                        notice_seq INTEGER NOT NULL REFERENCES notice_content (seq),
                         from_status TEXT,
                         to_status TEXT NOT NULL,
                         reason TEXT NOT NULL,
                         at INTEGER NOT NULL
                     ) STRICT;
-                    INSERT INTO notice_transitions_rebuilt SELECT id, notice_id, from_status, to_status, reason, at
-                    FROM notice_transitions ORDER BY id;
+                    INSERT INTO notice_transitions_rebuilt
+                    SELECT t.id, c.seq, t.from_status, t.to_status, t.reason, t.at
+                    FROM notice_transitions t JOIN notice_content c ON c.id = t.notice_id ORDER BY t.id;
                     DROP TABLE notice_transitions;
                     ALTER TABLE notice_transitions_rebuilt RENAME TO notice_transitions;
-                    CREATE INDEX notice_transitions_by_notice ON notice_transitions (notice_id);
+                    CREATE INDEX notice_transitions_by_notice ON notice_transitions (notice_seq);
 
                     CREATE TABLE delivery_attempts_rebuilt (
                         id INTEGER PRIMARY KEY,
-                        notice_id TEXT NOT NULL REFERENCES notice_content (id),
+                        notice_seq INTEGER NOT NULL REFERENCES notice_content (seq),
                         attempt INTEGER NOT NULL,
                         channel TEXT NOT NULL,
                         started_at INTEGER NOT NULL,
@@ -173,18 +178,17 @@ extension NeuvoSchema {
                         outcome TEXT NOT NULL,
                         detail TEXT
                     ) STRICT;
-                    INSERT INTO delivery_attempts_rebuilt SELECT id, notice_id, attempt, channel, started_at,
-                        finished_at, outcome, detail
-                    FROM delivery_attempts ORDER BY id;
+                    INSERT INTO delivery_attempts_rebuilt
+                    SELECT a.id, c.seq, a.attempt, a.channel, a.started_at, a.finished_at, a.outcome, a.detail
+                    FROM delivery_attempts a JOIN notice_content c ON c.id = a.notice_id ORDER BY a.id;
                     DROP TABLE delivery_attempts;
                     ALTER TABLE delivery_attempts_rebuilt RENAME TO delivery_attempts;
-                    CREATE INDEX delivery_attempts_by_notice ON delivery_attempts (notice_id);
+                    CREATE INDEX delivery_attempts_by_notice ON delivery_attempts (notice_seq);
 
                     DROP TABLE notices;
                     CREATE INDEX notice_content_by_resident ON notice_content (resident_id, created_at);
                     CREATE INDEX notice_content_by_arrangement ON notice_content (arrangement_id, created_at);
                     CREATE INDEX notice_content_by_reference ON notice_content (reference) WHERE reference IS NOT NULL;
-                    CREATE INDEX notice_state_by_status ON notice_state (status);
                     CREATE INDEX notice_state_by_provider_id ON notice_state (provider_message_id)
                         WHERE provider_message_id IS NOT NULL;
                     -- The claim: due notices in index order (the WHERE term repeated word for word by the query).
