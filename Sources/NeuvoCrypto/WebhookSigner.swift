@@ -75,6 +75,16 @@ public struct WebhookSigner: Sendable {
         "v1," + Data(signature(id: id, timestamp: timestamp, body: body)).base64EncodedString()
     }
 
+    /// The same for a body in bytes, the dispatcher's case: hashed straight from the array's storage (the generic
+    /// form walks a `DataProtocol` and, called from another module, looks up its type's metadata each time).
+    public func sign(id: String, timestamp: Int, body: [UInt8]) -> String {
+        var mac = keyedMAC
+        var prefix = "\(id).\(timestamp)."
+        prefix.withUTF8 { mac.update(bytes: UnsafeRawBufferPointer($0)) }
+        body.withUnsafeBytes { mac.update(bytes: $0) }
+        return "v1," + Data(mac.finalize()).base64EncodedString()
+    }
+
     public func verify(
         id: String, timestamp: Int, body: some DataProtocol, signatureHeader: String,
         now: Date = Date(), tolerance: TimeInterval = defaultTolerance

@@ -16,6 +16,8 @@ import Testing
             let signer = try WebhookSigner(secret: vector.secret)
             let body = bytes(vector.body)
             #expect(signer.sign(id: vector.id, timestamp: vector.timestamp, body: body) == vector.signature)
+            // The generic form (any DataProtocol) and the byte-array form agree with the reference.
+            #expect(signer.sign(id: vector.id, timestamp: vector.timestamp, body: Data(body)) == vector.signature)
             let now = Date(timeIntervalSince1970: TimeInterval(vector.timestamp))
             #expect(throws: Never.self) {
                 try signer.verify(

@@ -131,10 +131,17 @@ final class ScriptedServer: Sendable {
         }
     }
 
-    @Test func manyRequestsShareAFewKeptAliveConnections() async throws {
+    /// Answers gathered per wake (forced here from one exchange in flight) or collected as they come: the same.
+    static let coalescings: [HTTPClient.Coalescing?] = [
+        nil, HTTPClient.Coalescing(window: .microseconds(300), inFlight: 1),
+    ]
+
+    @Test(arguments: coalescings)
+    func manyRequestsShareAFewKeptAliveConnections(coalescing: HTTPClient.Coalescing?) async throws {
         let server = try ScriptedServer { _, _ in .respond(Self.accepted) }
         defer { server.stop() }
-        let client = HTTPClient(origin: server.origin, maxConnections: 3, name: "test-client")
+        let client = HTTPClient(
+            origin: server.origin, maxConnections: 3, coalescing: coalescing, name: "test-client")
         let results = await client.perform(try requests(60, origin: server.origin), timeout: .seconds(10))
         #expect(results.count == 60)
         for result in results {
@@ -260,10 +267,12 @@ final class ScriptedServer: Sendable {
         #expect(error.message.contains("not an HTTP/1.x status line: HTTP/1.1 OK"))
     }
 
-    @Test func aSilentServerTimesOutAndTheOthersStillComplete() async throws {
+    @Test(arguments: coalescings)
+    func aSilentServerTimesOutAndTheOthersStillComplete(coalescing: HTTPClient.Coalescing?) async throws {
         let server = try ScriptedServer { _, seen in seen.body.contains("\"n\":0") ? .stall : .respond(Self.accepted) }
         defer { server.stop() }
-        let client = HTTPClient(origin: server.origin, maxConnections: 2, name: "test-client")
+        let client = HTTPClient(
+            origin: server.origin, maxConnections: 2, coalescing: coalescing, name: "test-client")
         let started = ContinuousClock.now
         let results = await client.perform(try requests(5, origin: server.origin), timeout: .milliseconds(300))
         let elapsed = ContinuousClock.now - started

@@ -289,22 +289,38 @@ struct GatewayCoreTests {
     }
 
     /// Found by the soak: a receipt posted by the provider before it answered made recording the batch fail.
-    @Test func aReceiptThatArrivesBeforeTheAttemptIsRecordedWins() async throws {
+    /// Recorded by id (one by one) and by the claim's seq (the batch's one statement), the receipt's status stands
+    /// and only the attempt is counted, while the rest of the batch moves.
+    @Test(arguments: [false, true])
+    func aReceiptThatArrivesBeforeTheAttemptIsRecordedWins(bySeq: Bool) async throws {
         let service = try await makeService(clock: ManualClock(noon))
-        let outcome = try await service.arrange(
-            ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool))
-        let id = try #require(outcome.noticeID)
-        let claimed = try await service.notices.claimDue(channel: .email, limit: 10, now: noon, lease: 60)
-        #expect(claimed.map(\.id) == [id])
-        #expect(try await service.notices.applyReceipt(id: id, delivered: true, reason: nil, now: noon) == .applied)
-        let result = AttemptResult(
-            noticeID: id, attempt: 1, channel: .email, startedAt: noon, finishedAt: noon, outcomeName: "accepted",
-            detail: nil, nextStatus: .sent, reason: "accepted by provider", nextAttemptAt: nil, providerMessageID: nil)
-        try await service.notices.record([result])
-        let notice = try #require(try await service.notices.notice(id))
-        #expect(notice.status == .delivered)
-        #expect(notice.attempts == 1)
-        #expect(try await service.notices.history(of: id).attempts.count == 1)
+        var ids: [String] = []
+        for key in ["receipted", "plain"] {
+            let outcome = try await service.arrange(
+                ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool, idempotencyKey: key))
+            ids.append(try #require(outcome.noticeID))
+        }
+        let claimed = try await service.notices.claim(channel: .email, limit: 10, now: noon, lease: 60)
+        #expect(Set(claimed.notices.map(\.id)) == Set(ids))
+        #expect(try await service.notices.applyReceipt(id: ids[0], delivered: true, reason: nil, now: noon) == .applied)
+        let results = ids.map { id in
+            var result = AttemptResult(
+                noticeID: id, attempt: 1, channel: .email, startedAt: noon, finishedAt: noon,
+                outcomeName: "accepted", detail: nil, nextStatus: .sent, reason: "accepted by provider",
+                nextAttemptAt: nil, providerMessageID: nil)
+            if bySeq { result.seq = claimed.seqs[id] }
+            return result
+        }
+        try await service.notices.record(results)
+        let receipted = try #require(try await service.notices.notice(ids[0]))
+        #expect(receipted.status == .delivered)
+        #expect(receipted.attempts == 1)
+        let history = try await service.notices.history(of: ids[0])
+        #expect(history.attempts.count == 1)
+        #expect(history.transitions.map(\.to) == ["queued", "sending", "sent", "delivered"])
+        let plain = try #require(try await service.notices.notice(ids[1]))
+        #expect(plain.status == .sent)
+        #expect(plain.attempts == 1)
     }
 
     /// Recording an attempt: a failure writes the error and the retry time; an accepted send (the lean statement,

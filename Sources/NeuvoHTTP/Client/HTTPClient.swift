@@ -153,8 +153,30 @@ public final class HTTPClient: Sendable {
         init() { epoll = try? Epoll() }
     }
 
+    /// Answers gathered per wake of the client's thread, like a network card's interrupt moderation: with at least
+    /// `inFlight` exchanges under way, the thread waits `window` before it collects what is ready, so that one wake
+    /// handles several answers instead of one. Waking once per answer cost more than the answer (a context switch
+    /// each, on both sides: the provider then gets its requests one by one too); gathering them raised webhook
+    /// delivery by a fifth on the gateway benchmark. An exchange waits at most `window` longer; with fewer in
+    /// flight (a paced or quiet channel) nothing waits.
+    public struct Coalescing: Sendable {
+        public var window: Duration
+        public var inFlight: Int
+
+        public init(window: Duration, inFlight: Int) {
+            self.window = window
+            self.inFlight = inFlight
+        }
+
+        public static let standard = Coalescing(window: .microseconds(200), inFlight: 8)
+    }
+
     /// `connectTimeout` bounds establishing a connection; each request's `timeout` bounds its whole exchange.
-    public init(origin: HTTPOrigin, maxConnections: Int, connectTimeout: Duration = .seconds(5), name: String) {
+    /// `coalescing` nil: every answer is collected as soon as it arrives.
+    public init(
+        origin: HTTPOrigin, maxConnections: Int, connectTimeout: Duration = .seconds(5),
+        coalescing: Coalescing? = .standard, name: String
+    ) {
         self.origin = origin
         self.maxConnections = max(1, maxConnections)
         shared = Shared()
@@ -162,7 +184,7 @@ public final class HTTPClient: Sendable {
         let thread = Thread { [shared, origin, maxConnections = self.maxConnections] in
             var loop = ClientLoop(
                 epoll: shared.epoll!, shared: shared, origin: origin, maxConnections: maxConnections,
-                connectTimeout: connectTimeout)
+                connectTimeout: connectTimeout, coalescing: coalescing)
             loop.run()
         }
         thread.name = name
@@ -218,6 +240,7 @@ private struct ClientLoop {
     let shared: HTTPClient.Shared
     let origin: HTTPOrigin
     let connectTimeout: Duration
+    let coalescing: HTTPClient.Coalescing?
     var queue: PacedQueue<HTTPClient.Job>
     /// Jobs to send again at once (their connection was found closed), ahead of `waiting` and the rate.
     var resends: [HTTPClient.Job] = []
@@ -225,16 +248,20 @@ private struct ClientLoop {
     var idle: [UInt64] = []
     var busy = 0
     var nextToken: UInt64 = 1
+    /// No exchange or connection attempt times out before this: a lower bound kept up as deadlines are set, so the
+    /// loop looks at every connection only once one may have passed, not on every wake.
+    var nextDeadline = ContinuousClock.Instant.now + .seconds(3600)
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
 
     init(
         epoll: Epoll, shared: HTTPClient.Shared, origin: HTTPOrigin, maxConnections: Int,
-        connectTimeout: Duration
+        connectTimeout: Duration, coalescing: HTTPClient.Coalescing?
     ) {
         self.epoll = epoll
         self.shared = shared
         self.origin = origin
         self.connectTimeout = connectTimeout
+        self.coalescing = coalescing
         queue = PacedQueue(maxConcurrent: maxConnections)
     }
 
@@ -252,15 +279,14 @@ private struct ClientLoop {
             if closed && queue.isEmpty && resends.isEmpty && busy == 0 { return }
             let tokenWait = startJobs()
             let now = ContinuousClock.now
-            expire(now)
-            var wake = now + .seconds(1)
-            if let tokenWait { wake = min(wake, now + tokenWait) }
-            for (_, connection) in connections where connection.job != nil {
-                wake = min(
-                    wake,
-                    connection.connected ? connection.deadline : min(connection.deadline, connection.connectDeadline))
+            if now >= nextDeadline {
+                expire(now)
+                nextDeadline = earliestDeadline()
             }
+            var wake = min(now + .seconds(1), nextDeadline)
+            if let tokenWait { wake = min(wake, now + tokenWait) }
             ready.removeAll(keepingCapacity: true)
+            if let coalescing, busy >= coalescing.inFlight { Self.pause(coalescing.window) }
             epoll.wait(into: events, milliseconds: max(1, wake.millisecondsFromNow)) { ready.append(($0, $1)) }
             for (token, mask) in ready {
                 if token == Epoll.wakeToken { epoll.acknowledgeWake() } else { handle(token, mask) }
@@ -320,6 +346,7 @@ private struct ClientLoop {
             let connection = Connection(socket: socket)
             connection.connected = connected
             connection.connectDeadline = .now + connectTimeout
+            nextDeadline = min(nextDeadline, connection.connectDeadline)
             connections[token] = connection
             return token
         }
@@ -332,6 +359,7 @@ private struct ClientLoop {
         connection.written = 0
         connection.parser = HTTPResponseParser()
         connection.deadline = .now + job.timeout
+        nextDeadline = min(nextDeadline, connection.deadline)
         if connection.connected { flush(token) }
     }
 
@@ -445,6 +473,24 @@ private struct ClientLoop {
         guard let connection = connections.removeValue(forKey: token) else { return }
         if let index = idle.firstIndex(of: token) { idle.remove(at: index) }
         connection.socket.close()
+    }
+
+    /// The earliest deadline of the exchanges and connection attempts under way (far ahead when there are none).
+    func earliestDeadline() -> ContinuousClock.Instant {
+        var earliest = ContinuousClock.now + .seconds(3600)
+        for (_, connection) in connections where connection.job != nil {
+            earliest = min(
+                earliest,
+                connection.connected ? connection.deadline : min(connection.deadline, connection.connectDeadline))
+        }
+        return earliest
+    }
+
+    static func pause(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
     }
 
     /// Fails exchanges past their deadline.

@@ -48,6 +48,9 @@ public enum NoticeStatus: String, Sendable, Hashable, Codable, CaseIterable {
 
     public var isFinal: Bool { Self.allowed[self]?.isEmpty ?? true }
 
+    /// A failure of some kind: it carries an error (and, for a temporary one, a retry time).
+    public var isFailure: Bool { self == .temporaryFailure || self == .permanentFailure || self == .dead }
+
     public func canMove(to next: NoticeStatus) -> Bool { Self.allowed[self]?.contains(next) ?? false }
 }
 

@@ -91,18 +91,23 @@ public struct NoticeStore: Sendable {
     }
 
     /// The guarded UPDATE of a transition, without its audit row (`record` writes a batch's audit rows together):
-    /// the one statement that changes a notice's status. `seq`, when the caller has it (the dispatcher, from its
-    /// claim), finds the row without the id's index. A move that changes neither `next_attempt_at` nor `last_error` (an accepted send, a receipt)
-    /// leaves them out of the statement, so SQLite need not touch `notice_state_claimable`, whose key holds
-    /// `next_attempt_at`: on the dispatcher's busiest statement that is measurable.
+    /// with `moveLean`, the only statement that changes a notice's status. `seq`, when the caller has it (the
+    /// dispatcher, from its claim), finds the row without the id's index. A move that changes neither
+    /// `next_attempt_at` nor `last_error` (an accepted send, a receipt) leaves them out of the statement, so SQLite
+    /// need not touch `notice_state_claimable`, whose key holds `next_attempt_at`; found by seq, it is `moveLean`.
     static func move(
         _ id: String, seq: Int64? = nil, from expected: NoticeStatus, to next: NoticeStatus, reason: String,
         now: Date, in connection: Connection, nextAttemptAt: Date? = nil, providerMessageID: String? = nil,
         countAttempt: Bool = false
     ) throws -> Bool {
         guard expected.canMove(to: next) else { throw NoticeError.notAllowed(id: id, from: expected, to: next) }
-        let isFailure = next == .temporaryFailure || next == .permanentFailure || next == .dead
+        let isFailure = next.isFailure
         let lean = nextAttemptAt == nil && !isFailure
+        if lean, let seq {
+            let moved = try moveLean(
+                [(seq, next, now, providerMessageID)], from: expected, countAttempt: countAttempt, in: connection)
+            return !moved.isEmpty
+        }
         var arguments: [SQLiteValue] = [.text(next.rawValue), now.sqliteValue]
         if !lean { arguments += [nextAttemptAt.sqliteValue] }
         arguments += [providerMessageID.sqliteValue]
@@ -113,7 +118,7 @@ public struct NoticeStore: Sendable {
         return connection.changes > 0
     }
 
-    /// `move`'s four statements: full or lean, by id or by seq.
+    /// `move`'s statements: full or lean, by id or by seq (the lean one by seq is `moveLean`'s).
     private static let moveSQL: [String] = [false, true].flatMap { bySeq in
         [false, true].map { lean in
             "UPDATE notice_state SET status = ?, updated_at = ?, "
@@ -123,6 +128,46 @@ public struct NoticeStore: Sendable {
                 + "attempts = attempts + ?, lease_until = NULL "
                 + "WHERE notice_seq = " + (bySeq ? "?" : seqOfID) + " AND status = ?"
         }
+    }
+
+    /// The lean move of many notices found by seq (the dispatcher's accepted sends) in one statement, where one
+    /// each was a third of recording a batch. Returns the seqs that moved: a notice no longer in `expected` (a
+    /// receipt settled it meanwhile) stays as it is.
+    static func moveLean(
+        _ rows: [(seq: Int64, next: NoticeStatus, at: Date, providerMessageID: String?)], from expected: NoticeStatus,
+        countAttempt: Bool, in connection: Connection
+    ) throws -> Set<Int64> {
+        var moved = Set<Int64>(minimumCapacity: rows.count)
+        for start in stride(from: 0, to: rows.count, by: recordChunk) {
+            let chunk = rows[start..<min(start + recordChunk, rows.count)]
+            // In the order the markers appear: the attempt count (SET), the rows (FROM), the expected status.
+            var arguments: [SQLiteValue] = [.integer(countAttempt ? 1 : 0)]
+            arguments.reserveCapacity(chunk.count * 4 + 2)
+            for row in chunk {
+                guard expected.canMove(to: row.next) else {
+                    throw NoticeError.notAllowed(id: "seq \(row.seq)", from: expected, to: row.next)
+                }
+                arguments += [.integer(row.seq), .text(row.next.rawValue), row.at.sqliteValue]
+                arguments.append(row.providerMessageID.sqliteValue)
+            }
+            arguments.append(.text(expected.rawValue))
+            for row in try connection.query(moveLeanSQL(count: chunk.count), arguments: arguments) {
+                moved.insert(try row.get(0))
+            }
+        }
+        return moved
+    }
+
+    static func moveLeanSQL(count: Int) -> String {
+        let rowsSQL = Array(repeating: "(?, ?, ?, ?)", count: count).joined(separator: ", ")
+        return """
+            UPDATE notice_state SET status = moves.column2, updated_at = moves.column3,
+                provider_message_id = coalesce(moves.column4, provider_message_id), attempts = attempts + ?,
+                lease_until = NULL
+            FROM (VALUES \(rowsSQL)) AS moves
+            WHERE notice_state.notice_seq = moves.column1 AND notice_state.status = ?
+            RETURNING notice_seq
+            """
     }
 
     /// A notice's `seq` from its id, inside a statement.
@@ -336,16 +381,28 @@ public struct NoticeStore: Sendable {
             ]
         }
         try connection.execute(insertAttemptsSQL(count: results.count), arguments: attempts)
+        // Accepted sends, the usual outcome, move together; the rest one by one.
+        let lean = results.compactMap { result in
+            result.isLean
+                ? result.seq.map { ($0, result.nextStatus, result.finishedAt, result.providerMessageID) } : nil
+        }
+        let movedLean = try moveLean(lean, from: .sending, countAttempt: true, in: connection)
         var audits: [SQLiteValue] = []
         var audited = 0
         audits.reserveCapacity(results.count * 6)
         for result in results {
             // A provider receipt may have settled the notice while we were sending ("receipt arrived first"):
             // its final status stands; only the attempt is counted.
-            let moved = try move(
-                result.noticeID, seq: result.seq, from: .sending, to: result.nextStatus, reason: result.reason,
-                now: result.finishedAt, in: connection, nextAttemptAt: result.nextAttemptAt,
-                providerMessageID: result.providerMessageID, countAttempt: true)
+            let moved =
+                if result.isLean, let seq = result.seq {
+                    movedLean.contains(seq)
+                } else {
+                    try move(
+                        result.noticeID, seq: result.seq, from: .sending, to: result.nextStatus,
+                        reason: result.reason, now: result.finishedAt, in: connection,
+                        nextAttemptAt: result.nextAttemptAt, providerMessageID: result.providerMessageID,
+                        countAttempt: true)
+                }
             guard moved else {
                 try connection.execute(
                     "UPDATE notice_state SET attempts = attempts + 1 WHERE notice_seq = " + seqOfID, result.noticeID)
@@ -560,6 +617,9 @@ public struct AttemptResult: Sendable, Hashable {
     /// The notice's `seq` from the dispatcher's claim (nil: look it up by id). Set only by the dispatcher, from
     /// the claim that produced the notice: a move by seq trusts it.
     var seq: Int64? = nil
+
+    /// Changes neither the retry time nor the error (an accepted send): `move`'s lean form.
+    var isLean: Bool { nextAttemptAt == nil && !nextStatus.isFailure }
 }
 
 /// Where each field of a notice is in a `SELECT *` row.

@@ -76,7 +76,9 @@ public func takeSubmissions<Job: Sendable>(_ inbox: borrowing Mutex<PacedSubmiss
 }
 
 /// Runs `start`, which hands out one completion per index (0..<count) to be called once each, from any thread,
-/// and returns the results in index order once all have arrived.
+/// and returns the results in index order once all have arrived. Inlinable so that each caller gets a copy for its
+/// own result type: unspecialised, every completion looked up the type's metadata.
+@inlinable
 public func collectResults<Result: Sendable>(
     count: Int, _ start: (_ complete: @escaping @Sendable (_ index: Int, _ result: Result) -> Void) -> Void
 ) async -> [Result] {
