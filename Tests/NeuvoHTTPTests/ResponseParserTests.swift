@@ -78,6 +78,24 @@ import Testing
         #expect(try parse("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\nok")?.body.count == 2)
     }
 
+    /// A kept-alive connection's parser is reset, not replaced: nothing of one answer reaches the next.
+    @Test func aResetParserReadsTheNextAnswerAfresh() throws {
+        var parser = HTTPResponseParser()
+        let first = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n2\r\nok\r\n0\r\n\r\n"
+        #expect(try parser.consume(Array(first.utf8)))
+        #expect(parser.finished?.headers["x-a"] == "1")
+        parser.reset()
+        #expect(!parser.hasStarted)
+        #expect(parser.finished == nil)
+        #expect(try !parser.consume(Array("HTTP/1.1 202 Accepted\r\nContent-Le".utf8)))
+        #expect(parser.hasStarted)
+        #expect(try parser.consume(Array("ngth: 3\r\n\r\nyes".utf8)))
+        let second = try #require(parser.finished)
+        #expect(second.status == 202)
+        #expect(second.headers["x-a"] == nil)
+        #expect(String(decoding: second.body, as: UTF8.self) == "yes")
+    }
+
     /// The usual answer's Content-Length is read straight from the bytes: the exact name in any case, nothing else.
     @Test func contentLengthIsMatchedByNameInAnyCaseAndNothingElse() throws {
         #expect(try parse("HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 2\r\n\r\nok")?.body.count == 2)

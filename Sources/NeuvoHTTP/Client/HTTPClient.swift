@@ -10,10 +10,14 @@ import Synchronization
 public struct HTTPOrigin: Sendable, Hashable, CustomStringConvertible {
     public let host: String
     public let port: Int
+    /// The Host field's value (RFC 9110 §7.2): the port only when it is not the default. Kept, not computed:
+    /// every request writes it.
+    public let hostField: String
 
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
+        hostField = port == 80 ? host : "\(host):\(port)"
     }
 
     /// The origin and request target of an `http://` URL (RFC 9110 §4.2.1), or nil for anything else: another
@@ -41,8 +45,6 @@ public struct HTTPOrigin: Sendable, Hashable, CustomStringConvertible {
         return (HTTPOrigin(host: host.lowercased(), port: port), target)
     }
 
-    /// The Host field's value (RFC 9110 §7.2): the port only when it is not the default.
-    public var hostField: String { port == 80 ? host : "\(host):\(port)" }
     public var description: String { "http://\(hostField)" }
 }
 
@@ -357,7 +359,7 @@ private struct ClientLoop {
         busy += 1
         connection.job = job
         connection.written = 0
-        connection.parser = HTTPResponseParser()
+        connection.parser.reset()
         connection.deadline = .now + job.timeout
         nextDeadline = min(nextDeadline, connection.deadline)
         if connection.connected { flush(token) }

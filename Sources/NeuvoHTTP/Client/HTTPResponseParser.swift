@@ -63,6 +63,15 @@ public struct HTTPResponseParser: Sendable {
 
     public init() {}
 
+    /// Ready for the next response on the same connection, keeping the buffer's memory.
+    public mutating func reset() {
+        buffer.removeAll(keepingCapacity: true)
+        offset = 0
+        state = .head
+        response = HTTPClientResponse(status: 0)
+        hasStarted = false
+    }
+
     /// Feeds bytes; true once the response is complete (bytes past it are an error: we never pipeline).
     public mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(HTTPResponseError) -> Bool {
         guard state != .done else {

@@ -585,6 +585,7 @@ extension NoticeStore {
         let column = try NoticeColumns(first.columns).residentID
         let unique = Array(Set(try rows.map { try $0.get(column, as: String.self) }))
         var result: [String: Recipient] = [:]
+        result.reserveCapacity(unique.count)
         for start in stride(from: 0, to: unique.count, by: 500) {
             let chunk = unique[start..<min(start + 500, unique.count)]
             let placeholders = placeholders(chunk.count)

@@ -53,6 +53,8 @@ public struct NoticeRenderer: Sendable {
     public let locales: LocaleTable
     /// Every template's version in every language and channel, computed once: it is stored on each notice.
     private let versions: [String: String]
+    /// Each template's locale keys, spelt once (building them per render was an allocation each).
+    private let keys: [NoticeTemplate: (sms: String, subject: String, body: String)]
 
     public init(locales: LocaleTable) {
         self.locales = locales
@@ -66,22 +68,27 @@ public struct NoticeRenderer: Sendable {
             }
         }
         self.versions = versions
+        keys = Dictionary(
+            uniqueKeysWithValues: NoticeTemplate.allCases.map {
+                ($0, ($0.key("sms"), $0.key("subject"), $0.key("body")))
+            })
     }
 
     public func render(_ template: NoticeTemplate, channel: ChannelKind, locale: String, values: [String: String])
         throws(NoticeRenderError) -> RenderedMessage
     {
         guard let language = Language(rawValue: locale) else { throw .unknownLocale(locale) }
+        let keys = keys[template]!
         do {
             switch channel {
             case .sms:
-                let text = try locales.render(template.key("sms"), language: language, values: values)
+                let text = try locales.render(keys.sms, language: language, values: values)
                 return RenderedMessage(subject: nil, text: text, html: nil, segments: SMSSegments.count(text))
             case .email:
-                let subject = try locales.render(template.key("subject"), language: language, values: values)
-                let text = try locales.render(template.key("body"), language: language, values: values)
+                let subject = try locales.render(keys.subject, language: language, values: values)
+                let text = try locales.render(keys.body, language: language, values: values)
                 let html = try locales.render(
-                    template.key("body"), language: language, values: values, escape: HTML.escape, escapeText: true)
+                    keys.body, language: language, values: values, escape: HTML.escape, escapeText: true)
                 return RenderedMessage(
                     subject: subject, text: text, html: HTML.document(body: html, title: subject), segments: nil)
             }
