@@ -29,9 +29,11 @@ public struct SMSSegments: Sendable, Hashable {
             return SMSSegments(encoding: .gsm7, units: count, segments: count <= 160 ? 1 : (count + 152) / 153)
         }
         // One pass counting GSM-7 septets; the first character outside GSM-7 switches to counting UCS-2.
+        // The table is fetched once: a static's every use goes through its lazy initialiser's check.
+        let costs = costBelowGreekEnd
         var gsm = Packer(part: 153)
         for scalar in text.unicodeScalars {
-            guard let cost = gsmCost(scalar) else { return ucs2(text) }
+            guard let cost = gsmCost(scalar, costs: costs) else { return ucs2(text) }
             gsm.add(cost)
         }
         return gsm.result(encoding: .gsm7, single: 160)
@@ -97,10 +99,13 @@ public struct SMSSegments: Sendable, Hashable {
         return costs
     }()
 
-    static func gsmCost(_ scalar: Unicode.Scalar) -> Int? {
+    static func gsmCost(_ scalar: Unicode.Scalar) -> Int? { gsmCost(scalar, costs: costBelowGreekEnd) }
+
+    @inline(__always)
+    private static func gsmCost(_ scalar: Unicode.Scalar, costs: [UInt8]) -> Int? {
         let value = Int(scalar.value)
-        if value < costBelowGreekEnd.count {
-            let cost = costBelowGreekEnd[value]
+        if value < costs.count {
+            let cost = costs[value]
             return cost == 0 ? nil : Int(cost)
         }
         return scalar == "€" ? 2 : nil
