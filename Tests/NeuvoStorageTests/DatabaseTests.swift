@@ -171,6 +171,21 @@ struct DatabaseTests {
         #expect(try await database.read { try $0.scalar("SELECT sum(score) FROM notes", as: Double.self) } == 3)
     }
 
+    /// SQL built per batch size is a new statement per size: the cache keeps the most recently used ones only.
+    @Test func theStatementCacheIsBoundedAndKeepsWhatIsInUse() throws {
+        let connection = try Connection(path: ":memory:")
+        let steady = "SELECT 1"
+        let first = try connection.statement(steady)
+        for count in 1...(Connection.statementCacheCapacity * 2) {
+            _ = try connection.statement("SELECT " + Array(repeating: "1", count: count).joined(separator: ", "))
+            _ = try connection.statement(steady)  // used all along: never the least recent
+        }
+        #expect(connection.cachedStatementCount == Connection.statementCacheCapacity)
+        #expect(try connection.statement(steady) === first)
+        // An evicted statement is prepared again when it comes back, and works.
+        #expect(try connection.scalar("SELECT 1, 1", as: Int.self) == 1)
+    }
+
     @Test func reopensAfterCloseWithDataAndWithoutReMigrating() async throws {
         let folder = try TemporaryFolder()
         let path = folder.path("neuvo.db")

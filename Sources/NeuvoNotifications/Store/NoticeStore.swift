@@ -172,37 +172,52 @@ public struct NoticeStore: Sendable {
 
     /// A notice's `seq` from its id, inside a statement.
     static let seqOfID = "(SELECT seq FROM notice_content WHERE id = ?)"
-    /// A notice's `seq` inside a statement, bound as two values: the seq when the caller has it (then the id is
-    /// not looked up: SQLite evaluates `coalesce` lazily), else NULL and the id.
-    static let seqOrID = "coalesce(?, (SELECT seq FROM notice_content WHERE id = ?))"
 
-    static func seqOrIDArguments(_ seq: Int64?, _ id: String) -> [SQLiteValue] {
-        [seq.map { .integer($0) } ?? .null, .text(id)]
+    /// The `seq`s of notices by id, in one query (at most a chunk of ids).
+    static func seqs(of ids: [String], in connection: Connection) throws -> [String: Int64] {
+        guard !ids.isEmpty else { return [:] }
+        let placeholders = placeholders(ids.count)
+        var found: [String: Int64] = [:]
+        for row in try connection.query(
+            "SELECT id, seq FROM notice_content WHERE id IN (\(placeholders))", arguments: ids.map { .text($0) })
+        {
+            found[try row.get(0)] = try row.get(1)
+        }
+        return found
     }
 
-    /// The audit tables' statements, for `count` rows.
+    /// The audit tables' multi-row statements, for `count` rows; every value is bound, the notice as its `seq`.
+    /// (A per-row look-up by id inside them made each a large program, kept per batch size.)
     static func insertTransitionsSQL(count: Int) -> String {
-        let rowsSQL = Array(repeating: "(\(seqOrID), ?, ?, ?, ?)", count: count).joined(separator: ", ")
+        let rowsSQL = Array(repeating: "(?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
         return "INSERT INTO notice_transitions (notice_seq, from_status, to_status, reason, at) VALUES \(rowsSQL)"
     }
 
     static func insertAttemptsSQL(count: Int) -> String {
-        let rowsSQL = Array(repeating: "(\(seqOrID), ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
+        let rowsSQL = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
         return """
             INSERT INTO delivery_attempts (notice_seq, attempt, channel, started_at, finished_at, outcome, detail)
             VALUES \(rowsSQL)
             """
     }
 
+    /// One audit row; the notice by `seq` when the caller has it, else by id.
     static func audit(
         _ id: String, seq: Int64? = nil, from: NoticeStatus?, to: NoticeStatus, reason: String, at: Date,
         in connection: Connection
     ) throws {
-        try connection.execute(
-            insertTransitionsSQL(count: 1),
-            arguments: seqOrIDArguments(seq, id) + [
-                from.map { .text($0.rawValue) } ?? .null, .text(to.rawValue), .text(reason), at.sqliteValue,
-            ])
+        let values: [SQLiteValue] = [
+            from.map { .text($0.rawValue) } ?? .null, .text(to.rawValue), .text(reason), at.sqliteValue,
+        ]
+        if let seq {
+            try connection.execute(insertTransitionsSQL(count: 1), arguments: [.integer(seq)] + values)
+        } else {
+            try connection.execute(
+                """
+                INSERT INTO notice_transitions (notice_seq, from_status, to_status, reason, at)
+                VALUES (\(Self.seqOfID), ?, ?, ?, ?)
+                """, arguments: [.text(id)] + values)
+        }
     }
 
     /// Due notices, oldest due first. Its WHERE term is `notice_state_claimable`'s, word for word: SQLite uses a partial
@@ -282,7 +297,7 @@ public struct NoticeStore: Sendable {
             let id: String = try row.get("id")
             try connection.execute(
                 insertAttemptsSQL(count: 1),
-                arguments: seqOrIDArguments(try row.get("seq"), id) + [
+                arguments: [.integer(try row.get("seq"))] + [
                     .integer(Int64(try row.get("attempts", as: Int.self) + 1)), .text(channel.rawValue),
                     try row.get("updated_at", as: Date.self).sqliteValue, now.sqliteValue, .text("interrupted"),
                     .text("the dispatcher stopped before recording the outcome; resent with the same id"),
@@ -371,10 +386,19 @@ public struct NoticeStore: Sendable {
     }
 
     static func record(_ results: ArraySlice<AttemptResult>, in connection: Connection) throws {
+        // The dispatcher's results carry their claim's seq; any other caller's are looked up by id, in one query.
+        let found = try seqs(of: results.filter { $0.seq == nil }.map(\.noticeID), in: connection)
+        let results = try results.map { result in
+            guard result.seq == nil else { return result }
+            guard let seq = found[result.noticeID] else { throw NoticeError.notFound(result.noticeID) }
+            var resolved = result
+            resolved.seq = seq
+            return resolved
+        }
         var attempts: [SQLiteValue] = []
-        attempts.reserveCapacity(results.count * 8)
+        attempts.reserveCapacity(results.count * 7)
         for result in results {
-            attempts += seqOrIDArguments(result.seq, result.noticeID)
+            attempts.append(.integer(result.seq!))
             attempts += [
                 .integer(Int64(result.attempt)), .text(result.channel.rawValue), result.startedAt.sqliteValue,
                 result.finishedAt.sqliteValue, .text(result.outcomeName), result.detail.sqliteValue,
@@ -389,7 +413,7 @@ public struct NoticeStore: Sendable {
         let movedLean = try moveLean(lean, from: .sending, countAttempt: true, in: connection)
         var audits: [SQLiteValue] = []
         var audited = 0
-        audits.reserveCapacity(results.count * 6)
+        audits.reserveCapacity(results.count * 5)
         for result in results {
             // A provider receipt may have settled the notice while we were sending ("receipt arrived first"):
             // its final status stands; only the attempt is counted.
@@ -405,10 +429,10 @@ public struct NoticeStore: Sendable {
                 }
             guard moved else {
                 try connection.execute(
-                    "UPDATE notice_state SET attempts = attempts + 1 WHERE notice_seq = " + seqOfID, result.noticeID)
+                    "UPDATE notice_state SET attempts = attempts + 1 WHERE notice_seq = ?", result.seq!)
                 continue
             }
-            audits += seqOrIDArguments(result.seq, result.noticeID)
+            audits.append(.integer(result.seq!))
             audits += [
                 .text(NoticeStatus.sending.rawValue), .text(result.nextStatus.rawValue), .text(result.reason),
                 result.finishedAt.sqliteValue,

@@ -7,12 +7,17 @@ public final class Connection {
     let handle: OpaquePointer
     public let path: String
     private var statements: [String: Statement] = [:]
+    private var statementUses: UInt64 = 0
+    /// Prepared statements kept at most. SQL built for a batch size (a multi-row INSERT, an IN list) is a new
+    /// statement per size; unbounded, a long-running server kept one of each it had ever seen (the soak's memory
+    /// crept up by megabytes). The least recently used goes first, so a steady workload's statements stay.
+    static let statementCacheCapacity = 128
     private var transactionDepth = 0
 
     /// Process-wide settings, applied once before the first connection opens.
     private static let configured: Void = {
         _ = neuvo_sqlite3_disable_memory_statistics()
-        _ = neuvo_sqlite3_set_statement_journal_spill(8 * 1024 * 1024)
+        _ = neuvo_sqlite3_set_statement_journal_spill(1024 * 1024)
     }()
 
     /// Opens (and creates, when `create` is true) the file at `path`.
@@ -45,11 +50,25 @@ public final class Connection {
 
     /// The cached prepared statement for this SQL, prepared on first use.
     func statement(_ sql: String) throws -> Statement {
-        if let cached = statements[sql] { return cached }
+        statementUses += 1
+        if let cached = statements[sql] {
+            cached.lastUse = statementUses
+            return cached
+        }
         let statement = try Statement(connection: self, sql: sql)
+        if statements.count >= Self.statementCacheCapacity,
+            let oldest = statements.min(by: { $0.value.lastUse < $1.value.lastUse })?.key
+        {
+            // A caller still holding it keeps it alive; it is finalized when the last reference goes.
+            statements.removeValue(forKey: oldest)
+        }
+        statement.lastUse = statementUses
         statements[sql] = statement
         return statement
     }
+
+    /// How many prepared statements are cached (for tests).
+    var cachedStatementCount: Int { statements.count }
 
     /// Runs a statement that returns no rows (or whose rows are not needed).
     public func execute(_ sql: String, _ arguments: any SQLiteValueConvertible...) throws {

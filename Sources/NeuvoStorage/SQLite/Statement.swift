@@ -6,6 +6,8 @@ final class Statement {
     let handle: OpaquePointer
     let sql: String
     private unowned let connection: Connection
+    /// When the connection's cache last handed it out (its use counter), for evicting the least recently used.
+    var lastUse: UInt64 = 0
 
     init(connection: Connection, sql: String) throws {
         var handle: OpaquePointer?
