@@ -21,13 +21,6 @@ static inline int neuvo_sqlite3_disable_memory_statistics(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-// A statement that changes many rows inside a transaction keeps a journal of the pages it changes, to undo just
-// itself; past 64 KiB (the default) SQLite moves that journal to a temporary file, which the dispatcher's batch
-// statements did once per batch. Only before SQLite is initialised.
-static inline int neuvo_sqlite3_set_statement_journal_spill(int bytes) {
-    return sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, bytes);
-}
-
 // A connection's lookaside: small allocations (statement memory, records) served from a per-connection pool
 // instead of malloc. Set right after opening, before anything is allocated from the default one.
 static inline int neuvo_sqlite3_set_lookaside(sqlite3 *db, int slotSize, int slotCount) {

@@ -17,7 +17,6 @@ public final class Connection {
     /// Process-wide settings, applied once before the first connection opens.
     private static let configured: Void = {
         _ = neuvo_sqlite3_disable_memory_statistics()
-        _ = neuvo_sqlite3_set_statement_journal_spill(1024 * 1024)
     }()
 
     /// Opens (and creates, when `create` is true) the file at `path`.

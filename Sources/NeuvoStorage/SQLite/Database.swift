@@ -106,6 +106,11 @@ public actor Database {
                 try connection.executeScript("PRAGMA synchronous = NORMAL")
             }
             try connection.executeScript("PRAGMA foreign_keys = ON")
+            // A statement that changes many rows inside a transaction journals the pages it changes, to undo
+            // just itself; past 64 KiB SQLite moved that journal to a temporary file, which the dispatcher's batch
+            // statements did once per batch. In memory, it is freed when the statement ends. (Raising the spill
+            // threshold instead, SQLITE_CONFIG_STMTJRNL_SPILL, made a later batch fail with SQLITE_FULL.)
+            try connection.executeScript("PRAGMA temp_store = MEMORY")
             let cacheKiB = max(64, options.cacheKiB)
             try connection.executeScript("PRAGMA cache_size = -\(cacheKiB)")
             try Migrator(migrations: options.migrations).migrate(
