@@ -18,6 +18,13 @@ final class TemporaryFolder {
 
 struct TestFailure: Error {}
 
+/// Default options with these migrations instead of Neuvo's.
+func databaseOptions(_ migrations: [Migration]) -> Database.Options {
+    var options = Database.Options()
+    options.migrations = migrations
+    return options
+}
+
 /// Waits until `condition` holds, for at most `timeout` (for work done on another thread).
 func eventually(timeout: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
@@ -35,9 +42,7 @@ struct DatabaseTests {
     )
 
     func options(_ migrations: [Migration] = NeuvoSchema.foundation + [Self.notes]) -> Database.Options {
-        var options = Database.Options()
-        options.migrations = migrations
-        return options
+        databaseOptions(migrations)
     }
 
     @Test func createsTheFileOnFirstRunWithWALAndTheSchema() async throws {

@@ -14,18 +14,12 @@ struct NoticeStateMigrationTests {
         reference, created_at, updated_at
         """
 
-    func options(_ migrations: [Migration]) -> Database.Options {
-        var options = Database.Options()
-        options.migrations = migrations
-        return options
-    }
-
     @Test func anOutboxWrittenBeforeTheSplitReadsTheSameAfterIt() async throws {
         let folder = try TemporaryFolder()
         let path = folder.path("neuvo.db")
         let split = try #require(
             NeuvoSchema.migrations.firstIndex { $0.name == "a notice's state apart from its content" })
-        let before = try Database(path: path, options: options(Array(NeuvoSchema.migrations[..<split])))
+        let before = try Database(path: path, options: databaseOptions(Array(NeuvoSchema.migrations[..<split])))
         try await before.write { connection in
             try connection.execute(
                 """
@@ -65,7 +59,7 @@ struct NoticeStateMigrationTests {
         let old = try await before.read { try $0.query(query) }
         await before.close()
 
-        let after = try Database(path: path, options: options(NeuvoSchema.migrations))
+        let after = try Database(path: path, options: databaseOptions(NeuvoSchema.migrations))
         let migrated = try await after.read { try $0.query(query) }
         #expect(old.count == 4)
         #expect(migrated.map(\.values) == old.map(\.values))

@@ -6,7 +6,7 @@
 # `neuvo db check`.
 #
 #   benchmarks/drills/crash_mid_campaign.sh [--short] [--count N] [--kills K] [--seed S]
-#     full: N = 100,000; --short: N = 3,000 (for CI, well under 90 s)
+#     full: N = 100,000; --short: N = 10,000 (for CI, well under 90 s)
 #   NEUVO_BIN (default .build/release/neuvo), KEEP=1 keeps the work folder.
 #
 # A notice left in `sending` by a killed process is resent once its lease expires: the drill sets
@@ -18,7 +18,7 @@ SEED="${RANDOM}"
 DEADLINE=1800
 while [ $# -gt 0 ]; do
     case "$1" in
-        --short) COUNT=3000; DEADLINE=75; shift ;;
+        --short) COUNT=10000; DEADLINE=75; shift ;;
         --count) COUNT="$2"; shift 2 ;;
         --kills) KILLS="$2"; shift 2 ;;
         --seed) SEED="$2"; shift 2 ;;
@@ -60,12 +60,14 @@ start_dispatcher() {
 KILLED_DURING=0
 for round in $(seq 1 "$KILLS"); do
     start_dispatcher
-    # Kill after a random further 4-20 % of the campaign has been accepted, plus a random fraction of a batch,
-    # so that the kill lands anywhere: mid-batch, between the sends and the batch's commit, or in a claim.
+    # Kill after a random further 4-20 % of the campaign has been accepted, plus a random 0-49 ms (a 500-notice
+    # batch takes ~20 ms at full pace), so that the kill lands anywhere: mid-batch, between the sends and the
+    # batch's commit, or in a claim. (Up to a second, as it was, outlasted the whole short campaign once delivery
+    # got faster: the kill then came after the end.)
     before=$(received)
     target=$((before + COUNT * (4 + RANDOM % 17) / 100))
-    while [ "$(received)" -lt "$target" ] && kill -0 "$DISPATCHER" 2>/dev/null; do sleep 0.05; done
-    sleep "0.$((RANDOM % 1000))"
+    while [ "$(received)" -lt "$target" ] && kill -0 "$DISPATCHER" 2>/dev/null; do sleep 0.01; done
+    sleep "$(printf '0.%03d' $((RANDOM % 50)))"
     at=$(received)
     sending=$(db "SELECT count(*) FROM notices WHERE status = 'sending'")
     sent=$(db "SELECT count(*) FROM notices WHERE status = 'sent'")
