@@ -6,7 +6,8 @@
 #      naming the disk; POST /v1/chat still answers (a new session and a follow-up); /readyz; the notices already
 #      queued are all still there after space is freed (a ballast file is deleted; count before == count after),
 #      new arrangements are accepted again without a restart, and PRAGMA integrity_check is ok.
-#   2. read-only under the running server: `chattr +i` on the database, its -wal and -shm files and their folder
+#   2. read-only under the running server: `chattr +i` on the database, its -wal file and their folder (not the
+#      -shm: SQLite maps it, and a write to a mapped page of an immutable file is a SIGBUS, see below)
 #      (a read-only remount is refused while the server holds the files open for writing: "mount point is busy").
 #      Same checks (error names read-only, chat, nothing lost once writable again).
 #   3. read-only at start: the server is stopped, the file system remounted read-only, and `neuvo serve` and
@@ -222,8 +223,12 @@ INTEGRITY=$(db "PRAGMA integrity_check")
 check "integrity after disk full" "$([ "$INTEGRITY" = ok ]; echo $?)" "PRAGMA integrity_check: $INTEGRITY"
 
 # 2. Read-only ------------------------------------------------------------------------------------------------
-log "2. read-only under the running server: chattr +i on the database files and their folder"
-chattr +i "$DISK"/neuvo.db* "$DISK"
+log "2. read-only under the running server: chattr +i on the database, its log and their folder"
+# Not on the -shm file: it is SQLite's shared memory, mapped into the server. Writing to a mapped page of an
+# immutable file, once the kernel has written that page back, raises SIGBUS (ext4's page_mkwrite refuses it):
+# the server then died in a checkpoint, one run in three. That is chattr's artefact, not a read-only disk (a
+# read-only remount is refused while the files are open); the database and its log being unwritable is the test.
+chattr +i "$DISK"/neuvo.db "$DISK"/neuvo.db-wal "$DISK"
 post_batch 10; RO_RESPONSE=$RESPONSE
 echo "  POST /v1/arrangements (read-only): $(cut -c1-400 <<<"$RO_RESPONSE")" >&2
 check "read-only: the error is a 5xx problem+json" \
