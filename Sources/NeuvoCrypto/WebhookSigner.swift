@@ -78,9 +78,7 @@ public struct WebhookSigner: Sendable {
     /// The same for a body in bytes, the dispatcher's case: hashed straight from the array's storage (the generic
     /// form walks a `DataProtocol` and, called from another module, looks up its type's metadata each time).
     public func sign(id: String, timestamp: Int, body: [UInt8]) -> String {
-        var mac = keyedMAC
-        var prefix = "\(id).\(timestamp)."
-        prefix.withUTF8 { mac.update(bytes: UnsafeRawBufferPointer($0)) }
+        var mac = keyed(id: id, timestamp: timestamp)
         body.withUnsafeBytes { mac.update(bytes: $0) }
         return "v1," + Data(mac.finalize()).base64EncodedString()
     }
@@ -121,11 +119,18 @@ public struct WebhookSigner: Sendable {
     }
 
     private func signature(id: String, timestamp: Int, body: some DataProtocol) -> [UInt8] {
-        var mac = keyedMAC
-        // Stream the signed content instead of concatenating a copy of the body.
-        mac.update(Array("\(id).\(timestamp).".utf8))
+        var mac = keyed(id: id, timestamp: timestamp)
         mac.update(body)
         return mac.finalize()
+    }
+
+    /// The keyed HMAC with "<id>.<timestamp>." already hashed: the signed content is streamed, the body never
+    /// copied into one buffer with its prefix.
+    private func keyed(id: String, timestamp: Int) -> HMAC {
+        var mac = keyedMAC
+        var prefix = "\(id).\(timestamp)."
+        prefix.withUTF8 { mac.update(bytes: UnsafeRawBufferPointer($0)) }
+        return mac
     }
 }
 

@@ -55,6 +55,8 @@ struct DatabaseTests {
         #expect(mode == "wal")
         let foreignKeys = try await database.read { try $0.scalar("PRAGMA foreign_keys", as: Int.self) }
         #expect(foreignKeys == 1)
+        // 2 = MEMORY: a batch statement's journal stays off the disk.
+        #expect(try await database.read { try $0.scalar("PRAGMA temp_store", as: Int.self) } == 2)
         let recorded = try await database.read { try $0.query("SELECT version, name FROM neuvo_migrations ORDER BY 1") }
         #expect(try recorded.map { try $0.get("name", as: String.self) } == ["instance metadata", "notes"])
     }

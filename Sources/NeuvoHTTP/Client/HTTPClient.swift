@@ -235,6 +235,9 @@ private struct ClientLoop {
         var deadline = ContinuousClock.Instant.now
         var connectDeadline = ContinuousClock.Instant.now
 
+        /// The deadline that applies now: connecting, the sooner of the two.
+        var currentDeadline: ContinuousClock.Instant { connected ? deadline : min(deadline, connectDeadline) }
+
         init(socket: Socket) { self.socket = socket }
     }
 
@@ -252,7 +255,7 @@ private struct ClientLoop {
     var nextToken: UInt64 = 1
     /// No exchange or connection attempt times out before this: a lower bound kept up as deadlines are set, so the
     /// loop looks at every connection only once one may have passed, not on every wake.
-    var nextDeadline = ContinuousClock.Instant.now + .seconds(3600)
+    var nextDeadline = ClientLoop.farAhead()
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
 
     init(
@@ -479,14 +482,10 @@ private struct ClientLoop {
 
     /// The earliest deadline of the exchanges and connection attempts under way (far ahead when there are none).
     func earliestDeadline() -> ContinuousClock.Instant {
-        var earliest = ContinuousClock.now + .seconds(3600)
-        for (_, connection) in connections where connection.job != nil {
-            earliest = min(
-                earliest,
-                connection.connected ? connection.deadline : min(connection.deadline, connection.connectDeadline))
-        }
-        return earliest
+        connections.values.lazy.filter { $0.job != nil }.map(\.currentDeadline).min() ?? Self.farAhead()
     }
+
+    static func farAhead() -> ContinuousClock.Instant { .now + .seconds(3600) }
 
     static func pause(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components

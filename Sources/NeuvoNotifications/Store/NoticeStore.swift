@@ -101,8 +101,7 @@ public struct NoticeStore: Sendable {
         countAttempt: Bool = false
     ) throws -> Bool {
         guard expected.canMove(to: next) else { throw NoticeError.notAllowed(id: id, from: expected, to: next) }
-        let isFailure = next.isFailure
-        let lean = nextAttemptAt == nil && !isFailure
+        let lean = isLean(to: next, nextAttemptAt: nextAttemptAt)
         if lean, let seq {
             let moved = try moveLean(
                 [(seq, next, now, providerMessageID)], from: expected, countAttempt: countAttempt, in: connection)
@@ -111,23 +110,29 @@ public struct NoticeStore: Sendable {
         var arguments: [SQLiteValue] = [.text(next.rawValue), now.sqliteValue]
         if !lean { arguments += [nextAttemptAt.sqliteValue] }
         arguments += [providerMessageID.sqliteValue]
-        if !lean { arguments += [isFailure.sqliteValue, .text(reason)] }
+        if !lean { arguments += [next.isFailure.sqliteValue, .text(reason)] }
         arguments += [.integer(countAttempt ? 1 : 0)]
         arguments += [seq.map { .integer($0) } ?? .text(id), .text(expected.rawValue)]
-        try connection.execute(moveSQL[(lean ? 1 : 0) + (seq == nil ? 0 : 2)], arguments: arguments)
+        let sql = lean ? leanMoveByID : (seq == nil ? fullMoveByID : fullMoveBySeq)
+        try connection.execute(sql, arguments: arguments)
         return connection.changes > 0
     }
 
-    /// `move`'s statements: full or lean, by id or by seq (the lean one by seq is `moveLean`'s).
-    private static let moveSQL: [String] = [false, true].flatMap { bySeq in
-        [false, true].map { lean in
-            "UPDATE notice_state SET status = ?, updated_at = ?, "
-                + (lean ? "" : "next_attempt_at = coalesce(?, next_attempt_at), ")
-                + "provider_message_id = coalesce(?, provider_message_id), "
-                + (lean ? "" : "last_error = CASE WHEN ? THEN ? ELSE last_error END, ")
-                + "attempts = attempts + ?, lease_until = NULL "
-                + "WHERE notice_seq = " + (bySeq ? "?" : seqOfID) + " AND status = ?"
-        }
+    /// A move that changes neither the retry time nor the error: an accepted send, a receipt.
+    static func isLean(to next: NoticeStatus, nextAttemptAt: Date?) -> Bool { nextAttemptAt == nil && !next.isFailure }
+
+    /// `move`'s statements (the lean one by seq is `moveLean`'s).
+    private static let fullMoveByID = moveSQL(lean: false, bySeq: false)
+    private static let fullMoveBySeq = moveSQL(lean: false, bySeq: true)
+    private static let leanMoveByID = moveSQL(lean: true, bySeq: false)
+
+    private static func moveSQL(lean: Bool, bySeq: Bool) -> String {
+        "UPDATE notice_state SET status = ?, updated_at = ?, "
+            + (lean ? "" : "next_attempt_at = coalesce(?, next_attempt_at), ")
+            + "provider_message_id = coalesce(?, provider_message_id), "
+            + (lean ? "" : "last_error = CASE WHEN ? THEN ? ELSE last_error END, ")
+            + "attempts = attempts + ?, lease_until = NULL "
+            + "WHERE notice_seq = " + (bySeq ? "?" : seqOfID) + " AND status = ?"
     }
 
     /// The lean move of many notices found by seq (the dispatcher's accepted sends) in one statement, where one
@@ -297,8 +302,9 @@ public struct NoticeStore: Sendable {
             let id: String = try row.get("id")
             try connection.execute(
                 insertAttemptsSQL(count: 1),
-                arguments: [.integer(try row.get("seq"))] + [
-                    .integer(Int64(try row.get("attempts", as: Int.self) + 1)), .text(channel.rawValue),
+                arguments: [
+                    .integer(try row.get("seq")), .integer(Int64(try row.get("attempts", as: Int.self) + 1)),
+                    .text(channel.rawValue),
                     try row.get("updated_at", as: Date.self).sqliteValue, now.sqliteValue, .text("interrupted"),
                     .text("the dispatcher stopped before recording the outcome; resent with the same id"),
                 ])
@@ -310,21 +316,20 @@ public struct NoticeStore: Sendable {
         let due = try connection.query(dueSQL, channel.rawValue, now, limit)
         guard let first = due.first else { return [] }
         let columns = try NoticeColumns(first.columns)
-        let (id, status) = (columns.id, columns.status)
         let seq = try NoticeColumns.index(of: "seq", in: first.columns)
         try markSending(
-            due.map { (try $0.get(seq), try $0.get(id), try $0.get(status)) }, lease: now.addingTimeInterval(lease),
-            now: now, in: connection)
+            due.map { (try $0.get(seq), try $0.get(columns.status)) }, lease: now.addingTimeInterval(lease), now: now,
+            in: connection)
         return due
     }
 
     /// The claim's transitions for a whole batch at once (queued or temporary_failure → sending, both allowed by
     /// the table), with their audit rows: two statements per chunk instead of four per notice. The unary `+` keeps
-    /// SQLite from planning the UPDATE over `notice_state_by_status`: with hundreds of ids it guessed that index cheaper
-    /// than the ids' primary-key lookups and scanned every queued notice for every batch (a claim cost grew with
-    /// the outbox; a test holds the plan).
+    /// any index on the status out of the UPDATE's plan: when the outbox had one, SQLite guessed it cheaper than
+    /// hundreds of primary-key lookups and scanned every queued notice for every batch (a claim cost grew with the
+    /// outbox; a test holds the plan).
     static func markSending(
-        _ rows: [(seq: Int64, id: String, status: String)], lease: Date, now: Date, in connection: Connection
+        _ rows: [(seq: Int64, status: String)], lease: Date, now: Date, in connection: Connection
     ) throws {
         for start in stride(from: 0, to: rows.count, by: 400) {
             let chunk = rows[start..<min(start + 400, rows.count)]
@@ -332,11 +337,14 @@ public struct NoticeStore: Sendable {
             try connection.execute(
                 markSendingSQL(count: chunk.count),
                 arguments: [now.sqliteValue, lease.sqliteValue] + chunk.map { .integer($0.seq) })
-            let rowsSQL = Array(repeating: "(?, ?, 'sending', 'claimed by dispatcher', ?)", count: chunk.count)
-                .joined(separator: ", ")
             try connection.execute(
-                "INSERT INTO notice_transitions (notice_seq, from_status, to_status, reason, at) VALUES \(rowsSQL)",
-                arguments: chunk.flatMap { [.integer($0.seq), .text($0.status), now.sqliteValue] })
+                insertTransitionsSQL(count: chunk.count),
+                arguments: chunk.flatMap {
+                    [
+                        .integer($0.seq), .text($0.status), .text(NoticeStatus.sending.rawValue),
+                        .text("claimed by dispatcher"), now.sqliteValue,
+                    ]
+                })
         }
     }
 
@@ -388,54 +396,45 @@ public struct NoticeStore: Sendable {
     static func record(_ results: ArraySlice<AttemptResult>, in connection: Connection) throws {
         // The dispatcher's results carry their claim's seq; any other caller's are looked up by id, in one query.
         let found = try seqs(of: results.filter { $0.seq == nil }.map(\.noticeID), in: connection)
-        let results = try results.map { result in
-            guard result.seq == nil else { return result }
-            guard let seq = found[result.noticeID] else { throw NoticeError.notFound(result.noticeID) }
-            var resolved = result
-            resolved.seq = seq
-            return resolved
+        let results = try results.map { result -> (result: AttemptResult, seq: Int64) in
+            guard let seq = result.seq ?? found[result.noticeID] else { throw NoticeError.notFound(result.noticeID) }
+            return (result, seq)
         }
         var attempts: [SQLiteValue] = []
         attempts.reserveCapacity(results.count * 7)
-        for result in results {
-            attempts.append(.integer(result.seq!))
+        for (result, seq) in results {
             attempts += [
-                .integer(Int64(result.attempt)), .text(result.channel.rawValue), result.startedAt.sqliteValue,
-                result.finishedAt.sqliteValue, .text(result.outcomeName), result.detail.sqliteValue,
+                .integer(seq), .integer(Int64(result.attempt)), .text(result.channel.rawValue),
+                result.startedAt.sqliteValue, result.finishedAt.sqliteValue, .text(result.outcomeName),
+                result.detail.sqliteValue,
             ]
         }
         try connection.execute(insertAttemptsSQL(count: results.count), arguments: attempts)
         // Accepted sends, the usual outcome, move together; the rest one by one.
-        let lean = results.compactMap { result in
-            result.isLean
-                ? result.seq.map { ($0, result.nextStatus, result.finishedAt, result.providerMessageID) } : nil
+        let lean = results.filter { $0.result.isLean }.map { result, seq in
+            (seq, result.nextStatus, result.finishedAt, result.providerMessageID)
         }
         let movedLean = try moveLean(lean, from: .sending, countAttempt: true, in: connection)
         var audits: [SQLiteValue] = []
         var audited = 0
         audits.reserveCapacity(results.count * 5)
-        for result in results {
+        for (result, seq) in results {
             // A provider receipt may have settled the notice while we were sending ("receipt arrived first"):
             // its final status stands; only the attempt is counted.
             let moved =
-                if result.isLean, let seq = result.seq {
-                    movedLean.contains(seq)
-                } else {
-                    try move(
-                        result.noticeID, seq: result.seq, from: .sending, to: result.nextStatus,
-                        reason: result.reason, now: result.finishedAt, in: connection,
-                        nextAttemptAt: result.nextAttemptAt, providerMessageID: result.providerMessageID,
-                        countAttempt: true)
-                }
+                try result.isLean
+                ? movedLean.contains(seq)
+                : move(
+                    result.noticeID, seq: seq, from: .sending, to: result.nextStatus, reason: result.reason,
+                    now: result.finishedAt, in: connection, nextAttemptAt: result.nextAttemptAt,
+                    providerMessageID: result.providerMessageID, countAttempt: true)
             guard moved else {
-                try connection.execute(
-                    "UPDATE notice_state SET attempts = attempts + 1 WHERE notice_seq = ?", result.seq!)
+                try connection.execute("UPDATE notice_state SET attempts = attempts + 1 WHERE notice_seq = ?", seq)
                 continue
             }
-            audits.append(.integer(result.seq!))
             audits += [
-                .text(NoticeStatus.sending.rawValue), .text(result.nextStatus.rawValue), .text(result.reason),
-                result.finishedAt.sqliteValue,
+                .integer(seq), .text(NoticeStatus.sending.rawValue), .text(result.nextStatus.rawValue),
+                .text(result.reason), result.finishedAt.sqliteValue,
             ]
             audited += 1
         }
@@ -644,7 +643,7 @@ public struct AttemptResult: Sendable, Hashable {
     var seq: Int64? = nil
 
     /// Changes neither the retry time nor the error (an accepted send): `move`'s lean form.
-    var isLean: Bool { nextAttemptAt == nil && !nextStatus.isFailure }
+    var isLean: Bool { NoticeStore.isLean(to: nextStatus, nextAttemptAt: nextAttemptAt) }
 }
 
 /// Where each field of a notice is in a `SELECT *` row.
