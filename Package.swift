@@ -38,7 +38,11 @@ let package = Package(
         .target(name: "NeuvoCrypto", swiftSettings: swiftSettings),
 
         // The language engine: pure functions of text and trained parameters.
-        .target(name: "NeuvoLanguage", resources: [.copy("Resources/LanguageModel.bin")], swiftSettings: swiftSettings),
+        // Optimised in debug builds too: every test that loads the catalog trains the classifier, which is
+        // about ten times slower unoptimised.
+        .target(
+            name: "NeuvoLanguage", resources: [.copy("Resources/LanguageModel.bin")],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
         // The intent catalog and translations that staff edit, validated and trained into a snapshot.
         .target(name: "NeuvoCatalog", dependencies: ["NeuvoLanguage", "NeuvoSupport"], swiftSettings: swiftSettings),

@@ -24,21 +24,35 @@ public struct Catalog: Sendable {
         }
     }
 
-    /// Loads, validates and trains. Throws when any error-level problem is found.
-    public static func load(root: URL, options: IntentClassifierOptions = .init()) throws(LoadError) -> Catalog {
+    /// Loads, validates and trains (or reads the model trained on the same examples from `cache`). Throws when any
+    /// error-level problem is found.
+    public static func load(
+        root: URL, options: IntentClassifierOptions = .init(), cache: ModelCache? = .fromEnvironment()
+    ) throws(LoadError) -> Catalog {
         let source = CatalogLoader(root: root).load()
         let errors = source.problems.filter { $0.severity == .error }
         guard errors.isEmpty else { throw LoadError(problems: source.problems) }
-        return Catalog(source: source, root: root, options: options)
+        return Catalog(source: source, root: root, options: options, cache: cache)
     }
 
-    init(source: CatalogLoader.Result, root: URL, options: IntentClassifierOptions) {
+    init(source: CatalogLoader.Result, root: URL, options: IntentClassifierOptions, cache: ModelCache? = nil) {
         intents = Dictionary(uniqueKeysWithValues: source.intents.map { ($0.id, $0) })
         locales = LocaleTable(source.locales)
-        classifier = IntentClassifier.train(Self.trainingExamples(source.intents), options: options)
+        let examples = Self.trainingExamples(source.intents)
+        let options = Self.trainingOptions(options)
+        classifier =
+            cache?.classifier(for: examples, options: options) ?? IntentClassifier.train(examples, options: options)
         self.root = root
         loadedAt = Date()
         warnings = source.problems.filter { $0.severity == .warning }
+    }
+
+    /// The catalog's out-of-scope examples are the classifier's negatives: their class means "no intent" and
+    /// their held-out share sets the thresholds.
+    static func trainingOptions(_ options: IntentClassifierOptions) -> IntentClassifierOptions {
+        var options = options
+        if options.outOfScopeIntent == nil { options.outOfScopeIntent = CatalogLoader.outOfScopeID }
+        return options
     }
 
     static func trainingExamples(_ intents: [IntentDefinition]) -> [LabeledUtterance] {

@@ -23,8 +23,9 @@ public struct CrossValidation: Sendable {
     public let folds: Int
 
     /// Splits every intent's examples round-robin into `folds` parts (deterministic), trains on k-1, predicts the rest.
+    /// Only the best class is compared, so by default the fold models skip their own calibration.
     public static func run(
-        _ intents: [IntentDefinition], folds: Int = 5, options: IntentClassifierOptions = .init()
+        _ intents: [IntentDefinition], folds: Int = 5, options: IntentClassifierOptions = .uncalibrated
     ) -> CrossValidation {
         var assigned: [(intent: IntentDefinition, example: IntentDefinition.Example, fold: Int)] = []
         for intent in intents {
@@ -38,7 +39,7 @@ public struct CrossValidation: Sendable {
                 LabeledUtterance(text: $0.example.text, intent: $0.intent.id, lang: $0.example.language)
             }
             guard !training.isEmpty else { continue }
-            let classifier = IntentClassifier.train(training, options: options)
+            let classifier = IntentClassifier.train(training, options: Catalog.trainingOptions(options))
             for item in assigned where item.fold == fold {
                 let prediction = classifier.classify(item.example.text, language: item.example.language)
                 let best = prediction.alternatives.first
@@ -89,5 +90,14 @@ public struct CrossValidation: Sendable {
                     "rephrase it to be clearly about '\(outcome.intent)', or move it to '\(outcome.predicted)' if it belongs there"
             )
         }
+    }
+}
+
+extension IntentClassifierOptions {
+    /// Defaults without the calibration folds: for models whose best class is all that is read.
+    public static var uncalibrated: IntentClassifierOptions {
+        var options = IntentClassifierOptions()
+        options.calibrationFolds = 0
+        return options
     }
 }

@@ -142,6 +142,16 @@ def test_switch_to_swedish(d):
     assert root.get_attribute("lang") == "sv" and state(d)["lang"] == "sv"
 
 
+def test_first_message_language_decides_not_the_page(d):
+    # The page is Finnish (<html lang="fi">): a Swedish first message must not be sent as Finnish.
+    open_widget(d)
+    record_requests(d)
+    ask(d, "hur ansöker jag om en plats på dagis?")
+    sent = d.execute_script("return window.__neuvoBodies")
+    assert sent and "lang" not in sent[-1], "the page's language was sent as the resident's choice: %r" % sent
+    wait(d, lambda: q(d, W)[0].get_attribute("lang") == "sv", "the widget did not follow the reply's language")
+
+
 def test_starter_suggestion_sends_its_text(d):
     open_widget(d)
     buttons = q(d, SUGGESTION)

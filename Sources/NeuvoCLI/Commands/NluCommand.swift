@@ -146,7 +146,10 @@ struct NluEvalCommand: ParsableCommand {
                 Each line is {"text": ..., "intent": ..., "lang": "fi"|"sv"|"en"} (other fields are ignored), the format
                 of MASSIVE. Prints accuracy overall and per language, macro-F1, the most confused intent pairs,
                 training time and classification time per message. With --catalog instead, runs k-fold
-                cross-validation on the project's intent catalog and prints per-intent precision and recall.
+                cross-validation on the project's intent catalog and prints per-intent precision and recall, the
+                calibration (temperature, expected calibration error) and the out-of-scope rejection curve. With
+                --catalog and --test FILE, trains on the catalog and evaluates FILE as residents would be answered
+                (intent null marks an out-of-scope message; lines the catalog holds verbatim are left out).
                 """)
     }
 
@@ -160,7 +163,9 @@ struct NluEvalCommand: ParsableCommand {
 
     func validate() throws {
         if catalog {
-            if train != nil || test != nil { throw ValidationError("use either --catalog or --train and --test") }
+            if train != nil {
+                throw ValidationError("use either --catalog or --train (--catalog trains on the catalog)")
+            }
             if folds < 2 { throw ValidationError("--folds must be at least 2") }
         } else if train == nil || test == nil {
             throw ValidationError("--train and --test are both required (or use --catalog)")
@@ -168,6 +173,10 @@ struct NluEvalCommand: ParsableCommand {
     }
 
     func run() async throws {
+        if catalog, let test {
+            try evaluateAgainstCatalog(test)
+            return
+        }
         if catalog {
             try crossValidateCatalog()
             return
@@ -190,36 +199,104 @@ struct NluEvalCommand: ParsableCommand {
         let folds: Int
         let examples: Int
         let intents: [CrossValidation.IntentFigures]
+        let calibration: CalibrationSummary?
 
         enum CodingKeys: String, CodingKey {
-            case accuracy, folds, examples, intents
+            case accuracy, folds, examples, intents, calibration
             case byLang = "by_lang"
         }
     }
 
-    func crossValidateCatalog() throws {
+    func catalogRoot() throws -> URL {
         var configuration = try Configuration.load(environment: ProcessInfo.processInfo.environment)
         if let catalogFolder { configuration.catalogPath = catalogFolder }
-        let source = CatalogLoader(root: URL(fileURLWithPath: configuration.catalogPath)).load()
+        return URL(fileURLWithPath: configuration.catalogPath)
+    }
+
+    func loadCatalog() throws -> Catalog {
+        do {
+            return try Catalog.load(root: try catalogRoot())
+        } catch {
+            throw CommandFailure(exitCode: .dataError, message: "\(error); run neuvo check")
+        }
+    }
+
+    struct CatalogTestReport: Encodable {
+        let file: String
+        let leftOut: Int
+        let languages: [CatalogEvaluation.Figures]
+        let misses: [CatalogEvaluation.Miss]
+
+        enum CodingKeys: String, CodingKey {
+            case file, languages, misses
+            case leftOut = "left_out_verbatim"
+        }
+    }
+
+    func evaluateAgainstCatalog(_ path: String) throws {
+        let lines: [CatalogEvaluation.Line]
+        do {
+            lines = try CatalogEvaluation.read(URL(fileURLWithPath: path))
+        } catch let error as LabeledUtteranceReadError {
+            if case .unreadable = error.problem { throw CommandFailure(exitCode: .noInput, message: error.description) }
+            throw CommandFailure(exitCode: .dataError, message: error.description)
+        }
+        guard !lines.isEmpty else { throw CommandFailure(exitCode: .dataError, message: "\(path): no examples") }
+        let evaluation = CatalogEvaluation.run(try loadCatalog(), lines: lines)
+        if json {
+            print(
+                try StandardOutput.json(
+                    CatalogTestReport(
+                        file: path, leftOut: evaluation.leftOut, languages: evaluation.figures,
+                        misses: evaluation.misses), pretty: true))
+            return
+        }
+        print("\(path): \(lines.count) messages, \(evaluation.leftOut) left out (in the catalog verbatim)")
+        print("lang  in scope  answered right  top choice right  refused  out of scope  refused  calibration error")
+        for figures in evaluation.figures {
+            print(
+                String(
+                    format: "%@    %8d  %12.1f %%  %14.1f %%  %5.1f %%  %12d  %5.1f %%  %17.3f", figures.lang,
+                    figures.inScope, figures.accuracy * 100, figures.topChoiceAccuracy * 100,
+                    figures.inScopeRejected * 100, figures.outOfScope, figures.outOfScopeRejected * 100,
+                    figures.expectedCalibrationError))
+        }
+        var pairs: [String: Int] = [:]
+        for miss in evaluation.misses {
+            pairs["\(miss.expected ?? "out_of_scope") → \(miss.answered ?? "(not understood)")", default: 0] += 1
+        }
+        if !pairs.isEmpty {
+            print("most frequent misses (expected → answered):")
+            for (pair, count) in pairs.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(15) {
+                print("  \(String(count).padding(toLength: 4, withPad: " ", startingAt: 0)) \(pair)")
+            }
+        }
+    }
+
+    func crossValidateCatalog() throws {
+        let root = try catalogRoot()
+        let source = CatalogLoader(root: root).load()
         if let problem = source.problems.first(where: { $0.severity == .error }) {
             throw CommandFailure(
                 exitCode: .dataError, message: "the catalog has problems, first: \(problem); run neuvo check")
         }
         let validation = CrossValidation.run(source.intents, folds: folds)
+        let calibration = try loadCatalog().classifier.calibration
         let report = CatalogReport(
             accuracy: validation.accuracy,
             byLang: Dictionary(
                 uniqueKeysWithValues: Language.allCases.map { ($0.rawValue, validation.accuracy(in: $0)) }),
-            folds: folds, examples: validation.outcomes.count, intents: validation.perIntent)
+            folds: folds, examples: validation.outcomes.count, intents: validation.perIntent, calibration: calibration)
         if json {
             print(try StandardOutput.json(report, pretty: true))
             return
         }
-        print("\(folds)-fold cross-validation over \(report.examples) examples")
+        print("\(folds)-fold cross-validation over \(report.examples) examples (best class, out of scope as a class)")
         print("accuracy  \(EvaluationTable.percent(report.accuracy))")
         for language in Language.allCases {
             print("  \(language.rawValue)      \(EvaluationTable.percent(report.byLang[language.rawValue] ?? 0))")
         }
+        if let calibration { print("\n" + EvaluationTable.render(calibration)) }
         let width = (report.intents.map(\.intent.count).max() ?? 10) + 2
         print("\n" + "intent".padding(toLength: width, withPad: " ", startingAt: 0) + "precision  recall  examples")
         for figures in report.intents {
@@ -243,6 +320,29 @@ struct NluEvalCommand: ParsableCommand {
 
 enum EvaluationTable {
     static func percent(_ value: Double) -> String { String(format: "%.2f %%", value * 100) }
+
+    /// The calibration of a trained model and its rejection curve.
+    static func render(_ calibration: CalibrationSummary) -> String {
+        var lines = [
+            "calibration on \(calibration.folds)-fold out-of-fold predictions (\(calibration.heldOut) examples): "
+                + "temperature \(String(format: "%.2f", calibration.temperature)), expected calibration error "
+                + String(format: "%.3f", calibration.expectedCalibrationError),
+            "out-of-scope policy: confidence ≥ \(String(format: "%.2f", calibration.policy.minimumConfidence)), "
+                + "margin ≥ \(String(format: "%.2f", calibration.policy.minimumMargin))",
+            "rejection curve (margin fixed):",
+            "  min confidence  in scope answered right  in scope refused  out of scope refused",
+        ]
+        for point in calibration.curve + [calibration.chosen] {
+            let chosen = point == calibration.chosen && point.minimumConfidence == calibration.policy.minimumConfidence
+            lines.append(
+                String(
+                    format: "  %14.2f  %21.1f %%  %14.1f %%  %18@", point.minimumConfidence,
+                    point.inScopeAnsweredRight * 100, point.inScopeRejected * 100,
+                    point.outOfScopeRejected.map { String(format: "%.1f %%", $0 * 100) } ?? "n/a")
+                    + (chosen ? "  ← chosen" : ""))
+        }
+        return lines.joined(separator: "\n")
+    }
 
     static func render(_ report: EvaluationReport) -> String {
         var lines: [String] = []

@@ -14,10 +14,16 @@ public struct IntentClassifierOptions: Sendable {
     public var seed: UInt64 = 0x4E55_5645_4F00_0001
     /// Classes train independently with their own seeds, so any thread count gives the same model.
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    /// Share of each intent's training examples held out to fit the probability temperature and the
-    /// out-of-scope thresholds; the final model is then trained on everything. 0 skips calibration.
-    public var calibrationFraction: Double = 0.1
-    /// Most of the held-out (in-scope) examples the tuned policy may reject.
+    /// Folds of cross-validation whose out-of-fold scores fit the probability temperature and the
+    /// out-of-scope thresholds; the final model is then trained on everything. Below 2 skips calibration.
+    public var calibrationFolds: Int = 5
+    /// The label of examples that are not any intent (the catalog's `out_of_scope`). A message whose best
+    /// class it is gets no intent; its held-out examples set the thresholds (`outOfScopeTarget`).
+    public var outOfScopeIntent: String? = nil
+    /// Share of held-out out-of-scope examples the tuned policy must reject; among the thresholds that do,
+    /// the one answering the most in-scope examples right wins.
+    public var outOfScopeTarget: Double = 0.9
+    /// Without out-of-scope examples: most of the held-out (in-scope) examples the tuned policy may reject.
     public var rejectionBudget: Double = 0.1
     /// When set, used instead of tuned thresholds.
     public var outOfScopePolicy: OutOfScopePolicy? = nil
@@ -62,7 +68,24 @@ public struct IntentClassifier: Sendable {
     public let outOfScopePolicy: OutOfScopePolicy
     /// Scales SVM scores before the softmax so that confidences are calibrated.
     public let temperature: Double
+    /// How the temperature and thresholds were chosen, from out-of-fold predictions; nil when not fitted.
+    public let calibration: CalibrationSummary?
     let model: LinearModel
+    /// The class whose examples are not intents, if the training set had one.
+    let outOfScopeIndex: Int?
+
+    init(
+        intents: [String], options: IntentClassifierOptions, outOfScopePolicy: OutOfScopePolicy, temperature: Double,
+        model: LinearModel, outOfScopeIndex: Int? = nil, calibration: CalibrationSummary? = nil
+    ) {
+        self.intents = intents
+        self.options = options
+        self.outOfScopePolicy = outOfScopePolicy
+        self.temperature = temperature
+        self.model = model
+        self.outOfScopeIndex = outOfScopeIndex
+        self.calibration = calibration
+    }
 
     static let defaultTemperature = 4.5
 
@@ -72,49 +95,61 @@ public struct IntentClassifier: Sendable {
         let intents = Array(Set(examples.map(\.intent))).sorted()
         var temperature = options.temperature ?? defaultTemperature
         var policy = options.outOfScopePolicy ?? .default
-        let split = calibrationSplit(examples, fraction: options.calibrationFraction)
-        if let (fit, heldOut) = split, options.temperature == nil || options.outOfScopePolicy == nil {
-            // The probe only has to rank and scale scores like the final model: a looser stop is enough.
-            var probeOptions = options
-            probeOptions.tolerance = max(options.tolerance, 0.5)
-            let probe = LinearModel.train(fit, intents: intents, options: probeOptions)
-            let scores = heldOut.map { probe.scores(for: $0.text, language: $0.lang).scores }
-            let gold = heldOut.map { intents.firstIndex(of: $0.intent)! }
-            if options.temperature == nil { temperature = Calibration.fitTemperature(scores: scores, gold: gold) }
-            if options.outOfScopePolicy == nil {
-                let samples = zip(scores, gold).map { score, label in
-                    let ranked = Calibration.ranked(Calibration.softmax(score, temperature: temperature))
-                    return OutOfScopePolicy.Sample(
-                        confidence: ranked[0].probability,
-                        margin: ranked[0].probability - (ranked.count > 1 ? ranked[1].probability : 0),
-                        correct: ranked[0].index == label)
-                }
-                policy = OutOfScopePolicy.tune(samples, rejectionBudget: options.rejectionBudget)
+        var calibration: CalibrationSummary? = nil
+        let outOfScopeIndex = options.outOfScopeIntent.flatMap { intents.firstIndex(of: $0) }
+        if options.temperature == nil || options.outOfScopePolicy == nil,
+            let heldOut = outOfFoldScores(examples, intents: intents, options: options)
+        {
+            if options.temperature == nil {
+                temperature = Calibration.fitTemperature(scores: heldOut.scores, gold: heldOut.gold)
             }
+            let samples = zip(heldOut.scores, heldOut.gold).map { score, label in
+                Calibration.sample(score, gold: label, temperature: temperature, outOfScope: outOfScopeIndex)
+            }
+            if options.outOfScopePolicy == nil {
+                policy =
+                    samples.contains(where: \.isOutOfScope)
+                    ? OutOfScopePolicy.tune(samples, outOfScopeTarget: options.outOfScopeTarget)
+                    : OutOfScopePolicy.tune(samples, rejectionBudget: options.rejectionBudget)
+            }
+            calibration = CalibrationSummary(
+                samples: samples, folds: options.calibrationFolds, temperature: temperature, policy: policy)
         }
         let model = LinearModel.train(examples, intents: intents, options: options)
         return IntentClassifier(
-            intents: intents, options: options, outOfScopePolicy: policy, temperature: temperature, model: model)
+            intents: intents, options: options, outOfScopePolicy: policy, temperature: temperature, model: model,
+            outOfScopeIndex: outOfScopeIndex, calibration: calibration)
     }
 
-    /// Every intent keeps at least one example for fitting; every k-th of the rest is held out, in input
-    /// order, so the split is reproducible. nil when too small to say anything.
-    static func calibrationSplit(_ examples: [LabeledUtterance], fraction: Double)
-        -> ([LabeledUtterance], [LabeledUtterance])?
+    /// Every example scored by a model that did not see it: examples are dealt round-robin per intent, in input
+    /// order, into `calibrationFolds` folds (reproducible). nil when too small to say anything.
+    static func outOfFoldScores(_ examples: [LabeledUtterance], intents: [String], options: IntentClassifierOptions)
+        -> (scores: [[Double]], gold: [Int])?
     {
-        guard fraction > 0, fraction < 1 else { return nil }
-        let period = max(2, Int((1 / fraction).rounded()))
+        let folds = options.calibrationFolds
+        // Thresholds tuned on a handful of examples would be noise.
+        guard folds >= 2, examples.count >= 100, intents.count >= 2 else { return nil }
         var seen: [String: Int] = [:]
-        var fit: [LabeledUtterance] = []
-        var heldOut: [LabeledUtterance] = []
-        for example in examples {
+        let fold = examples.map { example -> Int in
             let n = seen[example.intent, default: 0]
             seen[example.intent] = n + 1
-            if n % period == period - 1 { heldOut.append(example) } else { fit.append(example) }
+            return n % folds
         }
-        // Thresholds tuned on a handful of examples would be noise.
-        guard heldOut.count >= 100 else { return nil }
-        return (fit, heldOut)
+        // Probes only have to rank and scale scores like the final model: a looser stop is enough.
+        var probeOptions = options
+        probeOptions.tolerance = max(options.tolerance, 0.5)
+        var scores = [[Double]](repeating: [], count: examples.count)
+        for k in 0..<folds {
+            let fit = zip(examples, fold).filter { $0.1 != k }.map(\.0)
+            guard !fit.isEmpty else { continue }
+            let probe = LinearModel.train(fit, intents: intents, options: probeOptions)
+            for index in examples.indices where fold[index] == k {
+                scores[index] = probe.scores(for: examples[index].text, language: examples[index].lang).scores
+            }
+        }
+        let classIndex = Dictionary(uniqueKeysWithValues: intents.enumerated().map { ($1, $0) })
+        let kept = examples.indices.filter { !scores[$0].isEmpty }
+        return (kept.map { scores[$0] }, kept.map { classIndex[examples[$0].intent]! })
     }
 
     public func classify(_ text: String, language: Language?) -> IntentPrediction {
@@ -125,7 +160,9 @@ public struct IntentClassifier: Sendable {
         let confidence = ranked.first?.probability ?? 0
         let margin = confidence - (ranked.count > 1 ? ranked[1].probability : 0)
         // With nothing recognised the scores are the biases alone: never an answer.
-        let accepted = knownFeatures > 0 && outOfScopePolicy.accepts(confidence: confidence, margin: margin)
+        let accepted =
+            knownFeatures > 0 && ranked.first?.index != outOfScopeIndex
+            && outOfScopePolicy.accepts(confidence: confidence, margin: margin)
         return IntentPrediction(
             intent: accepted ? top.first?.intent : nil, confidence: confidence, alternatives: top, margin: margin)
     }

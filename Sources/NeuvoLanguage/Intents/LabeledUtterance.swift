@@ -42,17 +42,19 @@ public struct LabeledUtteranceReadError: Error, Sendable, Equatable, CustomStrin
 
 /// Reads JSONL files with one `{"text", "intent", "lang"}` object a line (other fields are ignored).
 public enum LabeledUtteranceReader {
-    public static func read(_ url: URL) throws -> [LabeledUtterance] {
+    /// `nullIntent`: the label given to lines whose intent is JSON null (out-of-scope messages in an evaluation
+    /// set); without it such lines are an error.
+    public static func read(_ url: URL, nullIntent: String? = nil) throws -> [LabeledUtterance] {
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw LabeledUtteranceReadError(file: url.path, line: 0, problem: .unreadable(error.localizedDescription))
         }
-        return try parse(data, file: url.path)
+        return try parse(data, file: url.path, nullIntent: nullIntent)
     }
 
-    static func parse(_ data: Data, file: String) throws -> [LabeledUtterance] {
+    static func parse(_ data: Data, file: String, nullIntent: String? = nil) throws -> [LabeledUtterance] {
         var result: [LabeledUtterance] = []
         var lineNumber = 0
         for rawLine in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
@@ -66,7 +68,8 @@ public enum LabeledUtteranceReader {
                 throw failure(.badJSON)
             }
             guard let text = object["text"] as? String else { throw failure(.missingField("text")) }
-            guard let intent = object["intent"] as? String else { throw failure(.missingField("intent")) }
+            let nullLabel = object["intent"] is NSNull ? nullIntent : nil
+            guard let intent = object["intent"] as? String ?? nullLabel else { throw failure(.missingField("intent")) }
             guard let langCode = object["lang"] as? String else { throw failure(.missingField("lang")) }
             guard let lang = Language(rawValue: langCode) else { throw failure(.unknownLanguage(langCode)) }
             let trimmedIntent = intent.trimmingCharacters(in: .whitespaces)

@@ -33,7 +33,9 @@
   state = {
     session: typeof state.session === 'string' ? state.session : null,
     lang: pick(state.lang) || pick(data.lang) || pick((document.documentElement.lang || '').slice(0, 2)) || 'fi',
-    sendLang: state.sendLang !== false,
+    // The page's language only sets the interface; a message's language decides the reply's unless the
+    // resident picked a language with the buttons (then every message carries it).
+    langChosen: state.langChosen === true,
     open: !!state.open,
     log: Array.isArray(state.log) ? state.log : [],
     suggestions: Array.isArray(state.suggestions) ? state.suggestions : null
@@ -193,7 +195,7 @@
     setBusy(true);
     const req = { text };
     if (state.session) req.session_id = state.session;
-    if (state.sendLang) req.lang = state.lang;
+    if (state.langChosen) req.lang = state.lang;
     let res = null;
     let reply = null;
     try {
@@ -214,7 +216,6 @@
       return;
     }
     if (typeof reply.session_id === 'string' && reply.session_id) state.session = reply.session_id;
-    state.sendLang = false;
     // Links shown under the reply: sources {title, url} and any action carrying {label, url}.
     const links = [].concat(reply.sources || [], reply.actions || []).map((a) => a && { url: a.url, label: a.title || a.label })
       .filter((a) => a && typeof a.label === 'string' && typeof a.url === 'string' && /^(https:\/\/|\/(?!\/))/.test(a.url));
@@ -226,7 +227,7 @@
   };
 
   const setLang = async (lang, chosen) => {
-    if (chosen) state.sendLang = true;
+    if (chosen) state.langChosen = true;
     try {
       await loadTexts(lang);
     } catch (e) {
@@ -257,7 +258,6 @@
   langButtons.forEach((b) => b.addEventListener('click', () => setLang(b.getAttribute('data-lang'), true)));
   restartButton.addEventListener('click', () => {
     state.session = null;
-    state.sendLang = true;
     state.log = [];
     state.suggestions = null;
     save();
