@@ -55,6 +55,7 @@ let package = Package(
                 .copy("Resources/tpr_v4_ontology_tree.json"), .copy("Resources/tpr_v4_ontology_words.json"),
                 .copy("Resources/tpr_units_detailed.json"), .copy("Resources/playgrounds_helsinki.json"),
                 .copy("Resources/neuvo_sample_units.json"), .copy("Resources/helsinki_districts.json"),
+                .copy("Resources/service_aliases.json"),
             ], swiftSettings: swiftSettings),
 
         // Residents and what the city arranged for them: shared by the conversation and the gateway.

@@ -44,7 +44,13 @@ extension ConversationEngine {
         // A message the catalog's out-of-scope examples claim (its confidence is not an intent's) stays out of
         // scope even when it names a day: "mikä on sää huomenna" is not a follow-up about a library.
         let claimedByOutOfScope = (prediction.alternatives.first?.confidence ?? 0) < prediction.confidence
-        if intent == nil, !claimedByOutOfScope, let last = state.lastIntent, Self.followUpIntents.contains(last),
+        // A short message that names a place, a unit, a service or a day and asks nothing of its own ("och
+        // simhallen?", "what about a swimming hall?") continues the last unit question, even when the classifier
+        // leans, unsure, to another unit intent.
+        let elliptical =
+            InputText.wordCount(text) <= 4 && (intent == nil || prediction.confidence < options.clarificationCeiling)
+            && (intent == nil || Self.followUpIntents.contains(intent ?? ""))
+        if elliptical, !claimedByOutOfScope, let last = state.lastIntent, Self.followUpIntents.contains(last),
             entities.contains(where: { [.unit, .service, .district, .date].contains($0.kind) })
         {
             // "entä Vuosaaressa?", "och på söndag?": the same question about something else.
@@ -53,7 +59,7 @@ extension ConversationEngine {
         let alternatives = prediction.alternatives
         if alternatives.count >= 2, alternatives[1].confidence >= options.clarificationMinimum,
             alternatives[0].confidence < options.clarificationCeiling,
-            intent == nil || intent == alternatives[0].intent
+            intent == nil || intent == alternatives[0].intent, intent == prediction.intent
         {
             return try clarify(
                 [alternatives[0].intent, alternatives[1].intent], entities: entities, confidence: prediction.confidence,
@@ -132,6 +138,17 @@ extension ConversationEngine {
                     intent, text: text, entities: entities, filled: filled, confidence: 1, state: &state,
                     catalog: catalog)
             }
+            // "Vuosaaren kirjasto" answers "which unit?" by a service and a place, not by a unit's name.
+            if slotDefinition.entity == .unit, let service = entities.first(where: { $0.kind == .service }) {
+                var filled = filled
+                filled[EntityKind.service.rawValue] = service.value
+                if let district = entities.first(where: { $0.kind == .district }) {
+                    filled[EntityKind.district.rawValue] = district.value
+                }
+                return try await run(
+                    intent, text: text, entities: entities, filled: filled, confidence: 1, state: &state,
+                    catalog: catalog)
+            }
             let prediction = catalog.classify(text, language: state.language)
             if prediction.intent != nil && prediction.intent != intent { return nil }
             state.pending = pending
@@ -192,6 +209,8 @@ extension ConversationEngine {
                 values[slot.name] = Self.value(of: entity, for: slot.entity)
             }
         }
+        // Entities no slot asks for still narrow the answer: "the library in Kallio" names a service and a place.
+        for (kind, value) in Self.filled(entities) where values[kind] == nil { values[kind] = value }
         var draft: Draft
         switch definition.action {
         case "arrangements.list":

@@ -1,6 +1,7 @@
 import Foundation
 import NeuvoCatalog
 import NeuvoLanguage
+import NeuvoRegistry
 
 extension ConversationEngine {
     /// "missä on lähin kirjasto Kalliossa?": the best unit for a service, in a district when one is known.
@@ -76,6 +77,15 @@ extension ConversationEngine {
         draft.paragraphs.append(try render("source.note", ["source": unit.link.map { "\(source), \($0)" } ?? source]))
     }
 
+    /// The registry's hours without exceptions that are already over.
+    func currentHours(_ text: String) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = options.timeZone
+        let today = calendar.dateComponents([.year, .month, .day], from: clock.now())
+        return OpeningHoursText.withoutPastExceptions(
+            text, today: (today.year ?? 0, today.month ?? 0, today.day ?? 0))
+    }
+
     /// Opening hours or contact details of the unit named, or of the one just discussed.
     func describeUnit(_ definition: IntentDefinition, values: Filled, state: inout SessionState, render: Renderer)
         async throws -> Draft
@@ -83,10 +93,18 @@ extension ConversationEngine {
         guard let directory else { return Draft([try render("unit.not_found")]) }
         var unitID = values["unit"]
         if unitID == nil, let service = values[EntityKind.service.rawValue] {
-            // "milloin Kallion kirjasto on auki" may name a service and a district rather than a unit.
-            let district = values[EntityKind.district.rawValue] ?? state.lastDistrict
-            unitID = try await directory.findUnit(services: [service], district: district, language: state.language)?
-                .id
+            // "milloin Kallion kirjasto on auki" may name a service and a district rather than a unit: the unit in
+            // that district, never one elsewhere under its name.
+            if let district = values[EntityKind.district.rawValue] {
+                guard
+                    let unit = try await directory.unit(
+                        services: [service], inDistrict: district, language: state.language)
+                else { return Draft([try render("unit.not_found")]) }
+                unitID = unit.id
+            } else {
+                unitID = try await directory.findUnit(
+                    services: [service], district: state.lastDistrict, language: state.language)?.id
+            }
         }
         unitID = unitID ?? state.lastUnit
         guard let unitID else {
@@ -103,7 +121,9 @@ extension ConversationEngine {
         if definition.action == "registry.opening_hours" {
             let date =
                 values[EntityKind.date.rawValue] ?? values[EntityKind.dateTime.rawValue].map { String($0.prefix(10)) }
-            if let hours = try await directory.openingHours(unitID: unit.id, on: date, language: state.language) {
+            if let hours = try await directory.openingHours(unitID: unit.id, on: date, language: state.language)
+                .map(currentHours), !hours.isEmpty
+            {
                 draft = Draft([try render("unit.opening_hours.answer", ["unit": unit.name, "hours": hours])])
             } else {
                 draft = Draft([try render("conversation.unit.hours_unknown", ["unit": unit.name])])

@@ -8,6 +8,18 @@ extension RegistrySearch: ServiceDirectory {
         unit(id: id, language: language).map { DirectoryUnit($0) }
     }
 
+    public func unit(services: [String], inDistrict district: String, language: Language) async throws
+        -> DirectoryUnit?
+    {
+        for service in services {
+            let id = service.allSatisfy(\.isNumber) ? "node:\(service)" : service
+            if let unit = units(inDistrict: district, service: id, language: language, limit: 1).first {
+                return DirectoryUnit(unit)
+            }
+        }
+        return nil
+    }
+
     /// The nearest unit to the district; without a district there is no "nearest", so nil (the engine asks where).
     public func findUnit(services: [String], district: String?, language: Language) async throws -> DirectoryUnit? {
         guard let district else { return nil }

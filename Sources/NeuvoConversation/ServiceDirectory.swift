@@ -42,9 +42,17 @@ public protocol ServiceDirectory: Sendable {
     func findUnit(services: [String], district: String?, language: Language) async throws -> DirectoryUnit?
     /// Opening hours of a unit on one day (ISO date) or, with nil, in general; nil when unknown.
     func openingHours(unitID: String, on date: String?, language: Language) async throws -> String?
+    /// The unit offering one of `services` in `district` itself ("Vuosaaren kirjasto"), not merely nearest to it.
+    func unit(services: [String], inDistrict district: String, language: Language) async throws -> DirectoryUnit?
 }
 
 extension ServiceDirectory {
+    public func unit(services: [String], inDistrict district: String, language: Language) async throws
+        -> DirectoryUnit?
+    {
+        try await findUnit(services: services, district: district, language: language)
+    }
+
     public func openingHours(unitID: String, on date: String?, language: Language) async throws -> String? {
         try await directoryUnit(id: unitID, language: language)?.openingHours
     }

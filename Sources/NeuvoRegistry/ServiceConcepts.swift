@@ -1,3 +1,4 @@
+import Foundation
 import NeuvoLanguage
 
 extension RegistrySearch {
@@ -173,8 +174,24 @@ extension RegistrySearch {
         var entries = districts.map { district in
             GazetteerEntry(kind: .district, id: district.id, names: Self.uniqueNames(district.names))
         }
+        // Residents name units as they say them: "Oodi", "Ode", "Oodissa"; "Yrjönkadun halli", "simhallen på
+        // Georgsgatan". A short form or a street stands for a unit only where no district and no other unit has it.
+        let districtNames = Set(
+            districts.flatMap { $0.names.all.map { TextNormalizer.foldDiacritics($0.1.lowercased()) } })
+        var owners: [String: Int] = [:]
+        for unit in units {
+            let forms = Set((Self.shortForms(unit.names) + Self.streetNames(unit.street)).map(Self.folded))
+            for form in forms { owners[form, default: 0] += 1 }
+        }
         entries += units.map { unit in
-            GazetteerEntry(kind: .unit, id: unit.id, names: Self.uniqueNames(unit.names))
+            var names = Self.uniqueNames(unit.names)
+            for alias in Self.shortForms(unit.names) + Self.streetNames(unit.street)
+            where owners[Self.folded(alias)] == 1 && !districtNames.contains(Self.folded(alias))
+                && !names.contains(where: { Self.folded($0) == Self.folded(alias) })
+            {
+                names.append(alias)
+            }
+            return GazetteerEntry(kind: .unit, id: unit.id, names: names)
         }
         for (index, concept) in concepts.enumerated() {
             let shallow = (concept.depth ?? .max) <= 2
@@ -187,8 +204,62 @@ extension RegistrySearch {
             let names = concept.fields.filter { $0.weight >= 1 }.flatMap { [$0.text] + Self.singulars($0) }.filter {
                 seen.insert(TextNormalizer.normalize($0)).inserted
             }
-            entries.append(GazetteerEntry(kind: .service, id: concept.id, names: names))
+            var aliased = names
+            for node in concept.nodeIDs {
+                for alias in ServiceAliases.bundled[node] ?? []
+                where seen.insert(TextNormalizer.normalize(alias)).inserted {
+                    aliased.append(alias)
+                }
+            }
+            entries.append(GazetteerEntry(kind: .service, id: concept.id, names: aliased))
         }
         return entries
     }
+
+    static func folded(_ text: String) -> String { TextNormalizer.foldDiacritics(text.lowercased()) }
+
+    /// A unit's own name without the kind of unit: the capitalised last word of a name of two or more words
+    /// ("Keskustakirjasto Oodi" → "Oodi", "Helsingfors centrumbibliotek Ode" → "Ode", "Päiväkoti Kannel" →
+    /// "Kannel"). Names listing several places ("A - B - C") have none.
+    static func shortForms(_ names: LocalizedNames) -> [String] {
+        var forms: [String] = []
+        for (_, name) in names.all where !name.contains(" - ") && !name.contains(",") {
+            let words = name.split(separator: " ")
+            guard words.count >= 2, let last = words.last, last.count >= 3, let first = last.first, first.isUppercase,
+                last.allSatisfy(\.isLetter), !forms.contains(String(last))
+            else { continue }
+            forms.append(String(last))
+        }
+        return forms
+    }
+
+    /// The street of each address, without its number: "Yrjönkatu 21 b" → "Yrjönkatu", "Viides linja 11" →
+    /// "Viides linja".
+    static func streetNames(_ street: LocalizedNames) -> [String] {
+        var names: [String] = []
+        for (_, address) in street.all {
+            let words = address.split(separator: " ").prefix { !($0.first?.isNumber ?? true) }
+            let name = words.joined(separator: " ")
+            if name.count >= 4, !names.contains(name) { names.append(name) }
+        }
+        return names
+    }
+}
+
+/// Words residents use for services beside the official names ("swimming hall" for "Public indoor swimming pool",
+/// "terkkari", "rådgivningen"), from `Resources/service_aliases.json`, by service tree id.
+enum ServiceAliases {
+    static let bundled: [Int: [String]] = {
+        guard let url = Bundle.module.url(forResource: "service_aliases", withExtension: "json"),
+            let data = try? Data(contentsOf: url),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let aliases = object["aliases"] as? [String: [String: [String]]]
+        else { return [:] }
+        var table: [Int: [String]] = [:]
+        for (key, languages) in aliases {
+            guard let id = Int(key) else { continue }
+            table[id] = ["fi", "sv", "en"].flatMap { languages[$0] ?? [] }
+        }
+        return table
+    }()
 }

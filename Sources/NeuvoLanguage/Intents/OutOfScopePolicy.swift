@@ -160,8 +160,10 @@ public struct CalibrationSummary: Sendable, Codable, Hashable {
             samples.map { ($0.confidence, $0.correct) })
         self.policy = policy
         chosen = Self.point(samples, policy: policy)
-        curve = stride(from: 0.0, through: 0.95, by: 0.05).map {
-            Self.point(samples, policy: OutOfScopePolicy(minimumConfidence: $0, minimumMargin: policy.minimumMargin))
+        curve = (0..<20).map {
+            Self.point(
+                samples,
+                policy: OutOfScopePolicy(minimumConfidence: Double($0) / 20, minimumMargin: policy.minimumMargin))
         }
     }
 
