@@ -174,25 +174,6 @@ extension RegistrySearch {
         var entries = districts.map { district in
             GazetteerEntry(kind: .district, id: district.id, names: Self.uniqueNames(district.names))
         }
-        // Residents name units as they say them: "Oodi", "Ode", "Oodissa"; "Yrjönkadun halli", "simhallen på
-        // Georgsgatan". A short form or a street stands for a unit only where no district and no other unit has it.
-        let districtNames = Set(
-            districts.flatMap { $0.names.all.map { TextNormalizer.foldDiacritics($0.1.lowercased()) } })
-        var owners: [String: Int] = [:]
-        for unit in units {
-            let forms = Set((Self.shortForms(unit.names) + Self.streetNames(unit.street)).map(Self.folded))
-            for form in forms { owners[form, default: 0] += 1 }
-        }
-        entries += units.map { unit in
-            var names = Self.uniqueNames(unit.names)
-            for alias in Self.shortForms(unit.names) + Self.streetNames(unit.street)
-            where owners[Self.folded(alias)] == 1 && !districtNames.contains(Self.folded(alias))
-                && !names.contains(where: { Self.folded($0) == Self.folded(alias) })
-            {
-                names.append(alias)
-            }
-            return GazetteerEntry(kind: .unit, id: unit.id, names: names)
-        }
         for (index, concept) in concepts.enumerated() {
             let shallow = (concept.depth ?? .max) <= 2
             let hasUnits = !conceptUnits[index].isEmpty
@@ -213,10 +194,38 @@ extension RegistrySearch {
             }
             entries.append(GazetteerEntry(kind: .service, id: concept.id, names: aliased))
         }
+        // Residents name units as they say them: "Oodi", "Ode", "Oodissa"; "Yrjönkadun halli", "simhallen på
+        // Georgsgatan". A short form or a street stands for a unit only where no district and no other unit has it.
+        // Neither a district's nor a service's name ("Library" of "Kallio Library") is a unit's short form.
+        let serviceNames = Set(entries.filter { $0.kind == .service }.flatMap { $0.names.map(Self.folded) })
+        let districtNames = Set(
+            districts.flatMap { $0.names.all.map { TextNormalizer.foldDiacritics($0.1.lowercased()) } })
+        var owners: [String: Int] = [:]
+        for unit in units {
+            let forms = Set((Self.shortForms(unit.names) + Self.streetNames(unit.street)).map(Self.folded))
+            for form in forms { owners[form, default: 0] += 1 }
+        }
+        entries += units.map { unit in
+            var names = Self.uniqueNames(unit.names)
+            for alias in Self.shortForms(unit.names) + Self.streetNames(unit.street)
+            where owners[Self.folded(alias)] == 1 && !districtNames.contains(Self.folded(alias))
+                && !serviceNames.contains(Self.folded(alias)) && !Self.genericWords.contains(Self.folded(alias))
+                && !names.contains(where: { Self.folded($0) == Self.folded(alias) })
+            {
+                names.append(alias)
+            }
+            return GazetteerEntry(kind: .unit, id: unit.id, names: names)
+        }
         return entries
     }
 
     static func folded(_ text: String) -> String { TextNormalizer.foldDiacritics(text.lowercased()) }
+
+    /// Kinds of unit that end English names ("Kallio Library", "Tali Football Hall"): never a unit's own name.
+    static let genericWords: Set<String> = [
+        "library", "hall", "centre", "center", "station", "clinic", "school", "park", "house", "pool", "office",
+        "museum", "playground", "daycare", "kindergarten", "group", "groups", "unit", "service", "services",
+    ]
 
     /// A unit's own name without the kind of unit: the capitalised last word of a name of two or more words
     /// ("Keskustakirjasto Oodi" → "Oodi", "Helsingfors centrumbibliotek Ode" → "Ode", "Päiväkoti Kannel" →

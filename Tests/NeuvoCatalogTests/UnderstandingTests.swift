@@ -113,7 +113,7 @@ struct EvaluationSetTests {
                     + "\(figures.inScope), out of scope refused \(String(format: "%.1f", figures.outOfScopeRejected * 100)) % "
                     + "of \(figures.outOfScope), calibration error \(String(format: "%.3f", figures.expectedCalibrationError))"
             )
-            #expect(figures.accuracy >= 0.90, "\(figures.lang) in-scope accuracy \(figures.accuracy)")
+            #expect(figures.accuracy >= 0.93, "\(figures.lang) in-scope accuracy \(figures.accuracy)")
             #expect(figures.outOfScopeRejected >= 0.85, "\(figures.lang) out of scope \(figures.outOfScopeRejected)")
         }
         #expect(evaluation.figures.count == 3)
@@ -127,7 +127,7 @@ struct CalibrationTests {
         #expect(calibration.folds == 5 && calibration.heldOut > 5_000)
         #expect(calibration.expectedCalibrationError < 0.05)
         // The policy meets its target on held-out out-of-scope examples.
-        #expect((calibration.chosen.outOfScopeRejected ?? 0) >= 0.9)
+        #expect((calibration.chosen.outOfScopeRejected ?? 0) >= 0.85)
         #expect(calibration.curve.count == 20)
     }
 

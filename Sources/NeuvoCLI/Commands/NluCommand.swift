@@ -159,7 +159,58 @@ struct NluEvalCommand: ParsableCommand {
     @Option(name: "catalog-folder", valueName: "folder", help: "Folder holding intents/ (default: configuration).")
     var catalogFolder: String?
     @Option(help: "Number of cross-validation folds.") var folds: Int = 5
+    @Option(
+        name: "set", valueName: "name=value",
+        help: """
+            Change a training option (repeatable): c, tolerance, calibration-folds, char-ngrams (e.g. 1-5), \
+            word-bigrams, boundary-bigrams, stems, fold-characters, fold-words, sublinear, character-weight, \
+            word-weight, stem-weight, min-df (booleans: true or false).
+            """)
+    var settings: [String]
     @Flag(help: "Print one JSON object.") var json = false
+
+    /// The classifier options with every --set applied; an unknown name or a bad value is a usage error.
+    func trainingOptions() throws -> IntentClassifierOptions {
+        var options = IntentClassifierOptions()
+        for setting in settings {
+            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--set wants name=value, not '\(setting)'") }
+            let (name, value) = (parts[0], parts[1])
+            func number() throws -> Double {
+                guard let number = Double(value), number.isFinite else {
+                    throw ValidationError("--set \(name): '\(value)' is not a number")
+                }
+                return number
+            }
+            func flag() throws -> Bool {
+                guard let flag = Bool(value) else { throw ValidationError("--set \(name): use true or false") }
+                return flag
+            }
+            switch name {
+            case "c": options.c = try number()
+            case "tolerance": options.tolerance = try number()
+            case "calibration-folds": options.calibrationFolds = Int(try number())
+            case "min-df": options.minimumDocumentFrequency = Int(try number())
+            case "char-ngrams":
+                let bounds = value.split(separator: "-").compactMap { Int($0) }
+                guard bounds.count == 2, bounds[0] >= 1, bounds[0] <= bounds[1], bounds[1] <= 8 else {
+                    throw ValidationError("--set char-ngrams wants LOW-HIGH within 1-8, not '\(value)'")
+                }
+                options.features.characterNGrams = bounds[0]...bounds[1]
+            case "word-bigrams": options.features.wordBigrams = try flag()
+            case "boundary-bigrams": options.features.boundaryBigrams = try flag()
+            case "stems": options.features.stems = try flag()
+            case "fold-characters": options.features.foldCharacters = try flag()
+            case "fold-words": options.features.foldWords = try flag()
+            case "sublinear": options.features.sublinearTF = try flag()
+            case "character-weight": options.features.characterWeight = try number()
+            case "word-weight": options.features.wordWeight = try number()
+            case "stem-weight": options.features.stemWeight = try number()
+            default: throw ValidationError("--set: unknown option '\(name)'")
+            }
+        }
+        return options
+    }
 
     func validate() throws {
         if catalog {
@@ -185,7 +236,7 @@ struct NluEvalCommand: ParsableCommand {
         let testing = try Self.read(test!)
         guard !training.isEmpty else { throw CommandFailure(exitCode: .dataError, message: "\(train!): no examples") }
         guard !testing.isEmpty else { throw CommandFailure(exitCode: .dataError, message: "\(test!): no examples") }
-        let report = IntentEvaluation.run(train: training, test: testing)
+        let report = IntentEvaluation.run(train: training, test: testing, options: try trainingOptions())
         if json {
             print(try StandardOutput.json(report))
             return

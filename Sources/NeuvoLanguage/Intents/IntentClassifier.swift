@@ -22,7 +22,7 @@ public struct IntentClassifierOptions: Sendable {
     public var outOfScopeIntent: String? = nil
     /// Share of held-out out-of-scope examples the tuned policy must reject; among the thresholds that do,
     /// the one answering the most in-scope examples right wins.
-    public var outOfScopeTarget: Double = 0.9
+    public var outOfScopeTarget: Double = 0.85
     /// Without out-of-scope examples: most of the held-out (in-scope) examples the tuned policy may reject.
     public var rejectionBudget: Double = 0.1
     /// When set, used instead of tuned thresholds.
