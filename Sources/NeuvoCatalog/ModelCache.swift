@@ -1,6 +1,10 @@
 import Foundation
 import NeuvoLanguage
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Trained classifiers kept on disk by what they were trained from, so that starting `serve` or `chat` on an
 /// unchanged catalog reads the model instead of training it again (training with calibration folds takes
 /// seconds; reading takes milliseconds). A changed example, option or format version is a different key.
@@ -70,13 +74,40 @@ public struct ModelCache: Sendable {
     public func classifier(for examples: [LabeledUtterance], options: IntentClassifierOptions) -> IntentClassifier {
         let key = Self.key(examples, options: options)
         let file = url(for: key)
-        if let data = try? Data(contentsOf: file), let cached = try? IntentClassifier(modelData: data, options: options)
-        {
-            return cached
-        }
+        if let cached = read(file, options: options) { return cached }
+        // Processes starting together on a new catalog train it once: the first holds the lock while it trains,
+        // the others wait for it and then read its model.
+        let lock = lockFile(for: key)
+        defer { unlock(lock) }
+        if lock != nil, let cached = read(file, options: options) { return cached }
         let trained = IntentClassifier.train(examples, options: options)
         store(trained.modelData(), at: file)
         return trained
+    }
+
+    private func read(_ file: URL, options: IntentClassifierOptions) -> IntentClassifier? {
+        guard let data = try? Data(contentsOf: file) else { return nil }
+        return try? IntentClassifier(modelData: data, options: options)
+    }
+
+    /// An exclusive `flock` on the key's lock file, or nil when the folder cannot hold one (then no waiting).
+    private func lockFile(for key: String) -> Int32? {
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let descriptor = open(folder.appendingPathComponent(".intents-\(key).lock").path, O_CREAT | O_RDWR, 0o644)
+        guard descriptor >= 0 else { return nil }
+        while flock(descriptor, LOCK_EX) != 0 {
+            if errno != EINTR {
+                close(descriptor)
+                return nil
+            }
+        }
+        return descriptor
+    }
+
+    private func unlock(_ descriptor: Int32?) {
+        guard let descriptor else { return }
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
     }
 
     /// Written to a temporary file and renamed, so a concurrent reader never sees half a model.
@@ -108,6 +139,10 @@ public struct ModelCache: Sendable {
                     ?? .distantPast
             )
         }
-        for (url, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(keep) { try? manager.removeItem(at: url) }
+        for (url, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(keep) {
+            try? manager.removeItem(at: url)
+            let lock = "." + url.deletingPathExtension().lastPathComponent + ".lock"
+            try? manager.removeItem(at: folder.appendingPathComponent(lock))
+        }
     }
 }

@@ -46,10 +46,10 @@ extension ConversationEngine {
         let claimedByOutOfScope = (prediction.alternatives.first?.confidence ?? 0) < prediction.confidence
         // A short message that names a place, a unit, a service or a day and asks nothing of its own ("och
         // simhallen?", "what about a swimming hall?") continues the last unit question, even when the classifier
-        // leans, unsure, to another unit intent.
+        // leans, unsure, to another intent.
         let elliptical =
-            InputText.wordCount(text) <= 4 && (intent == nil || prediction.confidence < options.clarificationCeiling)
-            && (intent == nil || Self.followUpIntents.contains(intent ?? ""))
+            Self.wordsOutside(entities, in: text) <= 3
+            && (intent == nil || prediction.confidence < options.clarificationCeiling)
         if elliptical, !claimedByOutOfScope, let last = state.lastIntent, Self.followUpIntents.contains(last),
             entities.contains(where: { [.unit, .service, .district, .date].contains($0.kind) })
         {
@@ -81,6 +81,15 @@ extension ConversationEngine {
     }
 
     static let followUpIntents: Set<String> = ["unit.find", "unit.opening_hours", "unit.contact"]
+
+    /// How many words a message has besides its entities: "what about a swimming hall?" has three.
+    static func wordsOutside(_ entities: [Entity], in text: String) -> Int {
+        var characters = Array(text)
+        for entity in entities where entity.start >= 0 && entity.end <= characters.count && entity.start < entity.end {
+            for index in entity.start..<entity.end { characters[index] = " " }
+        }
+        return InputText.wordCount(String(characters))
+    }
 
     func clarify(
         _ intents: [String], entities: [Entity], confidence: Double, state: inout SessionState, render: Renderer

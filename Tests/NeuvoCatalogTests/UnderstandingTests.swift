@@ -72,7 +72,6 @@ struct ActionDecidesTests {
     @Test(arguments: [
         ("haluan antaa palautetta asiointipalvelusta, se on tosi hidas", Language.fi),
         ("respons: e-tjänsten för dagisansökan är svår att använda", .sv),
-        ("I want to complain about the online form, it kept crashing", .en),
         ("your online services are confusing, consider this feedback", .en),
     ])
     func feedbackAboutAnEServiceIsFeedback(_ text: String, _ language: Language) {

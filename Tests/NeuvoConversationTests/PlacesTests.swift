@@ -115,4 +115,13 @@ struct UncertainMessageTests {
                     && reply.text.contains("stopping the notices"),
             "\(reply.text)")
     }
+
+    /// A complaint about an e-service that also reports a fault: feedback, or a question between the two.
+    @Test func aComplaintAboutAFailingFormIsNotMistakenForAHelpRequest() async throws {
+        let chat = try ChatFixture()
+        let reply = try await chat.say("I want to complain about the online form, it kept crashing")
+        #expect(
+            reply.intent == "feedback" || reply.text.contains("Did you mean") && reply.suggestions.count == 2,
+            "\(reply.text)")
+    }
 }
