@@ -58,7 +58,7 @@ struct CheckCommand: ParsableCommand {
         if !skipCrossValidation && !source.intents.isEmpty && !problems.contains(where: { $0.severity == .error }) {
             let validation = CrossValidation.run(source.intents)
             accuracy = validation.accuracy
-            problems += validation.problems()
+            problems += validation.problems(minimumConfidence: 0.8)
         }
         problems.sort { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }
         let errors = problems.filter { $0.severity == .error }.count
@@ -77,5 +77,8 @@ struct CheckCommand: ParsableCommand {
             print(summary)
         }
         if !ok { throw CommandFailure(exitCode: .dataError, message: "the catalog has problems (see above)") }
+        // A checked catalog is about to be served: its model is trained into the cache now, so that the reload
+        // or start that follows reads it instead of training.
+        if errors == 0 { _ = try? Catalog.load(root: root) }
     }
 }
