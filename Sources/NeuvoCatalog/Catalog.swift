@@ -71,6 +71,11 @@ public struct Catalog: Sendable {
             intent: intent, confidence: raw.confidence, alternatives: alternatives, margin: raw.margin)
     }
 
+    /// The intent that carries out `action` (the first by id when staff gave it to several).
+    public func intentID(for action: IntentAction) -> String? {
+        intents.values.filter { $0.action == action }.map(\.id).min()
+    }
+
     /// Entity names contributed by the catalog (none yet; the registry adds districts, units and services).
     public var intentIDs: [String] { intents.keys.filter { $0 != CatalogLoader.outOfScopeID }.sorted() }
 }

@@ -357,10 +357,10 @@ public struct CatalogLoader: Sendable {
                 problem("\"slots\" must be a list", "see docs/CATALOG.md", at: slotsNode.position)
             }
         }
-        var action: String?
+        var action: IntentAction?
         if let actionNode = root["action"] {
-            if let name = actionNode.stringValue, IntentAction.known.contains(name) {
-                action = name
+            if let name = actionNode.stringValue, let known = IntentAction(rawValue: name) {
+                action = known
             } else {
                 problem(
                     "unknown action \(actionNode.stringValue.map { "'\($0)'" } ?? actionNode.typeName)",

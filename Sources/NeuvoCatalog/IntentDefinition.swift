@@ -24,7 +24,7 @@ public struct IntentDefinition: Sendable, Hashable {
     public let responses: [String]
     public let services: [String]
     public let slots: [Slot]
-    public let action: String?
+    public let action: IntentAction?
     public let file: String
     /// Lines of fields, for problems that refer to them.
     public let lines: [String: Int]
@@ -32,11 +32,22 @@ public struct IntentDefinition: Sendable, Hashable {
     public func examples(in language: Language) -> [Example] { examples.filter { $0.language == language } }
 }
 
-/// Actions the conversation engine knows how to carry out.
-public enum IntentAction {
-    public static let known: Set<String> = [
-        "arrangements.list", "arrangement.accept", "arrangement.decline", "arrangement.reschedule",
-        "registry.find_unit", "registry.opening_hours", "registry.contact", "handoff.request", "language.change",
-        "feedback.record", "notifications.preferences", "notifications.unsubscribe",
-    ]
+/// What the conversation does for an intent besides answering; staff name it in the intent's `action` field.
+/// The engine switches over these exhaustively, so a new action cannot be forgotten, and a decision on an
+/// arrangement comes from the action, never from the intent's id or file name.
+public enum IntentAction: String, Sendable, Hashable, CaseIterable {
+    case listArrangements = "arrangements.list"
+    case acceptArrangement = "arrangement.accept"
+    case declineArrangement = "arrangement.decline"
+    case rescheduleArrangement = "arrangement.reschedule"
+    case findUnit = "registry.find_unit"
+    case openingHours = "registry.opening_hours"
+    case contactDetails = "registry.contact"
+    case handoff = "handoff.request"
+    case changeLanguage = "language.change"
+    case recordFeedback = "feedback.record"
+    case notificationPreferences = "notifications.preferences"
+    case unsubscribe = "notifications.unsubscribe"
+
+    public static var known: Set<String> { Set(allCases.map(\.rawValue)) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NeuvoArrangements
+import NeuvoCatalog
 import NeuvoStorage
 
 /// What a resident may do to an arrangement of their own from the chat.
@@ -16,8 +17,17 @@ public enum ArrangementDecision: String, Sendable, Hashable, Codable, CaseIterab
         }
     }
 
-    /// The intent (and catalog action) that asks for this decision.
+    /// The intent id residents see in replies for this decision.
     public var intent: String { "arrangement.\(rawValue)" }
+
+    /// The catalog action that asks for this decision.
+    public var action: IntentAction {
+        switch self {
+        case .accept: .acceptArrangement
+        case .decline: .declineArrangement
+        case .reschedule: .rescheduleArrangement
+        }
+    }
 }
 
 /// Carries out residents' decisions on their own arrangements, through `ArrangementStore.transition` (the one place

@@ -120,7 +120,7 @@ extension ConversationEngine {
             var answer = entities.first { $0.kind == .yesNo }.map { $0.value == "yes" }
             if answer == nil {
                 let prediction = catalog.classify(text, language: state.language)
-                if prediction.intent == decision.intent {
+                if prediction.intent.flatMap({ catalog.intents[$0]?.action }) == decision.action {
                     answer = true
                 } else if prediction.intent != nil {
                     return nil
@@ -179,8 +179,8 @@ extension ConversationEngine {
             var filled = filled
             filled["arrangement"] = ids[number - 1]
             return try await run(
-                decision.intent, text: text, entities: entities, filled: filled, confidence: 1, state: &state,
-                catalog: catalog)
+                catalog.intentID(for: decision.action) ?? decision.intent, text: text, entities: entities,
+                filled: filled, confidence: 1, state: &state, catalog: catalog)
         }
     }
 
@@ -222,24 +222,29 @@ extension ConversationEngine {
         for (kind, value) in Self.filled(entities) where values[kind] == nil { values[kind] = value }
         var draft: Draft
         switch definition.action {
-        case "arrangements.list":
+        case .listArrangements:
             draft = try await listArrangements(&state, catalog: catalog, only: nil)
-        case "arrangement.accept", "arrangement.decline", "arrangement.reschedule":
-            let decision = ArrangementDecision(rawValue: String(intentID.dropFirst("arrangement.".count))) ?? .accept
-            draft = try await decide(decision, values: values, definition: definition, state: &state, render: render)
-        case "registry.find_unit":
+        case .acceptArrangement:
+            draft = try await decide(.accept, values: values, definition: definition, state: &state, render: render)
+        case .declineArrangement:
+            draft = try await decide(.decline, values: values, definition: definition, state: &state, render: render)
+        case .rescheduleArrangement:
+            draft = try await decide(
+                .reschedule, values: values, definition: definition, state: &state, render: render)
+        case .findUnit:
             draft = try await findUnit(definition, values: values, state: &state, render: render)
-        case "registry.opening_hours", "registry.contact":
+        case .openingHours, .contactDetails:
             draft = try await describeUnit(definition, values: values, state: &state, render: render)
-        case "handoff.request":
+        case .handoff:
             draft = try handoff(definition, state: state, render: render)
-        case "language.change":
+        case .changeLanguage:
             draft = try changeLanguage(text, state: &state, catalog: catalog)
-        case "feedback.record":
+        case .recordFeedback:
             draft = try answer(definition, state: state, render: render)
             draft.effects.append(.feedback(text))
             draft.actions.append(ReplyAction(kind: "feedback.recorded"))
-        default:
+        case .notificationPreferences, .unsubscribe, nil:
+            // Preferences and unsubscribing are answered with how to do it: the notice's own link does it.
             draft = try answer(definition, state: state, render: render)
         }
         draft.intent = intentID

@@ -118,7 +118,7 @@ extension ConversationEngine {
         }
         var draft: Draft
         let unknown = try render("conversation.value.unknown")
-        if definition.action == "registry.opening_hours" {
+        if definition.action == .openingHours {
             let date =
                 values[EntityKind.date.rawValue] ?? values[EntityKind.dateTime.rawValue].map { String($0.prefix(10)) }
             if let hours = try await directory.openingHours(unitID: unit.id, on: date, language: state.language)

@@ -36,6 +36,33 @@ struct ArrangementDialogueTests {
         #expect(audit.last?.reason.contains("chat") == true)
     }
 
+    /// The decision comes from the intent's action: a catalog whose decline intent has another id and file name
+    /// still declines (today's main took the decision from the id and would have accepted).
+    @Test func theDecisionComesFromTheActionNotTheFileName() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-renamed-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let manager = FileManager.default
+        try manager.createDirectory(at: folder, withIntermediateDirectories: true)
+        for part in ["intents", "locales"] {
+            try manager.copyItem(at: projectRoot.appendingPathComponent(part), to: folder.appendingPathComponent(part))
+        }
+        let old = folder.appendingPathComponent("intents/arrangement.decline.json")
+        let renamed = try String(contentsOf: old, encoding: .utf8).replacingOccurrences(
+            of: "\"id\": \"arrangement.decline\"", with: "\"id\": \"offer.turn_down\"")
+        try manager.removeItem(at: old)
+        try renamed.write(
+            to: folder.appendingPathComponent("intents/offer.turn_down.json"), atomically: true, encoding: .utf8)
+        let catalog = try Catalog.load(root: folder)
+        #expect(catalog.intents["offer.turn_down"]?.action == .declineArrangement)
+        let chat = try ChatFixture(catalog: catalog)
+        try await chat.residentWithPreschoolOffer()
+        chat.residentID = "resident-1"
+        let ask = try await chat.say("en ota esiopetuspaikkaa vastaan")
+        #expect(ask.intent == "offer.turn_down", "\(ask.text)")
+        _ = try await chat.say("kyllä")
+        #expect(try await chat.arrangements.arrangement("arr-preschool-1")?.status == .declined)
+    }
+
     @Test func declineInSwedishAndNoKeepsTheOffer() async throws {
         let chat = try ChatFixture()
         try await chat.residentWithPreschoolOffer(language: "sv")

@@ -104,7 +104,7 @@ final class ChatFixture: @unchecked Sendable {
     static let wednesdayMorning = Date(timeIntervalSince1970: 1_804_060_800)
 
     init(
-        at start: Date = ChatFixture.wednesdayMorning, directory: Bool = true,
+        at start: Date = ChatFixture.wednesdayMorning, directory: Bool = true, catalog: Catalog = projectCatalog,
         afterTransition: ArrangementDesk.AfterTransition? = nil
     ) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-chat-\(UUID())")
@@ -112,7 +112,7 @@ final class ChatFixture: @unchecked Sendable {
         database = try Database(path: folder.appendingPathComponent("neuvo.db").path)
         clock = ManualClock(start)
         engine = ConversationEngine(
-            catalog: projectCatalog, database: database, directory: directory ? TestDirectory() : nil,
+            catalog: catalog, database: database, directory: directory ? TestDirectory() : nil,
             gazetteer: directory ? TestDirectory.gazetteer : [], clock: clock, afterTransition: afterTransition)
         arrangements = ArrangementStore(database: database)
         transcripts = ConversationStore(database: database)
