@@ -383,7 +383,10 @@ enum EvaluationTable {
             "rejection curve (margin fixed):",
             "  min confidence  in scope answered right  in scope refused  out of scope refused",
         ]
-        for point in calibration.curve + [calibration.chosen] {
+        let chosenOnCurve = calibration.curve.contains {
+            $0.minimumConfidence == calibration.policy.minimumConfidence
+        }
+        for point in calibration.curve + (chosenOnCurve ? [] : [calibration.chosen]) {
             let chosen = point == calibration.chosen && point.minimumConfidence == calibration.policy.minimumConfidence
             lines.append(
                 String(

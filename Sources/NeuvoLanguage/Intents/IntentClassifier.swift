@@ -135,9 +135,10 @@ public struct IntentClassifier: Sendable {
             seen[example.intent] = n + 1
             return n % folds
         }
-        // Probes only have to rank and scale scores like the final model: a looser stop is enough.
+        // Probes only have to rank and scale scores like the final model: a much looser stop is enough (on MASSIVE
+        // fi the fitted temperature moves from 4.82 to 4.86 between stops of 0.5 and 2).
         var probeOptions = options
-        probeOptions.tolerance = max(options.tolerance, 0.5)
+        probeOptions.tolerance = max(options.tolerance, 2.0)
         var scores = [[Double]](repeating: [], count: examples.count)
         for k in 0..<folds {
             let fit = zip(examples, fold).filter { $0.1 != k }.map(\.0)
