@@ -97,11 +97,23 @@ public struct IntentClassifier: Sendable {
         var policy = options.outOfScopePolicy ?? .default
         var calibration: CalibrationSummary? = nil
         let outOfScopeIndex = options.outOfScopeIntent.flatMap { intents.firstIndex(of: $0) }
+        // Featurised once: the calibration folds and the final model share the keys.
+        let featurizer = IntentFeaturizer(options: options.features)
+        let keyRows = LinearModel.featureKeys(examples, featurizer: featurizer, threads: options.threads)
+        let classIndex = Dictionary(uniqueKeysWithValues: intents.enumerated().map { ($1, $0) })
+        let labels = examples.map { classIndex[$0.intent]! }
+        let matrix = LinearModel.matrix(keyRows: keyRows, options: options)
         if options.temperature == nil || options.outOfScopePolicy == nil,
-            let heldOut = outOfFoldScores(examples, intents: intents, options: options)
+            let heldOut = outOfFoldScores(
+                examples, matrix: matrix, keyRows: keyRows, labels: labels, intents: intents, options: options)
         {
             if options.temperature == nil {
-                temperature = Calibration.fitTemperature(scores: heldOut.scores, gold: heldOut.gold)
+                // A one-parameter fit: a few thousand held-out predictions pin it down (an evenly spaced sample
+                // keeps large training sets from spending seconds here).
+                let step = max(1, heldOut.scores.count / 4_000)
+                let sample = Array(stride(from: 0, to: heldOut.scores.count, by: step))
+                temperature = Calibration.fitTemperature(
+                    scores: sample.map { heldOut.scores[$0] }, gold: sample.map { heldOut.gold[$0] })
             }
             let samples = zip(heldOut.scores, heldOut.gold).map { score, label in
                 Calibration.sample(score, gold: label, temperature: temperature, outOfScope: outOfScopeIndex)
@@ -115,7 +127,8 @@ public struct IntentClassifier: Sendable {
             calibration = CalibrationSummary(
                 samples: samples, folds: options.calibrationFolds, temperature: temperature, policy: policy)
         }
-        let model = LinearModel.train(examples, intents: intents, options: options)
+        let model = LinearModel.fit(
+            matrix, labels: labels, classCount: intents.count, featurizer: featurizer, options: options)
         return IntentClassifier(
             intents: intents, options: options, outOfScopePolicy: policy, temperature: temperature, model: model,
             outOfScopeIndex: outOfScopeIndex, calibration: calibration)
@@ -123,9 +136,10 @@ public struct IntentClassifier: Sendable {
 
     /// Every example scored by a model that did not see it: examples are dealt round-robin per intent, in input
     /// order, into `calibrationFolds` folds (reproducible). nil when too small to say anything.
-    static func outOfFoldScores(_ examples: [LabeledUtterance], intents: [String], options: IntentClassifierOptions)
-        -> (scores: [[Double]], gold: [Int])?
-    {
+    static func outOfFoldScores(
+        _ examples: [LabeledUtterance], matrix: LinearModel.TrainingMatrix, keyRows: [[UInt64]], labels: [Int],
+        intents: [String], options: IntentClassifierOptions
+    ) -> (scores: [[Double]], gold: [Int])? {
         let folds = options.calibrationFolds
         // Thresholds tuned on a handful of examples would be noise.
         guard folds >= 2, examples.count >= 100, intents.count >= 2 else { return nil }
@@ -139,18 +153,27 @@ public struct IntentClassifier: Sendable {
         // fi the fitted temperature moves from 4.82 to 4.86 between stops of 0.5 and 2).
         var probeOptions = options
         probeOptions.tolerance = max(options.tolerance, 2.0)
+        let featurizer = IntentFeaturizer(options: options.features)
         var scores = [[Double]](repeating: [], count: examples.count)
         for k in 0..<folds {
-            let fit = zip(examples, fold).filter { $0.1 != k }.map(\.0)
+            let fit = examples.indices.filter { fold[$0] != k }
             guard !fit.isEmpty else { continue }
-            let probe = LinearModel.train(fit, intents: intents, options: probeOptions)
+            let probe = LinearModel.fit(
+                matrix, subset: fit, labels: fit.map { labels[$0] }, classCount: intents.count, featurizer: featurizer,
+                options: probeOptions)
+            // As at classification time, a feature the probe never saw is no feature at all.
+            var seen = [Bool](repeating: false, count: matrix.idf.count)
+            for row in fit {
+                for p in matrix.rows.starts[row]..<matrix.rows.starts[row + 1] {
+                    seen[Int(matrix.rows.indices[p])] = true
+                }
+            }
             for index in examples.indices where fold[index] == k {
-                scores[index] = probe.scores(for: examples[index].text, language: examples[index].lang).scores
+                scores[index] = probe.scores(sortedKeys: keyRows[index], seen: seen).scores
             }
         }
-        let classIndex = Dictionary(uniqueKeysWithValues: intents.enumerated().map { ($1, $0) })
         let kept = examples.indices.filter { !scores[$0].isEmpty }
-        return (kept.map { scores[$0] }, kept.map { classIndex[examples[$0].intent]! })
+        return (kept.map { scores[$0] }, kept.map { labels[$0] })
     }
 
     public func classify(_ text: String, language: Language?) -> IntentPrediction {
@@ -181,22 +204,91 @@ struct LinearModel: Sendable {
     let classCount: Int
     let viewWeights: [Float]
 
+    /// Every example's feature keys, sorted (repeats kept), featurised on `threads` threads.
+    static func featureKeys(_ examples: [LabeledUtterance], featurizer: IntentFeaturizer, threads: Int)
+        -> [[UInt64]]
+    {
+        var rows = [[UInt64]](repeating: [], count: examples.count)
+        let workers = max(1, min(threads, examples.count / 256 + 1))
+        rows.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let out = buffer
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in stride(from: worker, to: examples.count, by: workers) {
+                    var keys: [UInt64] = []
+                    featurizer.appendKeys(of: examples[index].text, language: examples[index].lang, to: &keys)
+                    keys.sort()
+                    out[index] = keys
+                }
+            }
+        }
+        return rows
+    }
+
     static func train(_ examples: [LabeledUtterance], intents: [String], options: IntentClassifierOptions)
         -> LinearModel
     {
         let featurizer = IntentFeaturizer(options: options.features)
         let classIndex = Dictionary(uniqueKeysWithValues: intents.enumerated().map { ($1, $0) })
+        return train(
+            keyRows: featureKeys(examples, featurizer: featurizer, threads: options.threads),
+            labels: examples.map { classIndex[$0.intent]! }, classCount: intents.count, featurizer: featurizer,
+            options: options)
+    }
+
+    static func train(
+        keyRows: [[UInt64]], labels: [Int], classCount: Int, featurizer: IntentFeaturizer,
+        options: IntentClassifierOptions
+    ) -> LinearModel {
+        fit(
+            matrix(keyRows: keyRows, options: options), labels: labels, classCount: classCount, featurizer: featurizer,
+            options: options)
+    }
+
+    /// The TF-IDF training matrix with its vocabulary: built once, shared by the calibration probes and the final
+    /// model (the probes see the held-out fold's words in the vocabulary and IDF, which changes their scores
+    /// negligibly and saves building a matrix per fold).
+    struct TrainingMatrix {
+        var rows: SparseRows
+        let vocabulary: [UInt64: Int32]
+        let idf: [Float]
+        let views: [UInt8]
+        let viewWeights: [Float]
+
+        /// The matrix of a subset of rows, in the given order.
+        func rows(_ subset: [Int]) -> SparseRows {
+            var picked = SparseRows()
+            for row in subset {
+                let range = rows.starts[row]..<rows.starts[row + 1]
+                picked.append(indices: Array(rows.indices[range]), values: Array(rows.values[range]))
+            }
+            return picked
+        }
+    }
+
+    /// Trains the SVM on `matrix` (or on the rows `subset` of it, whose labels `labels` then are).
+    static func fit(
+        _ matrix: TrainingMatrix, subset: [Int]? = nil, labels: [Int], classCount: Int, featurizer: IntentFeaturizer,
+        options: IntentClassifierOptions
+    ) -> LinearModel {
+        let parameters = LinearSVM.Parameters(
+            c: options.c, tolerance: options.tolerance, maximumEpochs: options.maximumEpochs, seed: options.seed,
+            threads: options.threads)
+        let (weights, bias) = LinearSVM.train(
+            rows: subset.map { matrix.rows($0) } ?? matrix.rows, labels: labels, classCount: classCount,
+            featureCount: matrix.idf.count, parameters: parameters)
+        return LinearModel(
+            featurizer: featurizer, vocabulary: matrix.vocabulary, idf: matrix.idf, views: matrix.views,
+            weights: weights, bias: bias, classCount: classCount, viewWeights: matrix.viewWeights)
+    }
+
+    static func matrix(keyRows: [[UInt64]], options: IntentClassifierOptions) -> TrainingMatrix {
         // One pass gives provisional ids in first-seen order (so the same input gives the same model) and raw
         // counts stored where the TF-IDF values will go: one copy of the training matrix, rewritten in place.
         var provisional: [UInt64: Int32] = [:]
         var keyOfId: [UInt64] = []
         var documentFrequency: [Int] = []
         var rows = SparseRows()
-        var keys: [UInt64] = []
-        for example in examples {
-            keys.removeAll(keepingCapacity: true)
-            featurizer.appendKeys(of: example.text, language: example.lang, to: &keys)
-            keys.sort()
+        for keys in keyRows {
             var p = 0
             while p < keys.count {
                 var q = p + 1
@@ -223,7 +315,7 @@ struct LinearModel: Sendable {
         var vocabulary: [UInt64: Int32] = [:]
         var idf: [Float] = []
         var views: [UInt8] = []
-        let n = Double(examples.count)
+        let n = Double(keyRows.count)
         for (id, key) in keyOfId.enumerated() where documentFrequency[id] >= options.minimumDocumentFrequency {
             remap[id] = Int32(idf.count)
             vocabulary[key] = Int32(idf.count)
@@ -248,15 +340,7 @@ struct LinearModel: Sendable {
         rows.starts[rows.count] = write
         rows.indices.removeSubrange(write...)
         rows.values.removeSubrange(write...)
-        let labels = examples.map { classIndex[$0.intent]! }
-        let parameters = LinearSVM.Parameters(
-            c: options.c, tolerance: options.tolerance, maximumEpochs: options.maximumEpochs, seed: options.seed,
-            threads: options.threads)
-        let (weights, bias) = LinearSVM.train(
-            rows: rows, labels: labels, classCount: intents.count, featureCount: idf.count, parameters: parameters)
-        return LinearModel(
-            featurizer: featurizer, vocabulary: vocabulary, idf: idf, views: views, weights: weights, bias: bias,
-            classCount: intents.count, viewWeights: viewWeights)
+        return TrainingMatrix(rows: rows, vocabulary: vocabulary, idf: idf, views: views, viewWeights: viewWeights)
     }
 
     /// Turns the counts in `values[range]` into TF-IDF, each view L2-normalised and scaled by its weight.
@@ -285,10 +369,15 @@ struct LinearModel: Sendable {
         var keys: [UInt64] = []
         featurizer.appendKeys(of: text, language: language, known: vocabulary, to: &keys)
         keys.sort()
+        return scores(sortedKeys: keys)
+    }
+
+    /// Raw SVM scores for a message's sorted feature keys; with `seen`, only the features it marks count.
+    func scores(sortedKeys keys: [UInt64], seen: [Bool]? = nil) -> (scores: [Double], knownFeatures: Int) {
         var indices: [Int32] = []
         var values: [Float] = []
         for key in keys {
-            guard let index = vocabulary[key] else { continue }
+            guard let index = vocabulary[key], seen?[Int(index)] ?? true else { continue }
             if indices.last == index {
                 values[values.count - 1] += 1
             } else {
