@@ -68,5 +68,6 @@ if ours:
         print(f"{lang}: out-of-scope policy confidence >= {o['minimum_confidence']:.2f}, "
               f"margin >= {o['minimum_margin']:.2f}, temperature {o['temperature']:.2f}: rejects "
               f"{100 * o['rejection_rate']:.1f} % of dev, accuracy on accepted {100 * o['accuracy_on_accepted']:.1f} %, "
-              f"catches {100 * o['wrong_rejected']:.1f} % of the wrong answers")
+              f"catches {100 * o['wrong_rejected']:.1f} % of the wrong answers; expected calibration error on dev "
+              f"{load(f'neuvo-{lang}').get('expected_calibration_error', float('nan')):.3f}")
 PY

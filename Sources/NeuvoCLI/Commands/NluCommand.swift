@@ -410,6 +410,8 @@ enum EvaluationTable {
         }
         lines.append("macro-F1        \(String(format: "%.4f", report.macroF1))")
         lines.append("top-3 accuracy  \(percent(report.top3Accuracy))")
+        lines.append(
+            "calibration     expected calibration error \(String(format: "%.3f", report.expectedCalibrationError))")
         lines.append("training        \(String(format: "%.2f", report.trainSeconds)) s")
         lines.append("classification  \(String(format: "%.1f", report.usPerMessage)) µs per message (median)")
         let oos = report.outOfScope

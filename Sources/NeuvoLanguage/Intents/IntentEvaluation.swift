@@ -36,6 +36,8 @@ public struct EvaluationReport: Sendable, Codable {
     public let macroF1: Double
     /// Right intent among the three alternatives.
     public let top3Accuracy: Double
+    /// Expected calibration error of the best intent's confidence on the test set (10 bins).
+    public let expectedCalibrationError: Double
     public let trainSeconds: Double
     /// Median time to classify one message.
     public let usPerMessage: Double
@@ -51,6 +53,7 @@ public struct EvaluationReport: Sendable, Codable {
         case byLang = "by_lang"
         case macroF1 = "macro_f1"
         case top3Accuracy = "top3_accuracy"
+        case expectedCalibrationError = "expected_calibration_error"
         case trainSeconds = "train_seconds"
         case usPerMessage = "us_per_message"
         case trainExamples = "train_examples"
@@ -154,6 +157,8 @@ public enum IntentEvaluation {
                 uniqueKeysWithValues: byLang.map { ($0.key.rawValue, Double($0.value.right) / Double($0.value.total)) }),
             macroF1: labels.isEmpty ? 0 : f1Sum / Double(labels.count),
             top3Accuracy: Double(top3) / n,
+            expectedCalibrationError: Calibration.expectedCalibrationError(
+                zip(test, predictions).map { ($1.confidence, $1.alternatives.first?.intent == $0.intent) }),
             trainSeconds: trainSeconds,
             usPerMessage: median,
             trainExamples: trainExamples,
