@@ -6,18 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data="${NEUVO_SHARED_DATA:-../shared/data}/massive"
-venv=benchmarks/nlu/.venv
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet scikit-learn
-fi
-if [ -z "${NEUVO_BIN:-}" ]; then
-    swift build -c release --product neuvo >&2
-    NEUVO_BIN=.build/release/neuvo
-fi
+. benchmarks/nlu/setup.sh
 # Peak RSS needs GNU time; without it the column says n/a.
 timer=()
 if /usr/bin/time -v true >/dev/null 2>&1; then timer=(/usr/bin/time -v -o "$work/time"); fi

@@ -8,15 +8,7 @@
 #   NEUVO_BIN=path   the binary (default: a release build of this checkout)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-venv=benchmarks/nlu/.venv
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet scikit-learn
-fi
-if [ -z "${NEUVO_BIN:-}" ]; then
-    swift build -c release --product neuvo >&2
-    NEUVO_BIN=.build/release/neuvo
-fi
+. benchmarks/nlu/setup.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for set in residents heldout; do
