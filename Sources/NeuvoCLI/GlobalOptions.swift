@@ -1,5 +1,6 @@
 import ArgumentParsing
 import Foundation
+import NeuvoAPI
 import NeuvoCatalog
 import NeuvoStorage
 import NeuvoSupport
@@ -40,6 +41,13 @@ public struct GlobalOptions: ParsableArguments {
         } catch {
             throw CommandFailure(exitCode: .dataError, message: error.description)
         }
+    }
+
+    /// The runtime every serving command runs on: configuration, database, catalog, services, built once.
+    func openRuntime(_ use: NeuvoRuntime.CatalogUse, label: String) async throws -> NeuvoRuntime {
+        let configuration = try loadConfiguration()
+        return try await NeuvoRuntime.open(
+            configuration: configuration, logger: makeLogger(configuration, label: label), use: use)
     }
 
     /// Opens (creating and migrating on first run) the configured database.

@@ -378,15 +378,13 @@ public enum APIRoutes {
 
     static func reload(_ app: NeuvoApplication, _ request: HTTPRequest) async throws -> HTTPResponse {
         try await requireKey(app, request, .admin)
-        switch app.catalog.reload() {
-        case .success(let catalog):
-            app.logger.notice("catalog.reloaded", ["intents": .int(catalog.intentIDs.count)])
+        switch app.runtime.reload() {
+        case .success(let loaded):
             return try JSONBody.response([
-                "status": JSONValue.string("reloaded"), "intents": .number(Double(catalog.intentIDs.count)),
-                "locale_keys": .number(Double(catalog.locales.strings.count)),
+                "status": JSONValue.string("reloaded"), "intents": .number(Double(loaded.intents)),
+                "locale_keys": .number(Double(loaded.localeKeys)),
             ])
         case .failure(let error):
-            app.logger.error("catalog.reload_refused", ["problems": .string(error.description)])
             throw Problem.error(
                 .unprocessableContent, "catalog-invalid", "The catalog was not reloaded",
                 error.problems.filter { $0.severity == .error }.prefix(20).map(\.description).joined(separator: "\n")

@@ -61,12 +61,13 @@ private struct Fixture: Sendable {
         var configuration = Configuration(environment: [:])
         configuration.databasePath = folder.appendingPathComponent("neuvo.db").path
         configuration.smsWebhookSecret = receiptSecret
-        let database = try Database(path: configuration.databasePath)
+        configuration.linkSigningSecret = "fuzz-key"
+        configuration.publicBaseURL = URL(string: "https://neuvo.example")!
         let clock = ManualClock(Date(timeIntervalSince1970: 1_795_600_800))
-        let links = ResidentLinkSigner(key: Array("fuzz-key".utf8), baseURL: URL(string: "https://neuvo.example")!)
-        let app = try await NeuvoApplication(
-            configuration: configuration, database: database, catalog: LiveCatalog(Catalog.load(root: projectRoot)),
-            links: links, logger: Logger(label: "fuzz", sink: LogSink { _ in }), clock: clock)
+        let app = try await NeuvoRuntime.open(
+            configuration: configuration, logger: Logger(label: "fuzz", sink: LogSink { _ in }), use: .conversation,
+            clock: clock, catalog: LiveCatalog(Catalog.load(root: projectRoot)), channels: [:]
+        ).application()
         var serverConfiguration = HTTPServerConfiguration()
         serverConfiguration.errorRenderer = ProblemRenderer()
         let client = HTTPTestClient(responder: APIRoutes.router(app), configuration: serverConfiguration)

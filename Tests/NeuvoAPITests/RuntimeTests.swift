@@ -1,0 +1,105 @@
+import Foundation
+import NeuvoArrangements
+import NeuvoCatalog
+import NeuvoNotifications
+import NeuvoSupport
+import Synchronization
+import Testing
+
+@testable import NeuvoAPI
+
+/// A channel that keeps what it was asked to send.
+final class RecordingChannel: NotificationChannel {
+    let kind: ChannelKind
+    private let sent = Mutex<[OutgoingMessage]>([])
+
+    init(_ kind: ChannelKind) { self.kind = kind }
+
+    var messages: [OutgoingMessage] { sent.withLock { $0 } }
+
+    func send(_ message: OutgoingMessage) async -> DeliveryOutcome {
+        sent.withLock { $0.append(message) }
+        return .accepted(providerMessageID: "rec-\(message.noticeID)")
+    }
+}
+
+@Suite("The runtime: one composition root")
+struct RuntimeTests {
+    /// A copy of the project's intents and locales that a test may edit.
+    static func catalogCopy(in folder: URL) throws -> URL {
+        let copy = folder.appendingPathComponent("catalog")
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        for name in ["intents", "locales"] {
+            try FileManager.default.copyItem(
+                at: projectRoot.appendingPathComponent(name), to: copy.appendingPathComponent(name))
+        }
+        return copy
+    }
+
+    /// The defect this runtime removes: `serve`'s dispatcher rendered with the texts of start-up, so a changed
+    /// subject reloaded by SIGHUP never reached a notice. The notice is queued before the reload and sent after it.
+    @Test func aReloadedLocaleTextReachesTheNextNoticeTheDispatcherSends() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-runtime-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let catalog = try Self.catalogCopy(in: folder)
+        var configuration = Configuration(environment: [:])
+        configuration.databasePath = folder.appendingPathComponent("neuvo.db").path
+        configuration.catalogPath = catalog.path
+        let email = RecordingChannel(.email)
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_795_600_800))
+        let runtime = try await NeuvoRuntime.open(
+            configuration: configuration, logger: Logger(label: "test", sink: LogSink { _ in }), use: .notices,
+            clock: clock, channels: [.email: email])
+        try await runtime.gateway.arrangements.upsert(
+            Resident(id: "R1", name: "Resident One", language: "fi", email: "r1@example.org", consentEmail: true),
+            now: clock.now())
+        func arrange(_ key: String) async throws {
+            _ = try await runtime.gateway.arrange(
+                ArrangementRequest(
+                    resident: "R1", kind: "preschool_place",
+                    details: ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept_by": "2027-03-15"],
+                    idempotencyKey: key, urgent: true))
+        }
+        let dispatcher = runtime.makeDispatcher()
+
+        try await arrange("before")
+        #expect(try await dispatcher.runUntilIdle().sent == 1)
+        #expect(email.messages.last?.subject == "Lapsellesi on varattu esiopetuspaikka")
+
+        try await arrange("queued-before-the-reload")
+        let notices = catalog.appendingPathComponent("locales/notices.json")
+        let text = try String(contentsOf: notices, encoding: .utf8)
+        try text.replacingOccurrences(
+            of: "\"Lapsellesi on varattu esiopetuspaikka\"", with: "\"Esiopetuspaikka on varattu\""
+        ).write(to: notices, atomically: true, encoding: .utf8)
+        guard case .success = runtime.reload() else {
+            Issue.record("the edited catalog was refused")
+            return
+        }
+        #expect(try await dispatcher.runUntilIdle().sent == 1)
+        #expect(email.messages.count == 2)
+        #expect(email.messages.last?.subject == "Esiopetuspaikka on varattu")
+        await runtime.close()
+    }
+
+    @Test func aBrokenReloadIsRefusedAndTheTextsInUseStay() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-runtime-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let catalog = try Self.catalogCopy(in: folder)
+        var configuration = Configuration(environment: [:])
+        configuration.databasePath = folder.appendingPathComponent("neuvo.db").path
+        configuration.catalogPath = catalog.path
+        let runtime = try await NeuvoRuntime.open(
+            configuration: configuration, logger: Logger(label: "test", sink: LogSink { _ in }), use: .notices,
+            channels: [:])
+        try "{ broken".write(
+            to: catalog.appendingPathComponent("locales/notices.json"), atomically: true, encoding: .utf8)
+        guard case .failure(let error) = runtime.reload() else {
+            Issue.record("a broken catalog was accepted")
+            return
+        }
+        #expect(error.description.contains("notices.json"))
+        #expect(runtime.texts.locales.strings["notice.preschool_place.subject"] != nil)
+        await runtime.close()
+    }
+}
