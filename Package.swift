@@ -40,6 +40,13 @@ let package = Package(
         // The language engine: pure functions of text and trained parameters.
         .target(name: "NeuvoLanguage", resources: [.copy("Resources/LanguageModel.bin")], swiftSettings: swiftSettings),
 
+        // The catalog the binary ships with: the top-level intents/ and locales/ (the one copy staff edit), copied by
+        // the build into this target's resource bundle beside the binary. Its path is the package root so that it
+        // can name those folders; it builds only Sources/NeuvoBundledCatalog (the other folders are excluded below).
+        .target(
+            name: "NeuvoBundledCatalog", path: ".", sources: ["Sources/NeuvoBundledCatalog"],
+            resources: [.copy("intents"), .copy("locales")], swiftSettings: swiftSettings),
+
         // The intent catalog and translations that staff edit, validated and trained into a snapshot.
         .target(name: "NeuvoCatalog", dependencies: ["NeuvoLanguage", "NeuvoSupport"], swiftSettings: swiftSettings),
 
@@ -80,7 +87,7 @@ let package = Package(
             name: "NeuvoAPI",
             dependencies: [
                 "NeuvoHTTP", "NeuvoConversation", "NeuvoNotifications", "NeuvoArrangements", "NeuvoCatalog",
-                "NeuvoRegistry",
+                "NeuvoBundledCatalog", "NeuvoRegistry",
                 "NeuvoStorage", "NeuvoCrypto", "NeuvoSupport", "NeuvoLanguage",
             ],
             resources: [.copy("Resources/widget"), .copy("Resources/openapi.json")], swiftSettings: swiftSettings),
@@ -90,7 +97,8 @@ let package = Package(
         .target(
             name: "NeuvoCLI",
             dependencies: [
-                "ArgumentParsing", "NeuvoSupport", "NeuvoStorage", "NeuvoLanguage", "NeuvoCatalog", "NeuvoRegistry",
+                "ArgumentParsing", "NeuvoSupport", "NeuvoStorage", "NeuvoLanguage", "NeuvoCatalog",
+                "NeuvoBundledCatalog", "NeuvoRegistry",
                 "NeuvoArrangements", "NeuvoConversation", "NeuvoNotifications", "NeuvoCrypto", "NeuvoAPI", "CSQLite",
                 "CCurl",
             ],
@@ -138,3 +146,10 @@ let package = Package(
             swiftSettings: swiftSettings),
     ]
 )
+
+// The bundled catalog's target is rooted at the package: everything else there is another target's or not built.
+if let bundled = package.targets.first(where: { $0.name == "NeuvoBundledCatalog" }) {
+    bundled.exclude =
+        ["NOTICE", "README.md", "Tests", "benchmarks", "docs"]
+        + package.targets.filter { $0.type != .test && $0 !== bundled }.map { $0.path ?? "Sources/\($0.name)" }
+}

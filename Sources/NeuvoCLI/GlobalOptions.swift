@@ -1,6 +1,7 @@
 import ArgumentParsing
 import Foundation
 import NeuvoAPI
+import NeuvoBundledCatalog
 import NeuvoCatalog
 import NeuvoStorage
 import NeuvoSupport
@@ -36,8 +37,9 @@ public struct GlobalOptions: ParsableArguments {
 
     /// Loads, validates and trains the intent catalog; a broken catalog is a data error naming its problems.
     func loadCatalog(_ configuration: Configuration) throws -> Catalog {
+        let root = try Self.catalogRoot(configuration)
         do {
-            return try Catalog.load(root: URL(fileURLWithPath: configuration.catalogPath))
+            return try Catalog.load(root: root)
         } catch {
             throw CommandFailure(exitCode: .dataError, message: error.description)
         }
@@ -48,6 +50,18 @@ public struct GlobalOptions: ParsableArguments {
         let configuration = try loadConfiguration()
         return try await NeuvoRuntime.open(
             configuration: configuration, logger: makeLogger(configuration, label: label), use: use)
+    }
+
+    /// The folder `--catalog` or `NEUVO_CATALOG` names, else the catalog bundled with the binary.
+    static func catalogRoot(_ configuration: Configuration) throws -> URL {
+        guard let root = BundledCatalog.root(configured: configuration.catalogPath) else {
+            throw CommandFailure(
+                exitCode: .configuration,
+                message:
+                    "no catalog: the bundle beside the binary is missing; name a folder with --catalog or NEUVO_CATALOG"
+            )
+        }
+        return root
     }
 
     /// Opens (creating and migrating on first run) the configured database.

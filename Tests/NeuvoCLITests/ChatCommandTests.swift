@@ -89,6 +89,20 @@ struct ChatCommandTests {
         await reopened.close()
     }
 
+    /// The binary carries its catalog: from a folder with no intents/ or locales/, without --catalog, it answers.
+    @Test func chatAnswersFromAnyFolderWithTheBundledCatalog() async throws {
+        let folder = try TemporaryFolder()
+        let result = try await NeuvoProcess.run(
+            ["chat", "--db", folder.path("neuvo.db"), "--json"], stdin: "hei\n", directory: folder.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains(#""intent":"greeting""#))
+        let missing = try await NeuvoProcess.run(
+            ["chat", "--db", folder.path("neuvo.db"), "--catalog", folder.path("nowhere")], stdin: "hei\n",
+            directory: folder.url)
+        #expect(missing.status == 65)
+        #expect(missing.stderr.contains("nowhere"))
+    }
+
     @Test func unknownResidentIsADataError() async throws {
         let folder = try TemporaryFolder()
         let result = try await chat(["hei"], ["--resident", "nobody"], folder: folder)

@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoBundledCatalog
 import NeuvoCatalog
 import NeuvoCrypto
 import NeuvoNotifications
@@ -82,7 +83,11 @@ public final class NeuvoRuntime: Sendable {
     }
 
     static func loadTexts(_ configuration: Configuration, use: CatalogUse) throws -> LiveTexts {
-        let root = URL(fileURLWithPath: configuration.catalogPath)
+        guard let root = BundledCatalog.root(configured: configuration.catalogPath) else {
+            throw RuntimeFailure(
+                .configuration,
+                "no catalog: the bundle beside the binary is missing; name a folder with --catalog or NEUVO_CATALOG")
+        }
         do {
             switch use {
             case .conversation: return LiveTexts(catalog: LiveCatalog(try Catalog.load(root: root)))

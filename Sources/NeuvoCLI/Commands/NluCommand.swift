@@ -200,7 +200,7 @@ struct NluEvalCommand: ParsableCommand {
     func crossValidateCatalog() throws {
         var configuration = try Configuration.load(environment: ProcessInfo.processInfo.environment)
         if let catalogFolder { configuration.catalogPath = catalogFolder }
-        let source = CatalogLoader(root: URL(fileURLWithPath: configuration.catalogPath)).load()
+        let source = CatalogLoader(root: try GlobalOptions.catalogRoot(configuration)).load()
         if let problem = source.problems.first(where: { $0.severity == .error }) {
             throw CommandFailure(
                 exitCode: .dataError, message: "the catalog has problems, first: \(problem); run neuvo check")

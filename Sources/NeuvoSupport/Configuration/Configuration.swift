@@ -8,8 +8,8 @@ import Foundation
 /// documentation are all generated from that table.
 public struct Configuration: Sendable, Equatable {
     public var databasePath: String
-    /// The folder holding `intents/` and `locales/`.
-    public var catalogPath: String = "."
+    /// The folder holding `intents/` and `locales/`; nil: the catalog bundled with the binary.
+    public var catalogPath: String?
     public var logLevel: LogLevel = .info
     public var logFormat: LogFormat = .logfmt
     public var timeZone: TimeZone = TimeZone(identifier: "Europe/Helsinki")!

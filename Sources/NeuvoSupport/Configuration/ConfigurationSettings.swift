@@ -58,7 +58,8 @@ extension Configuration {
                 return nil
             }),
         ConfigurationSetting(
-            "catalog", "folder holding intents/ and locales/", expected: "a folder path",
+            "catalog", "folder holding intents/ and locales/ (default: the one bundled with the binary)",
+            expected: "a folder path",
             current: { $0.catalogPath },
             apply: { value, config in
                 guard !value.isEmpty else { return "the path is empty" }
