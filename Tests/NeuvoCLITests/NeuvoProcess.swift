@@ -83,3 +83,16 @@ final class TemporaryFolder {
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
     deinit { try? FileManager.default.removeItem(at: url) }
 }
+
+struct TimedOut: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Checks `condition` every 20 ms until it holds; fails after `timeout` seconds naming what was awaited.
+func waitUntil(_ what: String, timeout: Double = 30, _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(timeout)
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw TimedOut(description: "timed out waiting until \(what)") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}

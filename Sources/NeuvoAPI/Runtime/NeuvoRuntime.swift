@@ -163,8 +163,10 @@ public final class NeuvoRuntime: Sendable {
     /// The channels the configuration names.
     static func channels(_ configuration: Configuration) throws -> [ChannelKind: any NotificationChannel] {
         var channels: [ChannelKind: any NotificationChannel] = [:]
-        if let url = configuration.smtpURL {
-            let (name, address) = mailbox(configuration.smtpFrom)
+        let (name, address) = mailbox(configuration.smtpFrom)
+        if let url = configuration.smtpURL, let folder = FileChannel.folder(of: url) {
+            channels[.email] = FileChannel(kind: .email, folder: folder, from: address, fromName: name)
+        } else if let url = configuration.smtpURL {
             let smtp = SMTPConfiguration(
                 url: url.absoluteString, fromAddress: address, fromName: name, username: configuration.smtpUsername,
                 password: configuration.smtpPassword, startTLS: configuration.smtpTLSRequired ? .required : .never,
@@ -174,7 +176,9 @@ public final class NeuvoRuntime: Sendable {
             }
             channels[.email] = SMTPChannel(configuration: smtp)
         }
-        if let url = configuration.smsWebhookURL {
+        if let url = configuration.smsWebhookURL, let folder = FileChannel.folder(of: url) {
+            channels[.sms] = FileChannel(kind: .sms, folder: folder)
+        } else if let url = configuration.smsWebhookURL {
             guard let secret = configuration.smsWebhookSecret else {
                 throw RuntimeFailure(
                     .configuration,

@@ -166,12 +166,17 @@ extension Configuration {
                 return nil
             }),
         ConfigurationSetting(
-            "smtp.url", "SMTP server for email notices", expected: "smtp://host:port or smtps://host:port",
+            "smtp.url", "SMTP server for email notices, or a folder for .eml files",
+            expected: "smtp://host:port, smtps://host:port or file:///folder",
             current: { $0.smtpURL?.absoluteString },
             apply: { value, config in
+                if let url = fileURL(value) {
+                    config.smtpURL = url
+                    return nil
+                }
                 guard let url = URL(string: value), ["smtp", "smtps"].contains(url.scheme?.lowercased() ?? ""),
                     url.host?.isEmpty == false
-                else { return "'\(value)' is not an smtp:// or smtps:// URL" }
+                else { return "'\(value)' is not an smtp://, smtps:// or file:/// URL" }
                 config.smtpURL = url
                 return nil
             }),
@@ -214,10 +219,13 @@ extension Configuration {
                 return nil
             }),
         ConfigurationSetting(
-            "sms.webhook_url", "SMS provider webhook for text-message notices", expected: "an absolute http(s) URL",
+            "sms.webhook_url", "SMS provider webhook for text-message notices, or a folder for .sms.json files",
+            expected: "an absolute http(s) URL or file:///folder",
             current: { $0.smsWebhookURL?.absoluteString },
             apply: { value, config in
-                guard let url = httpURL(value) else { return "'\(value)' is not an absolute http(s) URL" }
+                guard let url = httpURL(value) ?? fileURL(value) else {
+                    return "'\(value)' is not an absolute http(s) or file:/// URL"
+                }
                 config.smsWebhookURL = url
                 return nil
             }),
@@ -292,6 +300,14 @@ extension Configuration {
         guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
             url.host?.isEmpty == false
         else { return nil }
+        return url
+    }
+
+    /// `file:///folder` (an absolute path): a channel that writes notices into a folder instead of sending them.
+    static func fileURL(_ text: String) -> URL? {
+        guard let url = URL(string: text), url.scheme?.lowercased() == "file", url.path.hasPrefix("/") else {
+            return nil
+        }
         return url
     }
 
