@@ -20,10 +20,12 @@ public struct GlobalOptions: ParsableArguments {
     public init() {}
 
     /// The effective configuration: defaults < file < NEUVO_* environment < these options.
-    func loadConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
-        -> Configuration
-    {
-        var overrides: [(key: String, value: String, option: String)] = []
+    /// `options`: a command's own options that override settings, such as `serve --port`.
+    func loadConfiguration(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        options: [(key: String, value: String, option: String)] = []
+    ) throws -> Configuration {
+        var overrides = options
         if let databasePath { overrides.append(("db", databasePath, "--db")) }
         if let catalogPath { overrides.append(("catalog", catalogPath, "--catalog")) }
         return try Configuration.load(environment: environment, configFile: configFile, overrides: overrides)
@@ -46,8 +48,10 @@ public struct GlobalOptions: ParsableArguments {
     }
 
     /// The runtime every serving command runs on: configuration, database, catalog, services, built once.
-    func openRuntime(_ use: NeuvoRuntime.CatalogUse, label: String) async throws -> NeuvoRuntime {
-        let configuration = try loadConfiguration()
+    func openRuntime(
+        _ use: NeuvoRuntime.CatalogUse, label: String, options: [(key: String, value: String, option: String)] = []
+    ) async throws -> NeuvoRuntime {
+        let configuration = try loadConfiguration(options: options)
         return try await NeuvoRuntime.open(
             configuration: configuration, logger: makeLogger(configuration, label: label), use: use)
     }

@@ -52,6 +52,8 @@ struct NeuvoProcess {
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = input
+        // A child that exits before reading its input must not end this process with SIGPIPE: the write fails.
+        signal(SIGPIPE, SIG_IGN)
         try process.run()
         // Both pipes are drained at once, and stdin is written meanwhile: reading one to its end first would
         // deadlock with a child that fills the other (64 KiB) and blocks writing it.
@@ -62,7 +64,7 @@ struct NeuvoProcess {
             errData.withLock { $0 = data }
         }
         DispatchQueue.global().async(group: group) {
-            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try? input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8))
             try? input.fileHandleForWriting.close()
         }
         let outData = output.fileHandleForReading.readDataToEndOfFile()

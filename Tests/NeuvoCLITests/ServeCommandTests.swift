@@ -104,13 +104,17 @@ struct ServeCommandTests {
         func emails() -> [String] {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: outbox.path)) ?? []
             return names.filter { $0.hasSuffix(".eml") }.compactMap {
-                try? String(contentsOf: outbox.appendingPathComponent($0), encoding: .utf8)
+                // Without quoted-printable's soft line breaks, so that a link reads whole.
+                try? String(contentsOf: outbox.appendingPathComponent($0), encoding: .utf8).replacingOccurrences(
+                    of: "=\r\n", with: "")
             }
         }
 
         try await arrange("before")
         try await waitUntil("the first email is written") { emails().count == 1 }
         #expect(emails().first?.contains("Subject: Lapsellesi on varattu esiopetuspaikka") == true)
+        // No public_base_url is set: links follow the address the server bound (--port 0 here).
+        #expect(emails().first?.contains(server.url.absoluteString + "r/") == true)
 
         let notices = catalog.appendingPathComponent("locales/notices.json")
         try String(contentsOf: notices, encoding: .utf8).replacingOccurrences(

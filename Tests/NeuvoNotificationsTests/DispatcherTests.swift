@@ -28,7 +28,8 @@ struct DispatcherTests {
 
         func dispatcher(settings: DispatcherSettings = DispatcherSettings()) -> Dispatcher {
             Dispatcher(
-                store: service.notices, channels: channels, renderer: service.renderer, settings: settings, clock: clock
+                store: service.notices, channels: channels, renderer: service.renderer, links: service.links,
+                settings: settings, clock: clock
             )
         }
 

@@ -111,7 +111,7 @@ public final class NeuvoRuntime: Sendable {
             }
         }
         return ResidentLinkSigner(
-            key: Array(secret.utf8), baseURL: configuration.publicBaseURL, timeZone: configuration.timeZone)
+            key: Array(secret.utf8), baseURL: configuration.publicBaseURL(), timeZone: configuration.timeZone)
     }
 
     /// The application the HTTP API and the chat serve: the conversation over the same database and gateway.
@@ -152,11 +152,14 @@ public final class NeuvoRuntime: Sendable {
         return settings
     }
 
-    /// A dispatcher over the configured channels that asks `texts` for the renderer on each batch.
-    public func makeDispatcher() -> Dispatcher {
+    /// A dispatcher over the configured channels that asks `texts` for the renderer on each batch and signs links
+    /// as it sends, from `public_base_url` or, when that is not set, the address this process listens on (`port`:
+    /// the port the listener bound, for `--port 0`).
+    public func makeDispatcher(listeningOn port: Int? = nil) -> Dispatcher {
         let texts = texts
         return Dispatcher(
-            store: gateway.notices, channels: channels, renderer: { texts.renderer() }, settings: dispatcherSettings,
+            store: gateway.notices, channels: channels, renderer: { texts.renderer() },
+            links: links.with(baseURL: configuration.publicBaseURL(port: port)), settings: dispatcherSettings,
             clock: clock, logger: logger)
     }
 
@@ -211,8 +214,8 @@ public final class NeuvoRuntime: Sendable {
     /// The background work of a serving process: the dispatcher (when a channel is configured) and the reminder
     /// loop. Runs until cancelled; a dispatcher cancelled between batches leaves claimed notices `sending` under
     /// their lease, resent after a restart, so the outbox stays consistent.
-    public func runBackground() async {
-        let dispatcher = channels.isEmpty ? nil : makeDispatcher()
+    public func runBackground(listeningOn port: Int? = nil) async {
+        let dispatcher = channels.isEmpty ? nil : makeDispatcher(listeningOn: port)
         let gateway = gateway
         await withTaskGroup(of: Void.self) { group in
             if let dispatcher { group.addTask { try? await dispatcher.run() } }
@@ -255,7 +258,7 @@ public final class NeuvoRuntime: Sendable {
             } catch {
                 throw RuntimeFailure(.io, "cannot listen on \(host):\(port): \(error)")
             }
-            let background = Task { await runBackground() }
+            let background = Task { await runBackground(listeningOn: bound) }
             started(bound)
             logger.notice(
                 "serve.started",

@@ -27,14 +27,19 @@ struct ServeCommand: ParsableCommand {
     @Option(name: "max-connections", help: "Open connections beyond this get 503.") var maxConnections: Int = 2048
 
     func run() async throws {
-        let runtime = try await global.openRuntime(.conversation, label: "serve")
-        let host = host ?? runtime.configuration.serverHost
+        var options: [(key: String, value: String, option: String)] = []
+        if let host { options.append(("server.host", host, "--host")) }
+        // Port 0 (any free port) is not a valid setting: the listener gets it, links follow the port it bound.
+        if let port, port != 0 { options.append(("server.port", String(port), "--port")) }
+        let runtime = try await global.openRuntime(.conversation, label: "serve", options: options)
+        let host = runtime.configuration.serverHost
         try await runtime.serve(
             host: host, port: port ?? runtime.configuration.serverPort, maxConnections: maxConnections
         ) {
             bound in
             // One line on stdout for people and scripts: where to go.
-            print("Neuvo is serving on http://\(host):\(bound)/ (API /v1, /openapi.json)")
+            let shown = host.contains(":") ? "[\(host)]" : host
+            print("Neuvo is serving on http://\(shown):\(bound)/ (API /v1, /openapi.json)")
             fflushStandardOutput()
         }
     }

@@ -58,6 +58,8 @@ public final class Dispatcher: Sendable {
     let store: NoticeStore
     let channels: [ChannelKind: any NotificationChannel]
     let renderer: @Sendable () -> NoticeRenderer
+    /// Signs each notice's links as it is sent, from this process's public base URL.
+    let links: ResidentLinkSigner
     let settings: DispatcherSettings
     let clock: any WallClock
     let logger: Logger?
@@ -66,12 +68,13 @@ public final class Dispatcher: Sendable {
     /// `renderer` is asked for each batch, so a reloaded set of locale texts is used without a restart.
     public init(
         store: NoticeStore, channels: [ChannelKind: any NotificationChannel],
-        renderer: @escaping @Sendable () -> NoticeRenderer,
+        renderer: @escaping @Sendable () -> NoticeRenderer, links: ResidentLinkSigner,
         settings: DispatcherSettings = DispatcherSettings(), clock: any WallClock = SystemClock(), logger: Logger? = nil
     ) {
         self.store = store
         self.channels = channels
         self.renderer = renderer
+        self.links = links
         self.settings = settings
         self.clock = clock
         self.logger = logger
@@ -269,14 +272,20 @@ public final class Dispatcher: Sendable {
         guard let template = NoticeTemplate(rawValue: notice.templateID) else {
             return .failure(Refusal(outcome: .permanentFailure(reason: "unknown template \(notice.templateID)")))
         }
+        // Links stored by an older version are replaced: they are signed here, by the process that sends.
+        let values = notice.personalisation.merging(
+            NoticePlanner.links(
+                for: template, residentID: notice.residentID, arrangementID: notice.arrangementID, now: clock.now(),
+                links: links)
+        ) { $1 }
         do {
             let rendered = try renderer.render(
-                template, channel: notice.channel, locale: notice.locale, values: notice.personalisation)
+                template, channel: notice.channel, locale: notice.locale, values: values)
             return .success(
                 OutgoingMessage(
                     noticeID: notice.id, idempotencyKey: notice.idempotencyKey, recipient: address,
                     subject: rendered.subject, textBody: rendered.text, htmlBody: rendered.html, locale: notice.locale,
-                    listUnsubscribe: template.isEssential ? nil : notice.personalisation["unsubscribe"],
+                    listUnsubscribe: values["unsubscribe"],
                     smsSegments: rendered.segments))
         } catch {
             return .failure(Refusal(outcome: .permanentFailure(reason: "cannot render: \(error)")))

@@ -47,6 +47,11 @@ public struct ResidentLinkSigner: Sendable {
         self.timeZone = timeZone
     }
 
+    /// The same key and lifetime, links under another base URL.
+    public func with(baseURL: URL) -> ResidentLinkSigner {
+        ResidentLinkSigner(key: key, baseURL: baseURL, lifetime: lifetime, timeZone: timeZone)
+    }
+
     public func token(residentID: String, arrangementID: String?, now: Date) -> String {
         let expires = Int(now.addingTimeInterval(lifetime).timeIntervalSince1970)
         let payload = [residentID, arrangementID ?? "", String(expires)].joined(separator: "|")

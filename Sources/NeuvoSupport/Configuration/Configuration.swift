@@ -16,7 +16,8 @@ public struct Configuration: Sendable, Equatable {
     public var defaultLanguage: String = "fi"
     public var serverHost: String = "127.0.0.1"
     public var serverPort: Int = 8080
-    public var publicBaseURL: URL = URL(string: "http://127.0.0.1:8080")!
+    /// The base of links sent to residents; nil: this process's own address (`publicBaseURL(port:)`).
+    public var publicBaseURL: URL?
     public var quietHours: QuietHours = QuietHours(start: 21 * 60, end: 8 * 60)
     public var transcriptRetentionDays: Int = 30
     /// When staff answer hand-offs, e.g. `mon-fri 08:00-16:00` in the city's time zone.
@@ -46,6 +47,19 @@ public struct Configuration: Sendable, Equatable {
 
     public init(environment: [String: String] = [:]) {
         databasePath = Self.defaultDatabasePath(environment: environment)
+    }
+
+    /// The base of the links this process signs: `public_base_url` when set, otherwise the server's own address
+    /// (`server.host`, and `port` when the listener is bound, else `server.port`). A wildcard address (0.0.0.0,
+    /// ::) becomes `localhost`; an IPv6 literal is bracketed.
+    public func publicBaseURL(port: Int? = nil) -> URL {
+        if let publicBaseURL { return publicBaseURL }
+        var components = URLComponents()
+        components.scheme = "http"
+        let host = ["0.0.0.0", "::", "[::]", ""].contains(serverHost) ? "localhost" : serverHost
+        components.host = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        components.port = port ?? serverPort
+        return components.url ?? URL(fileURLWithPath: "/")
     }
 
     public static func defaultDatabasePath(environment: [String: String]) -> String {

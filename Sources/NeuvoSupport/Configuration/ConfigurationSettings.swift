@@ -125,8 +125,9 @@ extension Configuration {
                 return nil
             }),
         ConfigurationSetting(
-            "public_base_url", "base of links sent to residents", expected: "an absolute http(s) URL",
-            current: { $0.publicBaseURL.absoluteString },
+            "public_base_url", "base of links sent to residents (default: http://server.host:server.port)",
+            expected: "an absolute http(s) URL",
+            current: { $0.publicBaseURL?.absoluteString },
             apply: { value, config in
                 guard let url = httpURL(value) else { return "'\(value)' is not an absolute http(s) URL" }
                 config.publicBaseURL = url
