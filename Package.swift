@@ -7,9 +7,9 @@ let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6)
 ]
 
+// Linux only: the HTTP server is built on epoll, eventfd and accept4 (no platforms are claimed).
 let package = Package(
     name: "neuvo",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "neuvo", targets: ["neuvo"]),
         // Libraries for the fuzz targets in Tests/Fuzz (a separate package that depends on this one by path).

@@ -67,6 +67,26 @@ final class RawClient: Sendable {
 
     deinit { Glibc.close(fd) }
 
+    /// To `::1`, the IPv6 loopback.
+    static func connectIPv6(port: Int) throws -> RawClient {
+        let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSocketError(description: "socket") }
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_port = UInt16(port).bigEndian
+        address.sin6_addr = in6addr_loopback
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+            }
+        }
+        guard result == 0 else {
+            Glibc.close(fd)
+            throw TestSocketError(description: "connect: errno \(errno)")
+        }
+        return RawClient(fd: fd)
+    }
+
     static func connect(port: Int) throws -> RawClient {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSocketError(description: "socket") }
