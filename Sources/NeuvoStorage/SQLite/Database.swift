@@ -253,6 +253,11 @@ public actor Database {
         try requireConnection().scalar("SELECT coalesce(max(version), 0) FROM neuvo_migrations", as: Int.self) ?? 0
     }
 
+    /// A consistent copy of the database in a new file (SQLite's online backup API), taken while others write.
+    public func backup(to path: String) throws {
+        try requireConnection().backup(to: path)
+    }
+
     /// `PRAGMA integrity_check`: "ok" or the problems SQLite found.
     public func integrityCheck() throws -> [String] {
         try requireConnection().query("PRAGMA integrity_check").compactMap { try? $0.get(0, as: String.self) }
