@@ -139,10 +139,11 @@ let package = Package(
             dependencies: [
                 "NeuvoAPI", "NeuvoHTTP", "NeuvoCatalog", "NeuvoNotifications", "NeuvoArrangements", "NeuvoStorage",
                 "NeuvoSupport", "NeuvoCrypto",
-            ], swiftSettings: swiftSettings),
+            ], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "NeuvoCLITests", dependencies: ["NeuvoCLI", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements"],
+            name: "NeuvoCLITests",
+            dependencies: ["NeuvoCLI", "NeuvoAPI", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements"],
             swiftSettings: swiftSettings),
     ]
 )

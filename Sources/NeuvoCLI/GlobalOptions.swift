@@ -70,7 +70,7 @@ public struct GlobalOptions: ParsableArguments {
 
     /// Opens (creating and migrating on first run) the configured database.
     func openDatabase(_ configuration: Configuration) throws -> Database {
-        try Database(path: configuration.databasePath)
+        try NeuvoRuntime.openDatabase(path: configuration.databasePath)
     }
 
     /// Loads the configuration, opens the database, runs `body`, and closes the database whether or not `body`

@@ -40,7 +40,8 @@ public final class RegistrySearch: Sendable {
     /// The bundled registry alone, without touching any file: for tools that must stay read-only
     /// (`neuvo check`, `neuvo nlu classify`).
     public static func bundled() async throws -> RegistrySearch {
-        let database = try Database.inMemory()
+        let database = try Database.inMemory(
+            options: Database.Options(migrations: StorageSchema.migrations + RegistrySchema.migrations))
         _ = try await RegistrySeeder.seedIfEmpty(database)
         return try await load(from: database)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoAPI
 import NeuvoArrangements
 import NeuvoStorage
 import Testing
@@ -68,7 +69,7 @@ struct ChatCommandTests {
 
     @Test func identifiedResidentAcceptsWithConfirmation() async throws {
         let folder = try TemporaryFolder()
-        let database = try Database(path: folder.path("neuvo.db"))
+        let database = try NeuvoRuntime.openDatabase(path: folder.path("neuvo.db"))
         let now = Date()
         try await ArrangementStore(database: database).upsert(
             Resident(id: "resident-1", name: "Maija", language: "fi"), now: now)
@@ -84,7 +85,7 @@ struct ChatCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("esiopetuspaikka, Kallion ala-aste, 1.8.2027 alkaen? Vastaa kyllä tai ei."))
         #expect(result.stdout.contains("Kiitos, hyväksyit: esiopetuspaikka"))
-        let reopened = try Database(path: folder.path("neuvo.db"))
+        let reopened = try NeuvoRuntime.openDatabase(path: folder.path("neuvo.db"))
         #expect(try await ArrangementStore(database: reopened).arrangement("arr-1")?.status == .accepted)
         await reopened.close()
     }

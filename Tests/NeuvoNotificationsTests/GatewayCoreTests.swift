@@ -15,13 +15,16 @@ func projectRenderer() throws -> NoticeRenderer {
     NoticeRenderer(locales: try Catalog.loadLocales(root: projectRoot))
 }
 
+/// The tables the gateway reads and writes, in the application's order (`NeuvoRuntime.schema`).
+let notificationsSchema = StorageSchema.migrations + ArrangementsSchema.migrations + NotificationsSchema.migrations
+
 let helsinki = TimeZone(identifier: "Europe/Helsinki")!
 
 /// Wednesday 2026-11-25 12:00 in Helsinki (10:00 UTC).
 let noon = Date(timeIntervalSince1970: 1_795_600_800)
 
 func makeService(clock: ManualClock) async throws -> GatewayService {
-    let database = try Database.inMemory()
+    let database = try Database.inMemory(options: .init(migrations: notificationsSchema))
     let renderer = try projectRenderer()
     let service = GatewayService(
         database: database, timeZone: helsinki, renderer: { renderer },

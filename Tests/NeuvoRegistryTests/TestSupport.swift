@@ -6,7 +6,9 @@ import NeuvoStorage
 func makeDatabase() throws -> Database {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-registry-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return try Database(path: folder.appendingPathComponent("neuvo.db").path)
+    return try Database(
+        path: folder.appendingPathComponent("neuvo.db").path,
+        options: .init(migrations: StorageSchema.migrations + RegistrySchema.migrations))
 }
 
 /// The shared development data (`../shared/data` from the project root; /work/shared/data on this machine).

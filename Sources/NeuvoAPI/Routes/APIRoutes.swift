@@ -440,9 +440,7 @@ public enum APIRoutes {
         do {
             let now = app.clock.now()
             try await app.database.write { connection in
-                try connection.execute(
-                    "INSERT INTO neuvo_metadata (key, value) VALUES ('ready_probe', ?) "
-                        + "ON CONFLICT (key) DO UPDATE SET value = excluded.value", String(now.timeIntervalSince1970))
+                try InstallationMetadata.set("ready_probe", String(now.timeIntervalSince1970), in: connection)
             }
         } catch let error as SQLiteError {
             throw Problem.error(

@@ -1,8 +1,11 @@
 import Foundation
+import NeuvoArrangements
 import NeuvoBundledCatalog
 import NeuvoCatalog
+import NeuvoConversation
 import NeuvoCrypto
 import NeuvoNotifications
+import NeuvoRegistry
 import NeuvoStorage
 import NeuvoSupport
 
@@ -47,6 +50,17 @@ public final class NeuvoRuntime: Sendable {
     /// The configured channels; notices for the others wait in the outbox.
     public let channels: [ChannelKind: any NotificationChannel]
 
+    /// Every module's migrations, in the one order this application fixes: each module declares its own tables by
+    /// stable ids; a module's tables come after those they reference.
+    public static let schema: [Migration] =
+        StorageSchema.migrations + RegistrySchema.migrations + ArrangementsSchema.migrations
+        + ConversationSchema.migrations + NotificationsSchema.migrations + APISchema.migrations
+
+    /// Opens (creating and migrating) the database at `path` with `schema`.
+    public static func openDatabase(path: String) throws -> Database {
+        try Database(path: path, options: Database.Options(migrations: schema))
+    }
+
     /// Builds everything once. `catalog` and `channels` replace what the configuration names (tests).
     public static func open(
         configuration: Configuration, logger: Logger, use: CatalogUse, clock: any WallClock = SystemClock(),
@@ -54,7 +68,7 @@ public final class NeuvoRuntime: Sendable {
     ) async throws -> NeuvoRuntime {
         let texts = try catalog.map(LiveTexts.init(catalog:)) ?? Self.loadTexts(configuration, use: use)
         let channels = try channels ?? Self.channels(configuration)
-        let database = try Database(path: configuration.databasePath)
+        let database = try openDatabase(path: configuration.databasePath)
         do {
             let links = try await linkSigner(configuration, database: database)
             return NeuvoRuntime(

@@ -1,5 +1,6 @@
 import ArgumentParsing
 import Foundation
+import NeuvoAPI
 import NeuvoStorage
 import NeuvoSupport
 
@@ -31,10 +32,10 @@ struct DatabaseStatusCommand: ParsableCommand {
                         * (try connection.scalar("PRAGMA page_size", as: Int.self) ?? 0)
                 )
             }
-            return (configuration.databasePath, try await database.schemaVersion(), details)
+            return (configuration.databasePath, try await database.appliedMigrations().count, details)
         }
         print("database        \(path)")
-        print("schema version  \(version) of \(NeuvoSchema.latestVersion)")
+        print("migrations      \(version) of \(NeuvoRuntime.schema.count) applied")
         print("journal mode    \(details.0)")
         print("size            \(details.2) bytes")
         print("sqlite          \(details.1)")

@@ -219,12 +219,10 @@ public struct GatewayService: Sendable {
         else {
             return .failure(.idempotencyConflict(key))
         }
-        let notice = try connection.queryOne(
-            "SELECT id, channel FROM notices WHERE arrangement_id = ? ORDER BY created_at LIMIT 1", existing.id)
+        let notice = try NoticeStore.firstNotice(arrangementID: existing.id, in: connection)
         return .success(
             ArrangeOutcome(
-                arrangementID: existing.id, noticeID: try notice?.get("id"), created: false,
-                channel: try notice?.get("channel"), note: nil))
+                arrangementID: existing.id, noticeID: notice?.id, created: false, channel: notice?.channel, note: nil))
     }
 
     static func plan(
@@ -314,16 +312,12 @@ public struct GatewayService: Sendable {
         let renderer = renderer()
         let links = links
         return try await arrangements.database.write { connection in
-            let due = try connection.query(
-                """
-                SELECT a.id FROM arrangements a WHERE a.status = 'offered' AND a.deadline IS NOT NULL
-                    AND a.deadline > ? AND a.deadline <= ?
-                    AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.idempotency_key = 'reminder:' || a.id)
-                """, now, now.addingTimeInterval(window))
+            let offered = try ArrangementStore.offered(
+                deadlineAfter: now, until: now.addingTimeInterval(window), in: connection)
+            let reminded = try NoticeStore.usedIdempotencyKeys(offered.map { "reminder:\($0.id)" }, in: connection)
             var queued = 0
-            for row in due {
-                guard let arrangement = try ArrangementStore.arrangement(try row.get("id"), in: connection),
-                    let resident = try ArrangementStore.resident(arrangement.residentID, in: connection)
+            for arrangement in offered where !reminded.contains("reminder:\(arrangement.id)") {
+                guard let resident = try ArrangementStore.resident(arrangement.residentID, in: connection)
                 else { continue }
                 if let notice = try NoticePlanner.plan(
                     arrangement.sensitivity == .sensitive ? .sensitiveMessage : .reminder, for: resident,
@@ -400,10 +394,7 @@ extension GatewayService {
         let renderer = renderer()
         let links = links
         return try await notices.database.write { connection in
-            if let existing = try connection.queryOne(
-                "SELECT * FROM notices WHERE idempotency_key = ?", "api:" + idempotencyKey)
-            {
-                let notice = try NoticeStore.notice(existing)
+            if let notice = try NoticeStore.notice(idempotencyKey: "api:" + idempotencyKey, in: connection) {
                 guard notice.residentID == residentID, notice.templateID == template.rawValue,
                     notice.arrangementID == arrangementID
                 else { throw GatewayError.idempotencyConflict(idempotencyKey) }

@@ -592,6 +592,38 @@ public struct NoticeStore: Sendable {
 }
 
 extension NoticeStore {
+    /// The first notice queued for an arrangement, in the caller's transaction.
+    public static func firstNotice(arrangementID: String, in connection: Connection) throws -> (
+        id: String, channel: String
+    )? {
+        guard
+            let row = try connection.queryOne(
+                "SELECT id, channel FROM notices WHERE arrangement_id = ? ORDER BY created_at LIMIT 1", arrangementID)
+        else { return nil }
+        return (try row.get("id"), try row.get("channel"))
+    }
+
+    /// The notice with this idempotency key, in the caller's transaction.
+    public static func notice(idempotencyKey: String, in connection: Connection) throws -> Notice? {
+        try connection.queryOne("SELECT * FROM notices WHERE idempotency_key = ?", idempotencyKey).map(notice)
+    }
+
+    /// Which of these idempotency keys a notice already has, in the caller's transaction.
+    public static func usedIdempotencyKeys(_ keys: [String], in connection: Connection) throws -> Set<String> {
+        var used: Set<String> = []
+        for start in stride(from: 0, to: keys.count, by: 500) {
+            let chunk = keys[start..<min(start + 500, keys.count)]
+            let placeholders = placeholders(chunk.count)
+            let found = try connection.query(
+                "SELECT idempotency_key FROM notice_content WHERE idempotency_key IN (\(placeholders))",
+                arguments: chunk.map { .text($0) })
+            for row in found { used.insert(try row.get(0)) }
+        }
+        return used
+    }
+}
+
+extension NoticeStore {
     /// Where to reach residents now (their address may have changed since the notice was queued).
     public struct Recipient: Sendable, Hashable {
         public let email: String?
@@ -607,21 +639,11 @@ extension NoticeStore {
         guard let first = rows.first else { return [:] }
         let column = try NoticeColumns(first.columns).residentID
         let unique = Array(Set(try rows.map { try $0.get(column, as: String.self) }))
-        var result: [String: Recipient] = [:]
-        result.reserveCapacity(unique.count)
-        for start in stride(from: 0, to: unique.count, by: 500) {
-            let chunk = unique[start..<min(start + 500, unique.count)]
-            let placeholders = placeholders(chunk.count)
-            let found = try connection.query(
-                "SELECT id, email, phone, quiet_start, quiet_end FROM residents WHERE id IN (\(placeholders))",
-                arguments: chunk.map { .text($0) })
-            for row in found {
-                result[try row.get(0)] = Recipient(
-                    email: try row.get(1), phone: try row.get(2), quietStart: try row.get(3), quietEnd: try row.get(4),
-                    timeZone: timeZone)
-            }
+        return try ArrangementStore.contacts(of: unique, in: connection).mapValues { contact in
+            Recipient(
+                email: contact.email, phone: contact.phone, quietStart: contact.quietStart,
+                quietEnd: contact.quietEnd, timeZone: timeZone)
         }
-        return result
     }
 }
 
