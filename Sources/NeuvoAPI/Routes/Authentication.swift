@@ -1,0 +1,78 @@
+import NeuvoConversation
+import NeuvoHTTP
+
+/// The API key a request authenticated with, put in the context by `APIKeyAuthentication`.
+enum AuthenticatedKey: RequestContextKey {
+    typealias Value = APIKeyStore.Key
+}
+
+/// The resident bound to the request's session, put in the context by `ResidentSession`.
+enum IdentifiedResident: RequestContextKey {
+    typealias Value = String
+}
+
+extension HTTPRequest {
+    /// The token of `Authorization: Bearer <token>` (the scheme is case-insensitive), or nil.
+    var bearerToken: String? {
+        guard let header = headers["Authorization"], header.lowercased().hasPrefix("bearer ") else { return nil }
+        return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
+}
+
+extension RequestContext {
+    /// The API key of a route in an `APIKeyAuthentication` group.
+    func apiKey() throws -> APIKeyStore.Key {
+        guard let key = self[AuthenticatedKey.self] else { throw Problem.unauthorized("no API key") }
+        return key
+    }
+
+    /// The resident of a route in a `ResidentSession` group.
+    func residentID() throws -> String {
+        guard let resident = self[IdentifiedResident.self] else { throw Problem.unauthorized("no session") }
+        return resident
+    }
+}
+
+/// City systems and staff: a known, unrevoked API key that has `scope` (or `admin`), declared once per group.
+struct APIKeyAuthentication: HTTPMiddleware {
+    let keys: APIKeyStore
+    let scope: APIScope
+
+    func handle(
+        _ request: HTTPRequest, context: RequestContext,
+        next: @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+    ) async throws -> HTTPResponse {
+        guard let token = request.bearerToken else {
+            throw Problem.unauthorized("send Authorization: Bearer <API key> (create one with neuvo keys create)")
+        }
+        guard let key = try await keys.authenticate(token) else {
+            throw Problem.unauthorized("the API key is unknown or revoked")
+        }
+        guard key.scopes.contains(scope) || key.scopes.contains(.admin) else {
+            throw Problem.forbidden("the API key lacks the scope \(scope.rawValue)")
+        }
+        var context = context
+        context[AuthenticatedKey.self] = key
+        return try await next(request, context)
+    }
+}
+
+/// A resident: the bearer session must be one a notice link opened; anonymous or unknown sessions are refused.
+struct ResidentSession: HTTPMiddleware {
+    let conversations: ConversationStore
+
+    func handle(
+        _ request: HTTPRequest, context: RequestContext,
+        next: @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+    ) async throws -> HTTPResponse {
+        guard let token = request.bearerToken else {
+            throw Problem.unauthorized("send Authorization: Bearer <session_id> of a session opened from a notice link")
+        }
+        guard let residentID = try await conversations.residentID(of: SessionID(rawValue: token)) else {
+            throw Problem.unauthorized("the session is unknown or not identified; open the link in your notice")
+        }
+        var context = context
+        context[IdentifiedResident.self] = residentID
+        return try await next(request, context)
+    }
+}
