@@ -25,6 +25,7 @@ public struct NeuvoApplication: Sendable {
     public var configuration: Configuration { runtime.configuration }
     public var database: Database { runtime.database }
     public var gateway: GatewayService { runtime.gateway }
+    public var intake: IntakeService { runtime.intake }
     public var logger: Logger { runtime.logger }
     public var clock: any WallClock { runtime.clock }
 

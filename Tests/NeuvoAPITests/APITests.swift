@@ -65,7 +65,7 @@ struct TestAPI {
 
     /// An arrangement for a resident and the session a notice link opens for them.
     func offer(to resident: String) async throws -> (arrangement: String, session: String, token: String) {
-        let outcome = try await app.gateway.arrange(
+        let outcome = try await app.intake.arrange(
             ArrangementRequest(
                 resident: resident, kind: "preschool_place",
                 details: ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept_by": "2027-03-15"]))

@@ -54,7 +54,7 @@ struct RuntimeTests {
             Resident(id: "R1", name: "Resident One", language: "fi", email: "r1@example.org", consentEmail: true),
             now: clock.now())
         func arrange(_ key: String) async throws {
-            _ = try await runtime.gateway.arrange(
+            _ = try await runtime.intake.arrange(
                 ArrangementRequest(
                     resident: "R1", kind: "preschool_place",
                     details: ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept_by": "2027-03-15"],

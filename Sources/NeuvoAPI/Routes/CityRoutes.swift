@@ -41,7 +41,7 @@ extension APIRoutes {
         if let quiet = body.quietHours { fields["quiet_hours"] = .string(quiet) }
         let row = BulkRow(line: 0, fields: fields)
         let parsed = Result { () throws(GatewayError) -> Resident in
-            try GatewayService.resident(from: row, defaultQuietHours: app.gateway.defaultQuietHours)
+            try IntakeService.resident(from: row, defaultQuietHours: app.intake.defaultQuietHours)
         }
         guard case .success(let resident) = parsed else {
             if case .failure(let error) = parsed { throw Problem.validation(error.description) }
@@ -91,13 +91,13 @@ extension APIRoutes {
             // (an unknown resident) are reported one by one with 207.
             var malformed: [String] = []
             for (index, item) in bulk.arrangements.enumerated() {
-                let checked = Result { () throws(GatewayError) in try GatewayService.validate(item.request) }
+                let checked = Result { () throws(GatewayError) in try IntakeService.validate(item.request) }
                 if case .failure(let error) = checked {
                     malformed.append("arrangements[\(index)]: \(error.description)")
                 }
             }
             if !malformed.isEmpty { throw Problem.validation(malformed.prefix(20).joined(separator: "; ")) }
-            let results = try await app.gateway.arrange(bulk.arrangements.map(\.request))
+            let results = try await app.intake.arrange(bulk.arrangements.map(\.request))
             let items = results.enumerated().map { index, result in
                 switch result {
                 case .success(let outcome): BulkItem(index: index, outcome: outcome, error: nil)
@@ -116,7 +116,7 @@ extension APIRoutes {
             arrangement.idempotencyKey = header
         }
         do {
-            let outcome = try await app.gateway.arrange(arrangement)
+            let outcome = try await app.intake.arrange(arrangement)
             return try JSONBody.response(outcome, status: outcome.created ? .created : .ok)
         } catch let error as GatewayError {
             if case .idempotencyConflict = error { throw Problem.conflict(error.description) }

@@ -47,6 +47,8 @@ public final class NeuvoRuntime: Sendable {
     public let links: ResidentLinkSigner
     /// Renders from `texts` on every use: a reload reaches the next notice planned or sent.
     public let gateway: GatewayService
+    /// Arrangements and residents from city systems, over `gateway`.
+    public let intake: IntakeService
     /// The configured channels; notices for the others wait in the outbox.
     public let channels: [ChannelKind: any NotificationChannel]
 
@@ -93,7 +95,8 @@ public final class NeuvoRuntime: Sendable {
         self.channels = channels
         gateway = GatewayService(
             database: database, timeZone: configuration.timeZone, renderer: { texts.renderer() }, links: links,
-            clock: clock, defaultQuietHours: configuration.quietHours)
+            clock: clock)
+        intake = IntakeService(gateway: gateway, defaultQuietHours: configuration.quietHours)
     }
 
     static func loadTexts(_ configuration: Configuration, use: CatalogUse) throws -> LiveTexts {

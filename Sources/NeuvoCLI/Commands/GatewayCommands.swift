@@ -36,7 +36,7 @@ struct ResidentsImportCommand: ParsableCommand {
     func run() async throws {
         let runtime = try await global.openRuntime(.notices, label: "gateway")
         let (rows, errors) = try BulkFile.read(URL(fileURLWithPath: file))
-        let result = try await runtime.gateway.importResidents(rows, file: file)
+        let result = try await runtime.intake.importResidents(rows, file: file)
         await runtime.close()
         let rejected = errors + result.rejected
         for error in rejected.sorted(by: { $0.line < $1.line }) { print("rejected: \(error)") }
@@ -105,7 +105,7 @@ struct ArrangeCommand: ParsableCommand {
                 var requests: [(line: Int, request: ArrangementRequest)] = []
                 for row in rows {
                     do {
-                        requests.append((row.line, try GatewayService.arrangementRequest(from: row)))
+                        requests.append((row.line, try IntakeService.arrangementRequest(from: row)))
                     } catch {
                         rejected.append(BulkFileError(file: file, line: row.line, message: error.description))
                     }
@@ -113,7 +113,7 @@ struct ArrangeCommand: ParsableCommand {
                 if inFlight.count == 2 {
                     try report.add(try await inFlight.removeFirst().value, into: &rejected, file: file)
                 }
-                let service = runtime.gateway
+                let service = runtime.intake
                 inFlight.append(
                     Task {
                         let outcomes = try await service.arrange(requests.map(\.request))
@@ -129,7 +129,7 @@ struct ArrangeCommand: ParsableCommand {
             }
             let request = ArrangementRequest(
                 resident: resident!, kind: kind!, details: details, idempotencyKey: idempotencyKey, urgent: urgent)
-            let outcomes = try await runtime.gateway.arrange([request])
+            let outcomes = try await runtime.intake.arrange([request])
             try report.add([(0, outcomes[0])], into: &rejected, file: "options")
         }
         await runtime.close()

@@ -34,7 +34,7 @@ public enum NoticePlanner {
             : QuietHoursCalendar(timeZone: links.timeZone).nextAllowed(
                 now, start: resident.quietStart, end: resident.quietEnd)
         return Notice(
-            id: Identifier.make("ntc"), residentID: resident.id, arrangementID: arrangement?.id,
+            id: Identifier.make("ntc", now: now), residentID: resident.id, arrangementID: arrangement?.id,
             templateID: template.rawValue,
             templateVersion: renderer.version(template, channel: channel, locale: resident.language),
             locale: resident.language, channel: channel, personalisation: values, idempotencyKey: idempotencyKey,

@@ -80,7 +80,7 @@ private struct Fixture: Sendable {
         }
         var arrangements: [String] = []
         for resident in ["R1", "R2"] {
-            let outcome = try await app.gateway.arrange(
+            let outcome = try await app.intake.arrange(
                 ArrangementRequest(
                     resident: resident, kind: "preschool_place",
                     details: ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept_by": "2027-03-15"]))
