@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "neuvo", targets: ["neuvo"]),
         // Libraries for the fuzz targets in Tests/Fuzz (a separate package that depends on this one by path).
+        .library(name: "NeuvoCore", targets: ["NeuvoCore"]),
         .library(name: "NeuvoSupport", targets: ["NeuvoSupport"]),
         .library(name: "NeuvoStorage", targets: ["NeuvoStorage"]),
         .library(name: "NeuvoCrypto", targets: ["NeuvoCrypto"]),
@@ -32,13 +33,18 @@ let package = Package(
         // epoll, eventfd and accept4, which Swift's Glibc module does not export (part of glibc: nothing to link).
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
+        // The shared vocabulary: Language, the city's time zone and default language, dispatch defaults.
+        .target(name: "NeuvoCore", swiftSettings: swiftSettings),
+
         // Foundations: configuration, redacting logs, clock; storage; crypto.
-        .target(name: "NeuvoSupport", swiftSettings: swiftSettings),
+        .target(name: "NeuvoSupport", dependencies: ["NeuvoCore"], swiftSettings: swiftSettings),
         .target(name: "NeuvoStorage", dependencies: ["CSQLite", "NeuvoSupport"], swiftSettings: swiftSettings),
         .target(name: "NeuvoCrypto", swiftSettings: swiftSettings),
 
         // The language engine: pure functions of text and trained parameters.
-        .target(name: "NeuvoLanguage", resources: [.copy("Resources/LanguageModel.bin")], swiftSettings: swiftSettings),
+        .target(
+            name: "NeuvoLanguage", dependencies: ["NeuvoCore"], resources: [.copy("Resources/LanguageModel.bin")],
+            swiftSettings: swiftSettings),
 
         // The catalog the binary ships with: the top-level intents/ and locales/ (the one copy staff edit), copied by
         // the build into this target's resource bundle beside the binary. Its path is the package root so that it
@@ -62,7 +68,8 @@ let package = Package(
 
         // Residents and what the city arranged for them: shared by the conversation and the gateway.
         .target(
-            name: "NeuvoArrangements", dependencies: ["NeuvoStorage", "NeuvoSupport"], swiftSettings: swiftSettings),
+            name: "NeuvoArrangements", dependencies: ["NeuvoCore", "NeuvoStorage", "NeuvoSupport"],
+            swiftSettings: swiftSettings),
 
         // A generic HTTP/1.1 server (sockets, parser, router) and a plain-HTTP client; knows nothing of Neuvo.
         .target(name: "NeuvoHTTP", dependencies: ["CLinux", "NeuvoSupport"], swiftSettings: swiftSettings),
@@ -78,8 +85,8 @@ let package = Package(
         .target(
             name: "NeuvoNotifications",
             dependencies: [
-                "CCurl", "NeuvoCrypto", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements", "NeuvoCatalog",
-                "NeuvoLanguage", "NeuvoHTTP",
+                "CCurl", "NeuvoCore", "NeuvoCrypto", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements",
+                "NeuvoCatalog", "NeuvoHTTP",
             ], swiftSettings: swiftSettings),
 
         // Neuvo's HTTP API and web widget over the generic server.
@@ -88,7 +95,7 @@ let package = Package(
             dependencies: [
                 "NeuvoHTTP", "NeuvoConversation", "NeuvoNotifications", "NeuvoArrangements", "NeuvoCatalog",
                 "NeuvoBundledCatalog", "NeuvoRegistry",
-                "NeuvoStorage", "NeuvoCrypto", "NeuvoSupport", "NeuvoLanguage",
+                "NeuvoStorage", "NeuvoCrypto", "NeuvoSupport", "NeuvoCore",
             ],
             resources: [.copy("Resources/widget"), .copy("Resources/openapi.json")], swiftSettings: swiftSettings),
 
@@ -138,7 +145,7 @@ let package = Package(
             name: "NeuvoAPITests",
             dependencies: [
                 "NeuvoAPI", "NeuvoHTTP", "NeuvoCatalog", "NeuvoNotifications", "NeuvoArrangements", "NeuvoStorage",
-                "NeuvoSupport", "NeuvoCrypto",
+                "NeuvoSupport", "NeuvoCrypto", "NeuvoCore",
             ], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
         .testTarget(

@@ -291,7 +291,7 @@ public final class RegistrySearch: Sendable {
     // MARK: Answers
 
     private static let epoch = Date(timeIntervalSince1970: 0)
-    private static let helsinki = TimeZone(identifier: "Europe/Helsinki") ?? .gmt
+    private static let helsinki = City.timeZone
 
     private func answer(_ index: Int, language: Language, from centre: Coordinates?, score: Double) -> UnitAnswer {
         let unit = units[index]

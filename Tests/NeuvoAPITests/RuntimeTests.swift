@@ -1,6 +1,7 @@
 import Foundation
 import NeuvoArrangements
 import NeuvoCatalog
+import NeuvoCore
 import NeuvoNotifications
 import NeuvoSupport
 import Synchronization
@@ -80,6 +81,22 @@ struct RuntimeTests {
         #expect(email.messages.count == 2)
         #expect(email.messages.last?.subject == "Esiopetuspaikka on varattu")
         await runtime.close()
+    }
+
+    /// Dispatch defaults are declared once (`DispatchDefaults`): an unconfigured runtime's dispatcher runs with the
+    /// same settings a `DispatcherSettings()` has, and the city's time zone is one definition.
+    @Test func dispatchDefaultsAndTheCityComeFromOnePlace() {
+        let configuration = Configuration(environment: [:])
+        let settings = DispatcherSettings()
+        #expect(configuration.dispatchLeaseSeconds == settings.lease)
+        #expect(configuration.dispatchRetryBaseSeconds == settings.retry.baseDelay)
+        #expect(
+            [.email: configuration.dispatchEmailRate, .sms: configuration.dispatchSMSRate] == settings.ratePerSecond)
+        #expect(
+            [.email: configuration.dispatchEmailConcurrency, .sms: configuration.dispatchSMSConcurrency]
+                == settings.concurrency)
+        #expect(configuration.timeZone == City.timeZone && City.timeZone.identifier == "Europe/Helsinki")
+        #expect(configuration.defaultLanguage == City.defaultLanguage.rawValue)
     }
 
     @Test func aBrokenReloadIsRefusedAndTheTextsInUseStay() async throws {

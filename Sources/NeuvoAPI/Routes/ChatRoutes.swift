@@ -2,9 +2,9 @@ import Foundation
 import NeuvoArrangements
 import NeuvoCatalog
 import NeuvoConversation
+import NeuvoCore
 import NeuvoCrypto
 import NeuvoHTTP
-import NeuvoLanguage
 import NeuvoNotifications
 import NeuvoStorage
 import NeuvoSupport
@@ -72,7 +72,7 @@ extension APIRoutes {
         }
         let reply = try await app.engine.start(
             residentID: resident.id, arrangementID: claims.arrangementID,
-            language: Language(rawValue: resident.language))
+            language: resident.locale)
         var response = HTTPResponse(status: .found)
         // The fragment never reaches a server log or a Referer header.
         response.headers["Location"] = "/#session=\(reply.sessionID.rawValue)"

@@ -4,7 +4,6 @@ import NeuvoCatalog
 import NeuvoConversation
 import NeuvoCrypto
 import NeuvoHTTP
-import NeuvoLanguage
 import NeuvoNotifications
 import NeuvoStorage
 import NeuvoSupport

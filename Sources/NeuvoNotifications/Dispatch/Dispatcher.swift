@@ -1,5 +1,6 @@
 import Foundation
 import NeuvoArrangements
+import NeuvoCore
 import NeuvoStorage
 import NeuvoSupport
 
@@ -10,11 +11,15 @@ public struct DispatcherSettings: Sendable {
     public var batchSize = 500
     /// Batches claimed and sending at once: rendering and recording one overlaps with sending the others.
     public var batchesInFlight = 3
-    public var concurrency: [ChannelKind: Int] = [.email: 4, .sms: 32]
+    public var concurrency: [ChannelKind: Int] = [
+        .email: DispatchDefaults.emailConcurrency, .sms: DispatchDefaults.smsConcurrency,
+    ]
     /// Average sends per second per channel (a token bucket), so a recovering provider gets no request storm.
-    public var ratePerSecond: [ChannelKind: Double] = [.email: 100, .sms: 1000]
+    public var ratePerSecond: [ChannelKind: Double] = [
+        .email: DispatchDefaults.emailRate, .sms: DispatchDefaults.smsRate,
+    ]
     /// How long a claimed notice stays ours before another dispatcher may take it over.
-    public var lease: TimeInterval = 300
+    public var lease: TimeInterval = DispatchDefaults.leaseSeconds
     public var retry = RetryPolicy()
     /// How often a running dispatcher looks for due notices when nothing wakes it.
     public var pollInterval: TimeInterval = 1

@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoCore
 import NeuvoCrypto
 
 /// Signed identification links carried by every notice. Opening one gives the chat a session bound to the
@@ -37,7 +38,7 @@ public struct ResidentLinkSigner: Sendable {
 
     public init(
         key: [UInt8], baseURL: URL, lifetime: TimeInterval = 30 * 24 * 3600,
-        timeZone: TimeZone = TimeZone(identifier: "Europe/Helsinki")!
+        timeZone: TimeZone = City.timeZone
     ) {
         self.key = key
         keyedMAC = HMAC(key: key)

@@ -1,6 +1,7 @@
 import Foundation
 import NeuvoArrangements
 import NeuvoCatalog
+import NeuvoCore
 import NeuvoCrypto
 import NeuvoStorage
 import NeuvoSupport
@@ -159,7 +160,7 @@ public enum Identifier {
 
 /// Dates as city systems send them (ISO 8601 days) and as residents read them (d.M.yyyy).
 public enum DateText {
-    private static let helsinki = TimeZone(identifier: "Europe/Helsinki")!
+    private static let helsinki = City.timeZone
 
     /// The end of that day in Helsinki: "accept by 15.3." means by the end of 15 March. Computed with the civil
     /// calendar arithmetic of H. Hinnant's `days_from_civil` rather than `Calendar`, which costs more than the

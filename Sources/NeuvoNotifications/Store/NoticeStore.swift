@@ -1,5 +1,6 @@
 import Foundation
 import NeuvoArrangements
+import NeuvoCore
 import NeuvoStorage
 import NeuvoSupport
 
@@ -15,7 +16,7 @@ public struct NoticeStore: Sendable {
     /// The city's time zone, for residents' quiet hours.
     public let timeZone: TimeZone
 
-    public init(database: Database, timeZone: TimeZone = TimeZone(identifier: "Europe/Helsinki")!) {
+    public init(database: Database, timeZone: TimeZone = City.timeZone) {
         self.database = database
         self.timeZone = timeZone
     }

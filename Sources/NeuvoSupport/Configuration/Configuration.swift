@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoCore
 
 /// Neuvo's effective configuration: built-in defaults, overridden by a JSON file, overridden by
 /// `NEUVO_*` environment variables, overridden by command-line options such as `--db`.
@@ -12,8 +13,8 @@ public struct Configuration: Sendable, Equatable {
     public var catalogPath: String?
     public var logLevel: LogLevel = .info
     public var logFormat: LogFormat = .logfmt
-    public var timeZone: TimeZone = TimeZone(identifier: "Europe/Helsinki")!
-    public var defaultLanguage: String = "fi"
+    public var timeZone: TimeZone = City.timeZone
+    public var defaultLanguage: String = City.defaultLanguage.rawValue
     public var serverHost: String = "127.0.0.1"
     public var serverPort: Int = 8080
     /// The base of links sent to residents; nil: this process's own address (`publicBaseURL(port:)`).
@@ -35,12 +36,12 @@ public struct Configuration: Sendable, Equatable {
     public var linkSigningSecret: String?
 
     /// The dispatcher: how long a claimed notice is ours, the first retry delay, and per-channel limits.
-    public var dispatchLeaseSeconds: Double = 300
-    public var dispatchRetryBaseSeconds: Double = 30
-    public var dispatchEmailRate: Double = 100
-    public var dispatchSMSRate: Double = 1000
-    public var dispatchEmailConcurrency: Int = 4
-    public var dispatchSMSConcurrency: Int = 32
+    public var dispatchLeaseSeconds = DispatchDefaults.leaseSeconds
+    public var dispatchRetryBaseSeconds = DispatchDefaults.retryBaseSeconds
+    public var dispatchEmailRate = DispatchDefaults.emailRate
+    public var dispatchSMSRate = DispatchDefaults.smsRate
+    public var dispatchEmailConcurrency = DispatchDefaults.emailConcurrency
+    public var dispatchSMSConcurrency = DispatchDefaults.smsConcurrency
 
     /// Where each value came from, by key (`database`, `log.level`, ...).
     public var sources: [String: ConfigurationSource] = [:]
