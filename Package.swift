@@ -112,25 +112,37 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(name: "neuvo", dependencies: ["NeuvoCLI", "ArgumentParsing"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "NeuvoSupportTests", dependencies: ["NeuvoSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "NeuvoStorageTests", dependencies: ["NeuvoStorage"], swiftSettings: swiftSettings),
+        // What the test targets share: temporary folders, the project root, shared data, polling, the Python peers.
+        .target(name: "NeuvoTestSupport", path: "Tests/NeuvoTestSupport", swiftSettings: swiftSettings),
+
         .testTarget(
-            name: "NeuvoCryptoTests", dependencies: ["NeuvoCrypto"], exclude: ["Fixtures"], swiftSettings: swiftSettings
+            name: "NeuvoSupportTests", dependencies: ["NeuvoTestSupport", "NeuvoSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoStorageTests", dependencies: ["NeuvoTestSupport", "NeuvoStorage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoCryptoTests", dependencies: ["NeuvoTestSupport", "NeuvoCrypto"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
         ),
-        .testTarget(name: "NeuvoLanguageTests", dependencies: ["NeuvoLanguage"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "NeuvoCatalogTests", dependencies: ["NeuvoCatalog", "NeuvoLanguage", "NeuvoSupport"],
+            name: "NeuvoLanguageTests", dependencies: ["NeuvoTestSupport", "NeuvoLanguage"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoCatalogTests",
+            dependencies: ["NeuvoTestSupport", "NeuvoCatalog", "NeuvoLanguage", "NeuvoSupport"],
             exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "NeuvoArrangementsTests", dependencies: ["NeuvoArrangements", "NeuvoStorage"],
+            name: "NeuvoArrangementsTests", dependencies: ["NeuvoTestSupport", "NeuvoArrangements", "NeuvoStorage"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "NeuvoRegistryTests", dependencies: ["NeuvoRegistry", "NeuvoStorage", "NeuvoLanguage"],
+            name: "NeuvoRegistryTests",
+            dependencies: ["NeuvoTestSupport", "NeuvoRegistry", "NeuvoStorage", "NeuvoLanguage"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "NeuvoHTTPTests", dependencies: ["NeuvoHTTP"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoHTTPTests", dependencies: ["NeuvoTestSupport", "NeuvoHTTP"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NeuvoConversationTests",
             dependencies: [
+                "NeuvoTestSupport",
                 "NeuvoConversation", "NeuvoCatalog", "NeuvoLanguage", "NeuvoArrangements", "NeuvoRegistry",
                 "NeuvoStorage",
                 "NeuvoSupport",
@@ -138,19 +150,25 @@ let package = Package(
         .testTarget(
             name: "NeuvoNotificationsTests",
             dependencies: [
+                "NeuvoTestSupport",
                 "NeuvoNotifications", "NeuvoCrypto", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements",
                 "NeuvoCatalog",
             ], exclude: ["Peers"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NeuvoAPITests",
             dependencies: [
+                "NeuvoTestSupport",
                 "NeuvoAPI", "NeuvoHTTP", "NeuvoCatalog", "NeuvoNotifications", "NeuvoArrangements", "NeuvoStorage",
                 "NeuvoSupport", "NeuvoCrypto", "NeuvoCore",
             ], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ArgumentParsingTests", dependencies: ["NeuvoTestSupport", "ArgumentParsing"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "NeuvoCLITests",
-            dependencies: ["NeuvoCLI", "NeuvoAPI", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements"],
+            dependencies: [
+                "NeuvoTestSupport", "NeuvoCLI", "NeuvoAPI", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements",
+            ],
             swiftSettings: swiftSettings),
     ]
 )

@@ -6,12 +6,10 @@ import NeuvoHTTP
 import NeuvoNotifications
 import NeuvoStorage
 import NeuvoSupport
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoAPI
-
-let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 /// One application over a temporary database, driven through the in-memory client (the same pipeline as the
 /// socket server, without sockets).

@@ -4,6 +4,7 @@ import NeuvoCatalog
 import NeuvoCore
 import NeuvoNotifications
 import NeuvoSupport
+import NeuvoTestSupport
 import Synchronization
 import Testing
 

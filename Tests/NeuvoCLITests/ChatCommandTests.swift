@@ -2,6 +2,7 @@ import Foundation
 import NeuvoAPI
 import NeuvoArrangements
 import NeuvoStorage
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoCLI

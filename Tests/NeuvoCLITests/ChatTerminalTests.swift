@@ -1,6 +1,7 @@
 import Foundation
 import NeuvoAPI
 import NeuvoStorage
+import NeuvoTestSupport
 import Testing
 
 #if canImport(Glibc)

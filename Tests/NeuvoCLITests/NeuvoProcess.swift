@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoTestSupport
 import Synchronization
 
 /// Runs the built `neuvo` executable as a real process: what an operator or an integration sees.
@@ -73,28 +74,5 @@ struct NeuvoProcess {
         return Result(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self))
-    }
-}
-
-final class TemporaryFolder {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-cli-\(UUID())")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
-struct TimedOut: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// Checks `condition` every 20 ms until it holds; fails after `timeout` seconds naming what was awaited.
-func waitUntil(_ what: String, timeout: Double = 30, _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(timeout)
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw TimedOut(description: "timed out waiting until \(what)") }
-        try await Task.sleep(for: .milliseconds(20))
     }
 }

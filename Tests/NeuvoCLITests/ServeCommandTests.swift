@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoTestSupport
 import Testing
 
 /// A running `neuvo serve`, started on a free port (the port it prints), stopped with SIGTERM.

@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoTestSupport
 import Synchronization
 
 @testable import NeuvoHTTP
@@ -214,15 +215,4 @@ func configured(_ change: (inout HTTPServerConfiguration) -> Void) -> HTTPServer
     var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
     change(&configuration)
     return configuration
-}
-
-/// Waits until `condition` holds, for at most `timeout`: for what the server does after the response is on the
-/// wire (access-log and metrics hooks, closing a connection), which a client cannot wait for by reading.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
 }

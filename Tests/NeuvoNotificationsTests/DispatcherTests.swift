@@ -4,6 +4,7 @@ import NeuvoCatalog
 import NeuvoCrypto
 import NeuvoStorage
 import NeuvoSupport
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoNotifications

@@ -3,13 +3,12 @@ import NeuvoArrangements
 import NeuvoCatalog
 import NeuvoStorage
 import NeuvoSupport
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoNotifications
 
 /// The project's own locale texts, so these tests check the real templates.
-let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 func projectRenderer() throws -> NoticeRenderer {
     NoticeRenderer(locales: try Catalog.loadLocales(root: projectRoot))

@@ -1,6 +1,7 @@
 import Foundation
 import NeuvoArrangements
 import NeuvoStorage
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoNotifications

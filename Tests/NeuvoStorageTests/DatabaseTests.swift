@@ -1,20 +1,10 @@
 import CSQLite
 import Foundation
+import NeuvoTestSupport
 import Synchronization
 import Testing
 
 @testable import NeuvoStorage
-
-/// A fresh folder per test, removed afterwards.
-final class TemporaryFolder {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-storage-\(UUID())")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
 
 struct TestFailure: Error {}
 
@@ -23,16 +13,6 @@ func databaseOptions(_ migrations: [Migration]) -> Database.Options {
     var options = Database.Options()
     options.migrations = migrations
     return options
-}
-
-/// Waits until `condition` holds, for at most `timeout` (for work done on another thread).
-func eventually(timeout: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return await condition()
 }
 
 @Suite("SQLite storage")
