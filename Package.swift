@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "NeuvoHTTP", targets: ["NeuvoHTTP"]),
         .library(name: "NeuvoNotifications", targets: ["NeuvoNotifications"]),
         .library(name: "NeuvoAPI", targets: ["NeuvoAPI"]),
+        // The fuzz targets drive the API in memory through the tests' client.
+        .library(name: "NeuvoTestSupport", targets: ["NeuvoTestSupport"]),
     ],
     targets: [
         // System libraries, wrapped by shim headers for what Swift cannot import (variadics, macros).
@@ -113,7 +115,9 @@ let package = Package(
         .executableTarget(name: "neuvo", dependencies: ["NeuvoCLI", "ArgumentParsing"], swiftSettings: swiftSettings),
 
         // What the test targets share: temporary folders, the project root, shared data, polling, the Python peers.
-        .target(name: "NeuvoTestSupport", path: "Tests/NeuvoTestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "NeuvoTestSupport", dependencies: ["NeuvoHTTP"], path: "Tests/NeuvoTestSupport",
+            swiftSettings: swiftSettings),
 
         .testTarget(
             name: "NeuvoSupportTests", dependencies: ["NeuvoTestSupport", "NeuvoSupport"], swiftSettings: swiftSettings),

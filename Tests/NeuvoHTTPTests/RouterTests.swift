@@ -1,3 +1,4 @@
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoHTTP

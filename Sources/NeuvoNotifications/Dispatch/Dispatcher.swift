@@ -6,8 +6,8 @@ import NeuvoSupport
 
 /// How hard the dispatcher pushes each channel.
 public struct DispatcherSettings: Sendable {
-    /// Notices a claim takes at once. Each batch costs two transactions whatever its size; 500 instead of 200 made
-    /// a rate-lifted campaign about a tenth faster (fewer commits, fewer WAL pages written twice).
+    /// Notices a claim takes at once: each batch costs two transactions whatever its size (measurements:
+    /// docs/BENCHMARKS.md, "Why the code is the way it is").
     public var batchSize = 500
     /// Batches claimed and sending at once: rendering and recording one overlaps with sending the others.
     public var batchesInFlight = 3

@@ -163,7 +163,7 @@ public struct NoticeStore: Sendable {
         WHERE notice_seq = ? AND status = ?
         """
 
-    /// Lean moves of many notices in one statement per chunk, where one each was a third of recording a batch.
+    /// Lean moves of many notices in one statement per chunk rather than one each.
     /// Returns the seqs that moved.
     private static func moveLean(
         _ moves: [StatusMove], from expected: NoticeStatus, countAttempt: Bool, in connection: Connection

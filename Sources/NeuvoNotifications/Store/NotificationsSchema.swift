@@ -95,17 +95,15 @@ public enum NotificationsSchema {
 
     /// A notice in two tables: what it says, written once (`notice_content`), and where it is in its delivery
     /// (`notice_state`), the only part the dispatcher rewrites. Every notice is written twice on its way out (to
-    /// `sending`, to `sent`) and SQLite rewrites a whole row and logs its whole page each time: in one wide table
-    /// a page held about ten notices, in the narrow one about eighty, and those two updates were most of the
-    /// dispatcher's database work. The view `notices` joins them back, column for column as the table was, so
+    /// `sending`, to `sent`) and SQLite rewrites a whole row and logs its whole page each time, so the rewritten
+    /// part is kept narrow (docs/BENCHMARKS.md). The view `notices` joins them back, column for column as the table was, so
     /// reading code and operators' queries are unchanged; all writes go to the tables.
     ///
     /// `seq` is an explicit INTEGER PRIMARY KEY so the state's key survives `VACUUM` (an implicit rowid may be
     /// renumbered). The audit tables now point at a notice by `seq` too: with an integer key their rows, their
     /// index and the foreign-key check of each of the three rows a sent notice adds are smaller and cheaper than
     /// with the 22-character id. There is no index on the status: the status counts (metrics) read the narrow
-    /// table whole, a few milliseconds per 100,000 notices, where an index cost every transition two more index
-    /// writes (a tenth of the dispatcher's database work).
+    /// table whole, cheaper than two more index writes on every transition.
     static let state: [Migration] = [
         Migration(
             "notifications.notice-state", legacyVersion: 11,

@@ -36,8 +36,8 @@ public actor Database {
         /// Identifies Neuvo's files (`PRAGMA application_id`), so another application's database is refused.
         public var applicationID: Int32 = StorageSchema.applicationID
         public var readOnly = false
-        /// SQLite's page cache (`PRAGMA cache_size`), allocated as pages are used. The default 2 MB made the
-        /// dispatcher re-read outbox pages from the OS for every batch (pread was a tenth of its time).
+        /// SQLite's page cache (`PRAGMA cache_size`), allocated as pages are used; large enough that the dispatcher
+        /// does not re-read outbox pages from the OS for every batch (docs/BENCHMARKS.md).
         public var cacheKiB = 16 * 1024
 
         public init(migrations: [Migration] = StorageSchema.migrations) {

@@ -8,6 +8,7 @@ import NeuvoHTTP
 import NeuvoNotifications
 import NeuvoStorage
 import NeuvoSupport
+import NeuvoTestSupport
 
 // Property: whatever the JSON body of an API route, the response is never 5xx, and every 4xx is
 // application/problem+json with a string `type` and a string `detail`.
