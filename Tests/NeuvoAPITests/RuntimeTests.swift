@@ -27,31 +27,27 @@ final class RecordingChannel: NotificationChannel {
 
 @Suite("The runtime: one composition root")
 struct RuntimeTests {
-    /// A copy of the project's intents and locales that a test may edit.
-    static func catalogCopy(in folder: URL) throws -> URL {
-        let copy = folder.appendingPathComponent("catalog")
-        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
-        for name in ["intents", "locales"] {
-            try FileManager.default.copyItem(
-                at: projectRoot.appendingPathComponent(name), to: copy.appendingPathComponent(name))
-        }
-        return copy
+    /// A runtime that sends notices only, over a fresh database and an editable copy of the catalog.
+    static func runtime(
+        in folder: TemporaryFolder, clock: any WallClock = SystemClock(),
+        channels: [ChannelKind: any NotificationChannel] = [:]
+    ) async throws -> (runtime: NeuvoRuntime, catalog: URL) {
+        var configuration = Configuration(environment: [:])
+        configuration.databasePath = folder.path("neuvo.db")
+        configuration.catalogPath = try folder.catalogCopy().path
+        let runtime = try await NeuvoRuntime.open(
+            configuration: configuration, logger: Logger(label: "test", sink: LogSink { _ in }), use: .notices,
+            clock: clock, channels: channels)
+        return (runtime, URL(fileURLWithPath: configuration.catalogPath ?? ""))
     }
 
     /// The defect this runtime removes: `serve`'s dispatcher rendered with the texts of start-up, so a changed
     /// subject reloaded by SIGHUP never reached a notice. The notice is queued before the reload and sent after it.
     @Test func aReloadedLocaleTextReachesTheNextNoticeTheDispatcherSends() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-runtime-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let catalog = try Self.catalogCopy(in: folder)
-        var configuration = Configuration(environment: [:])
-        configuration.databasePath = folder.appendingPathComponent("neuvo.db").path
-        configuration.catalogPath = catalog.path
         let email = RecordingChannel(.email)
         let clock = ManualClock(Date(timeIntervalSince1970: 1_795_600_800))
-        let runtime = try await NeuvoRuntime.open(
-            configuration: configuration, logger: Logger(label: "test", sink: LogSink { _ in }), use: .notices,
-            clock: clock, channels: [.email: email])
+        let folder = try TemporaryFolder()
+        let (runtime, catalog) = try await Self.runtime(in: folder, clock: clock, channels: [.email: email])
         try await runtime.gateway.arrangements.upsert(
             Resident(id: "R1", name: "Resident One", language: "fi", email: "r1@example.org", consentEmail: true),
             now: clock.now())
@@ -82,6 +78,7 @@ struct RuntimeTests {
         #expect(email.messages.count == 2)
         #expect(email.messages.last?.subject == "Esiopetuspaikka on varattu")
         await runtime.close()
+        withExtendedLifetime(folder) {}
     }
 
     /// Dispatch defaults are declared once (`DispatchDefaults`): an unconfigured runtime's dispatcher runs with the
@@ -101,15 +98,8 @@ struct RuntimeTests {
     }
 
     @Test func aBrokenReloadIsRefusedAndTheTextsInUseStay() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-runtime-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let catalog = try Self.catalogCopy(in: folder)
-        var configuration = Configuration(environment: [:])
-        configuration.databasePath = folder.appendingPathComponent("neuvo.db").path
-        configuration.catalogPath = catalog.path
-        let runtime = try await NeuvoRuntime.open(
-            configuration: configuration, logger: Logger(label: "test", sink: LogSink { _ in }), use: .notices,
-            channels: [:])
+        let folder = try TemporaryFolder()
+        let (runtime, catalog) = try await Self.runtime(in: folder)
         try "{ broken".write(
             to: catalog.appendingPathComponent("locales/notices.json"), atomically: true, encoding: .utf8)
         guard case .failure(let error) = runtime.reload() else {
@@ -119,5 +109,6 @@ struct RuntimeTests {
         #expect(error.description.contains("notices.json"))
         #expect(runtime.texts.locales.strings["notice.preschool_place.subject"] != nil)
         await runtime.close()
+        withExtendedLifetime(folder) {}
     }
 }

@@ -78,12 +78,7 @@ struct ServeCommandTests {
     /// to render with the texts of start-up). Delivery goes to a folder through the `file:` channel.
     @Test func aLocaleTextReloadedBySIGHUPReachesTheNextNoticeSent() async throws {
         let folder = try TemporaryFolder()
-        let catalog = folder.url.appendingPathComponent("catalog")
-        try FileManager.default.createDirectory(at: catalog, withIntermediateDirectories: true)
-        for name in ["intents", "locales"] {
-            try FileManager.default.copyItem(
-                at: projectRoot.appendingPathComponent(name), to: catalog.appendingPathComponent(name))
-        }
+        let catalog = try folder.catalogCopy()
         let outbox = folder.url.appendingPathComponent("outbox")
         let log = folder.url.appendingPathComponent("serve.log")
         let server = try await RunningServer(

@@ -70,34 +70,28 @@ final class RawClient: Sendable {
 
     /// To `::1`, the IPv6 loopback.
     static func connectIPv6(port: Int) throws -> RawClient {
-        let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSocketError(description: "socket") }
         var address = sockaddr_in6()
         address.sin6_family = sa_family_t(AF_INET6)
         address.sin6_port = UInt16(port).bigEndian
         address.sin6_addr = in6addr_loopback
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-            }
-        }
-        guard result == 0 else {
-            Glibc.close(fd)
-            throw TestSocketError(description: "connect: errno \(errno)")
-        }
-        return RawClient(fd: fd)
+        return try connect(family: AF_INET6, to: &address)
     }
 
+    /// To 127.0.0.1.
     static func connect(port: Int) throws -> RawClient {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSocketError(description: "socket") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return try connect(family: AF_INET, to: &address)
+    }
+
+    private static func connect<Address>(family: Int32, to address: inout Address) throws -> RawClient {
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSocketError(description: "socket") }
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<Address>.size))
             }
         }
         guard result == 0 else {

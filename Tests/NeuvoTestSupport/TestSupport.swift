@@ -22,6 +22,17 @@ public final class TemporaryFolder: Sendable {
 
     public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 
+    /// A copy of the project's `intents/` and `locales/` in `catalog/` here, which a test may edit.
+    public func catalogCopy() throws -> URL {
+        let copy = url.appendingPathComponent("catalog")
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        for name in ["intents", "locales"] {
+            try FileManager.default.copyItem(
+                at: projectRoot.appendingPathComponent(name), to: copy.appendingPathComponent(name))
+        }
+        return copy
+    }
+
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 

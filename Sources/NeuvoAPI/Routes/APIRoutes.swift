@@ -12,22 +12,22 @@ public enum APIRoutes {
         router.get("/v1/widget/texts") { request, _ in try widgetTexts(app, request) }
         router.get("/r/{token}") { request, context in try await identify(app, request, context) }
         // A resident identified by a notice link: the session's resident.
-        router.group("/v1/me", middleware: [ResidentSession(conversations: app.conversations)]) { me in
+        router.group("/v1/me", middleware: [BearerAuthentication.residentSession(app.conversations)]) { me in
             me.get("/arrangements") { _, context in try await myArrangements(app, context) }
             me.post("/arrangements/{id}/accept") { _, context in try await decide(app, context, .accept) }
             me.post("/arrangements/{id}/decline") { _, context in try await decide(app, context, .decline) }
         }
         // City systems and staff: an API key with the group's scope (admin keys have every scope).
-        router.group("/v1", middleware: [APIKeyAuthentication(keys: app.keys, scope: .arrangementsWrite)]) { city in
+        router.group("/v1", middleware: [BearerAuthentication.apiKey(app.keys, scope: .arrangementsWrite)]) { city in
             city.put("/residents/{id}") { request, context in try await putResident(app, request, context) }
             city.post("/arrangements") { request, _ in try await createArrangements(app, request) }
             city.post("/notices") { request, _ in try await createNotice(app, request) }
         }
-        router.group("/v1/notices", middleware: [APIKeyAuthentication(keys: app.keys, scope: .noticesRead)]) { read in
+        router.group("/v1/notices", middleware: [BearerAuthentication.apiKey(app.keys, scope: .noticesRead)]) { read in
             read.get { request, _ in try await listNotices(app, request) }
             read.get("/{id}") { _, context in try await getNotice(app, context) }
         }
-        router.group("/v1/admin", middleware: [APIKeyAuthentication(keys: app.keys, scope: .admin)]) { admin in
+        router.group("/v1/admin", middleware: [BearerAuthentication.apiKey(app.keys, scope: .admin)]) { admin in
             admin.post("/reload") { _, _ in try await reload(app) }
             admin.get("/handoffs") { _, _ in try await handoffs(app) }
         }

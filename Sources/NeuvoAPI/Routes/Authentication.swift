@@ -33,46 +33,47 @@ extension RequestContext {
     }
 }
 
-/// City systems and staff: a known, unrevoked API key that has `scope` (or `admin`), declared once per group.
-struct APIKeyAuthentication: HTTPMiddleware {
-    let keys: APIKeyStore
-    let scope: APIScope
+/// A bearer token turned into a typed value in the request context, or 401 before any handler runs.
+struct BearerAuthentication<Key: RequestContextKey>: HTTPMiddleware {
+    /// What to send, for the 401 of a request without a token.
+    let missing: String
+    /// The token's value, or a problem (401 unknown, 403 not allowed).
+    let authenticate: @Sendable (String) async throws -> Key.Value
 
     func handle(
         _ request: HTTPRequest, context: RequestContext,
         next: @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
     ) async throws -> HTTPResponse {
-        guard let token = request.bearerToken else {
-            throw Problem.unauthorized("send Authorization: Bearer <API key> (create one with neuvo keys create)")
-        }
-        guard let key = try await keys.authenticate(token) else {
-            throw Problem.unauthorized("the API key is unknown or revoked")
-        }
-        guard key.scopes.contains(scope) || key.scopes.contains(.admin) else {
-            throw Problem.forbidden("the API key lacks the scope \(scope.rawValue)")
-        }
+        guard let token = request.bearerToken else { throw Problem.unauthorized(missing) }
         var context = context
-        context[AuthenticatedKey.self] = key
+        context[Key.self] = try await authenticate(token)
         return try await next(request, context)
     }
 }
 
-/// A resident: the bearer session must be one a notice link opened; anonymous or unknown sessions are refused.
-struct ResidentSession: HTTPMiddleware {
-    let conversations: ConversationStore
+extension BearerAuthentication where Key == AuthenticatedKey {
+    /// City systems and staff: a known, unrevoked API key that has `scope` (or `admin`), declared once per group.
+    static func apiKey(_ keys: APIKeyStore, scope: APIScope) -> Self {
+        Self(missing: "send Authorization: Bearer <API key> (create one with neuvo keys create)") { token in
+            guard let key = try await keys.authenticate(token) else {
+                throw Problem.unauthorized("the API key is unknown or revoked")
+            }
+            guard key.scopes.contains(scope) || key.scopes.contains(.admin) else {
+                throw Problem.forbidden("the API key lacks the scope \(scope.rawValue)")
+            }
+            return key
+        }
+    }
+}
 
-    func handle(
-        _ request: HTTPRequest, context: RequestContext,
-        next: @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
-    ) async throws -> HTTPResponse {
-        guard let token = request.bearerToken else {
-            throw Problem.unauthorized("send Authorization: Bearer <session_id> of a session opened from a notice link")
+extension BearerAuthentication where Key == IdentifiedResident {
+    /// A resident: the bearer session must be one a notice link opened; anonymous or unknown sessions are refused.
+    static func residentSession(_ conversations: ConversationStore) -> Self {
+        Self(missing: "send Authorization: Bearer <session_id> of a session opened from a notice link") { token in
+            guard let residentID = try await conversations.residentID(of: SessionID(rawValue: token)) else {
+                throw Problem.unauthorized("the session is unknown or not identified; open the link in your notice")
+            }
+            return residentID
         }
-        guard let residentID = try await conversations.residentID(of: SessionID(rawValue: token)) else {
-            throw Problem.unauthorized("the session is unknown or not identified; open the link in your notice")
-        }
-        var context = context
-        context[IdentifiedResident.self] = residentID
-        return try await next(request, context)
     }
 }
