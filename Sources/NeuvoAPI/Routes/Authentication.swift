@@ -1,12 +1,12 @@
 import NeuvoConversation
 import NeuvoHTTP
 
-/// The API key a request authenticated with, put in the context by `APIKeyAuthentication`.
+/// The API key a request authenticated with, put in the context by `BearerAuthentication.apiKey`.
 enum AuthenticatedKey: RequestContextKey {
     typealias Value = APIKeyStore.Key
 }
 
-/// The resident bound to the request's session, put in the context by `ResidentSession`.
+/// The resident bound to the request's session, put in the context by `BearerAuthentication.residentSession`.
 enum IdentifiedResident: RequestContextKey {
     typealias Value = String
 }
@@ -20,13 +20,13 @@ extension HTTPRequest {
 }
 
 extension RequestContext {
-    /// The API key of a route in an `APIKeyAuthentication` group.
+    /// The API key of a route in a `BearerAuthentication.apiKey` group.
     func apiKey() throws -> APIKeyStore.Key {
         guard let key = self[AuthenticatedKey.self] else { throw Problem.unauthorized("no API key") }
         return key
     }
 
-    /// The resident of a route in a `ResidentSession` group.
+    /// The resident of a route in a `BearerAuthentication.residentSession` group.
     func residentID() throws -> String {
         guard let resident = self[IdentifiedResident.self] else { throw Problem.unauthorized("no session") }
         return resident

@@ -8,7 +8,7 @@ import NeuvoNotifications
 import NeuvoStorage
 import NeuvoSupport
 
-/// A resident's own arrangements, behind the session a notice link opened (`ResidentSession`).
+/// A resident's own arrangements, behind the session a notice link opened (`BearerAuthentication.residentSession`).
 extension APIRoutes {
     // MARK: The resident's own arrangements
 
