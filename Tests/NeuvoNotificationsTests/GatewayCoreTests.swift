@@ -253,10 +253,14 @@ struct GatewayCoreTests {
         let noticeID = try #require(outcome.noticeID)
         let notice = try #require(try await service.notices.notice(noticeID))
         #expect(notice.nextAttemptAt == noon.addingTimeInterval(20 * 3600))  // 08:00 the next day
+        // The outcome says the notice is held, and until when (in the city's time for people).
+        #expect(outcome.heldUntil == notice.nextAttemptAt.formatted(Date.ISO8601FormatStyle()))
+        #expect(outcome.heldUntilText == "held by quiet hours until 26.11. 8:00")
         let urgent = try await service.intake.arrange(
             ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool, urgent: true))
         let urgentID = try #require(urgent.noticeID)
         #expect(try await service.notices.notice(urgentID)?.nextAttemptAt == evening)
+        #expect(urgent.heldUntil == nil)
     }
 
     @Test func htmlEscapesEveryValue() throws {

@@ -289,7 +289,8 @@ struct ArrangeReport {
                     text +=
                         "\(result.created ? "created" : "exists ") \(result.arrangementID)"
                         + (result.noticeID.map { " notice \($0) (\(result.channel ?? "?"))" } ?? "")
-                        + (result.note.map { " — \($0)" } ?? "") + "\n"
+                        + (result.note.map { " — \($0)" } ?? "") + (result.heldUntilText.map { " — \($0)" } ?? "")
+                        + "\n"
                 }
             case .failure(let error):
                 rejected.append(BulkFileError(file: file, line: line, message: error.description))

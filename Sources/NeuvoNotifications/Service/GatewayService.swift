@@ -43,11 +43,37 @@ public struct ArrangeOutcome: Sendable, Hashable, Codable {
     public let channel: String?
     /// Why no notice was queued (the resident cannot be reached on any consented channel).
     public let note: String?
+    /// When the notice goes, ISO 8601, if the resident's quiet hours hold it (nil: it goes at once).
+    public let heldUntil: String?
 
     enum CodingKeys: String, CodingKey {
         case created, channel, note
         case arrangementID = "arrangement_id"
         case noticeID = "notice_id"
+        case heldUntil = "held_until"
+    }
+
+    public init(
+        arrangementID: String, noticeID: String?, created: Bool, channel: String?, note: String?,
+        heldUntil: String? = nil
+    ) {
+        self.arrangementID = arrangementID
+        self.noticeID = noticeID
+        self.created = created
+        self.channel = channel
+        self.note = note
+        self.heldUntil = heldUntil
+    }
+
+    /// "held by quiet hours until 8.12. 08:00" in the city's time, for people reading `neuvo arrange`.
+    public var heldUntilText: String? {
+        guard let heldUntil, let date = try? Date(heldUntil, strategy: .iso8601) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = City.timeZone
+        let parts = calendar.dateComponents([.day, .month, .hour, .minute], from: date)
+        let minute = parts.minute ?? 0
+        return "held by quiet hours until \(parts.day ?? 0).\(parts.month ?? 0). \(parts.hour ?? 0):"
+            + (minute < 10 ? "0" : "") + "\(minute)"
     }
 }
 

@@ -197,6 +197,8 @@ public struct IntakeService: Sendable {
         return .success(
             ArrangeOutcome(
                 arrangementID: item.arrangement.id, noticeID: stored.notice.id, created: true,
-                channel: notice.channel.rawValue, note: nil))
+                channel: notice.channel.rawValue, note: nil,
+                heldUntil: notice.nextAttemptAt > notice.createdAt
+                    ? notice.nextAttemptAt.formatted(Date.ISO8601FormatStyle()) : nil))
     }
 }
