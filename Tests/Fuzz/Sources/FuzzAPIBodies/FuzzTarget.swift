@@ -17,8 +17,6 @@ import NeuvoTestSupport
 // and "$ARRANGEMENT" become the id of a real notice and arrangement, so receipts and decisions can reach them.
 // One application over a temporary database serves every input (built once, as in Tests/NeuvoAPITests).
 
-private let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 private let receiptSecret = "whsec_" + Data(repeating: 9, count: 32).base64EncodedString()
 
 private final class ResultBox<Value>: @unchecked Sendable {
@@ -87,7 +85,7 @@ private struct Fixture: Sendable {
                     details: ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept_by": "2027-03-15"]))
             arrangements.append(outcome.arrangementID)
         }
-        let token = links.token(residentID: "R1", arrangementID: arrangements[0], now: clock.now())
+        let token = app.gateway.links.token(residentID: "R1", arrangementID: arrangements[0], now: clock.now())
         let redirect = await client.execute(.get, "/r/\(token)", headers: [:], body: [])
         let session = String((redirect.headers["Location"] ?? "").split(separator: "=").last ?? "")
         guard !session.isEmpty, let notice = try await app.gateway.notices.notices(residentID: "R1").first else {
