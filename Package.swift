@@ -7,12 +7,13 @@ let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6)
 ]
 
+// Linux only: the HTTP server is built on epoll, eventfd and accept4 (no platforms are claimed).
 let package = Package(
     name: "neuvo",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "neuvo", targets: ["neuvo"]),
         // Libraries for the fuzz targets in Tests/Fuzz (a separate package that depends on this one by path).
+        .library(name: "NeuvoCore", targets: ["NeuvoCore"]),
         .library(name: "NeuvoSupport", targets: ["NeuvoSupport"]),
         .library(name: "NeuvoStorage", targets: ["NeuvoStorage"]),
         .library(name: "NeuvoCrypto", targets: ["NeuvoCrypto"]),
@@ -22,6 +23,8 @@ let package = Package(
         .library(name: "NeuvoHTTP", targets: ["NeuvoHTTP"]),
         .library(name: "NeuvoNotifications", targets: ["NeuvoNotifications"]),
         .library(name: "NeuvoAPI", targets: ["NeuvoAPI"]),
+        // The fuzz targets drive the API in memory through the tests' client.
+        .library(name: "NeuvoTestSupport", targets: ["NeuvoTestSupport"]),
     ],
     targets: [
         // System libraries, wrapped by shim headers for what Swift cannot import (variadics, macros).
@@ -32,8 +35,11 @@ let package = Package(
         // epoll, eventfd and accept4, which Swift's Glibc module does not export (part of glibc: nothing to link).
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
+        // The shared vocabulary: Language, the city's time zone and default language, dispatch defaults.
+        .target(name: "NeuvoCore", swiftSettings: swiftSettings),
+
         // Foundations: configuration, redacting logs, clock; storage; crypto.
-        .target(name: "NeuvoSupport", swiftSettings: swiftSettings),
+        .target(name: "NeuvoSupport", dependencies: ["NeuvoCore"], swiftSettings: swiftSettings),
         .target(name: "NeuvoStorage", dependencies: ["CSQLite", "NeuvoSupport"], swiftSettings: swiftSettings),
         .target(name: "NeuvoCrypto", swiftSettings: swiftSettings),
 
@@ -41,8 +47,15 @@ let package = Package(
         // Optimised in debug builds too: every test that loads the catalog trains the classifier, which is
         // about ten times slower unoptimised.
         .target(
-            name: "NeuvoLanguage", resources: [.copy("Resources/LanguageModel.bin")],
+            name: "NeuvoLanguage", dependencies: ["NeuvoCore"], resources: [.copy("Resources/LanguageModel.bin")],
             swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+
+        // The catalog the binary ships with: the top-level intents/ and locales/ (the one copy staff edit), copied by
+        // the build into this target's resource bundle beside the binary. Its path is the package root so that it
+        // can name those folders; it builds only Sources/NeuvoBundledCatalog (the other folders are excluded below).
+        .target(
+            name: "NeuvoBundledCatalog", path: ".", sources: ["Sources/NeuvoBundledCatalog"],
+            resources: [.copy("intents"), .copy("locales")], swiftSettings: swiftSettings),
 
         // The intent catalog and translations that staff edit, validated and trained into a snapshot.
         .target(name: "NeuvoCatalog", dependencies: ["NeuvoLanguage", "NeuvoSupport"], swiftSettings: swiftSettings),
@@ -60,7 +73,8 @@ let package = Package(
 
         // Residents and what the city arranged for them: shared by the conversation and the gateway.
         .target(
-            name: "NeuvoArrangements", dependencies: ["NeuvoStorage", "NeuvoSupport"], swiftSettings: swiftSettings),
+            name: "NeuvoArrangements", dependencies: ["NeuvoCore", "NeuvoStorage", "NeuvoSupport"],
+            swiftSettings: swiftSettings),
 
         // A generic HTTP/1.1 server (sockets, parser, router) and a plain-HTTP client; knows nothing of Neuvo.
         .target(name: "NeuvoHTTP", dependencies: ["CLinux", "NeuvoSupport"], swiftSettings: swiftSettings),
@@ -76,8 +90,8 @@ let package = Package(
         .target(
             name: "NeuvoNotifications",
             dependencies: [
-                "CCurl", "NeuvoCrypto", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements", "NeuvoCatalog",
-                "NeuvoLanguage", "NeuvoHTTP",
+                "CCurl", "NeuvoCore", "NeuvoCrypto", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements",
+                "NeuvoCatalog", "NeuvoHTTP",
             ], swiftSettings: swiftSettings),
 
         // Neuvo's HTTP API and web widget over the generic server.
@@ -85,8 +99,8 @@ let package = Package(
             name: "NeuvoAPI",
             dependencies: [
                 "NeuvoHTTP", "NeuvoConversation", "NeuvoNotifications", "NeuvoArrangements", "NeuvoCatalog",
-                "NeuvoRegistry",
-                "NeuvoStorage", "NeuvoCrypto", "NeuvoSupport", "NeuvoLanguage",
+                "NeuvoBundledCatalog", "NeuvoRegistry",
+                "NeuvoStorage", "NeuvoCrypto", "NeuvoSupport", "NeuvoCore",
             ],
             resources: [.copy("Resources/widget"), .copy("Resources/openapi.json")], swiftSettings: swiftSettings),
 
@@ -95,32 +109,47 @@ let package = Package(
         .target(
             name: "NeuvoCLI",
             dependencies: [
-                "ArgumentParsing", "NeuvoSupport", "NeuvoStorage", "NeuvoLanguage", "NeuvoCatalog", "NeuvoRegistry",
+                "ArgumentParsing", "NeuvoSupport", "NeuvoStorage", "NeuvoLanguage", "NeuvoCatalog",
+                "NeuvoBundledCatalog", "NeuvoRegistry",
                 "NeuvoArrangements", "NeuvoConversation", "NeuvoNotifications", "NeuvoCrypto", "NeuvoAPI", "CSQLite",
                 "CCurl",
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "neuvo", dependencies: ["NeuvoCLI", "ArgumentParsing"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "NeuvoSupportTests", dependencies: ["NeuvoSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "NeuvoStorageTests", dependencies: ["NeuvoStorage"], swiftSettings: swiftSettings),
+        // What the test targets share: temporary folders, the project root, shared data, polling, the Python peers.
+        .target(
+            name: "NeuvoTestSupport", dependencies: ["NeuvoHTTP"], path: "Tests/NeuvoTestSupport",
+            swiftSettings: swiftSettings),
+
         .testTarget(
-            name: "NeuvoCryptoTests", dependencies: ["NeuvoCrypto"], exclude: ["Fixtures"], swiftSettings: swiftSettings
+            name: "NeuvoSupportTests", dependencies: ["NeuvoTestSupport", "NeuvoSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoStorageTests", dependencies: ["NeuvoTestSupport", "NeuvoStorage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoCryptoTests", dependencies: ["NeuvoTestSupport", "NeuvoCrypto"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
         ),
-        .testTarget(name: "NeuvoLanguageTests", dependencies: ["NeuvoLanguage"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "NeuvoCatalogTests", dependencies: ["NeuvoCatalog", "NeuvoLanguage", "NeuvoSupport"],
+            name: "NeuvoLanguageTests", dependencies: ["NeuvoTestSupport", "NeuvoLanguage"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoCatalogTests",
+            dependencies: ["NeuvoTestSupport", "NeuvoCatalog", "NeuvoLanguage", "NeuvoSupport"],
             exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "NeuvoArrangementsTests", dependencies: ["NeuvoArrangements", "NeuvoStorage"],
+            name: "NeuvoArrangementsTests", dependencies: ["NeuvoTestSupport", "NeuvoArrangements", "NeuvoStorage"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "NeuvoRegistryTests", dependencies: ["NeuvoRegistry", "NeuvoStorage", "NeuvoLanguage"],
+            name: "NeuvoRegistryTests",
+            dependencies: ["NeuvoTestSupport", "NeuvoRegistry", "NeuvoStorage", "NeuvoLanguage"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "NeuvoHTTPTests", dependencies: ["NeuvoHTTP"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoHTTPTests", dependencies: ["NeuvoTestSupport", "NeuvoHTTP"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NeuvoConversationTests",
             dependencies: [
+                "NeuvoTestSupport",
                 "NeuvoConversation", "NeuvoCatalog", "NeuvoLanguage", "NeuvoArrangements", "NeuvoRegistry",
                 "NeuvoStorage",
                 "NeuvoSupport",
@@ -128,18 +157,32 @@ let package = Package(
         .testTarget(
             name: "NeuvoNotificationsTests",
             dependencies: [
+                "NeuvoTestSupport",
                 "NeuvoNotifications", "NeuvoCrypto", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements",
                 "NeuvoCatalog",
             ], exclude: ["Peers"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NeuvoAPITests",
             dependencies: [
+                "NeuvoTestSupport",
                 "NeuvoAPI", "NeuvoHTTP", "NeuvoCatalog", "NeuvoNotifications", "NeuvoArrangements", "NeuvoStorage",
-                "NeuvoSupport", "NeuvoCrypto",
-            ], swiftSettings: swiftSettings),
-        .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
+                "NeuvoSupport", "NeuvoCrypto", "NeuvoCore",
+            ], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "NeuvoCLITests", dependencies: ["NeuvoCLI", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements"],
+            name: "ArgumentParsingTests", dependencies: ["NeuvoTestSupport", "ArgumentParsing"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NeuvoCLITests",
+            dependencies: [
+                "NeuvoTestSupport", "NeuvoCLI", "NeuvoAPI", "NeuvoSupport", "NeuvoStorage", "NeuvoArrangements",
+            ],
             swiftSettings: swiftSettings),
     ]
 )
+
+// The bundled catalog's target is rooted at the package: everything else there is another target's or not built.
+if let bundled = package.targets.first(where: { $0.name == "NeuvoBundledCatalog" }) {
+    bundled.exclude =
+        ["NOTICE", "README.md", "Tests", "benchmarks", "docs"]
+        + package.targets.filter { $0.type != .test && $0 !== bundled }.map { $0.path ?? "Sources/\($0.name)" }
+}

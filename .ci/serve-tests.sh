@@ -7,7 +7,7 @@ neuvo=.build/debug/neuvo
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-export NEUVO_DB="$work/neuvo.db" NEUVO_CATALOG="$PWD" NEUVO_PUBLIC_BASE_URL="$base"
+export NEUVO_DB="$work/neuvo.db" NEUVO_CATALOG="$PWD" NEUVO_PUBLIC_BASE_URL="$base" NEUVO_SMTP_URL="file://$work/outbox"
 export NEUVO_SMS_WEBHOOK_SECRET="whsec_$(head -c 32 /dev/urandom | base64)" NEUVO_LOG_LEVEL=warning
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
@@ -24,7 +24,13 @@ printf '%s\n' '{"id": "CI1", "name": "Testi Asukas", "lang": "fi", "email": "ci1
 "$neuvo" residents import "$work/residents.jsonl" >/dev/null
 "$neuvo" arrange --resident CI1 --kind preschool_place --detail "unit=Kallion ala-aste" --detail start_date=2027-08-01 \
     --detail accept_by=2027-03-15 --idempotency-key ci-offer >/dev/null
-link=$(sqlite3 "$NEUVO_DB" "SELECT json_extract(personalisation, '$.link') FROM notices LIMIT 1")
+# Links are signed when a notice is sent (none is stored): the server delivers it to the file: channel's folder.
+for _ in $(seq 1 100); do ls "$work"/outbox/*.eml >/dev/null 2>&1 && break; sleep 0.2; done
+link=$(python3 -c '
+import email, glob, re, sys
+message = email.message_from_binary_file(open(glob.glob(sys.argv[1] + "/*.eml")[0], "rb"))
+text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+print(re.search(r"https?://\S+/r/\S+", text).group(0))' "$work/outbox")
 key=$("$neuvo" keys create --name ci --scope admin)
 
 echo "==> schemathesis (every endpoint; fails on a 5xx or a response that breaks the schema)"

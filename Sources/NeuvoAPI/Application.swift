@@ -9,41 +9,36 @@ import NeuvoRegistry
 import NeuvoStorage
 import NeuvoSupport
 
-/// Everything a request may need, built once at start-up. The HTTP layer only routes to these services;
-/// the CLI uses the same ones.
+/// Everything a request may need, built by `NeuvoRuntime` (the one composition root) from its parts. The HTTP
+/// layer only routes to these services; the CLI uses the same ones.
 public struct NeuvoApplication: Sendable {
-    public let configuration: Configuration
-    public let database: Database
+    public let runtime: NeuvoRuntime
     public let catalog: LiveCatalog
     public let engine: ConversationEngine
     public let conversations: ConversationStore
-    public let gateway: GatewayService
     public let desk: ArrangementDesk
     public let keys: APIKeyStore
     public let metrics: Metrics
     public let receiptSigner: WebhookSigner?
-    public let logger: Logger
-    public let clock: any WallClock
     public let assets: WidgetAssets
 
-    public init(
-        configuration: Configuration, database: Database, catalog: LiveCatalog, links: ResidentLinkSigner,
-        logger: Logger, clock: any WallClock = SystemClock()
-    ) async throws {
-        self.configuration = configuration
-        self.database = database
+    public var configuration: Configuration { runtime.configuration }
+    public var database: Database { runtime.database }
+    public var gateway: GatewayService { runtime.gateway }
+    public var intake: IntakeService { runtime.intake }
+    public var logger: Logger { runtime.logger }
+    public var clock: any WallClock { runtime.clock }
+
+    init(runtime: NeuvoRuntime, catalog: LiveCatalog) async throws {
+        self.runtime = runtime
         self.catalog = catalog
-        self.logger = logger
-        self.clock = clock
+        let database = runtime.database
+        let configuration = runtime.configuration
         _ = try await RegistrySeeder.seedIfEmpty(database)
         let registry = try await RegistrySearch.load(from: database)
-        gateway = GatewayService(
-            database: database, timeZone: configuration.timeZone,
-            renderer: { NoticeRenderer(locales: catalog.catalog.locales) }, links: links, clock: clock,
-            defaultQuietHours: configuration.quietHours)
-        let hook = gateway.confirmationHook()
+        let hook = runtime.gateway.confirmationHook()
         engine = try await ConversationEngine.make(
-            catalog: { catalog.catalog }, database: database, directory: registry, clock: clock,
+            catalog: { catalog.catalog }, database: database, directory: registry, clock: runtime.clock,
             options: ConversationEngine.Options(configuration: configuration), afterTransition: hook)
         desk = ArrangementDesk(afterTransition: hook)
         conversations = ConversationStore(database: database)

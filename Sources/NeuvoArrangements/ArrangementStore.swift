@@ -68,7 +68,44 @@ public struct ArrangementStore: Sendable {
             postalCode: try row.get("postal_code"), district: try row.get("district"))
     }
 
+    /// Where to reach a resident now, and when not to.
+    public struct Contact: Sendable, Hashable {
+        public let email: String?
+        public let phone: String?
+        public let quietStart: Int
+        public let quietEnd: Int
+    }
+
+    /// The contacts of these residents (unknown ids are left out), in the caller's transaction.
+    public static func contacts(of ids: [String], in connection: Connection) throws -> [String: Contact] {
+        var result: [String: Contact] = [:]
+        result.reserveCapacity(ids.count)
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = ids[start..<min(start + 500, ids.count)]
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let found = try connection.query(
+                "SELECT id, email, phone, quiet_start, quiet_end FROM residents WHERE id IN (\(placeholders))",
+                arguments: chunk.map { .text($0) })
+            for row in found {
+                result[try row.get(0)] = Contact(
+                    email: try row.get(1), phone: try row.get(2), quietStart: try row.get(3), quietEnd: try row.get(4))
+            }
+        }
+        return result
+    }
+
     // MARK: Arrangements
+
+    /// Offered arrangements whose deadline falls in `after..<=until`: those a reminder may be due for.
+    public static func offered(deadlineAfter after: Date, until: Date, in connection: Connection) throws
+        -> [Arrangement]
+    {
+        try connection.query(
+            """
+            SELECT * FROM arrangements WHERE status = ? AND deadline IS NOT NULL AND deadline > ? AND deadline <= ?
+            """, ArrangementStatus.offered.rawValue, after, until
+        ).map(Self.arrangement)
+    }
 
     /// Inserts an arrangement inside the caller's transaction; returns false when its idempotency key was
     /// already used (the existing arrangement is left as it is). `residentChecked`: the caller has just read the

@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoCore
 
 /// A resident of the city as Neuvo knows them: how to reach them and in which language.
 public struct Resident: Sendable, Hashable, Codable {
@@ -134,4 +135,10 @@ public enum ArrangementStatus: String, Sendable, Hashable, Codable, CaseIterable
     public var isFinal: Bool { Self.allowed[self]?.isEmpty ?? true }
 
     public func canMove(to next: ArrangementStatus) -> Bool { Self.allowed[self]?.contains(next) ?? false }
+}
+
+extension Resident {
+    /// The language the resident is addressed in: theirs when it is one Neuvo serves (imports check it), otherwise
+    /// the city's default.
+    public var locale: Language { Language(rawValue: language) ?? City.defaultLanguage }
 }

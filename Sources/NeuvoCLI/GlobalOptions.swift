@@ -1,5 +1,7 @@
 import ArgumentParsing
 import Foundation
+import NeuvoAPI
+import NeuvoBundledCatalog
 import NeuvoCatalog
 import NeuvoStorage
 import NeuvoSupport
@@ -18,10 +20,12 @@ public struct GlobalOptions: ParsableArguments {
     public init() {}
 
     /// The effective configuration: defaults < file < NEUVO_* environment < these options.
-    func loadConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
-        -> Configuration
-    {
-        var overrides: [(key: String, value: String, option: String)] = []
+    /// `options`: a command's own options that override settings, such as `serve --port`.
+    func loadConfiguration(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        options: [(key: String, value: String, option: String)] = []
+    ) throws -> Configuration {
+        var overrides = options
         if let databasePath { overrides.append(("db", databasePath, "--db")) }
         if let catalogPath { overrides.append(("catalog", catalogPath, "--catalog")) }
         return try Configuration.load(environment: environment, configFile: configFile, overrides: overrides)
@@ -35,16 +39,38 @@ public struct GlobalOptions: ParsableArguments {
 
     /// Loads, validates and trains the intent catalog; a broken catalog is a data error naming its problems.
     func loadCatalog(_ configuration: Configuration) throws -> Catalog {
+        let root = try Self.catalogRoot(configuration)
         do {
-            return try Catalog.load(root: URL(fileURLWithPath: configuration.catalogPath))
+            return try Catalog.load(root: root)
         } catch {
             throw CommandFailure(exitCode: .dataError, message: error.description)
         }
     }
 
+    /// The runtime every serving command runs on: configuration, database, catalog, services, built once.
+    func openRuntime(
+        _ use: NeuvoRuntime.CatalogUse, label: String, options: [(key: String, value: String, option: String)] = []
+    ) async throws -> NeuvoRuntime {
+        let configuration = try loadConfiguration(options: options)
+        return try await NeuvoRuntime.open(
+            configuration: configuration, logger: makeLogger(configuration, label: label), use: use)
+    }
+
+    /// The folder `--catalog` or `NEUVO_CATALOG` names, else the catalog bundled with the binary.
+    static func catalogRoot(_ configuration: Configuration) throws -> URL {
+        guard let root = BundledCatalog.root(configured: configuration.catalogPath) else {
+            throw CommandFailure(
+                exitCode: .configuration,
+                message:
+                    "no catalog: the bundle beside the binary is missing; name a folder with --catalog or NEUVO_CATALOG"
+            )
+        }
+        return root
+    }
+
     /// Opens (creating and migrating on first run) the configured database.
     func openDatabase(_ configuration: Configuration) throws -> Database {
-        try Database(path: configuration.databasePath)
+        try NeuvoRuntime.openDatabase(path: configuration.databasePath)
     }
 
     /// Loads the configuration, opens the database, runs `body`, and closes the database whether or not `body`

@@ -1,6 +1,7 @@
 import ArgumentParsing
 import CCurl
 import CSQLite
+import NeuvoAPI
 import NeuvoStorage
 import NeuvoSupport
 
@@ -33,6 +34,12 @@ public struct Neuvo: ParsableCommand {
     public static func exitCode(for error: any Error) -> (ExitCode, String) {
         switch error {
         case let failure as CommandFailure: return (failure.exitCode, failure.message)
+        case let failure as RuntimeFailure:
+            switch failure.kind {
+            case .configuration: return (.configuration, failure.message)
+            case .data: return (.dataError, failure.message)
+            case .io: return (.ioError, failure.message)
+            }
         case let error as ConfigurationError: return (.configuration, error.description)
         case let error as DatabaseOpenError:
             switch error {

@@ -14,7 +14,7 @@ public struct ConversationEngine: Sendable {
     public struct Options: Sendable {
         /// The language of a new session when the first message is too short to tell.
         public var defaultLanguage: Language = .fi
-        public var timeZone: TimeZone = TimeZone(identifier: "Europe/Helsinki")!
+        public var timeZone: TimeZone = City.timeZone
         /// When staff answer hand-offs (`handoff.hours`).
         public var serviceHours: ServiceHours = .weekdaysEightToFour
         /// Offer the best two intents as a choice when the best is less likely than this...

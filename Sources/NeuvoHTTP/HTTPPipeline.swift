@@ -176,3 +176,26 @@ enum HTTPDate {
         return text
     }
 }
+
+extension HTTPServerConfiguration {
+    /// One exchange through the server's pipeline (request id, error rendering, `Date`, `Content-Length`, access log
+    /// and metrics hooks) without sockets: what the test support's in-memory client and the fuzz targets drive.
+    @_spi(InMemory)
+    public func exchange(_ request: HTTPRequest, responder: any HTTPResponder, remoteAddress: String) async
+        -> HTTPResponse
+    {
+        let pipeline = HTTPPipeline(
+            responder: responder, renderer: errorRenderer, requestIDHeader: requestIDHeader, accessLog: accessLog,
+            metrics: metrics, errorHook: errorHook)
+        let start = ContinuousClock.now
+        let (response, context) = await pipeline.respond(to: request, remoteAddress: remoteAddress, startTime: start)
+        var finalized = ResponseEncoder.finalize(
+            response, requestID: context.requestID, requestIDHeader: requestIDHeader, keepAlive: request.keepAlive,
+            version: request.version)
+        if request.method == .head { finalized.body = [] }
+        pipeline.report(
+            method: request.method.rawValue, path: request.path, status: finalized.status, bytes: finalized.body.count,
+            context: context, duration: start.duration(to: .now))
+        return finalized
+    }
+}

@@ -104,11 +104,9 @@ public final class HTTPServer: Sendable {
     /// Binds, listens and starts accepting; returns the bound port.
     public func start() async throws -> Int {
         guard let port = UInt16(exactly: configuration.port) else { throw SocketError("bind", errno: EINVAL) }
-        let listener = try Socket.tcp()
+        let listener = try Socket.bound(host: configuration.host, port: port)
         var loops: [EventLoop] = []
         do {
-            try listener.setReuseAddress()
-            try listener.bind(host: configuration.host, port: port)
             try listener.listen(backlog: configuration.backlog)
             let boundPort = try listener.localPort()
             for _ in 0..<max(1, configuration.eventLoopCount) {

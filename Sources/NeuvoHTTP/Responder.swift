@@ -58,6 +58,8 @@ public struct RequestContext: Sendable {
     public let startTime: ContinuousClock.Instant
     /// Parameters captured by the matched route pattern, percent-decoded.
     public internal(set) var pathParameters: [String: String] = [:]
+    /// What middleware learnt about the request (an authenticated key, a session), by typed key.
+    private var values: [ObjectIdentifier: any Sendable] = [:]
 
     let matchedRoute: RouteRecorder
 
@@ -79,6 +81,12 @@ public struct RequestContext: Sendable {
         return value
     }
 
+    /// A value middleware stored for the handlers after it (nil when none did).
+    public subscript<Key: RequestContextKey>(_ key: Key.Type) -> Key.Value? {
+        get { values[ObjectIdentifier(key)] as? Key.Value }
+        set { values[ObjectIdentifier(key)] = newValue }
+    }
+
     /// A path parameter converted to `T`, or 400 if it does not convert.
     public func parameter<T: LosslessStringConvertible>(_ name: String, as type: T.Type) throws(HTTPError) -> T {
         guard let value = T(try parameter(name)) else {
@@ -86,6 +94,11 @@ public struct RequestContext: Sendable {
         }
         return value
     }
+}
+
+/// Names a typed value in a `RequestContext`: `enum AuthenticatedKey: RequestContextKey { typealias Value = Key }`.
+public protocol RequestContextKey {
+    associatedtype Value: Sendable
 }
 
 /// Shared by every copy of one request's context, so the router can report its match to the server.

@@ -66,6 +66,17 @@ public struct Router: HTTPResponder {
         _ pattern: String, handler: @escaping @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
     ) { on(.delete, pattern, handler: handler) }
 
+    /// Routes under `prefix` that share `middleware` (the first is outermost), declared once for the group: for
+    /// example authentication and the scope a group of endpoints needs. The middleware runs once a route of the
+    /// group matched, so unknown paths stay 404 and unauthorized requests never reach a handler.
+    public mutating func group(
+        _ prefix: String, middleware: [any HTTPMiddleware] = [], _ build: (inout RouteGroup) -> Void
+    ) {
+        var group = RouteGroup(prefix: prefix, middleware: middleware)
+        build(&group)
+        for route in group.routes { on(route.method, route.pattern, use: route.responder) }
+    }
+
     public func respond(to request: HTTPRequest, context: RequestContext) async throws -> HTTPResponse {
         if middleware.isEmpty { return try await route(request, context) }
         let inner = ClosureResponder { request, context in try await route(request, context) }
@@ -129,5 +140,31 @@ public struct Router: HTTPResponder {
             }
         }
         return (rank, parameters)
+    }
+}
+
+/// The routes of `Router.group`: each gets the group's prefix and is wrapped in its middleware.
+public struct RouteGroup {
+    let prefix: String
+    let middleware: [any HTTPMiddleware]
+    var routes: [(method: HTTPMethod, pattern: String, responder: any HTTPResponder)] = []
+
+    public typealias Handler = @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+
+    public mutating func on(_ method: HTTPMethod, _ pattern: String, handler: @escaping Handler) {
+        let responder: any HTTPResponder =
+            middleware.isEmpty
+            ? ClosureResponder(handler)
+            : MiddlewareResponder(middleware: middleware, responder: ClosureResponder(handler))
+        routes.append((method, prefix + pattern, responder))
+    }
+
+    public mutating func get(_ pattern: String = "", handler: @escaping Handler) { on(.get, pattern, handler: handler) }
+    public mutating func post(_ pattern: String = "", handler: @escaping Handler) {
+        on(.post, pattern, handler: handler)
+    }
+    public mutating func put(_ pattern: String = "", handler: @escaping Handler) { on(.put, pattern, handler: handler) }
+    public mutating func delete(_ pattern: String = "", handler: @escaping Handler) {
+        on(.delete, pattern, handler: handler)
     }
 }

@@ -17,7 +17,7 @@ public struct SocketError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(call): \(String(cString: strerror(errno)))" }
 }
 
-/// An IPv4 TCP socket: one thin wrapper per system call and nothing else.
+/// A TCP socket (IPv4 or IPv6): one thin wrapper per system call and nothing else.
 ///
 /// The descriptor is a plain value; ownership is by convention: the listener belongs to the server, a
 /// connection to the event loop it was handed to, which closes it exactly once. Another thread may only call
@@ -25,11 +25,49 @@ public struct SocketError: Error, Sendable, CustomStringConvertible {
 struct Socket: Sendable, Equatable {
     let descriptor: Int32
 
-    static func tcp() throws(SocketError) -> Socket {
+    static func tcp(family: Int32 = AF_INET) throws(SocketError) -> Socket {
         // SOCK_CLOEXEC so that a child process (`Process`) never inherits a client connection.
-        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = Glibc.socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError("socket") }
         return Socket(descriptor: fd)
+    }
+
+    /// A socket bound to `host`: an IPv4 or IPv6 literal (`[::1]` too) or a host name such as `localhost`, resolved
+    /// with getaddrinfo. The first address that binds wins, IPv4 first (every client of `localhost` tries it).
+    static func bound(host: String, port: UInt16) throws(SocketError) -> Socket {
+        let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(name, String(port), &hints, &list)
+        guard status == 0, let list else {
+            throw SocketError("getaddrinfo(\(host)): \(String(cString: gai_strerror(status)))", errno: EINVAL)
+        }
+        defer { freeaddrinfo(list) }
+        var candidates: [UnsafeMutablePointer<addrinfo>] = []
+        var next: UnsafeMutablePointer<addrinfo>? = list
+        while let entry = next {
+            candidates.append(entry)
+            next = entry.pointee.ai_next
+        }
+        candidates.sort { ($0.pointee.ai_family == AF_INET ? 0 : 1) < ($1.pointee.ai_family == AF_INET ? 0 : 1) }
+        var failure = SocketError("bind", errno: EADDRNOTAVAIL)
+        for entry in candidates {
+            let socket: Socket
+            do {
+                socket = try tcp(family: entry.pointee.ai_family)
+                try socket.setReuseAddress()
+            } catch {
+                failure = error
+                continue
+            }
+            if Glibc.bind(socket.descriptor, entry.pointee.ai_addr, entry.pointee.ai_addrlen) == 0 { return socket }
+            failure = SocketError("bind")
+            socket.close()
+        }
+        throw failure
     }
 
     func setReuseAddress() throws(SocketError) {
@@ -66,31 +104,49 @@ struct Socket: Sendable, Equatable {
 
     /// The locally bound port; how a server started on port 0 learns its port.
     func localPort() throws(SocketError) -> Int {
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.getsockname(descriptor, $0, &length) }
         }
         guard result == 0 else { throw SocketError("getsockname") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return Self.describe(&address).port
     }
 
     /// Blocks until a client connects; returns the connection (non-blocking, for an event loop) and its
-    /// "address:port".
+    /// "address:port" (`[address]:port` for IPv6).
     func accept() throws(SocketError) -> (Socket, String) {
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let fd = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 accept4(descriptor, $0, &length, Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
             }
         }
         guard fd >= 0 else { throw SocketError("accept4") }
-        var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
-        let host =
-            inet_ntop(AF_INET, &address.sin_addr, &text, socklen_t(text.count)) != nil
-            ? String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
-        return (Socket(descriptor: fd), "\(host):\(UInt16(bigEndian: address.sin_port))")
+        let (host, port) = Self.describe(&address)
+        return (Socket(descriptor: fd), host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
+    }
+
+    /// The address and port of an IPv4 or IPv6 socket address.
+    static func describe(_ storage: inout sockaddr_storage) -> (host: String, port: Int) {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        return withUnsafeMutablePointer(to: &storage) { pointer in
+            if Int32(pointer.pointee.ss_family) == AF_INET6 {
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address in
+                    let host =
+                        inet_ntop(AF_INET6, &address.pointee.sin6_addr, &text, socklen_t(text.count)) != nil
+                        ? String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+                    return (host, Int(UInt16(bigEndian: address.pointee.sin6_port)))
+                }
+            }
+            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address in
+                let host =
+                    inet_ntop(AF_INET, &address.pointee.sin_addr, &text, socklen_t(text.count)) != nil
+                    ? String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+                return (host, Int(UInt16(bigEndian: address.pointee.sin_port)))
+            }
+        }
     }
 
     /// A non-blocking socket connecting to `address`: connected at once (loopback often is) or in progress, to

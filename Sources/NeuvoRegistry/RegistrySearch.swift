@@ -40,7 +40,8 @@ public final class RegistrySearch: Sendable {
     /// The bundled registry alone, without touching any file: for tools that must stay read-only
     /// (`neuvo check`, `neuvo nlu classify`).
     public static func bundled() async throws -> RegistrySearch {
-        let database = try Database.inMemory()
+        let database = try Database.inMemory(
+            options: Database.Options(migrations: StorageSchema.migrations + RegistrySchema.migrations))
         _ = try await RegistrySeeder.seedIfEmpty(database)
         return try await load(from: database)
     }
@@ -290,7 +291,7 @@ public final class RegistrySearch: Sendable {
     // MARK: Answers
 
     private static let epoch = Date(timeIntervalSince1970: 0)
-    private static let helsinki = TimeZone(identifier: "Europe/Helsinki") ?? .gmt
+    private static let helsinki = City.timeZone
 
     private func answer(_ index: Int, language: Language, from centre: Coordinates?, score: Double) -> UnitAnswer {
         let unit = units[index]

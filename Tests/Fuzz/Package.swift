@@ -29,6 +29,7 @@ let package = Package(
                 .product(name: "NeuvoNotifications", package: "neuvo"),
                 .product(name: "NeuvoArrangements", package: "neuvo"), .product(name: "NeuvoStorage", package: "neuvo"),
                 .product(name: "NeuvoSupport", package: "neuvo"), .product(name: "NeuvoCrypto", package: "neuvo"),
+                .product(name: "NeuvoTestSupport", package: "neuvo"),
             ], swiftSettings: swiftSettings),
         .executableTarget(
             name: "FuzzTemplates",

@@ -6,12 +6,10 @@ import NeuvoHTTP
 import NeuvoNotifications
 import NeuvoStorage
 import NeuvoSupport
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoAPI
-
-let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 /// One application over a temporary database, driven through the in-memory client (the same pipeline as the
 /// socket server, without sockets).
@@ -30,13 +28,14 @@ struct TestAPI {
         var configuration = Configuration(environment: [:])
         configuration.databasePath = folder.appendingPathComponent("neuvo.db").path
         configuration.smsWebhookSecret = receiptSecret
-        let database = try Database(path: configuration.databasePath)
+        configuration.linkSigningSecret = "api-test-key"
+        configuration.publicBaseURL = URL(string: "https://neuvo.example")!
         let clock = ManualClock(Date(timeIntervalSince1970: 1_795_600_800))
-        let links = ResidentLinkSigner(key: Array("api-test-key".utf8), baseURL: URL(string: "https://neuvo.example")!)
         let logger = Logger(label: "test", sink: logs)
-        let app = try await NeuvoApplication(
-            configuration: configuration, database: database, catalog: LiveCatalog(sharedCatalog), links: links,
-            logger: logger, clock: clock)
+        let app = try await NeuvoRuntime.open(
+            configuration: configuration, logger: logger, use: .conversation, clock: clock,
+            catalog: LiveCatalog(sharedCatalog), channels: [:]
+        ).application()
         let client = HTTPTestClient(responder: APIRoutes.router(app), configuration: app.serverConfiguration())
         for (id, lang) in [("R1", "fi"), ("R2", "sv")] {
             try await app.gateway.arrangements.upsert(
@@ -64,7 +63,7 @@ struct TestAPI {
 
     /// An arrangement for a resident and the session a notice link opens for them.
     func offer(to resident: String) async throws -> (arrangement: String, session: String, token: String) {
-        let outcome = try await app.gateway.arrange(
+        let outcome = try await app.intake.arrange(
             ArrangementRequest(
                 resident: resident, kind: "preschool_place",
                 details: ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept_by": "2027-03-15"]))
@@ -279,11 +278,10 @@ struct APITests {
             try FileManager.default.copyItem(
                 at: projectRoot.appendingPathComponent(folder), to: copy.appendingPathComponent(folder))
         }
-        let live = LiveCatalog(try Catalog.load(root: copy))
-        let app = try await NeuvoApplication(
-            configuration: api.app.configuration, database: api.app.database, catalog: live,
-            links: api.app.gateway.links,
-            logger: api.app.logger, clock: api.clock)
+        let app = try await NeuvoRuntime.open(
+            configuration: api.app.configuration, logger: api.app.logger, use: .conversation, clock: api.clock,
+            catalog: LiveCatalog(try Catalog.load(root: copy)), channels: [:]
+        ).application()
         var configuration = HTTPServerConfiguration()
         configuration.errorRenderer = ProblemRenderer()
         let client = HTTPTestClient(responder: APIRoutes.router(app), configuration: configuration)

@@ -9,7 +9,9 @@ struct ArrangementStoreTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     func store() async throws -> ArrangementStore {
-        let store = ArrangementStore(database: try Database.inMemory())
+        let store = ArrangementStore(
+            database: try Database.inMemory(
+                options: Database.Options(migrations: StorageSchema.migrations + ArrangementsSchema.migrations)))
         try await store.upsert(
             Resident(id: "r1", name: "Maija", language: "fi", email: "maija@example.fi", consentEmail: true), now: now)
         try await store.upsert(

@@ -1,6 +1,8 @@
 import Foundation
+import NeuvoAPI
 import NeuvoArrangements
 import NeuvoStorage
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoCLI
@@ -68,7 +70,7 @@ struct ChatCommandTests {
 
     @Test func identifiedResidentAcceptsWithConfirmation() async throws {
         let folder = try TemporaryFolder()
-        let database = try Database(path: folder.path("neuvo.db"))
+        let database = try NeuvoRuntime.openDatabase(path: folder.path("neuvo.db"))
         let now = Date()
         try await ArrangementStore(database: database).upsert(
             Resident(id: "resident-1", name: "Maija", language: "fi"), now: now)
@@ -84,9 +86,23 @@ struct ChatCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("esiopetuspaikka, Kallion ala-aste, 1.8.2027 alkaen? Vastaa kyllä tai ei."))
         #expect(result.stdout.contains("Kiitos, hyväksyit: esiopetuspaikka"))
-        let reopened = try Database(path: folder.path("neuvo.db"))
+        let reopened = try NeuvoRuntime.openDatabase(path: folder.path("neuvo.db"))
         #expect(try await ArrangementStore(database: reopened).arrangement("arr-1")?.status == .accepted)
         await reopened.close()
+    }
+
+    /// The binary carries its catalog: from a folder with no intents/ or locales/, without --catalog, it answers.
+    @Test func chatAnswersFromAnyFolderWithTheBundledCatalog() async throws {
+        let folder = try TemporaryFolder()
+        let result = try await NeuvoProcess.run(
+            ["chat", "--db", folder.path("neuvo.db"), "--json"], stdin: "hei\n", directory: folder.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains(#""intent":"greeting""#))
+        let missing = try await NeuvoProcess.run(
+            ["chat", "--db", folder.path("neuvo.db"), "--catalog", folder.path("nowhere")], stdin: "hei\n",
+            directory: folder.url)
+        #expect(missing.status == 65)
+        #expect(missing.stderr.contains("nowhere"))
     }
 
     @Test func unknownResidentIsADataError() async throws {

@@ -1,5 +1,7 @@
 import Foundation
+import NeuvoAPI
 import NeuvoStorage
+import NeuvoTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -88,7 +90,7 @@ struct ChatTerminalTests {
 
     /// What the resident sent, as the transcript stored it.
     func residentTurns(in path: String) async throws -> [String] {
-        let database = try Database(path: path)
+        let database = try NeuvoRuntime.openDatabase(path: path)
         let texts = try await database.read { connection in
             try connection.query("SELECT text FROM conversation_turns WHERE speaker = 'resident' ORDER BY id").map {
                 try $0.get("text", as: String.self)

@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoTestSupport
 import Testing
 
 /// A step of `Tests/Fixtures/dialogues.json`, as the binary replay reads it.

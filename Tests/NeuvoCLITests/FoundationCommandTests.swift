@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoTestSupport
 import Testing
 
 @Suite("neuvo executable: help, usage errors, configuration and database")

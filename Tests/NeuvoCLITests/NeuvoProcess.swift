@@ -1,4 +1,6 @@
 import Foundation
+import NeuvoTestSupport
+import Synchronization
 
 /// Runs the built `neuvo` executable as a real process: what an operator or an integration sees.
 struct NeuvoProcess {
@@ -22,21 +24,26 @@ struct NeuvoProcess {
 
     /// Runs the process on a dispatch thread: waiting for a child must never block a thread of Swift's small
     /// cooperative pool, where other tests' servers run their handlers.
-    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String = "") async throws
-        -> Result
-    {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], stdin: String = "", directory: URL? = nil
+    ) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(
-                    with: Swift.Result { try runBlocking(arguments, environment: environment, stdin: stdin) })
+                    with: Swift.Result {
+                        try runBlocking(arguments, environment: environment, stdin: stdin, directory: directory)
+                    })
             }
         }
     }
 
-    static func runBlocking(_ arguments: [String], environment: [String: String], stdin: String) throws -> Result {
+    static func runBlocking(
+        _ arguments: [String], environment: [String: String], stdin: String, directory: URL? = nil
+    ) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         var base = ["HOME": FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-home-\(UUID())").path]
         base["PATH"] = ProcessInfo.processInfo.environment["PATH"]
         process.environment = base.merging(environment) { $1 }
@@ -46,25 +53,26 @@ struct NeuvoProcess {
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = input
+        // A child that exits before reading its input must not end this process with SIGPIPE: the write fails.
+        signal(SIGPIPE, SIG_IGN)
         try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-        // Read both pipes before waiting, so a full pipe cannot block the child.
+        // Both pipes are drained at once, and stdin is written meanwhile: reading one to its end first would
+        // deadlock with a child that fills the other (64 KiB) and blocks writing it.
+        let group = DispatchGroup()
+        let errData = Mutex(Data())
+        DispatchQueue.global().async(group: group) {
+            let data = errors.fileHandleForReading.readDataToEndOfFile()
+            errData.withLock { $0 = data }
+        }
+        DispatchQueue.global().async(group: group) {
+            try? input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8))
+            try? input.fileHandleForWriting.close()
+        }
         let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self))
     }
-}
-
-final class TemporaryFolder {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-cli-\(UUID())")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    deinit { try? FileManager.default.removeItem(at: url) }
 }

@@ -1,9 +1,8 @@
 import Foundation
+import NeuvoTestSupport
 import Testing
 
 /// The project's own catalog (intents/ and locales/ at the repository root).
-let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 struct ClassifiedLine: Decodable {
     struct Alternative: Decodable {

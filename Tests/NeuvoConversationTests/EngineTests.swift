@@ -275,7 +275,8 @@ struct RobustnessTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-registry-\(UUID())")
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let database = try Database(path: folder.appendingPathComponent("neuvo.db").path)
+        let database = try Database(
+            path: folder.appendingPathComponent("neuvo.db").path, options: .init(migrations: conversationSchema))
         let registry = try await RegistrySearch.bundled()
         let engine = try await ConversationEngine.make(
             catalog: { projectCatalog }, database: database, directory: registry,

@@ -109,7 +109,8 @@ final class ChatFixture: @unchecked Sendable {
     ) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-chat-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        database = try Database(path: folder.appendingPathComponent("neuvo.db").path)
+        database = try Database(
+            path: folder.appendingPathComponent("neuvo.db").path, options: .init(migrations: conversationSchema))
         clock = ManualClock(start)
         engine = ConversationEngine(
             catalog: catalog, database: database, directory: directory ? TestDirectory() : nil,

@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoHTTP

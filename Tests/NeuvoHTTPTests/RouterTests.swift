@@ -1,3 +1,4 @@
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoHTTP
@@ -30,6 +31,44 @@ struct RouterTests {
         let accepted = await client.execute(.post, "/v1/me/arrangements/7/accept", body: Array("yes".utf8))
         #expect(accepted.bodyText == "accepted 7 yes")
         #expect(await client.execute(.post, "/v1/me/arrangements/seven/accept").status == .badRequest)
+    }
+
+    enum Caller: RequestContextKey {
+        typealias Value = String
+    }
+
+    /// Refuses requests without `X-Caller`; hands the caller to the handlers through the typed context.
+    struct RequireCaller: HTTPMiddleware {
+        func handle(
+            _ request: HTTPRequest, context: RequestContext,
+            next: @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+        ) async throws -> HTTPResponse {
+            guard let caller = request.headers["X-Caller"] else {
+                throw HTTPError(status: .unauthorized, detail: "who are you")
+            }
+            var context = context
+            context[Caller.self] = caller
+            return try await next(request, context)
+        }
+    }
+
+    /// A group's middleware is declared once and wraps each of its routes (not the others), after matching.
+    @Test func groupsShareMiddlewareAndPassATypedContext() async {
+        var router = Router()
+        router.group("/v1/admin", middleware: [RequireCaller()]) { admin in
+            admin.get { _, context in .text("index for \(context[Caller.self] ?? "?")") }
+            admin.post("/reload/{what}") { _, context in
+                .text("\(context[Caller.self] ?? "?") reloads \(try context.parameter("what"))")
+            }
+        }
+        router.get("/open") { _, context in .text("open to \(context[Caller.self] ?? "anyone")") }
+        let client = HTTPTestClient(responder: router)
+        #expect(await client.execute(.get, "/v1/admin").status == .unauthorized)
+        #expect(await client.execute(.get, "/v1/admin", headers: ["X-Caller": "ops"]).bodyText == "index for ops")
+        let reload = await client.execute(.post, "/v1/admin/reload/catalog", headers: ["X-Caller": "ops"])
+        #expect(reload.bodyText == "ops reloads catalog")
+        #expect(await client.execute(.get, "/open").bodyText == "open to anyone")
+        #expect(await client.execute(.get, "/v1/admin/nothing").status == .notFound)
     }
 
     @Test func notFoundAndMethodNotAllowed() async {

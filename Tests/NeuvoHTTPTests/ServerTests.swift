@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoHTTP
@@ -24,6 +25,27 @@ struct ServerTests {
     }
 
     static let get = "GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n"
+
+    /// `server.host` may be a host name or an IPv6 literal, not only an IPv4 literal.
+    @Test func listensOnAHostNameAndOnAnIPv6Literal() async throws {
+        try await withServer(configured { $0.host = "localhost" }, responder: Self.router()) { _, port in
+            let client = try RawClient.connect(port: port)
+            try client.send(Self.get)
+            #expect(try await client.readResponse().body == "hello")
+        }
+        for host in ["::1", "[::1]"] {
+            try await withServer(configured { $0.host = host }, responder: Self.router()) { _, port in
+                let client = try RawClient.connectIPv6(port: port)
+                try client.send("GET /peer HTTP/1.1\r\nHost: h\r\n\r\n")
+                let response = try await client.readResponse()
+                #expect(response.status == 200)
+                #expect(response.body.hasPrefix("[::1]:"))
+            }
+        }
+        let unknown = HTTPServer(
+            configuration: HTTPServerConfiguration(host: "no-such-host.invalid", port: 0), handler: Self.router())
+        await #expect(throws: SocketError.self) { _ = try await unknown.start() }
+    }
 
     @Test func keepAliveServesTwoRequestsOnOneConnection() async throws {
         try await withServer(responder: Self.router()) { server, port in

@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoTestSupport
 import Synchronization
 
 @testable import NeuvoHTTP
@@ -67,16 +68,30 @@ final class RawClient: Sendable {
 
     deinit { Glibc.close(fd) }
 
+    /// To `::1`, the IPv6 loopback.
+    static func connectIPv6(port: Int) throws -> RawClient {
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_port = UInt16(port).bigEndian
+        address.sin6_addr = in6addr_loopback
+        return try connect(family: AF_INET6, to: &address)
+    }
+
+    /// To 127.0.0.1.
     static func connect(port: Int) throws -> RawClient {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSocketError(description: "socket") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return try connect(family: AF_INET, to: &address)
+    }
+
+    private static func connect<Address>(family: Int32, to address: inout Address) throws -> RawClient {
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSocketError(description: "socket") }
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<Address>.size))
             }
         }
         guard result == 0 else {
@@ -194,15 +209,4 @@ func configured(_ change: (inout HTTPServerConfiguration) -> Void) -> HTTPServer
     var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
     change(&configuration)
     return configuration
-}
-
-/// Waits until `condition` holds, for at most `timeout`: for what the server does after the response is on the
-/// wire (access-log and metrics hooks, closing a connection), which a client cannot wait for by reading.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
 }

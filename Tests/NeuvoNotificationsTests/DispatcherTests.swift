@@ -4,6 +4,7 @@ import NeuvoCatalog
 import NeuvoCrypto
 import NeuvoStorage
 import NeuvoSupport
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoNotifications
@@ -28,7 +29,8 @@ struct DispatcherTests {
 
         func dispatcher(settings: DispatcherSettings = DispatcherSettings()) -> Dispatcher {
             Dispatcher(
-                store: service.notices, channels: channels, renderer: service.renderer, settings: settings, clock: clock
+                store: service.notices, channels: channels, renderer: service.renderer, links: service.links,
+                settings: settings, clock: clock
             )
         }
 
@@ -92,9 +94,9 @@ struct DispatcherTests {
 
     @Test func deliversByEmailOverSTARTTLSAndBySignedSMS() async throws {
         let setup = try await Self.setup()
-        let email = try await setup.service.arrange(
+        let email = try await setup.service.intake.arrange(
             ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool))
-        let sms = try await setup.service.arrange(
+        let sms = try await setup.service.intake.arrange(
             ArrangementRequest(resident: "R2", kind: "preschool_place", details: preschool))
         let summary = try await setup.dispatcher().runUntilIdle()
         #expect(summary.sent == 2)
@@ -116,7 +118,7 @@ struct DispatcherTests {
         let setup = try await Self.setup(webhookArguments: ["--fail-500", "1/3"])
         var ids: [String] = []
         for index in 0..<13 {
-            let outcome = try await setup.service.arrange(
+            let outcome = try await setup.service.intake.arrange(
                 ArrangementRequest(
                     resident: "R2", kind: "budgeting_vote", details: ["district": "Kallio", "closes": "2027-01-31"],
                     idempotencyKey: "batch-\(index)"))
@@ -146,7 +148,7 @@ struct DispatcherTests {
         let setup = try await Self.setup(webhookArguments: ["--fail-500", "1/2"])
         var ids: [String] = []
         for index in 0..<4 {
-            let outcome = try await setup.service.arrange(
+            let outcome = try await setup.service.intake.arrange(
                 ArrangementRequest(
                     resident: "R2", kind: "budgeting_vote", details: ["district": "Kallio", "closes": "2027-01-31"],
                     idempotencyKey: "vote-\(index)"))
@@ -176,7 +178,7 @@ struct DispatcherTests {
 
     @Test func aPermanentRefusalFailsAtOnceAndDeadNoticesKeepTheirReason() async throws {
         let setup = try await Self.setup(webhookArguments: ["--fail-400", "1"])
-        let outcome = try await setup.service.arrange(
+        let outcome = try await setup.service.intake.arrange(
             ArrangementRequest(resident: "R2", kind: "preschool_place", details: preschool))
         let summary = try await setup.dispatcher().runUntilIdle()
         #expect(summary.permanentFailures == 1)
@@ -188,12 +190,13 @@ struct DispatcherTests {
 
     @Test func aNoticeLeftSendingByACrashIsResentAndDeduplicatedByTheReceiver() async throws {
         let setup = try await Self.setup()
-        let outcome = try await setup.service.arrange(
+        let outcome = try await setup.service.intake.arrange(
             ArrangementRequest(resident: "R2", kind: "preschool_place", details: preschool))
         let id = try #require(outcome.noticeID)
         // A dispatcher claims the notice, sends it, and dies before recording the outcome.
-        let claimed = try await setup.service.notices.claimDue(
-            channel: .sms, limit: 10, now: setup.clock.now(), lease: 60)
+        let claimed = try await setup.service.notices.claim(
+            channel: .sms, limit: 10, now: setup.clock.now(), lease: 60
+        ).notices
         #expect(claimed.map(\.id) == [id])
         let message = OutgoingMessage(
             noticeID: id, idempotencyKey: claimed[0].idempotencyKey, recipient: "+358401234567", textBody: "x",
@@ -220,7 +223,7 @@ struct DispatcherTests {
     @Test func anSMTPServerThatIsDownIsATemporaryFailure() async throws {
         let setup = try await Self.setup()
         setup.smtp.stop()
-        let outcome = try await setup.service.arrange(
+        let outcome = try await setup.service.intake.arrange(
             ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool))
         let summary = try await setup.dispatcher().runUntilIdle()
         #expect(summary.temporaryFailures == 1)

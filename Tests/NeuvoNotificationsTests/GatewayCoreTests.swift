@@ -3,17 +3,24 @@ import NeuvoArrangements
 import NeuvoCatalog
 import NeuvoStorage
 import NeuvoSupport
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoNotifications
 
 /// The project's own locale texts, so these tests check the real templates.
-let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 func projectRenderer() throws -> NoticeRenderer {
     NoticeRenderer(locales: try Catalog.loadLocales(root: projectRoot))
 }
+
+extension GatewayService {
+    /// The intake over this gateway, as the runtime builds it.
+    var intake: IntakeService { IntakeService(gateway: self) }
+}
+
+/// The tables the gateway reads and writes, in the application's order (`NeuvoRuntime.schema`).
+let notificationsSchema = StorageSchema.migrations + ArrangementsSchema.migrations + NotificationsSchema.migrations
 
 let helsinki = TimeZone(identifier: "Europe/Helsinki")!
 
@@ -21,7 +28,7 @@ let helsinki = TimeZone(identifier: "Europe/Helsinki")!
 let noon = Date(timeIntervalSince1970: 1_795_600_800)
 
 func makeService(clock: ManualClock) async throws -> GatewayService {
-    let database = try Database.inMemory()
+    let database = try Database.inMemory(options: .init(migrations: notificationsSchema))
     let renderer = try projectRenderer()
     let service = GatewayService(
         database: database, timeZone: helsinki, renderer: { renderer },
@@ -46,7 +53,7 @@ let preschool = ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept
 func arrangeNotices(_ service: GatewayService, keys: [String]) async throws -> [String] {
     var ids: [String] = []
     for key in keys {
-        let outcome = try await service.arrange(
+        let outcome = try await service.intake.arrange(
             ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool, idempotencyKey: key))
         ids.append(try #require(outcome.noticeID))
     }
@@ -58,7 +65,7 @@ struct GatewayCoreTests {
     @Test func arrangingQueuesOneNoticeInTheResidentsLanguageAndChannel() async throws {
         let clock = ManualClock(noon)
         let service = try await makeService(clock: clock)
-        let outcome = try await service.arrange(
+        let outcome = try await service.intake.arrange(
             ArrangementRequest(resident: "R2", kind: "preschool_place", details: preschool, idempotencyKey: "k1"))
         #expect(outcome.created)
         #expect(outcome.channel == "sms")
@@ -67,9 +74,10 @@ struct GatewayCoreTests {
         #expect(notice.locale == "sv")
         #expect(notice.status == .queued)
         #expect(notice.personalisation["start_date"] == "1.8.2027")
-        #expect(notice.personalisation["link"]?.hasPrefix("https://neuvo.example/r/") == true)
+        // No working link is stored: the sending process signs it (a copy of the database holds none).
+        #expect(notice.personalisation["link"] == nil)
         #expect(notice.templateVersion.count == 12)
-        let again = try await service.arrange(
+        let again = try await service.intake.arrange(
             ArrangementRequest(resident: "R2", kind: "preschool_place", details: preschool, idempotencyKey: "k1"))
         #expect(!again.created)
         #expect(again.noticeID == outcome.noticeID)
@@ -77,15 +85,41 @@ struct GatewayCoreTests {
         var changed = preschool
         changed["unit"] = "Another school"
         await #expect(throws: GatewayError.idempotencyConflict("k1")) {
-            try await service.arrange(
+            try await service.intake.arrange(
                 ArrangementRequest(resident: "R2", kind: "preschool_place", details: changed, idempotencyKey: "k1"))
         }
         #expect(try await service.notices.notices().count == 1)
     }
 
+    /// Ids carry the injected clock's time, not the machine's: a test's objects sort as its clock says.
+    @Test func idsAreMadeFromTheInjectedClock() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        let outcome = try await service.intake.arrange(
+            ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool))
+        let time = String(UInt64(noon.timeIntervalSince1970 * 1000), radix: 36)
+        #expect(outcome.arrangementID.hasPrefix("arr_" + time))
+        #expect(outcome.noticeID?.hasPrefix("ntc_" + time) == true)
+    }
+
+    /// One status writer: the only statements that change `notice_state.status` are `writeStatus`'s own (and the
+    /// insert that creates a notice's first status), all in NoticeStore.swift.
+    @Test func onlyTheOutboxsStatusWriterChangesAStatus() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources")
+        var writers: [String] = []
+        for case let file as URL in FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)!
+        where file.pathExtension == "swift" {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for line in text.components(separatedBy: "\n") where line.contains("UPDATE notice_state SET status") {
+                writers.append(file.lastPathComponent)
+            }
+        }
+        #expect(writers == ["NoticeStore.swift", "NoticeStore.swift", "NoticeStore.swift"])
+    }
+
     @Test func badRequestsAreRefusedWithTheirReasonAndNothingIsQueued() async throws {
         let service = try await makeService(clock: ManualClock(noon))
-        let results = try await service.arrange([
+        let results = try await service.intake.arrange([
             ArrangementRequest(resident: "nobody", kind: "preschool_place", details: preschool),
             ArrangementRequest(resident: "R1", kind: "rocket_launch", details: [:]),
             ArrangementRequest(resident: "R1", kind: "preschool_place", details: ["unit": "X"]),
@@ -118,7 +152,7 @@ struct GatewayCoreTests {
         let service = try await makeService(clock: ManualClock(noon))
         var changed = preschool
         changed["unit"] = "Another school"
-        let results = try await service.arrange([
+        let results = try await service.intake.arrange([
             ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool, idempotencyKey: "k"),
             ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool, idempotencyKey: "k"),
             ArrangementRequest(resident: "R1", kind: "preschool_place", details: changed, idempotencyKey: "k"),
@@ -185,7 +219,7 @@ struct GatewayCoreTests {
 
     @Test func aResidentWithoutConsentGetsNoNotice() async throws {
         let service = try await makeService(clock: ManualClock(noon))
-        let outcome = try await service.arrange(
+        let outcome = try await service.intake.arrange(
             ArrangementRequest(resident: "R3", kind: "preschool_place", details: preschool))
         #expect(outcome.noticeID == nil)
         #expect(outcome.note?.contains("no consented channel") == true)
@@ -193,7 +227,7 @@ struct GatewayCoreTests {
 
     @Test func sensitiveNoticesCarryNoDetails() async throws {
         let service = try await makeService(clock: ManualClock(noon))
-        let outcome = try await service.arrange(
+        let outcome = try await service.intake.arrange(
             ArrangementRequest(
                 resident: "R1", kind: "health_checkup",
                 details: ["unit": "Kallion terveysasema", "time": "2027-02-01 09:00"]))
@@ -202,22 +236,31 @@ struct GatewayCoreTests {
         #expect(notice.templateID == "sensitive_message")
         #expect(notice.personalisation["unit"] == nil && notice.personalisation["time"] == nil)
         let rendered = try projectRenderer().render(
-            .sensitiveMessage, channel: .email, locale: "fi", values: notice.personalisation)
+            .sensitiveMessage, channel: .email, locale: "fi",
+            values: notice.personalisation.merging(
+                NoticePlanner.links(
+                    for: .sensitiveMessage, residentID: "R1", arrangementID: notice.arrangementID, now: noon,
+                    links: service.links)
+            ) { $1 })
         #expect(!rendered.text.contains("terveysasema") && !rendered.text.contains("09:00"))
     }
 
     @Test func quietHoursDelayTheNoticeUntilMorning() async throws {
         let evening = noon.addingTimeInterval(10 * 3600)  // 22:00 Helsinki
         let service = try await makeService(clock: ManualClock(evening))
-        let outcome = try await service.arrange(
+        let outcome = try await service.intake.arrange(
             ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool))
         let noticeID = try #require(outcome.noticeID)
         let notice = try #require(try await service.notices.notice(noticeID))
         #expect(notice.nextAttemptAt == noon.addingTimeInterval(20 * 3600))  // 08:00 the next day
-        let urgent = try await service.arrange(
+        // The outcome says the notice is held, and until when (in the city's time for people).
+        #expect(outcome.heldUntil == notice.nextAttemptAt.formatted(Date.ISO8601FormatStyle()))
+        #expect(outcome.heldUntilText == "held by quiet hours until 26.11. 8:00")
+        let urgent = try await service.intake.arrange(
             ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool, urgent: true))
         let urgentID = try #require(urgent.noticeID)
         #expect(try await service.notices.notice(urgentID)?.nextAttemptAt == evening)
+        #expect(urgent.heldUntil == nil)
     }
 
     @Test func htmlEscapesEveryValue() throws {
@@ -280,7 +323,7 @@ struct GatewayCoreTests {
 
     @Test func transitionsFollowTheTableAndFinalStatesStayFinal() async throws {
         let service = try await makeService(clock: ManualClock(noon))
-        let outcome = try await service.arrange(
+        let outcome = try await service.intake.arrange(
             ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool))
         let id = try #require(outcome.noticeID)
         let database = service.notices.database
@@ -388,7 +431,7 @@ struct GatewayCoreTests {
 
     @Test func aConfirmationIsQueuedWithTheStatusChange() async throws {
         let service = try await makeService(clock: ManualClock(noon))
-        let outcome = try await service.arrange(
+        let outcome = try await service.intake.arrange(
             ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool))
         let hook = service.confirmationHook()
         try await service.arrangements.database.write { connection in
@@ -404,7 +447,7 @@ struct GatewayCoreTests {
     @Test func remindersAreQueuedOnceBeforeTheDeadline() async throws {
         let clock = ManualClock(noon)
         let service = try await makeService(clock: clock)
-        _ = try await service.arrange(
+        _ = try await service.intake.arrange(
             ArrangementRequest(
                 resident: "R1", kind: "preschool_place",
                 details: ["unit": "U", "start_date": "2027-08-01", "accept_by": "2026-11-27"]))

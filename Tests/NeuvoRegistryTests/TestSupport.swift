@@ -1,25 +1,19 @@
 import Foundation
 import NeuvoRegistry
 import NeuvoStorage
+import NeuvoTestSupport
 
 /// A fresh SQLite file in its own temporary folder.
 func makeDatabase() throws -> Database {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-registry-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return try Database(path: folder.appendingPathComponent("neuvo.db").path)
+    return try Database(
+        path: folder.appendingPathComponent("neuvo.db").path,
+        options: .init(migrations: StorageSchema.migrations + RegistrySchema.migrations))
 }
 
-/// The shared development data (`../shared/data` from the project root; /work/shared/data on this machine).
-let sharedData: URL = {
-    let candidates = [
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/data"),
-        URL(fileURLWithPath: "/work/shared/data"),
-    ]
-    return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("helsinki").path) }
-        ?? candidates[1]
-}()
-
-func helsinki(_ path: String) -> URL { sharedData.appendingPathComponent("helsinki/\(path)") }
+/// A file of the shared development data (`SharedData`: NEUVO_SHARED_DATA or ../shared/data).
+func helsinki(_ path: String) -> URL { SharedData.url("helsinki/\(path)") }
 
 /// Writes a fixture file into a temporary folder.
 func fixture(_ name: String, _ text: String) throws -> URL {

@@ -1,20 +1,10 @@
 import CSQLite
 import Foundation
+import NeuvoTestSupport
 import Synchronization
 import Testing
 
 @testable import NeuvoStorage
-
-/// A fresh folder per test, removed afterwards.
-final class TemporaryFolder {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-storage-\(UUID())")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
 
 struct TestFailure: Error {}
 
@@ -25,23 +15,14 @@ func databaseOptions(_ migrations: [Migration]) -> Database.Options {
     return options
 }
 
-/// Waits until `condition` holds, for at most `timeout` (for work done on another thread).
-func eventually(timeout: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return await condition()
-}
-
 @Suite("SQLite storage")
 struct DatabaseTests {
     static let notes = Migration(
-        2, "notes", sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE, score REAL, data BLOB)"
+        "test.notes",
+        sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE, score REAL, data BLOB)"
     )
 
-    func options(_ migrations: [Migration] = NeuvoSchema.foundation + [Self.notes]) -> Database.Options {
+    func options(_ migrations: [Migration] = StorageSchema.migrations + [Self.notes]) -> Database.Options {
         databaseOptions(migrations)
     }
 
@@ -50,15 +31,15 @@ struct DatabaseTests {
         let path = folder.path("nested/dir/neuvo.db")
         let database = try Database(path: path, options: options())
         #expect(FileManager.default.fileExists(atPath: path))
-        #expect(try await database.schemaVersion() == 2)
+        #expect(try await database.appliedMigrations() == ["storage.metadata", "test.notes"])
         let mode = try await database.read { try $0.scalar("PRAGMA journal_mode", as: String.self) }
         #expect(mode == "wal")
         let foreignKeys = try await database.read { try $0.scalar("PRAGMA foreign_keys", as: Int.self) }
         #expect(foreignKeys == 1)
         // 2 = MEMORY: a batch statement's journal stays off the disk.
         #expect(try await database.read { try $0.scalar("PRAGMA temp_store", as: Int.self) } == 2)
-        let recorded = try await database.read { try $0.query("SELECT version, name FROM neuvo_migrations ORDER BY 1") }
-        #expect(try recorded.map { try $0.get("name", as: String.self) } == ["instance metadata", "notes"])
+        let recorded = try await database.read { try $0.query("SELECT id FROM neuvo_schema_migrations ORDER BY rowid") }
+        #expect(try recorded.map { try $0.get("id", as: String.self) } == ["storage.metadata", "test.notes"])
     }
 
     @Test func bindsAndReadsEveryType() async throws {
@@ -203,7 +184,8 @@ struct DatabaseTests {
 
         let second = try Database(path: path, options: options())
         #expect(try await second.read { try $0.scalar("SELECT body FROM notes", as: String.self) } == "persisted")
-        #expect(try await second.read { try $0.scalar("SELECT count(*) FROM neuvo_migrations", as: Int.self) } == 2)
+        #expect(
+            try await second.read { try $0.scalar("SELECT count(*) FROM neuvo_schema_migrations", as: Int.self) } == 2)
         #expect(try await second.integrityCheck() == ["ok"])
     }
 
@@ -275,26 +257,78 @@ struct DatabaseTests {
     @Test func aFailingMigrationLeavesTheSchemaAtTheLastGoodVersion() async throws {
         let folder = try TemporaryFolder()
         let path = folder.path("neuvo.db")
-        let broken = Migration(3, "broken", sql: "CREATE TABLE half (id INTEGER); CREATE TABLE oops (")
+        let broken = Migration("test.broken", sql: "CREATE TABLE half (id INTEGER); CREATE TABLE oops (")
         #expect(throws: SQLiteError.self) {
-            try Database(path: path, options: options(NeuvoSchema.foundation + [Self.notes, broken]))
+            try Database(path: path, options: options(StorageSchema.migrations + [Self.notes, broken]))
         }
         let database = try Database(path: path, options: options())
-        #expect(try await database.schemaVersion() == 2)
+        #expect(try await database.appliedMigrations() == ["storage.metadata", "test.notes"])
         let half = try await database.read {
             try $0.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'half'", as: Int.self)
         }
         #expect(half == 0)
     }
 
+    /// Ids, not positions: a migration added to a module listed earlier is applied to a database that has every
+    /// later one, and none is applied twice.
+    @Test func aMigrationAddedToAnEarlierModuleIsAppliedToAnExistingDatabase() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("neuvo.db")
+        let later = Migration("later.table", sql: "CREATE TABLE later (id INTEGER PRIMARY KEY)")
+        let first = try Database(path: path, options: options(StorageSchema.migrations + [Self.notes, later]))
+        await first.close()
+        let added = Migration("test.notes-index", sql: "CREATE INDEX notes_by_score ON notes (score)")
+        let second = try Database(path: path, options: options(StorageSchema.migrations + [Self.notes, added, later]))
+        #expect(
+            try await second.appliedMigrations() == [
+                "storage.metadata", "test.notes", "later.table", "test.notes-index",
+            ])
+        let index = try await second.read {
+            try $0.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'notes_by_score'", as: Int.self)
+        }
+        #expect(index == 1)
+    }
+
+    /// A database written before ids records numbers in `neuvo_migrations`: they become ids, the table goes, and
+    /// only what is new runs.
+    @Test func numberedBookkeepingIsConvertedToIds() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("neuvo.db")
+        let numbered = [
+            Migration("storage.metadata", legacyVersion: 1, sql: StorageSchema.migrations[0].sql),
+            Migration("test.notes", legacyVersion: 2, sql: Self.notes.sql),
+        ]
+        let old = try Database(path: path, options: options(numbered))
+        try await old.write { connection in
+            try connection.executeScript(
+                """
+                DROP TABLE neuvo_schema_migrations;
+                CREATE TABLE neuvo_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
+                INSERT INTO neuvo_migrations VALUES (1, 'instance metadata', 1), (2, 'notes', 2);
+                INSERT INTO notes (body) VALUES ('kept');
+                """)
+        }
+        await old.close()
+        let new = Migration("test.more", sql: "CREATE TABLE more (id INTEGER PRIMARY KEY)")
+        let database = try Database(path: path, options: options(numbered + [new]))
+        #expect(try await database.appliedMigrations() == ["storage.metadata", "test.notes", "test.more"])
+        #expect(try await database.read { try $0.scalar("SELECT body FROM notes", as: String.self) } == "kept")
+        let legacy = try await database.read {
+            try $0.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'neuvo_migrations'", as: Int.self)
+        }
+        #expect(legacy == 0)
+        // A number this binary does not know means a newer database: refused, untouched.
+        await database.close()
+    }
+
     @Test func refusesADatabaseFromANewerNeuvoAndLeavesItUntouched() async throws {
         let folder = try TemporaryFolder()
         let path = folder.path("neuvo.db")
-        let newer = try Database(path: path, options: options(NeuvoSchema.foundation + [Self.notes]))
+        let newer = try Database(path: path, options: options(StorageSchema.migrations + [Self.notes]))
         await newer.close()
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(throws: DatabaseOpenError.newerSchema(path: path, version: 2, supported: 1)) {
-            try Database(path: path, options: options(NeuvoSchema.foundation))
+        #expect(throws: DatabaseOpenError.newerSchema(path: path, unknownMigrations: ["test.notes"])) {
+            try Database(path: path, options: options(StorageSchema.migrations))
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }

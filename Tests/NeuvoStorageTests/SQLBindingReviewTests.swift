@@ -14,7 +14,7 @@ struct SQLBindingReviewTests {
     static let allowed: Set<String> = [
         "table",  // ConversationStore.purge and RegistryRepository: loops over fixed table-name lists
         "savepoint",  // Connection.transaction: "neuvo_<depth>"
-        "applicationID",  // Migrator: the NeuvoSchema.applicationID constant
+        "applicationID",  // Migrator: the StorageSchema.applicationID constant
         "cacheKiB",  // Database.init: an Int from the code's options (PRAGMA takes no bound values)
         "placeholders",  // "?, ?, ?": one bound marker per value
         "rowsSQL",  // NoticeStore: "(?, ?, 'sending', '...', ?)" and audit-row tuples, every value bound

@@ -1,5 +1,6 @@
 import ArgumentParsing
 import Foundation
+import NeuvoAPI
 import NeuvoArrangements
 import NeuvoCatalog
 import NeuvoConversation
@@ -52,40 +53,26 @@ struct ChatCommand: ParsableCommand {
             try await runRemote(connect)
             return
         }
-        let configuration = try global.loadConfiguration()
-        let live = LiveCatalog(try global.loadCatalog(configuration))
-        let catalog = live.catalog
-        let logger = global.makeLogger(configuration, label: "chat")
-        // Staff edits go live on SIGHUP; a broken set is refused and the current one keeps answering.
-        let reloader = SignalWatcher(signal: SIGHUP) {
-            switch live.reload() {
-            case .success(let fresh): logger.notice("catalog.reloaded", ["intents": .int(fresh.intentIDs.count)])
-            case .failure(let error): logger.error("catalog.reload_refused", ["problems": .string(error.description)])
-            }
-        }
-        defer { withExtendedLifetime(reloader) {} }
-        let database = try global.openDatabase(configuration)
-        _ = try await RegistrySeeder.seedIfEmpty(database)
-        let registry = try await RegistrySearch.load(from: database)
-        // Accepting, declining or rescheduling queues the confirmation notice in the same transaction.
-        let gateway = GatewayService(
-            database: database, timeZone: configuration.timeZone,
-            renderer: { NoticeRenderer(locales: live.catalog.locales) },
-            links: try await GatewayContext.linkSigner(configuration, database: database))
-        let engine = try await ConversationEngine.make(
-            catalog: { live.catalog }, database: database, directory: registry,
-            options: ConversationEngine.Options(configuration: configuration),
-            afterTransition: gateway.confirmationHook())
+        let runtime = try await global.openRuntime(.conversation, label: "chat")
+        let database = runtime.database
+        let engine = try await runtime.application().engine
         if let residentID, try await ArrangementStore(database: database).resident(residentID) == nil {
             throw CommandFailure(exitCode: .dataError, message: "no resident \(residentID)")
         }
+        // Staff edits go live on SIGHUP; a broken set is refused and the current one keeps answering.
+        try await runtime.withSignals(stoppingOn: []) { _ in try await converse(engine: engine, runtime: runtime) }
+        await runtime.close()
+    }
+
+    func converse(engine: ConversationEngine, runtime: NeuvoRuntime) async throws {
+        let configuration = runtime.configuration
         var session = ChatSession(
             engine: engine, residentID: residentID, language: language.flatMap(Language.init(rawValue:)))
         if !json, let terminal = RawTerminal.enable() {
             defer { terminal.restore() }
             let style = TerminalStyle(enabled: TerminalStyle.colourWanted())
             let start = session.language ?? Language(rawValue: configuration.defaultLanguage) ?? .fi
-            if let welcome = try? catalog.locales.render("conversation.cli.welcome", language: start) {
+            if let welcome = try? runtime.texts.locales.render("conversation.cli.welcome", language: start) {
                 ChatOutput.write(style.dim(welcome) + "\n")
             }
             var editor = LineEditor()
@@ -95,7 +82,6 @@ struct ChatCommand: ParsableCommand {
                 let reply = try await session.send(line)
                 ChatOutput.write(ChatOutput.text(reply, style: style))
             }
-            await database.close()
             return
         }
         let style = TerminalStyle(enabled: !json && TerminalStyle.colourWanted())
@@ -107,7 +93,6 @@ struct ChatCommand: ParsableCommand {
                 ChatOutput.write(ChatOutput.text(reply, style: style))
             }
         }
-        await database.close()
     }
 }
 

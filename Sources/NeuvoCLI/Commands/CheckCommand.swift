@@ -40,7 +40,7 @@ struct CheckCommand: ParsableCommand {
 
     func run() async throws {
         let configuration = try global.loadConfiguration()
-        let root = URL(fileURLWithPath: configuration.catalogPath)
+        let root = try GlobalOptions.catalogRoot(configuration)
         let source = CatalogLoader(root: root).load()
         var problems = source.problems
         // Services named by intents must exist in the city's service tree.

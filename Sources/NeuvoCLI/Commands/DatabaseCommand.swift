@@ -1,5 +1,6 @@
 import ArgumentParsing
 import Foundation
+import NeuvoAPI
 import NeuvoStorage
 import NeuvoSupport
 
@@ -8,7 +9,7 @@ struct DatabaseCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "db", abstract: "Create, migrate and check the embedded SQLite database.",
-            subcommands: [DatabaseStatusCommand.self, DatabaseCheckCommand.self])
+            subcommands: [DatabaseStatusCommand.self, DatabaseCheckCommand.self, DatabaseBackupCommand.self])
     }
 }
 
@@ -31,10 +32,10 @@ struct DatabaseStatusCommand: ParsableCommand {
                         * (try connection.scalar("PRAGMA page_size", as: Int.self) ?? 0)
                 )
             }
-            return (configuration.databasePath, try await database.schemaVersion(), details)
+            return (configuration.databasePath, try await database.appliedMigrations().count, details)
         }
         print("database        \(path)")
-        print("schema version  \(version) of \(NeuvoSchema.latestVersion)")
+        print("migrations      \(version) of \(NeuvoRuntime.schema.count) applied")
         print("journal mode    \(details.0)")
         print("size            \(details.2) bytes")
         print("sqlite          \(details.1)")
@@ -60,5 +61,33 @@ struct DatabaseCheckCommand: ParsableCommand {
                     + problems.prefix(5).joined(separator: "; "))
         }
         print("ok  \(path)")
+    }
+}
+
+/// `neuvo db backup FILE`: a consistent online copy, safe while `neuvo serve` runs.
+struct DatabaseBackupCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "backup", abstract: "Copy the database to a new file, consistently, while Neuvo runs.",
+            discussion: """
+                Uses SQLite's online backup API: the copy is one consistent snapshot even while neuvo serve writes.
+                To restore, stop Neuvo, remove the database's -wal and -shm files if any, and copy FILE over the
+                database (or point --db or NEUVO_DB at it). FILE must not exist.
+                """)
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(valueName: "file", help: "The new file to write.") var file: String
+
+    func run() async throws {
+        guard !FileManager.default.fileExists(atPath: file) else {
+            throw CommandFailure(exitCode: .cannotCreate, message: "\(file) exists; name a new file")
+        }
+        let path = try await global.withDatabase { configuration, database in
+            try await database.backup(to: file)
+            return configuration.databasePath
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        print("backed up \(path) to \(file) (\(size) bytes)")
     }
 }

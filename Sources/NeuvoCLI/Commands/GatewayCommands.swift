@@ -1,106 +1,12 @@
 import ArgumentParsing
 import Foundation
+import NeuvoAPI
 import NeuvoArrangements
 import NeuvoCatalog
 import NeuvoCrypto
 import NeuvoNotifications
 import NeuvoStorage
 import NeuvoSupport
-
-/// What the gateway commands share: configuration, database, locale texts, link signing and channels.
-struct GatewayContext {
-    let configuration: Configuration
-    let database: Database
-    let service: GatewayService
-    let logger: Logger
-
-    static func make(_ global: GlobalOptions) async throws -> GatewayContext {
-        let configuration = try global.loadConfiguration()
-        let database = try global.openDatabase(configuration)
-        let locales: LocaleTable
-        do {
-            locales = try Catalog.loadLocales(root: URL(fileURLWithPath: configuration.catalogPath))
-        } catch {
-            throw CommandFailure(exitCode: .dataError, message: error.description)
-        }
-        let renderer = NoticeRenderer(locales: locales)
-        let links = try await linkSigner(configuration, database: database)
-        let service = GatewayService(
-            database: database, timeZone: configuration.timeZone, renderer: { renderer }, links: links,
-            defaultQuietHours: configuration.quietHours)
-        return GatewayContext(
-            configuration: configuration, database: database, service: service,
-            logger: global.makeLogger(configuration, label: "gateway"))
-    }
-
-    /// The configured secret, or one generated on first run and kept in the database.
-    static func linkSigner(_ configuration: Configuration, database: Database) async throws -> ResidentLinkSigner {
-        let secret: String
-        if let configured = configuration.linkSigningSecret {
-            secret = configured
-        } else {
-            secret = try await database.write { connection in
-                try InstallationMetadata.valueOrCreate("link_secret", in: connection) {
-                    Hex.encode(SecureRandom.bytes(32))
-                }
-            }
-        }
-        return ResidentLinkSigner(
-            key: Array(secret.utf8), baseURL: configuration.publicBaseURL, timeZone: configuration.timeZone)
-    }
-
-    func dispatcherSettings() -> DispatcherSettings {
-        var settings = DispatcherSettings()
-        settings.lease = configuration.dispatchLeaseSeconds
-        settings.retry.baseDelay = configuration.dispatchRetryBaseSeconds
-        settings.ratePerSecond = [.email: configuration.dispatchEmailRate, .sms: configuration.dispatchSMSRate]
-        settings.concurrency = [
-            .email: configuration.dispatchEmailConcurrency, .sms: configuration.dispatchSMSConcurrency,
-        ]
-        return settings
-    }
-
-    /// The channels that are configured; notices for others wait in the outbox.
-    func channels() throws -> [ChannelKind: any NotificationChannel] {
-        var channels: [ChannelKind: any NotificationChannel] = [:]
-        if let url = configuration.smtpURL {
-            let (name, address) = Self.mailbox(configuration.smtpFrom)
-            let smtp = SMTPConfiguration(
-                url: url.absoluteString, fromAddress: address, fromName: name, username: configuration.smtpUsername,
-                password: configuration.smtpPassword, startTLS: configuration.smtpTLSRequired ? .required : .never,
-                maxConcurrentTransfers: configuration.dispatchEmailConcurrency)
-            if let problem = smtp.problem {
-                throw CommandFailure(exitCode: .configuration, message: "invalid SMTP configuration: \(problem)")
-            }
-            channels[.email] = SMTPChannel(configuration: smtp)
-        }
-        if let url = configuration.smsWebhookURL {
-            guard let secret = configuration.smsWebhookSecret else {
-                throw CommandFailure(
-                    exitCode: .configuration,
-                    message: "sms.webhook_url is set but sms.webhook_secret is not (NEUVO_SMS_WEBHOOK_SECRET)")
-            }
-            // One transfer thread per concurrent send: the channel's pool is what bounds concurrency in practice.
-            let sms = SMSWebhookConfiguration(
-                url: url.absoluteString, signer: try WebhookSigner(secret: secret),
-                maxConcurrentTransfers: configuration.dispatchSMSConcurrency)
-            if let problem = sms.problem {
-                throw CommandFailure(exitCode: .configuration, message: "invalid SMS webhook configuration: \(problem)")
-            }
-            channels[.sms] = SMSWebhookChannel(configuration: sms)
-        }
-        return channels
-    }
-
-    /// `Helsingin kaupunki <neuvo@hel.fi>` → ("Helsingin kaupunki", "neuvo@hel.fi"); a bare address has no name.
-    static func mailbox(_ text: String) -> (name: String?, address: String) {
-        guard let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close else {
-            return (nil, text.trimmingCharacters(in: .whitespaces))
-        }
-        let name = text[..<open].trimmingCharacters(in: .whitespaces)
-        return (name.isEmpty ? nil : name, String(text[text.index(after: open)..<close]))
-    }
-}
 
 /// `neuvo residents import FILE`.
 struct ResidentsCommand: ParsableCommand {
@@ -128,9 +34,10 @@ struct ResidentsImportCommand: ParsableCommand {
     @Argument(valueName: "file", help: "JSONL or CSV file.") var file: String
 
     func run() async throws {
-        let context = try await GatewayContext.make(global)
+        let runtime = try await global.openRuntime(.notices, label: "gateway")
         let (rows, errors) = try BulkFile.read(URL(fileURLWithPath: file))
-        let result = try await context.service.importResidents(rows, file: file)
+        let result = try await runtime.intake.importResidents(rows, file: file)
+        await runtime.close()
         let rejected = errors + result.rejected
         for error in rejected.sorted(by: { $0.line < $1.line }) { print("rejected: \(error)") }
         print("\(result.stored) residents stored, \(rejected.count) rejected")
@@ -181,7 +88,7 @@ struct ArrangeCommand: ParsableCommand {
     static let rowsPerTransaction = 2_000
 
     func run() async throws {
-        let context = try await GatewayContext.make(global)
+        let runtime = try await global.openRuntime(.notices, label: "gateway")
         var rejected: [BulkFileError] = []
         var report = ArrangeReport(json: json)
         if let file = files.first {
@@ -198,7 +105,7 @@ struct ArrangeCommand: ParsableCommand {
                 var requests: [(line: Int, request: ArrangementRequest)] = []
                 for row in rows {
                     do {
-                        requests.append((row.line, try GatewayService.arrangementRequest(from: row)))
+                        requests.append((row.line, try IntakeService.arrangementRequest(from: row)))
                     } catch {
                         rejected.append(BulkFileError(file: file, line: row.line, message: error.description))
                     }
@@ -206,7 +113,7 @@ struct ArrangeCommand: ParsableCommand {
                 if inFlight.count == 2 {
                     try report.add(try await inFlight.removeFirst().value, into: &rejected, file: file)
                 }
-                let service = context.service
+                let service = runtime.intake
                 inFlight.append(
                     Task {
                         let outcomes = try await service.arrange(requests.map(\.request))
@@ -222,9 +129,10 @@ struct ArrangeCommand: ParsableCommand {
             }
             let request = ArrangementRequest(
                 resident: resident!, kind: kind!, details: details, idempotencyKey: idempotencyKey, urgent: urgent)
-            let outcomes = try await context.service.arrange([request])
+            let outcomes = try await runtime.intake.arrange([request])
             try report.add([(0, outcomes[0])], into: &rejected, file: "options")
         }
+        await runtime.close()
         for error in rejected.sorted(by: { $0.line < $1.line }) {
             FileHandle.standardError.write(Data("rejected: \(error)\n".utf8))
         }
@@ -251,41 +159,32 @@ struct DispatchCommand: ParsableCommand {
     @Flag(name: "until-idle", help: "Deliver everything due now, then exit.") var untilIdle = false
 
     func run() async throws {
-        let context = try await GatewayContext.make(global)
-        let channels = try context.channels()
+        let runtime = try await global.openRuntime(.notices, label: "gateway")
+        let channels = runtime.channels
         if channels.isEmpty {
+            await runtime.close()
             throw CommandFailure(
                 exitCode: .configuration,
                 message:
                     "no channel is configured: set NEUVO_SMTP_URL and/or NEUVO_SMS_WEBHOOK_URL with NEUVO_SMS_WEBHOOK_SECRET"
             )
         }
-        let service = context.service
-        let dispatcher = Dispatcher(
-            store: service.notices, channels: channels, renderer: service.renderer,
-            settings: context.dispatcherSettings(), logger: context.logger)
-        try await service.queueReminders()
-        if untilIdle {
-            let summary = try await dispatcher.runUntilIdle()
-            print(
-                "attempted \(summary.attempted): \(summary.sent) sent, \(summary.temporaryFailures) to retry, "
-                    + "\(summary.permanentFailures) failed permanently, \(summary.dead) dead")
-            for kind in ChannelKind.allCases where channels[kind] == nil {
-                let waiting = try await service.notices.notices(status: .queued, limit: 1).contains {
-                    $0.channel == kind
-                }
-                if waiting { print("note: \(kind.rawValue) notices are waiting: that channel is not configured") }
-            }
+        try await runtime.gateway.queueReminders()
+        guard untilIdle else {
+            try await runtime.dispatchUntilStopped()
             return
         }
-        let task = Task { try await dispatcher.run() }
-        let stop: @Sendable () -> Void = { task.cancel() }
-        let watchers = [SignalWatcher(signal: SIGTERM, handler: stop), SignalWatcher(signal: SIGINT, handler: stop)]
-        context.logger.info(
-            "dispatcher.started", ["channels": .string(channels.keys.map(\.rawValue).sorted().joined(separator: ","))])
-        _ = try? await task.value
-        withExtendedLifetime(watchers) {}  // the watchers must live until the dispatcher has stopped
-        context.logger.info("dispatcher.stopped")
+        let summary = try await runtime.makeDispatcher().runUntilIdle()
+        print(
+            "attempted \(summary.attempted): \(summary.sent) sent, \(summary.temporaryFailures) to retry, "
+                + "\(summary.permanentFailures) failed permanently, \(summary.dead) dead")
+        for kind in ChannelKind.allCases where channels[kind] == nil {
+            let waiting = try await runtime.gateway.notices.notices(status: .queued, limit: 1).contains {
+                $0.channel == kind
+            }
+            if waiting { print("note: \(kind.rawValue) notices are waiting: that channel is not configured") }
+        }
+        await runtime.close()
     }
 }
 
@@ -390,7 +289,8 @@ struct ArrangeReport {
                     text +=
                         "\(result.created ? "created" : "exists ") \(result.arrangementID)"
                         + (result.noticeID.map { " notice \($0) (\(result.channel ?? "?"))" } ?? "")
-                        + (result.note.map { " — \($0)" } ?? "") + "\n"
+                        + (result.note.map { " — \($0)" } ?? "") + (result.heldUntilText.map { " — \($0)" } ?? "")
+                        + "\n"
                 }
             case .failure(let error):
                 rejected.append(BulkFileError(file: file, line: line, message: error.description))

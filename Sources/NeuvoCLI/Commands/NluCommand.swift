@@ -261,7 +261,7 @@ struct NluEvalCommand: ParsableCommand {
     func catalogRoot() throws -> URL {
         var configuration = try Configuration.load(environment: ProcessInfo.processInfo.environment)
         if let catalogFolder { configuration.catalogPath = catalogFolder }
-        return URL(fileURLWithPath: configuration.catalogPath)
+        return try GlobalOptions.catalogRoot(configuration)
     }
 
     func loadCatalog() throws -> Catalog {

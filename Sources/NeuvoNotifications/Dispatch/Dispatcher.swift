@@ -1,20 +1,25 @@
 import Foundation
 import NeuvoArrangements
+import NeuvoCore
 import NeuvoStorage
 import NeuvoSupport
 
 /// How hard the dispatcher pushes each channel.
 public struct DispatcherSettings: Sendable {
-    /// Notices a claim takes at once. Each batch costs two transactions whatever its size; 500 instead of 200 made
-    /// a rate-lifted campaign about a tenth faster (fewer commits, fewer WAL pages written twice).
+    /// Notices a claim takes at once: each batch costs two transactions whatever its size (measurements:
+    /// docs/BENCHMARKS.md, "Why the code is the way it is").
     public var batchSize = 500
     /// Batches claimed and sending at once: rendering and recording one overlaps with sending the others.
     public var batchesInFlight = 3
-    public var concurrency: [ChannelKind: Int] = [.email: 4, .sms: 32]
+    public var concurrency: [ChannelKind: Int] = [
+        .email: DispatchDefaults.emailConcurrency, .sms: DispatchDefaults.smsConcurrency,
+    ]
     /// Average sends per second per channel (a token bucket), so a recovering provider gets no request storm.
-    public var ratePerSecond: [ChannelKind: Double] = [.email: 100, .sms: 1000]
+    public var ratePerSecond: [ChannelKind: Double] = [
+        .email: DispatchDefaults.emailRate, .sms: DispatchDefaults.smsRate,
+    ]
     /// How long a claimed notice stays ours before another dispatcher may take it over.
-    public var lease: TimeInterval = 300
+    public var lease: TimeInterval = DispatchDefaults.leaseSeconds
     public var retry = RetryPolicy()
     /// How often a running dispatcher looks for due notices when nothing wakes it.
     public var pollInterval: TimeInterval = 1
@@ -58,6 +63,8 @@ public final class Dispatcher: Sendable {
     let store: NoticeStore
     let channels: [ChannelKind: any NotificationChannel]
     let renderer: @Sendable () -> NoticeRenderer
+    /// Signs each notice's links as it is sent, from this process's public base URL.
+    let links: ResidentLinkSigner
     let settings: DispatcherSettings
     let clock: any WallClock
     let logger: Logger?
@@ -66,12 +73,13 @@ public final class Dispatcher: Sendable {
     /// `renderer` is asked for each batch, so a reloaded set of locale texts is used without a restart.
     public init(
         store: NoticeStore, channels: [ChannelKind: any NotificationChannel],
-        renderer: @escaping @Sendable () -> NoticeRenderer,
+        renderer: @escaping @Sendable () -> NoticeRenderer, links: ResidentLinkSigner,
         settings: DispatcherSettings = DispatcherSettings(), clock: any WallClock = SystemClock(), logger: Logger? = nil
     ) {
         self.store = store
         self.channels = channels
         self.renderer = renderer
+        self.links = links
         self.settings = settings
         self.clock = clock
         self.logger = logger
@@ -269,14 +277,20 @@ public final class Dispatcher: Sendable {
         guard let template = NoticeTemplate(rawValue: notice.templateID) else {
             return .failure(Refusal(outcome: .permanentFailure(reason: "unknown template \(notice.templateID)")))
         }
+        // Links stored by an older version are replaced: they are signed here, by the process that sends.
+        let values = notice.personalisation.merging(
+            NoticePlanner.links(
+                for: template, residentID: notice.residentID, arrangementID: notice.arrangementID, now: clock.now(),
+                links: links)
+        ) { $1 }
         do {
             let rendered = try renderer.render(
-                template, channel: notice.channel, locale: notice.locale, values: notice.personalisation)
+                template, channel: notice.channel, locale: notice.locale, values: values)
             return .success(
                 OutgoingMessage(
                     noticeID: notice.id, idempotencyKey: notice.idempotencyKey, recipient: address,
                     subject: rendered.subject, textBody: rendered.text, htmlBody: rendered.html, locale: notice.locale,
-                    listUnsubscribe: template.isEssential ? nil : notice.personalisation["unsubscribe"],
+                    listUnsubscribe: values["unsubscribe"],
                     smsSegments: rendered.segments))
         } catch {
             return .failure(Refusal(outcome: .permanentFailure(reason: "cannot render: \(error)")))

@@ -1,9 +1,10 @@
 import Foundation
+import NeuvoCore
 
 /// What happens after an attempt: exponential backoff with jitter for temporary failures, at once for
 /// permanent ones, and death after too many attempts or too long.
 public struct RetryPolicy: Sendable, Hashable {
-    public var baseDelay: TimeInterval = 30
+    public var baseDelay: TimeInterval = DispatchDefaults.retryBaseSeconds
     public var maximumDelay: TimeInterval = 3600
     public var maximumAttempts: Int = 10
     public var maximumAge: TimeInterval = 48 * 3600

@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoCore
 import NeuvoCrypto
 
 /// Signed identification links carried by every notice. Opening one gives the chat a session bound to the
@@ -37,7 +38,7 @@ public struct ResidentLinkSigner: Sendable {
 
     public init(
         key: [UInt8], baseURL: URL, lifetime: TimeInterval = 30 * 24 * 3600,
-        timeZone: TimeZone = TimeZone(identifier: "Europe/Helsinki")!
+        timeZone: TimeZone = City.timeZone
     ) {
         self.key = key
         keyedMAC = HMAC(key: key)
@@ -45,6 +46,11 @@ public struct ResidentLinkSigner: Sendable {
         self.baseURL = baseURL
         self.lifetime = lifetime
         self.timeZone = timeZone
+    }
+
+    /// The same key and lifetime, links under another base URL.
+    public func with(baseURL: URL) -> ResidentLinkSigner {
+        ResidentLinkSigner(key: key, baseURL: baseURL, lifetime: lifetime, timeZone: timeZone)
     }
 
     public func token(residentID: String, arrangementID: String?, now: Date) -> String {

@@ -1,6 +1,7 @@
 import Foundation
 import NeuvoArrangements
 import NeuvoCatalog
+import NeuvoCore
 import NeuvoCrypto
 import NeuvoStorage
 import NeuvoSupport
@@ -42,11 +43,37 @@ public struct ArrangeOutcome: Sendable, Hashable, Codable {
     public let channel: String?
     /// Why no notice was queued (the resident cannot be reached on any consented channel).
     public let note: String?
+    /// When the notice goes, ISO 8601, if the resident's quiet hours hold it (nil: it goes at once).
+    public let heldUntil: String?
 
     enum CodingKeys: String, CodingKey {
         case created, channel, note
         case arrangementID = "arrangement_id"
         case noticeID = "notice_id"
+        case heldUntil = "held_until"
+    }
+
+    public init(
+        arrangementID: String, noticeID: String?, created: Bool, channel: String?, note: String?,
+        heldUntil: String? = nil
+    ) {
+        self.arrangementID = arrangementID
+        self.noticeID = noticeID
+        self.created = created
+        self.channel = channel
+        self.note = note
+        self.heldUntil = heldUntil
+    }
+
+    /// "held by quiet hours until 8.12. 08:00" in the city's time, for people reading `neuvo arrange`.
+    public var heldUntilText: String? {
+        guard let heldUntil, let date = try? Date(heldUntil, strategy: .iso8601) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = City.timeZone
+        let parts = calendar.dateComponents([.day, .month, .hour, .minute], from: date)
+        let minute = parts.minute ?? 0
+        return "held by quiet hours until \(parts.day ?? 0).\(parts.month ?? 0). \(parts.hour ?? 0):"
+            + (minute < 10 ? "0" : "") + "\(minute)"
     }
 }
 
@@ -70,7 +97,8 @@ public enum GatewayError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The city side of the gateway: one service layer under the CLI and the HTTP API.
+/// The notices' side of the gateway under the CLI and the HTTP API: confirmations queued with a resident's answer,
+/// reminders before deadlines, notices on their own. Arrangements and residents come in through `IntakeService`.
 public struct GatewayService: Sendable {
     public let arrangements: ArrangementStore
     public let notices: NoticeStore
@@ -78,206 +106,15 @@ public struct GatewayService: Sendable {
     public let links: ResidentLinkSigner
     public let clock: any WallClock
 
-    /// Quiet hours of residents whose record does not say (the `quiet_hours` setting).
-    public let defaultQuietHours: QuietHours
-
     public init(
         database: Database, timeZone: TimeZone, renderer: @escaping @Sendable () -> NoticeRenderer,
-        links: ResidentLinkSigner, clock: any WallClock = SystemClock(),
-        defaultQuietHours: QuietHours = QuietHours(start: 21 * 60, end: 8 * 60)
+        links: ResidentLinkSigner, clock: any WallClock = SystemClock()
     ) {
-        self.defaultQuietHours = defaultQuietHours
         arrangements = ArrangementStore(database: database)
         notices = NoticeStore(database: database, timeZone: timeZone)
         self.renderer = renderer
         self.links = links
         self.clock = clock
-    }
-
-    /// Details each kind needs, for its notice and for the chat.
-    public static let requiredDetails: [Arrangement.Kind: [String]] = [
-        .preschoolPlace: ["unit", "start_date", "accept_by"],
-        .healthCheckup: ["unit", "time"],
-        .budgetingVote: ["district", "closes"],
-        .planningDecision: ["title", "url"],
-    ]
-
-    static func template(for kind: Arrangement.Kind, sensitivity: Arrangement.Sensitivity) -> NoticeTemplate {
-        if sensitivity == .sensitive { return .sensitiveMessage }
-        switch kind {
-        case .preschoolPlace: return .preschoolPlace
-        case .healthCheckup: return .sensitiveMessage
-        case .budgetingVote: return .budgetingVote
-        case .planningDecision: return .planningDecision
-        }
-    }
-
-    /// Checks a request without touching the database.
-    public static func validate(_ request: ArrangementRequest) throws(GatewayError) -> Arrangement.Kind {
-        guard !request.resident.isEmpty else { throw .invalid("\"resident\" is empty") }
-        guard let kind = Arrangement.Kind(rawValue: request.kind) else { throw .unknownKind(request.kind) }
-        for field in requiredDetails[kind] ?? [] where (request.details[field] ?? "").isEmpty {
-            throw .missingDetail(kind: kind.rawValue, field: field)
-        }
-        if let key = request.idempotencyKey, key.isEmpty || key.count > 200 {
-            throw .invalid("idempotency_key must have 1 to 200 characters")
-        }
-        return kind
-    }
-
-    /// Creates the arrangement and queues its notice in one transaction. The same idempotency key gives the same
-    /// arrangement and the same notice, never a second one.
-    public func arrange(_ request: ArrangementRequest) async throws -> ArrangeOutcome {
-        try await arrange([request])[0].get()
-    }
-
-    /// Many arrangements: a bad row is reported with its reason and writes nothing; the good rows are stored in
-    /// one transaction. In three steps, so that the database's thread only runs SQL:
-    ///
-    /// 1. one read: each row's resident, and what an idempotency key already used made;
-    /// 2. here, on the caller's task: the arrangement and its notice planned, rendered, signed and encoded;
-    /// 3. one write: the inserts. A key used by someone else between 1 and 3 (another request, or the same key
-    ///    twice in this batch) gives back what that made, or a conflict, exactly as if found in step 1.
-    ///
-    /// An error in a step is the database's, not a row's: the whole batch fails and nothing of it is kept.
-    public func arrange(_ requests: [ArrangementRequest]) async throws -> [Result<ArrangeOutcome, GatewayError>] {
-        let now = clock.now()
-        let renderer = renderer()
-        let links = links
-        let kinds = requests.map { request in Result { () throws(GatewayError) in try Self.validate(request) } }
-
-        let found = try await arrangements.database.read { connection in
-            try zip(requests, kinds).map { request, kind -> Lookup in
-                guard case .success(let kind) = kind else { return .refused }
-                if let key = request.idempotencyKey,
-                    let earlier = try Self.earlier(key: key, request: request, kind: kind, in: connection)
-                {
-                    return .done(earlier)
-                }
-                guard let resident = try ArrangementStore.resident(request.resident, in: connection) else {
-                    return .done(.failure(.unknownResident(request.resident)))
-                }
-                return .resident(resident)
-            }
-        }
-
-        var results: [Result<ArrangeOutcome, GatewayError>?] = kinds.map { kind in
-            if case .failure(let error) = kind { .failure(error) } else { nil }
-        }
-        var planned: [PlannedArrangement] = []
-        for (index, lookup) in found.enumerated() {
-            switch lookup {
-            case .refused: continue
-            case .done(let result): results[index] = result
-            case .resident(let resident):
-                do {
-                    planned.append(
-                        try Self.plan(
-                            requests[index], index: index, kind: try kinds[index].get(), resident: resident, now: now,
-                            renderer: renderer, links: links))
-                } catch {
-                    results[index] = .failure(error)
-                }
-            }
-        }
-
-        if !planned.isEmpty {
-            let written = try await arrangements.database.write { [planned] connection in
-                try planned.map { item in (item.index, try Self.write(item, in: connection)) }
-            }
-            for (index, result) in written { results[index] = result }
-        }
-        return results.map { $0! }
-    }
-
-    enum Lookup: Sendable {
-        /// The request itself was refused before any read.
-        case refused
-        /// Made earlier under the same idempotency key (or refused as a conflict, or an unknown resident).
-        case done(Result<ArrangeOutcome, GatewayError>)
-        case resident(Resident)
-    }
-
-    /// A row ready to insert: everything computed, the JSON columns encoded.
-    struct PlannedArrangement: Sendable {
-        let index: Int
-        let request: ArrangementRequest
-        let kind: Arrangement.Kind
-        let arrangement: Arrangement
-        let encodedDetails: String
-        let notice: Notice?
-        let encodedPersonalisation: String?
-    }
-
-    /// What an idempotency key already made: the same arrangement again, or a conflict when the content differs
-    /// (a client mistake, not a retry: refused rather than merged); nil when the key is new.
-    static func earlier(key: String, request: ArrangementRequest, kind: Arrangement.Kind, in connection: Connection)
-        throws -> Result<ArrangeOutcome, GatewayError>?
-    {
-        guard let existing = try ArrangementStore.arrangement(idempotencyKey: key, in: connection) else { return nil }
-        guard existing.residentID == request.resident, existing.kind == kind, existing.details == request.details
-        else {
-            return .failure(.idempotencyConflict(key))
-        }
-        let notice = try connection.queryOne(
-            "SELECT id, channel FROM notices WHERE arrangement_id = ? ORDER BY created_at LIMIT 1", existing.id)
-        return .success(
-            ArrangeOutcome(
-                arrangementID: existing.id, noticeID: try notice?.get("id"), created: false,
-                channel: try notice?.get("channel"), note: nil))
-    }
-
-    static func plan(
-        _ request: ArrangementRequest, index: Int, kind: Arrangement.Kind, resident: Resident, now: Date,
-        renderer: NoticeRenderer, links: ResidentLinkSigner
-    ) throws(GatewayError) -> PlannedArrangement {
-        let arrangement = Arrangement(
-            id: Identifier.make("arr"), residentID: resident.id, kind: kind, details: request.details,
-            deadline: request.details["accept_by"].flatMap(DateText.parseDay), reference: request.reference,
-            createdAt: now)
-        let notice: Notice?
-        do {
-            notice = try NoticePlanner.plan(
-                template(for: kind, sensitivity: arrangement.sensitivity), for: resident, arrangement: arrangement,
-                idempotencyKey: "arrangement:" + (request.idempotencyKey ?? arrangement.id),
-                urgent: request.urgent ?? false,
-                now: now, renderer: renderer, links: links)
-        } catch let error as NoticeRenderError {
-            throw .invalid(error.description)
-        } catch {
-            throw .invalid("\(error)")
-        }
-        return PlannedArrangement(
-            index: index, request: request, kind: kind, arrangement: arrangement,
-            encodedDetails: JSONString.object(arrangement.details), notice: notice,
-            encodedPersonalisation: notice.map { JSONString.object($0.personalisation) })
-    }
-
-    /// Inserts a planned row. Any error thrown here is the database's.
-    static func write(_ item: PlannedArrangement, in connection: Connection) throws -> Result<
-        ArrangeOutcome, GatewayError
-    > {
-        let inserted = try ArrangementStore.insert(
-            item.arrangement, idempotencyKey: item.request.idempotencyKey, residentChecked: true,
-            encodedDetails: item.encodedDetails, in: connection)
-        guard inserted else {
-            // The key was taken since the read (insert only skips on the idempotency key's unique index).
-            guard let key = item.request.idempotencyKey,
-                let earlier = try earlier(key: key, request: item.request, kind: item.kind, in: connection)
-            else { throw GatewayError.invalid("the arrangement could not be stored") }
-            return earlier
-        }
-        guard let notice = item.notice else {
-            return .success(
-                ArrangeOutcome(
-                    arrangementID: item.arrangement.id, noticeID: nil, created: true, channel: nil,
-                    note: "the resident has no consented channel with an address; no notice was queued"))
-        }
-        let stored = try NoticeStore.insert(notice, encodedPersonalisation: item.encodedPersonalisation, in: connection)
-        return .success(
-            ArrangeOutcome(
-                arrangementID: item.arrangement.id, noticeID: stored.notice.id, created: true,
-                channel: notice.channel.rawValue, note: nil))
     }
 
     /// The hook the conversation runs inside its transaction after a resident accepts, declines or asks to
@@ -314,16 +151,12 @@ public struct GatewayService: Sendable {
         let renderer = renderer()
         let links = links
         return try await arrangements.database.write { connection in
-            let due = try connection.query(
-                """
-                SELECT a.id FROM arrangements a WHERE a.status = 'offered' AND a.deadline IS NOT NULL
-                    AND a.deadline > ? AND a.deadline <= ?
-                    AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.idempotency_key = 'reminder:' || a.id)
-                """, now, now.addingTimeInterval(window))
+            let offered = try ArrangementStore.offered(
+                deadlineAfter: now, until: now.addingTimeInterval(window), in: connection)
+            let reminded = try NoticeStore.usedIdempotencyKeys(offered.map { "reminder:\($0.id)" }, in: connection)
             var queued = 0
-            for row in due {
-                guard let arrangement = try ArrangementStore.arrangement(try row.get("id"), in: connection),
-                    let resident = try ArrangementStore.resident(arrangement.residentID, in: connection)
+            for arrangement in offered where !reminded.contains("reminder:\(arrangement.id)") {
+                guard let resident = try ArrangementStore.resident(arrangement.residentID, in: connection)
                 else { continue }
                 if let notice = try NoticePlanner.plan(
                     arrangement.sensitivity == .sensitive ? .sensitiveMessage : .reminder, for: resident,
@@ -342,8 +175,9 @@ public struct GatewayService: Sendable {
 public enum Identifier {
     private static let digits = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
 
-    public static func make(_ prefix: String) -> String {
-        let time = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
+    /// `now`: the injected clock's time, so the ids of a test's objects sort as its clock says.
+    public static func make(_ prefix: String, now: Date) -> String {
+        let time = String(UInt64(max(0, now.timeIntervalSince1970) * 1000), radix: 36)
         // One read of secure random bytes per id, not one system call per character.
         let random = SecureRandom.bytes(10).map { digits[Int($0) % digits.count] }
         return "\(prefix)_\(time)\(String(decoding: random, as: UTF8.self))"
@@ -352,7 +186,7 @@ public enum Identifier {
 
 /// Dates as city systems send them (ISO 8601 days) and as residents read them (d.M.yyyy).
 public enum DateText {
-    private static let helsinki = TimeZone(identifier: "Europe/Helsinki")!
+    private static let helsinki = City.timeZone
 
     /// The end of that day in Helsinki: "accept by 15.3." means by the end of 15 March. Computed with the civil
     /// calendar arithmetic of H. Hinnant's `days_from_civil` rather than `Calendar`, which costs more than the
@@ -400,10 +234,7 @@ extension GatewayService {
         let renderer = renderer()
         let links = links
         return try await notices.database.write { connection in
-            if let existing = try connection.queryOne(
-                "SELECT * FROM notices WHERE idempotency_key = ?", "api:" + idempotencyKey)
-            {
-                let notice = try NoticeStore.notice(existing)
+            if let notice = try NoticeStore.notice(idempotencyKey: "api:" + idempotencyKey, in: connection) {
                 guard notice.residentID == residentID, notice.templateID == template.rawValue,
                     notice.arrangementID == arrangementID
                 else { throw GatewayError.idempotencyConflict(idempotencyKey) }

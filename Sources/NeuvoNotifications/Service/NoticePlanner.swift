@@ -2,7 +2,9 @@ import Foundation
 import NeuvoArrangements
 
 /// Turns an arrangement into the notice a resident receives: their language, their channel, outside their quiet
-/// hours, with a signed link, fully rendered once as a check so nothing can go out half-filled.
+/// hours, fully rendered once as a check so nothing can go out half-filled. Its links are not stored: the process
+/// that sends it signs them (`links(for:...)`), from its own public base URL, so a copy of the database holds no
+/// working link and a link's lifetime starts when it is sent.
 public enum NoticePlanner {
     /// nil when the resident has no consented channel with an address.
     public static func plan(
@@ -19,25 +21,37 @@ public enum NoticePlanner {
                     ["start_date", "accept_by", "closes", "date"].contains(key) ? DateText.display(value) : value
             }
         }
-        values["link"] = links.link(residentID: resident.id, arrangementID: arrangement?.id, now: now)
-        if !template.isEssential {
-            values["unsubscribe"] =
-                links.baseURL.absoluteString + "/unsubscribe/"
-                + links.token(residentID: resident.id, arrangementID: nil, now: now)
-        }
-        // Render now: a missing or unknown placeholder refuses the notice at creation.
-        _ = try renderer.render(template, channel: channel, locale: resident.language, values: values)
+        // Render now, links included: a missing or unknown placeholder refuses the notice at creation.
+        _ = try renderer.render(
+            template, channel: channel, locale: resident.language,
+            values: values.merging(
+                Self.links(
+                    for: template, residentID: resident.id, arrangementID: arrangement?.id, now: now, links: links)
+            ) { $1 })
         let due =
             urgent
             ? now
             : QuietHoursCalendar(timeZone: links.timeZone).nextAllowed(
                 now, start: resident.quietStart, end: resident.quietEnd)
         return Notice(
-            id: Identifier.make("ntc"), residentID: resident.id, arrangementID: arrangement?.id,
+            id: Identifier.make("ntc", now: now), residentID: resident.id, arrangementID: arrangement?.id,
             templateID: template.rawValue,
             templateVersion: renderer.version(template, channel: channel, locale: resident.language),
             locale: resident.language, channel: channel, personalisation: values, idempotencyKey: idempotencyKey,
             status: .queued, urgent: urgent, attempts: 0, nextAttemptAt: due, providerMessageID: nil, lastError: nil,
             reference: arrangement?.reference, createdAt: now, updatedAt: now)
+    }
+
+    /// The values a notice's links fill in (`link`, and `unsubscribe` for non-essential notices), signed now.
+    public static func links(
+        for template: NoticeTemplate, residentID: String, arrangementID: String?, now: Date, links: ResidentLinkSigner
+    ) -> [String: String] {
+        var values = ["link": links.link(residentID: residentID, arrangementID: arrangementID, now: now)]
+        if !template.isEssential {
+            values["unsubscribe"] =
+                links.baseURL.absoluteString + "/unsubscribe/"
+                + links.token(residentID: residentID, arrangementID: nil, now: now)
+        }
+        return values
     }
 }

@@ -3,7 +3,7 @@ import NeuvoArrangements
 import NeuvoStorage
 import NeuvoSupport
 
-extension GatewayService {
+extension IntakeService {
     /// A resident from an import row: `{"id", "name", "lang", "email", "phone", "channel",
     /// "consent": {"email", "sms"}, "quiet_hours": "21:00-08:00" | "none"}`.
     /// `defaultQuietHours` applies when the row has no `quiet_hours` (the `quiet_hours` configuration setting).
@@ -90,9 +90,9 @@ extension GatewayService {
                 rejected.append(BulkFileError(file: file, line: row.line, message: error.description))
             }
         }
-        let now = clock.now()
+        let now = gateway.clock.now()
         let valid = residents
-        try await arrangements.database.write { connection in
+        try await gateway.arrangements.database.write { connection in
             for resident in valid { try ArrangementStore.upsert(resident, now: now, in: connection) }
         }
         return (residents.count, rejected)

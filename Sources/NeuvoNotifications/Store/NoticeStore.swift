@@ -1,9 +1,12 @@
 import Foundation
 import NeuvoArrangements
+import NeuvoCore
 import NeuvoStorage
 import NeuvoSupport
 
-/// The outbox: notices, their transitions and delivery attempts in SQLite. All notification SQL lives here.
+/// The outbox: notices, their transitions and delivery attempts in SQLite. This file writes: a notice is inserted
+/// once, and its status changes only through `writeStatus`, with its audit row (claims, recorded attempts, receipts,
+/// operators' transitions). Reads are in `NoticeQueries.swift`.
 ///
 /// A notice is stored in two tables: `notice_content` (what it says, written once) and `notice_state` (status,
 /// attempts, lease, provider id: what the dispatcher rewrites), keyed by the content's `seq`. Reads go through
@@ -13,7 +16,7 @@ public struct NoticeStore: Sendable {
     /// The city's time zone, for residents' quiet hours.
     public let timeZone: TimeZone
 
-    public init(database: Database, timeZone: TimeZone = TimeZone(identifier: "Europe/Helsinki")!) {
+    public init(database: Database, timeZone: TimeZone = City.timeZone) {
         self.database = database
         self.timeZone = timeZone
     }
@@ -53,107 +56,127 @@ public struct NoticeStore: Sendable {
             else { throw NoticeError.notFound(notice.idempotencyKey) }
             return (try Self.notice(existing), false)
         }
-        try audit(
-            notice.id, seq: seq, from: nil, to: notice.status, reason: "created", at: notice.createdAt, in: connection)
+        // A notice's first status is written with the notice; its audit row says it was created.
+        try connection.execute(
+            insertTransitionsSQL(count: 1),
+            arguments: [
+                .integer(seq), .null, .text(notice.status.rawValue), .text("created"), notice.createdAt.sqliteValue,
+            ])
         return (notice, true)
     }
 
-    /// The one place where a notice's status changes: checks the transition table, writes the status, the
-    /// extra columns and the audit row. Final states never change.
+    /// Reads a notice's status, then moves it (`writeStatus`). Final states never change.
     @discardableResult
     public static func transition(
         _ id: String, to next: NoticeStatus, reason: String, now: Date, in connection: Connection,
         nextAttemptAt: Date? = nil, providerMessageID: String? = nil, countAttempt: Bool = false
     ) throws -> NoticeStatus {
-        guard let current = try connection.scalar("SELECT status FROM notices WHERE id = ?", id, as: String.self),
-            let status = NoticeStatus(rawValue: current)
+        guard
+            let row = try connection.queryOne("SELECT seq, status FROM notices WHERE id = ?", id),
+            let status = NoticeStatus(rawValue: try row.get("status"))
         else { throw NoticeError.notFound(id) }
-        _ = try transition(
-            id, from: status, to: next, reason: reason, now: now, in: connection, nextAttemptAt: nextAttemptAt,
-            providerMessageID: providerMessageID, countAttempt: countAttempt)
+        _ = try writeStatus(
+            [
+                StatusMove(
+                    seq: try row.get("seq"), id: id, from: status, to: next, reason: reason, at: now,
+                    nextAttemptAt: nextAttemptAt, providerMessageID: providerMessageID)
+            ], countAttempt: countAttempt, in: connection)
         return status
     }
 
-    /// A transition from the status the caller expects, without reading it first: one UPDATE guarded by that
-    /// status, and its audit row. Returns false, having written nothing, when the notice is not (or no longer) in it.
-    static func transition(
-        _ id: String, from expected: NoticeStatus, to next: NoticeStatus, reason: String, now: Date,
-        in connection: Connection, nextAttemptAt: Date? = nil, providerMessageID: String? = nil,
-        countAttempt: Bool = false
-    ) throws -> Bool {
-        guard
-            try move(
-                id, from: expected, to: next, reason: reason, now: now, in: connection, nextAttemptAt: nextAttemptAt,
-                providerMessageID: providerMessageID, countAttempt: countAttempt)
-        else { return false }
-        try audit(id, from: expected, to: next, reason: reason, at: now, in: connection)
-        return true
+    /// One notice's change of status, from the status the caller expects.
+    struct StatusMove: Sendable {
+        let seq: Int64
+        let id: String
+        let from: NoticeStatus
+        let to: NoticeStatus
+        let reason: String
+        let at: Date
+        var nextAttemptAt: Date? = nil
+        var providerMessageID: String? = nil
+        /// Until when a claim (to `sending`) holds the notice.
+        var lease: Date? = nil
+
+        /// A move that changes neither the retry time nor the error: an accepted send, a receipt.
+        var isLean: Bool { NoticeStore.isLean(to: to, nextAttemptAt: nextAttemptAt) }
     }
 
-    /// The guarded UPDATE of a transition, without its audit row (`record` writes a batch's audit rows together):
-    /// with `moveLean`, the only statement that changes a notice's status. `seq`, when the caller has it (the
-    /// dispatcher, from its claim), finds the row without the id's index. A move that changes neither
-    /// `next_attempt_at` nor `last_error` (an accepted send, a receipt) leaves them out of the statement, so SQLite
-    /// need not touch `notice_state_claimable`, whose key holds `next_attempt_at`; found by seq, it is `moveLean`.
-    static func move(
-        _ id: String, seq: Int64? = nil, from expected: NoticeStatus, to next: NoticeStatus, reason: String,
-        now: Date, in connection: Connection, nextAttemptAt: Date? = nil, providerMessageID: String? = nil,
-        countAttempt: Bool = false
-    ) throws -> Bool {
-        guard expected.canMove(to: next) else { throw NoticeError.notAllowed(id: id, from: expected, to: next) }
-        let lean = isLean(to: next, nextAttemptAt: nextAttemptAt)
-        if lean, let seq {
-            let moved = try moveLean(
-                [(seq, next, now, providerMessageID)], from: expected, countAttempt: countAttempt, in: connection)
-            return !moved.isEmpty
+    /// The one function that changes a notice's status: checks each move against the transition table, writes the
+    /// moves guarded by the status each expects (a notice no longer in it, say settled by a receipt meanwhile, is
+    /// left as it is), and writes the audit row of every notice that moved, in the caller's transaction. Returns
+    /// whether each move happened. Batches take few statements: a claim's moves to `sending` and the accepted sends
+    /// (lean moves: neither the retry time nor the error changes, so `notice_state_claimable` is not touched) one
+    /// multi-row statement per chunk; the others one guarded UPDATE each; the audit rows one INSERT per chunk.
+    static func writeStatus(_ moves: [StatusMove], countAttempt: Bool, in connection: Connection) throws -> [Bool] {
+        for move in moves where !move.from.canMove(to: move.to) {
+            throw NoticeError.notAllowed(id: move.id, from: move.from, to: move.to)
         }
-        var arguments: [SQLiteValue] = [.text(next.rawValue), now.sqliteValue]
-        if !lean { arguments += [nextAttemptAt.sqliteValue] }
-        arguments += [providerMessageID.sqliteValue]
-        if !lean { arguments += [next.isFailure.sqliteValue, .text(reason)] }
-        arguments += [.integer(countAttempt ? 1 : 0)]
-        arguments += [seq.map { .integer($0) } ?? .text(id), .text(expected.rawValue)]
-        let sql = lean ? leanMoveByID : (seq == nil ? fullMoveByID : fullMoveBySeq)
-        try connection.execute(sql, arguments: arguments)
+        var moved = [Bool](repeating: false, count: moves.count)
+        let claims = moves.indices.filter { moves[$0].lease != nil }
+        if !claims.isEmpty {
+            // Read in this transaction from queued or temporary_failure: every one moves.
+            try markSending(claims.map { moves[$0] }, in: connection)
+            for index in claims { moved[index] = true }
+        }
+        let lean = moves.indices.filter { moves[$0].isLean && moves[$0].lease == nil }
+        for from in Set(lean.map { moves[$0].from }) {
+            let group = lean.filter { moves[$0].from == from }
+            let done = try moveLean(group.map { moves[$0] }, from: from, countAttempt: countAttempt, in: connection)
+            for index in group { moved[index] = done.contains(moves[index].seq) }
+        }
+        for index in moves.indices where !moves[index].isLean && moves[index].lease == nil {
+            moved[index] = try move(moves[index], countAttempt: countAttempt, in: connection)
+        }
+        let audited = moves.indices.filter { moved[$0] }.map { moves[$0] }
+        for start in stride(from: 0, to: audited.count, by: recordChunk) {
+            let chunk = audited[start..<min(start + recordChunk, audited.count)]
+            try connection.execute(
+                insertTransitionsSQL(count: chunk.count),
+                arguments: chunk.flatMap { move -> [SQLiteValue] in
+                    [
+                        .integer(move.seq), .text(move.from.rawValue), .text(move.to.rawValue), .text(move.reason),
+                        move.at.sqliteValue,
+                    ]
+                })
+        }
+        return moved
+    }
+
+    /// One guarded UPDATE that may change the retry time and the error.
+    private static func move(_ move: StatusMove, countAttempt: Bool, in connection: Connection) throws -> Bool {
+        try connection.execute(
+            fullMoveSQL,
+            arguments: [
+                .text(move.to.rawValue), move.at.sqliteValue, move.nextAttemptAt.sqliteValue,
+                move.providerMessageID.sqliteValue, move.to.isFailure.sqliteValue, .text(move.reason),
+                .integer(countAttempt ? 1 : 0), .integer(move.seq), .text(move.from.rawValue),
+            ])
         return connection.changes > 0
     }
 
-    /// A move that changes neither the retry time nor the error: an accepted send, a receipt.
     static func isLean(to next: NoticeStatus, nextAttemptAt: Date?) -> Bool { nextAttemptAt == nil && !next.isFailure }
 
-    /// `move`'s statements (the lean one by seq is `moveLean`'s).
-    private static let fullMoveByID = moveSQL(lean: false, bySeq: false)
-    private static let fullMoveBySeq = moveSQL(lean: false, bySeq: true)
-    private static let leanMoveByID = moveSQL(lean: true, bySeq: false)
+    private static let fullMoveSQL = """
+        UPDATE notice_state SET status = ?, updated_at = ?, next_attempt_at = coalesce(?, next_attempt_at),
+            provider_message_id = coalesce(?, provider_message_id),
+            last_error = CASE WHEN ? THEN ? ELSE last_error END, attempts = attempts + ?, lease_until = NULL
+        WHERE notice_seq = ? AND status = ?
+        """
 
-    private static func moveSQL(lean: Bool, bySeq: Bool) -> String {
-        "UPDATE notice_state SET status = ?, updated_at = ?, "
-            + (lean ? "" : "next_attempt_at = coalesce(?, next_attempt_at), ")
-            + "provider_message_id = coalesce(?, provider_message_id), "
-            + (lean ? "" : "last_error = CASE WHEN ? THEN ? ELSE last_error END, ")
-            + "attempts = attempts + ?, lease_until = NULL "
-            + "WHERE notice_seq = " + (bySeq ? "?" : seqOfID) + " AND status = ?"
-    }
-
-    /// The lean move of many notices found by seq (the dispatcher's accepted sends) in one statement, where one
-    /// each was a third of recording a batch. Returns the seqs that moved: a notice no longer in `expected` (a
-    /// receipt settled it meanwhile) stays as it is.
-    static func moveLean(
-        _ rows: [(seq: Int64, next: NoticeStatus, at: Date, providerMessageID: String?)], from expected: NoticeStatus,
-        countAttempt: Bool, in connection: Connection
+    /// Lean moves of many notices in one statement per chunk rather than one each.
+    /// Returns the seqs that moved.
+    private static func moveLean(
+        _ moves: [StatusMove], from expected: NoticeStatus, countAttempt: Bool, in connection: Connection
     ) throws -> Set<Int64> {
-        var moved = Set<Int64>(minimumCapacity: rows.count)
-        for start in stride(from: 0, to: rows.count, by: recordChunk) {
-            let chunk = rows[start..<min(start + recordChunk, rows.count)]
+        var moved = Set<Int64>(minimumCapacity: moves.count)
+        for start in stride(from: 0, to: moves.count, by: recordChunk) {
+            let chunk = moves[start..<min(start + recordChunk, moves.count)]
             // In the order the markers appear: the attempt count (SET), the rows (FROM), the expected status.
             var arguments: [SQLiteValue] = [.integer(countAttempt ? 1 : 0)]
             arguments.reserveCapacity(chunk.count * 4 + 2)
-            for row in chunk {
-                guard expected.canMove(to: row.next) else {
-                    throw NoticeError.notAllowed(id: "seq \(row.seq)", from: expected, to: row.next)
-                }
-                arguments += [.integer(row.seq), .text(row.next.rawValue), row.at.sqliteValue]
-                arguments.append(row.providerMessageID.sqliteValue)
+            for move in chunk {
+                arguments += [.integer(move.seq), .text(move.to.rawValue), move.at.sqliteValue]
+                arguments.append(move.providerMessageID.sqliteValue)
             }
             arguments.append(.text(expected.rawValue))
             for row in try connection.query(moveLeanSQL(count: chunk.count), arguments: arguments) {
@@ -172,6 +195,28 @@ public struct NoticeStore: Sendable {
             FROM (VALUES \(rowsSQL)) AS moves
             WHERE notice_state.notice_seq = moves.column1 AND notice_state.status = ?
             RETURNING notice_seq
+            """
+    }
+
+    /// A claim's moves to `sending`, in one statement per chunk. The unary `+` keeps any index on the status out
+    /// of the UPDATE's plan: when the outbox had one, SQLite guessed it cheaper than hundreds of primary-key lookups
+    /// and scanned every queued notice for every batch (a claim cost grew with the outbox; a test holds the plan).
+    private static func markSending(_ moves: [StatusMove], in connection: Connection) throws {
+        for start in stride(from: 0, to: moves.count, by: 400) {
+            let chunk = moves[start..<min(start + 400, moves.count)]
+            guard let first = chunk.first, let lease = first.lease else { continue }
+            precondition(chunk.allSatisfy { $0.to == .sending })
+            try connection.execute(
+                markSendingSQL(count: chunk.count),
+                arguments: [first.at.sqliteValue, lease.sqliteValue] + chunk.map { .integer($0.seq) })
+        }
+    }
+
+    static func markSendingSQL(count: Int) -> String {
+        let placeholders = placeholders(count)
+        return """
+            UPDATE notice_state SET status = 'sending', updated_at = ?, lease_until = ?
+            WHERE notice_seq IN (\(placeholders)) AND +status IN ('queued', 'temporary_failure')
             """
     }
 
@@ -206,25 +251,6 @@ public struct NoticeStore: Sendable {
             """
     }
 
-    /// One audit row; the notice by `seq` when the caller has it, else by id.
-    static func audit(
-        _ id: String, seq: Int64? = nil, from: NoticeStatus?, to: NoticeStatus, reason: String, at: Date,
-        in connection: Connection
-    ) throws {
-        let values: [SQLiteValue] = [
-            from.map { .text($0.rawValue) } ?? .null, .text(to.rawValue), .text(reason), at.sqliteValue,
-        ]
-        if let seq {
-            try connection.execute(insertTransitionsSQL(count: 1), arguments: [.integer(seq)] + values)
-        } else {
-            try connection.execute(
-                """
-                INSERT INTO notice_transitions (notice_seq, from_status, to_status, reason, at)
-                VALUES (\(Self.seqOfID), ?, ?, ?, ?)
-                """, arguments: [.text(id)] + values)
-        }
-    }
-
     /// Due notices, oldest due first. Its WHERE term is `notice_state_claimable`'s, word for word: SQLite uses a partial
     /// index only then, and this query then reads the first `limit` entries in order instead of sorting the outbox.
     static let dueSQL = """
@@ -232,14 +258,6 @@ public struct NoticeStore: Sendable {
         WHERE status IN ('queued', 'temporary_failure') AND channel = ? AND next_attempt_at <= ?
         ORDER BY next_attempt_at, seq LIMIT ?
         """
-
-    /// Claims up to `limit` due notices of a channel for sending: they become `sending` with a lease. Notices
-    /// left in `sending` by a crashed process (lease expired) are first turned into temporary failures, with their
-    /// unfinished attempt recorded as `interrupted`, so they are sent again: delivery is at least once, and the
-    /// notice id lets the receiver deduplicate.
-    public func claimDue(channel: ChannelKind, limit: Int, now: Date, lease: TimeInterval) async throws -> [Notice] {
-        try await claim(channel: channel, limit: limit, now: now, lease: lease).notices
-    }
 
     /// A claimed batch and where to reach its residents now.
     public struct Claim: Sendable {
@@ -249,7 +267,11 @@ public struct NoticeStore: Sendable {
         public let seqs: [String: Int64]
     }
 
-    /// `claimDue` with the batch's recipients, read in the same transaction.
+    /// Claims up to `limit` due notices of a channel for sending: they become `sending` with a lease. Notices
+    /// left in `sending` by a crashed process (lease expired) are first turned into temporary failures, with their
+    /// unfinished attempt recorded as `interrupted`, so they are sent again: delivery is at least once, and the
+    /// notice id lets the receiver deduplicate.
+    /// The batch comes with its recipients, read in the same transaction.
     public func claim(channel: ChannelKind, limit: Int, now: Date, lease: TimeInterval) async throws -> Claim {
         let zone = timeZone
         let (rows, recipients) = try await database.write { connection in
@@ -308,52 +330,28 @@ public struct NoticeStore: Sendable {
                     try row.get("updated_at", as: Date.self).sqliteValue, now.sqliteValue, .text("interrupted"),
                     .text("the dispatcher stopped before recording the outcome; resent with the same id"),
                 ])
-            _ = try transition(
-                id, from: .sending, to: .temporaryFailure,
-                reason: "interrupted while sending (restart); will resend", now: now, in: connection,
-                nextAttemptAt: now, countAttempt: true)
+            _ = try writeStatus(
+                [
+                    StatusMove(
+                        seq: try row.get("seq"), id: id, from: .sending, to: .temporaryFailure,
+                        reason: "interrupted while sending (restart); will resend", at: now, nextAttemptAt: now)
+                ], countAttempt: true, in: connection)
         }
         let due = try connection.query(dueSQL, channel.rawValue, now, limit)
         guard let first = due.first else { return [] }
         let columns = try NoticeColumns(first.columns)
         let seq = try NoticeColumns.index(of: "seq", in: first.columns)
-        try markSending(
-            due.map { (try $0.get(seq), try $0.get(columns.status)) }, lease: now.addingTimeInterval(lease), now: now,
-            in: connection)
+        let until = now.addingTimeInterval(lease)
+        _ = try writeStatus(
+            try due.map { row in
+                guard let status = NoticeStatus(rawValue: try row.get(columns.status)) else {
+                    throw NoticeError.notFound(try row.get(columns.id))
+                }
+                return StatusMove(
+                    seq: try row.get(seq), id: try row.get(columns.id), from: status, to: .sending,
+                    reason: "claimed by dispatcher", at: now, lease: until)
+            }, countAttempt: false, in: connection)
         return due
-    }
-
-    /// The claim's transitions for a whole batch at once (queued or temporary_failure → sending, both allowed by
-    /// the table), with their audit rows: two statements per chunk instead of four per notice. The unary `+` keeps
-    /// any index on the status out of the UPDATE's plan: when the outbox had one, SQLite guessed it cheaper than
-    /// hundreds of primary-key lookups and scanned every queued notice for every batch (a claim cost grew with the
-    /// outbox; a test holds the plan).
-    static func markSending(
-        _ rows: [(seq: Int64, status: String)], lease: Date, now: Date, in connection: Connection
-    ) throws {
-        for start in stride(from: 0, to: rows.count, by: 400) {
-            let chunk = rows[start..<min(start + 400, rows.count)]
-            precondition(chunk.allSatisfy { NoticeStatus(rawValue: $0.status)?.canMove(to: .sending) == true })
-            try connection.execute(
-                markSendingSQL(count: chunk.count),
-                arguments: [now.sqliteValue, lease.sqliteValue] + chunk.map { .integer($0.seq) })
-            try connection.execute(
-                insertTransitionsSQL(count: chunk.count),
-                arguments: chunk.flatMap {
-                    [
-                        .integer($0.seq), .text($0.status), .text(NoticeStatus.sending.rawValue),
-                        .text("claimed by dispatcher"), now.sqliteValue,
-                    ]
-                })
-        }
-    }
-
-    static func markSendingSQL(count: Int) -> String {
-        let placeholders = placeholders(count)
-        return """
-            UPDATE notice_state SET status = 'sending', updated_at = ?, lease_until = ?
-            WHERE notice_seq IN (\(placeholders)) AND +status IN ('queued', 'temporary_failure')
-            """
     }
 
     /// The earliest time a notice of this channel becomes due, for the dispatcher to sleep until: the first
@@ -410,36 +408,18 @@ public struct NoticeStore: Sendable {
             ]
         }
         try connection.execute(insertAttemptsSQL(count: results.count), arguments: attempts)
-        // Accepted sends, the usual outcome, move together; the rest one by one.
-        let lean = results.filter { $0.result.isLean }.map { result, seq in
-            (seq, result.nextStatus, result.finishedAt, result.providerMessageID)
+        let moved = try writeStatus(
+            results.map { result, seq in
+                StatusMove(
+                    seq: seq, id: result.noticeID, from: .sending, to: result.nextStatus, reason: result.reason,
+                    at: result.finishedAt, nextAttemptAt: result.nextAttemptAt,
+                    providerMessageID: result.providerMessageID)
+            }, countAttempt: true, in: connection)
+        // A provider receipt may have settled the notice while we were sending ("receipt arrived first"): its
+        // final status stands; only the attempt is counted.
+        for ((_, seq), done) in zip(results, moved) where !done {
+            try connection.execute("UPDATE notice_state SET attempts = attempts + 1 WHERE notice_seq = ?", seq)
         }
-        let movedLean = try moveLean(lean, from: .sending, countAttempt: true, in: connection)
-        var audits: [SQLiteValue] = []
-        var audited = 0
-        audits.reserveCapacity(results.count * 5)
-        for (result, seq) in results {
-            // A provider receipt may have settled the notice while we were sending ("receipt arrived first"):
-            // its final status stands; only the attempt is counted.
-            let moved =
-                try result.isLean
-                ? movedLean.contains(seq)
-                : move(
-                    result.noticeID, seq: seq, from: .sending, to: result.nextStatus, reason: result.reason,
-                    now: result.finishedAt, in: connection, nextAttemptAt: result.nextAttemptAt,
-                    providerMessageID: result.providerMessageID, countAttempt: true)
-            guard moved else {
-                try connection.execute("UPDATE notice_state SET attempts = attempts + 1 WHERE notice_seq = ?", seq)
-                continue
-            }
-            audits += [
-                .integer(seq), .text(NoticeStatus.sending.rawValue), .text(result.nextStatus.rawValue),
-                .text(result.reason), result.finishedAt.sqliteValue,
-            ]
-            audited += 1
-        }
-        guard audited > 0 else { return }
-        try connection.execute(insertTransitionsSQL(count: audited), arguments: audits)
     }
 
     /// "?, ?, ?" for `count` values.
@@ -493,102 +473,6 @@ public struct NoticeStore: Sendable {
         }
     }
 
-    /// Attempts by channel and outcome, for metrics.
-    public func attemptCounts() async throws -> [(channel: String, outcome: String, count: Int)] {
-        try await database.read { connection in
-            try connection.query(
-                "SELECT channel, outcome, count(*) AS n FROM delivery_attempts GROUP BY channel, outcome"
-            )
-            .map { (try $0.get("channel"), try $0.get("outcome"), try $0.get("n")) }
-        }
-    }
-
-    // MARK: Reading
-
-    public func notice(_ id: String) async throws -> Notice? {
-        try await database.read { connection in
-            try connection.queryOne("SELECT * FROM notices WHERE id = ?", id).map(Self.notice)
-        }
-    }
-
-    public func notices(
-        status: NoticeStatus? = nil, residentID: String? = nil, reference: String? = nil, limit: Int = 100
-    )
-        async throws -> [Notice]
-    {
-        try await database.read { connection in
-            try Self.notices(
-                connection.query(
-                    """
-                    SELECT * FROM notices WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR resident_id = ?2)
-                        AND (?3 IS NULL OR reference = ?3)
-                    ORDER BY created_at DESC, id LIMIT ?4
-                    """, status?.rawValue, residentID, reference, limit))
-        }
-    }
-
-    public func countsByStatus() async throws -> [NoticeStatus: Int] {
-        try await database.read { connection in
-            var counts: [NoticeStatus: Int] = [:]
-            for row in try connection.query("SELECT status, count(*) AS n FROM notice_state GROUP BY status") {
-                if let status = NoticeStatus(rawValue: try row.get("status")) { counts[status] = try row.get("n") }
-            }
-            return counts
-        }
-    }
-
-    public struct Transition: Sendable, Hashable, Codable {
-        public let from: String?
-        public let to: String
-        public let reason: String
-        public let at: Date
-    }
-
-    public struct Attempt: Sendable, Hashable, Codable {
-        public let attempt: Int
-        public let channel: String
-        public let startedAt: Date
-        public let finishedAt: Date
-        public let outcome: String
-        public let detail: String?
-    }
-
-    public func history(of id: String) async throws -> (transitions: [Transition], attempts: [Attempt]) {
-        try await database.read { connection in
-            let transitions = try connection.query(
-                "SELECT from_status, to_status, reason, at FROM notice_transitions WHERE notice_seq = \(Self.seqOfID) ORDER BY id",
-                id
-            ).map { row in
-                Transition(
-                    from: try row.get("from_status"), to: try row.get("to_status"), reason: try row.get("reason"),
-                    at: try row.get("at"))
-            }
-            let attempts = try connection.query(
-                "SELECT * FROM delivery_attempts WHERE notice_seq = \(Self.seqOfID) ORDER BY id", id
-            ).map { row in
-                Attempt(
-                    attempt: try row.get("attempt"), channel: try row.get("channel"),
-                    startedAt: try row.get("started_at"),
-                    finishedAt: try row.get("finished_at"), outcome: try row.get("outcome"),
-                    detail: try row.get("detail"))
-            }
-            return (transitions, attempts)
-        }
-    }
-
-    static func json(_ values: [String: String]) -> String { JSONString.object(values) }
-
-    static func notice(_ row: Row) throws -> Notice {
-        try NoticeColumns(row.columns).notice(row)
-    }
-
-    /// Notices from rows of one query: the columns are looked up by name once, not once per row and field (that
-    /// lookup was a fifth of the claim).
-    static func notices(_ rows: [Row]) throws -> [Notice] {
-        guard let first = rows.first else { return [] }
-        let columns = try NoticeColumns(first.columns)
-        return try rows.map(columns.notice)
-    }
 }
 
 extension NoticeStore {
@@ -607,21 +491,11 @@ extension NoticeStore {
         guard let first = rows.first else { return [:] }
         let column = try NoticeColumns(first.columns).residentID
         let unique = Array(Set(try rows.map { try $0.get(column, as: String.self) }))
-        var result: [String: Recipient] = [:]
-        result.reserveCapacity(unique.count)
-        for start in stride(from: 0, to: unique.count, by: 500) {
-            let chunk = unique[start..<min(start + 500, unique.count)]
-            let placeholders = placeholders(chunk.count)
-            let found = try connection.query(
-                "SELECT id, email, phone, quiet_start, quiet_end FROM residents WHERE id IN (\(placeholders))",
-                arguments: chunk.map { .text($0) })
-            for row in found {
-                result[try row.get(0)] = Recipient(
-                    email: try row.get(1), phone: try row.get(2), quietStart: try row.get(3), quietEnd: try row.get(4),
-                    timeZone: timeZone)
-            }
+        return try ArrangementStore.contacts(of: unique, in: connection).mapValues { contact in
+            Recipient(
+                email: contact.email, phone: contact.phone, quietStart: contact.quietStart,
+                quietEnd: contact.quietEnd, timeZone: timeZone)
         }
-        return result
     }
 }
 

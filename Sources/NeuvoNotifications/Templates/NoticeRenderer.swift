@@ -1,7 +1,7 @@
 import Foundation
 import NeuvoCatalog
+import NeuvoCore
 import NeuvoCrypto
-import NeuvoLanguage
 
 /// The kinds of notice Neuvo sends, each with fi, sv and en texts in `locales/notices.json`:
 /// `notice.<template>.subject` and `notice.<template>.body` for email, `notice.<template>.sms` for SMS.

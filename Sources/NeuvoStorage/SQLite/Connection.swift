@@ -130,6 +130,24 @@ public final class Connection {
         return try statement.currentRow().get(0, as: Value.self)
     }
 
+    /// Copies the whole database into a new file at `path` with SQLite's online backup API: one read transaction,
+    /// so the copy is a consistent snapshot while other connections and processes keep writing.
+    public func backup(to path: String) throws {
+        let destination = try Connection(path: path, create: true)
+        guard let backup = sqlite3_backup_init(destination.handle, "main", handle, "main") else {
+            throw SQLiteError(connection: destination.handle, code: sqlite3_errcode(destination.handle), sql: nil)
+        }
+        var code = sqlite3_backup_step(backup, -1)
+        while code == SQLITE_BUSY || code == SQLITE_LOCKED {
+            sqlite3_sleep(10)
+            code = sqlite3_backup_step(backup, -1)
+        }
+        let finished = sqlite3_backup_finish(backup)
+        guard code == SQLITE_DONE, finished == SQLITE_OK else {
+            throw SQLiteError(connection: destination.handle, code: code == SQLITE_DONE ? finished : code, sql: nil)
+        }
+    }
+
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     public var changes: Int { Int(sqlite3_changes(handle)) }
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }

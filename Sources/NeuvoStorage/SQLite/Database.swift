@@ -30,15 +30,19 @@ final class DispatchQueueExecutor: SerialExecutor, @unchecked Sendable {
 public actor Database {
     public struct Options: Sendable {
         public var busyTimeoutMilliseconds: Int32 = 5000
-        public var migrations: [Migration] = NeuvoSchema.migrations
+        /// Every module's migrations in the order the application fixed (Neuvo's: `NeuvoRuntime.schema`). A
+        /// database that records a migration not in this list is refused as newer.
+        public var migrations: [Migration] = StorageSchema.migrations
         /// Identifies Neuvo's files (`PRAGMA application_id`), so another application's database is refused.
-        public var applicationID: Int32 = NeuvoSchema.applicationID
+        public var applicationID: Int32 = StorageSchema.applicationID
         public var readOnly = false
-        /// SQLite's page cache (`PRAGMA cache_size`), allocated as pages are used. The default 2 MB made the
-        /// dispatcher re-read outbox pages from the OS for every batch (pread was a tenth of its time).
+        /// SQLite's page cache (`PRAGMA cache_size`), allocated as pages are used; large enough that the dispatcher
+        /// does not re-read outbox pages from the OS for every batch (docs/BENCHMARKS.md).
         public var cacheKiB = 16 * 1024
 
-        public init() {}
+        public init(migrations: [Migration] = StorageSchema.migrations) {
+            self.migrations = migrations
+        }
     }
 
     private let executor: DispatchQueueExecutor
@@ -248,9 +252,14 @@ public actor Database {
         for completion in completions { completion.commit() }
     }
 
-    /// The schema version recorded in the database.
-    public func schemaVersion() throws -> Int {
-        try requireConnection().scalar("SELECT coalesce(max(version), 0) FROM neuvo_migrations", as: Int.self) ?? 0
+    /// The ids of the migrations applied to this database, in the order they were.
+    public func appliedMigrations() throws -> [String] {
+        try Migrator(migrations: []).appliedIDs(requireConnection())
+    }
+
+    /// A consistent copy of the database in a new file (SQLite's online backup API), taken while others write.
+    public func backup(to path: String) throws {
+        try requireConnection().backup(to: path)
     }
 
     /// `PRAGMA integrity_check`: "ok" or the problems SQLite found.

@@ -56,7 +56,7 @@ public enum DatabaseOpenError: Error, Sendable, Equatable, CustomStringConvertib
     case cannotCreate(path: String, reason: String)
     case notADatabase(path: String)
     case notANeuvoDatabase(path: String)
-    case newerSchema(path: String, version: Int, supported: Int)
+    case newerSchema(path: String, unknownMigrations: [String])
     case readOnly(path: String)
 
     public var description: String {
@@ -67,8 +67,8 @@ public enum DatabaseOpenError: Error, Sendable, Equatable, CustomStringConvertib
             "\(path) is not a SQLite database (it may be corrupt or another kind of file); it was left untouched"
         case .notANeuvoDatabase(let path):
             "\(path) is a SQLite database of another application; it was left untouched — use --db to choose a file"
-        case .newerSchema(let path, let version, let supported):
-            "\(path) has schema version \(version), newer than this neuvo supports (\(supported)); "
+        case .newerSchema(let path, let unknown):
+            "\(path) has schema changes this neuvo does not know (\(unknown.prefix(3).joined(separator: ", "))); "
                 + "upgrade neuvo — the database was left untouched"
         case .readOnly(let path):
             "the database at \(path) is read-only; check the file's permissions and the disk"

@@ -108,7 +108,7 @@ public struct Row: Sendable, Hashable {
 
     /// Reads a typed column; a missing column or an incompatible value is an error naming the column.
     /// Inlinable, like the conversions, so that a caller in another module gets a copy specialised to its type:
-    /// unspecialised, every read looked up the type's metadata (a tenth of decoding the dispatcher's claim).
+    /// unspecialised, every read looks up the type's metadata (docs/BENCHMARKS.md).
     @inlinable
     public func get<Value: SQLiteValueConvertible>(_ column: String, as type: Value.Type = Value.self) throws -> Value {
         guard let index = columns.firstIndex(of: column) else { throw Self.noColumn(column) }

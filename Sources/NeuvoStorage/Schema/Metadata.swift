@@ -1,6 +1,6 @@
 import Foundation
 
-/// Small facts about this installation, in `neuvo_metadata` (created by migration 1).
+/// Small facts about this installation, in `neuvo_metadata` (created by `storage.metadata`).
 public enum InstallationMetadata {
     public static func value(_ key: String, in connection: Connection) throws -> String? {
         try connection.scalar("SELECT value FROM neuvo_metadata WHERE key = ?", key, as: String.self)
@@ -13,5 +13,12 @@ public enum InstallationMetadata {
         let fresh = make()
         try connection.execute("INSERT INTO neuvo_metadata (key, value) VALUES (?, ?)", key, fresh)
         return fresh
+    }
+
+    /// Stores `value` under `key`, replacing what was there.
+    public static func set(_ key: String, _ value: String, in connection: Connection) throws {
+        try connection.execute(
+            "INSERT INTO neuvo_metadata (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            key, value)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoCore
 
 /// Neuvo's effective configuration: built-in defaults, overridden by a JSON file, overridden by
 /// `NEUVO_*` environment variables, overridden by command-line options such as `--db`.
@@ -8,15 +9,16 @@ import Foundation
 /// documentation are all generated from that table.
 public struct Configuration: Sendable, Equatable {
     public var databasePath: String
-    /// The folder holding `intents/` and `locales/`.
-    public var catalogPath: String = "."
+    /// The folder holding `intents/` and `locales/`; nil: the catalog bundled with the binary.
+    public var catalogPath: String?
     public var logLevel: LogLevel = .info
     public var logFormat: LogFormat = .logfmt
-    public var timeZone: TimeZone = TimeZone(identifier: "Europe/Helsinki")!
-    public var defaultLanguage: String = "fi"
+    public var timeZone: TimeZone = City.timeZone
+    public var defaultLanguage: String = City.defaultLanguage.rawValue
     public var serverHost: String = "127.0.0.1"
     public var serverPort: Int = 8080
-    public var publicBaseURL: URL = URL(string: "http://127.0.0.1:8080")!
+    /// The base of links sent to residents; nil: this process's own address (`publicBaseURL(port:)`).
+    public var publicBaseURL: URL?
     public var quietHours: QuietHours = QuietHours(start: 21 * 60, end: 8 * 60)
     public var transcriptRetentionDays: Int = 30
     /// When staff answer hand-offs, e.g. `mon-fri 08:00-16:00` in the city's time zone.
@@ -34,18 +36,31 @@ public struct Configuration: Sendable, Equatable {
     public var linkSigningSecret: String?
 
     /// The dispatcher: how long a claimed notice is ours, the first retry delay, and per-channel limits.
-    public var dispatchLeaseSeconds: Double = 300
-    public var dispatchRetryBaseSeconds: Double = 30
-    public var dispatchEmailRate: Double = 100
-    public var dispatchSMSRate: Double = 1000
-    public var dispatchEmailConcurrency: Int = 4
-    public var dispatchSMSConcurrency: Int = 32
+    public var dispatchLeaseSeconds = DispatchDefaults.leaseSeconds
+    public var dispatchRetryBaseSeconds = DispatchDefaults.retryBaseSeconds
+    public var dispatchEmailRate = DispatchDefaults.emailRate
+    public var dispatchSMSRate = DispatchDefaults.smsRate
+    public var dispatchEmailConcurrency = DispatchDefaults.emailConcurrency
+    public var dispatchSMSConcurrency = DispatchDefaults.smsConcurrency
 
     /// Where each value came from, by key (`database`, `log.level`, ...).
     public var sources: [String: ConfigurationSource] = [:]
 
     public init(environment: [String: String] = [:]) {
         databasePath = Self.defaultDatabasePath(environment: environment)
+    }
+
+    /// The base of the links this process signs: `public_base_url` when set, otherwise the server's own address
+    /// (`server.host`, and `port` when the listener is bound, else `server.port`). A wildcard address (0.0.0.0,
+    /// ::) becomes `localhost`; an IPv6 literal is bracketed.
+    public func publicBaseURL(port: Int? = nil) -> URL {
+        if let publicBaseURL { return publicBaseURL }
+        var components = URLComponents()
+        components.scheme = "http"
+        let host = ["0.0.0.0", "::", "[::]", ""].contains(serverHost) ? "localhost" : serverHost
+        components.host = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        components.port = port ?? serverPort
+        return components.url ?? URL(fileURLWithPath: "/")
     }
 
     public static func defaultDatabasePath(environment: [String: String]) -> String {

@@ -58,7 +58,8 @@ extension Configuration {
                 return nil
             }),
         ConfigurationSetting(
-            "catalog", "folder holding intents/ and locales/", expected: "a folder path",
+            "catalog", "folder holding intents/ and locales/ (default: the one bundled with the binary)",
+            expected: "a folder path",
             current: { $0.catalogPath },
             apply: { value, config in
                 guard !value.isEmpty else { return "the path is empty" }
@@ -124,8 +125,9 @@ extension Configuration {
                 return nil
             }),
         ConfigurationSetting(
-            "public_base_url", "base of links sent to residents", expected: "an absolute http(s) URL",
-            current: { $0.publicBaseURL.absoluteString },
+            "public_base_url", "base of links sent to residents (default: http://server.host:server.port)",
+            expected: "an absolute http(s) URL",
+            current: { $0.publicBaseURL?.absoluteString },
             apply: { value, config in
                 guard let url = httpURL(value) else { return "'\(value)' is not an absolute http(s) URL" }
                 config.publicBaseURL = url
@@ -165,12 +167,17 @@ extension Configuration {
                 return nil
             }),
         ConfigurationSetting(
-            "smtp.url", "SMTP server for email notices", expected: "smtp://host:port or smtps://host:port",
+            "smtp.url", "SMTP server for email notices, or a folder for .eml files",
+            expected: "smtp://host:port, smtps://host:port or file:///folder",
             current: { $0.smtpURL?.absoluteString },
             apply: { value, config in
+                if let url = fileURL(value) {
+                    config.smtpURL = url
+                    return nil
+                }
                 guard let url = URL(string: value), ["smtp", "smtps"].contains(url.scheme?.lowercased() ?? ""),
                     url.host?.isEmpty == false
-                else { return "'\(value)' is not an smtp:// or smtps:// URL" }
+                else { return "'\(value)' is not an smtp://, smtps:// or file:/// URL" }
                 config.smtpURL = url
                 return nil
             }),
@@ -213,10 +220,13 @@ extension Configuration {
                 return nil
             }),
         ConfigurationSetting(
-            "sms.webhook_url", "SMS provider webhook for text-message notices", expected: "an absolute http(s) URL",
+            "sms.webhook_url", "SMS provider webhook for text-message notices, or a folder for .sms.json files",
+            expected: "an absolute http(s) URL or file:///folder",
             current: { $0.smsWebhookURL?.absoluteString },
             apply: { value, config in
-                guard let url = httpURL(value) else { return "'\(value)' is not an absolute http(s) URL" }
+                guard let url = httpURL(value) ?? fileURL(value) else {
+                    return "'\(value)' is not an absolute http(s) or file:/// URL"
+                }
                 config.smsWebhookURL = url
                 return nil
             }),
@@ -291,6 +301,14 @@ extension Configuration {
         guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
             url.host?.isEmpty == false
         else { return nil }
+        return url
+    }
+
+    /// `file:///folder` (an absolute path): a channel that writes notices into a folder instead of sending them.
+    static func fileURL(_ text: String) -> URL? {
+        guard let url = URL(string: text), url.scheme?.lowercased() == "file", url.path.hasPrefix("/") else {
+            return nil
+        }
         return url
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoCore
 
 /// When customer service staff answer hand-offs: days of the week and a local time window.
 /// Holidays are not known here, so on a public holiday the answer may say staff are in when they are not.
@@ -19,7 +20,7 @@ public struct ServiceHours: Sendable, Hashable, CustomStringConvertible {
 
     /// Monday to Friday 08:00–16:00 Europe/Helsinki.
     public static let weekdaysEightToFour = ServiceHours(
-        days: Set(1...5), start: 8 * 60, end: 16 * 60, timeZone: TimeZone(identifier: "Europe/Helsinki")!)
+        days: Set(1...5), start: 8 * 60, end: 16 * 60, timeZone: City.timeZone)
 
     /// Parses `mon-fri 08:00-16:00`, `mon,wed,fri 09:00-15:00` or `daily 10:00-14:00`.
     public init?(parsing text: String, timeZone: TimeZone) {

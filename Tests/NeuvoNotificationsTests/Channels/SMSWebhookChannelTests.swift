@@ -1,6 +1,7 @@
 import Foundation
 import NeuvoCrypto
 import NeuvoSupport
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoNotifications
@@ -54,7 +55,7 @@ struct SMSWebhookChannelTests {
         let message = Self.message()
         let outcome = try await receiver.channel(transport: transport).send(message)
         #expect(outcome == .accepted(providerMessageID: "prov-1"))
-        #expect(try await waitUntil { try receiver.deliveries().count == 1 })
+        #expect(try await eventually { try receiver.deliveries().count == 1 })
         let delivery = try #require(try receiver.deliveries().first)
         #expect(delivery["webhook_id"] as? String == "notice-sms-1")
         let payload = try #require(delivery["payload"] as? [String: Any])
@@ -75,7 +76,7 @@ struct SMSWebhookChannelTests {
         #expect(first == .accepted(providerMessageID: "prov-1"))
         #expect(retry == first)  // the receiver answers the retry with the original provider id
         #expect(await channel.send(Self.message(id: "notice-other")) == .accepted(providerMessageID: "prov-2"))
-        #expect(try await waitUntil { try receiver.deliveries().count == 2 })
+        #expect(try await eventually { try receiver.deliveries().count == 2 })
         #expect(try receiver.deliveries().compactMap { $0["webhook_id"] as? String } == ["notice-dup", "notice-other"])
     }
 
@@ -130,7 +131,7 @@ struct SMSWebhookChannelTests {
         }
         #expect(reason.contains("500"))
         #expect(await channel.send(Self.message()) == .accepted(providerMessageID: "prov-1"))
-        #expect(try await waitUntil { try receiver.deliveries().count == 1 })
+        #expect(try await eventually { try receiver.deliveries().count == 1 })
     }
 
     @Test(arguments: SMSWebhookConfiguration.Transport.allCases)

@@ -1,5 +1,6 @@
 import Foundation
 import NeuvoSupport
+import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoNotifications
@@ -58,7 +59,7 @@ struct SMTPChannelTests {
         let message = Self.message()
         let outcome = await sink.channel().send(message)
         #expect(outcome == .accepted(providerMessageID: "<notice-1@hel.fi>"))
-        #expect(try await waitUntil { try sink.messages().count == 1 })
+        #expect(try await eventually { try sink.messages().count == 1 })
         let stored = try #require(try sink.messages().first)
         #expect(stored["mail_from"] as? String == "noreply@hel.fi")
         #expect(stored["rcpt_tos"] as? [String] == ["resident@example.fi"])
@@ -84,7 +85,7 @@ struct SMTPChannelTests {
         let first = await channel.send(Self.message(id: "notice-retry"))
         let second = await channel.send(Self.message(id: "notice-retry"))
         #expect(first == second)
-        #expect(try await waitUntil { try sink.messages().count == 2 })
+        #expect(try await eventually { try sink.messages().count == 2 })
         let ids = try sink.messages().map { $0["message_id"] as? String }
         #expect(ids == ["<notice-retry@hel.fi>", "<notice-retry@hel.fi>"])
     }
@@ -114,7 +115,7 @@ struct SMTPChannelTests {
 
         // Control: the same sink does record a legitimate send, so the emptiness above means something.
         #expect(await channel.send(Self.message()) == .accepted(providerMessageID: "<notice-1@hel.fi>"))
-        #expect(try await waitUntil { try sink.events().count == 3 })
+        #expect(try await eventually { try sink.events().count == 3 })
         #expect(try sink.events().compactMap { $0["command"] as? String } == ["EHLO", "MAIL", "RCPT"])
     }
 
@@ -136,7 +137,7 @@ struct SMTPChannelTests {
         #expect(!reason.contains("gone"))  // no personal data in reasons
         // The handles stay usable after refusals.
         #expect(await channel.send(Self.message()) == .accepted(providerMessageID: "<notice-1@hel.fi>"))
-        #expect(try await waitUntil { try sink.messages().count == 1 })
+        #expect(try await eventually { try sink.messages().count == 1 })
     }
 
     @Test func refusedConnectionIsTemporary() async throws {
@@ -170,7 +171,7 @@ struct SMTPChannelTests {
             return await group.reduce(into: []) { $0.append($1) }
         }
         #expect(outcomes.allSatisfy { if case .accepted = $0 { true } else { false } })
-        #expect(try await waitUntil { try sink.messages().count == 8 })
+        #expect(try await eventually { try sink.messages().count == 8 })
     }
 
     @Test func misconfigurationIsReportedNotSent() async throws {

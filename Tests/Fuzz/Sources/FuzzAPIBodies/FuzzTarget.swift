@@ -8,6 +8,7 @@ import NeuvoHTTP
 import NeuvoNotifications
 import NeuvoStorage
 import NeuvoSupport
+import NeuvoTestSupport
 
 // Property: whatever the JSON body of an API route, the response is never 5xx, and every 4xx is
 // application/problem+json with a string `type` and a string `detail`.
@@ -16,8 +17,6 @@ import NeuvoSupport
 // and "$ARRANGEMENT" become the id of a real notice and arrangement, so receipts and decisions can reach them.
 // One application over a temporary database serves every input (built once, as in Tests/NeuvoAPITests).
 
-private let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 private let receiptSecret = "whsec_" + Data(repeating: 9, count: 32).base64EncodedString()
 
 private final class ResultBox<Value>: @unchecked Sendable {
@@ -61,12 +60,13 @@ private struct Fixture: Sendable {
         var configuration = Configuration(environment: [:])
         configuration.databasePath = folder.appendingPathComponent("neuvo.db").path
         configuration.smsWebhookSecret = receiptSecret
-        let database = try Database(path: configuration.databasePath)
+        configuration.linkSigningSecret = "fuzz-key"
+        configuration.publicBaseURL = URL(string: "https://neuvo.example")!
         let clock = ManualClock(Date(timeIntervalSince1970: 1_795_600_800))
-        let links = ResidentLinkSigner(key: Array("fuzz-key".utf8), baseURL: URL(string: "https://neuvo.example")!)
-        let app = try await NeuvoApplication(
-            configuration: configuration, database: database, catalog: LiveCatalog(Catalog.load(root: projectRoot)),
-            links: links, logger: Logger(label: "fuzz", sink: LogSink { _ in }), clock: clock)
+        let app = try await NeuvoRuntime.open(
+            configuration: configuration, logger: Logger(label: "fuzz", sink: LogSink { _ in }), use: .conversation,
+            clock: clock, catalog: LiveCatalog(Catalog.load(root: projectRoot)), channels: [:]
+        ).application()
         var serverConfiguration = HTTPServerConfiguration()
         serverConfiguration.errorRenderer = ProblemRenderer()
         let client = HTTPTestClient(responder: APIRoutes.router(app), configuration: serverConfiguration)
@@ -79,13 +79,13 @@ private struct Fixture: Sendable {
         }
         var arrangements: [String] = []
         for resident in ["R1", "R2"] {
-            let outcome = try await app.gateway.arrange(
+            let outcome = try await app.intake.arrange(
                 ArrangementRequest(
                     resident: resident, kind: "preschool_place",
                     details: ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept_by": "2027-03-15"]))
             arrangements.append(outcome.arrangementID)
         }
-        let token = links.token(residentID: "R1", arrangementID: arrangements[0], now: clock.now())
+        let token = app.gateway.links.token(residentID: "R1", arrangementID: arrangements[0], now: clock.now())
         let redirect = await client.execute(.get, "/r/\(token)", headers: [:], body: [])
         let session = String((redirect.headers["Location"] ?? "").split(separator: "=").last ?? "")
         guard !session.isEmpty, let notice = try await app.gateway.notices.notices(residentID: "R1").first else {

@@ -1,12 +1,15 @@
-extension NeuvoSchema {
+import NeuvoStorage
+
+/// The tables this module owns, declared by stable ids (the application fixes the order of all modules).
+public enum RegistrySchema {
     /// The Service Map registry: the service tree, service keywords, units and districts.
     ///
     /// Rows are keyed by the source's own ids so a re-import upserts; `fingerprint` is a hash of the imported
     /// record, which tells an unchanged record from an updated one without comparing every column.
     /// Only `NeuvoRegistry`'s repository reads or writes these tables.
-    static let registryMigrations: [Migration] = [
+    public static let migrations: [Migration] = [
         Migration(
-            2, "registry: service tree and keywords",
+            "registry.service-tree", legacyVersion: 2,
             sql: """
                 CREATE TABLE registry_services (
                     id INTEGER PRIMARY KEY,
@@ -36,7 +39,7 @@ extension NeuvoSchema {
                 ) STRICT;
                 """),
         Migration(
-            3, "registry: units, their services, keywords, categories and connections",
+            "registry.units", legacyVersion: 3,
             sql: """
                 CREATE TABLE registry_units (
                     id TEXT PRIMARY KEY,
@@ -103,7 +106,7 @@ extension NeuvoSchema {
                 ) STRICT, WITHOUT ROWID;
                 """),
         Migration(
-            4, "registry: districts",
+            "registry.districts", legacyVersion: 4,
             sql: """
                 CREATE TABLE registry_districts (
                     id TEXT PRIMARY KEY,

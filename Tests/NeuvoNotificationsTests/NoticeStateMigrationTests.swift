@@ -1,7 +1,10 @@
 import Foundation
+import NeuvoArrangements
+import NeuvoStorage
+import NeuvoTestSupport
 import Testing
 
-@testable import NeuvoStorage
+@testable import NeuvoNotifications
 
 /// The migration that moved a notice's state out of its row: an outbox written under the old schema reads the
 /// same through the view afterwards, its trail and attempts still point at it, and it keeps working.
@@ -17,9 +20,9 @@ struct NoticeStateMigrationTests {
     @Test func anOutboxWrittenBeforeTheSplitReadsTheSameAfterIt() async throws {
         let folder = try TemporaryFolder()
         let path = folder.path("neuvo.db")
-        let split = try #require(
-            NeuvoSchema.migrations.firstIndex { $0.name == "a notice's state apart from its content" })
-        let before = try Database(path: path, options: databaseOptions(Array(NeuvoSchema.migrations[..<split])))
+        let schema = StorageSchema.migrations + ArrangementsSchema.migrations + NotificationsSchema.migrations
+        let split = try #require(schema.firstIndex { $0.id == "notifications.notice-state" })
+        let before = try Database(path: path, options: Database.Options(migrations: Array(schema[..<split])))
         try await before.write { connection in
             try connection.execute(
                 """
@@ -59,7 +62,7 @@ struct NoticeStateMigrationTests {
         let old = try await before.read { try $0.query(query) }
         await before.close()
 
-        let after = try Database(path: path, options: databaseOptions(NeuvoSchema.migrations))
+        let after = try Database(path: path, options: Database.Options(migrations: schema))
         let migrated = try await after.read { try $0.query(query) }
         #expect(old.count == 4)
         #expect(migrated.map(\.values) == old.map(\.values))

@@ -1,9 +1,12 @@
-extension NeuvoSchema {
+import NeuvoStorage
+
+/// The tables this module owns, declared by stable ids (the application fixes the order of all modules).
+public enum ArrangementsSchema {
     /// Residents and what the city arranged for them, shared by the conversation and the notification gateway.
-    static func arrangementMigrations(from version: Int) -> [Migration] {
+    public static let migrations: [Migration] =
         [
             Migration(
-                version, "residents and arrangements",
+                "arrangements.residents-and-arrangements", legacyVersion: 5,
                 sql: """
                     CREATE TABLE residents (
                         id TEXT PRIMARY KEY,
@@ -51,5 +54,14 @@ extension NeuvoSchema {
                     CREATE INDEX arrangement_transitions_by_arrangement ON arrangement_transitions (arrangement_id);
                     """)
         ]
-    }
+        // Released inside the notices' migration 9: most arrangements have no reference, and an index entry for
+        // each NULL only cost inserts ("reference = ?" implies NOT NULL, so lookups still use the index).
+        + [
+            Migration(
+                "arrangements.reference-index-partial", legacyVersion: 9,
+                sql: """
+                    DROP INDEX arrangements_by_reference;
+                    CREATE INDEX arrangements_by_reference ON arrangements (reference) WHERE reference IS NOT NULL;
+                    """)
+        ]
 }

@@ -1,0 +1,72 @@
+import NeuvoStorage
+
+/// The tables this module owns, declared by stable ids (the application fixes the order of all modules).
+public enum ConversationSchema {
+    /// Chat sessions, their redacted transcripts, and what staff read: hand-offs, feedback and unanswered questions.
+    ///
+    /// Every text column holds redacted text only; `conversation_*` rows older than the retention period are purged.
+    public static let migrations: [Migration] = [
+        Migration(
+            "conversation.sessions", legacyVersion: 6,
+            sql: """
+                CREATE TABLE conversation_sessions (
+                    id TEXT PRIMARY KEY,
+                    language TEXT NOT NULL CHECK (language IN ('fi', 'sv', 'en')),
+                    resident_id TEXT,
+                    last_intent TEXT,
+                    last_unit TEXT,
+                    last_service TEXT,
+                    last_district TEXT,
+                    last_arrangement TEXT,
+                    pending TEXT,
+                    suggestions TEXT NOT NULL DEFAULT '[]',
+                    turns INTEGER NOT NULL DEFAULT 0,
+                    version INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX conversation_sessions_by_update ON conversation_sessions (updated_at);
+                CREATE TABLE conversation_turns (
+                    id INTEGER PRIMARY KEY,
+                    session_id TEXT NOT NULL REFERENCES conversation_sessions (id) ON DELETE CASCADE,
+                    speaker TEXT NOT NULL CHECK (speaker IN ('resident', 'neuvo')),
+                    language TEXT NOT NULL CHECK (language IN ('fi', 'sv', 'en')),
+                    text TEXT NOT NULL,
+                    intent TEXT,
+                    confidence REAL,
+                    at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX conversation_turns_by_session ON conversation_turns (session_id, id);
+                CREATE INDEX conversation_turns_by_time ON conversation_turns (at);
+                CREATE TABLE conversation_handoffs (
+                    id INTEGER PRIMARY KEY,
+                    session_id TEXT NOT NULL,
+                    resident_id TEXT,
+                    language TEXT NOT NULL CHECK (language IN ('fi', 'sv', 'en')),
+                    staff_available INTEGER NOT NULL CHECK (staff_available IN (0, 1)),
+                    status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+                    transcript TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX conversation_handoffs_by_status ON conversation_handoffs (status, created_at);
+                CREATE TABLE conversation_feedback (
+                    id INTEGER PRIMARY KEY,
+                    session_id TEXT NOT NULL,
+                    language TEXT NOT NULL CHECK (language IN ('fi', 'sv', 'en')),
+                    text TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX conversation_feedback_by_time ON conversation_feedback (created_at);
+                CREATE TABLE conversation_unanswered (
+                    id INTEGER PRIMARY KEY,
+                    session_id TEXT NOT NULL,
+                    language TEXT NOT NULL CHECK (language IN ('fi', 'sv', 'en')),
+                    text TEXT NOT NULL,
+                    best_intent TEXT,
+                    confidence REAL NOT NULL,
+                    created_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX conversation_unanswered_by_time ON conversation_unanswered (created_at);
+                """)
+    ]
+}
