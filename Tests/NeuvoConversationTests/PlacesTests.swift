@@ -19,7 +19,8 @@ struct PlacesTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-places-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let database = try Database(path: folder.appendingPathComponent("neuvo.db").path)
+        let database = try Database(
+            path: folder.appendingPathComponent("neuvo.db").path, options: .init(migrations: conversationSchema))
         let engine = try await ConversationEngine.make(
             catalog: { projectCatalog }, database: database, directory: try await Self.registry.value,
             clock: ManualClock(ChatFixture.wednesdayMorning))
