@@ -28,6 +28,20 @@ struct GatewayCommandTests {
         #expect(!result.stdout.contains("RCPT"))  // the rejected address is not echoed back
     }
 
+    /// A child that writes far more to stderr than a pipe holds (64 KiB) before closing stdout: the runner drains
+    /// both pipes at once (reading stdout to its end first deadlocked here).
+    @Test(.timeLimit(.minutes(1))) func aRunWithHundredsOfKilobytesOnStandardErrorCompletes() async throws {
+        let folder = try TemporaryFolder()
+        let csv = folder.path("arrangements.csv")
+        var rows = ["resident,kind,details.district,details.closes"]
+        for index in 0..<4_000 { rows.append("R\(index),budgeting_vote,Kallio,2027-01-31") }
+        try rows.joined(separator: "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let result = try await NeuvoProcess.run(["arrange", "--db", folder.path("neuvo.db"), csv])
+        #expect(result.status == 65)
+        #expect(result.stderr.utf8.count > 128 * 1024)
+        #expect(result.stdout.contains("0 created, 0 already existed, 4000 rejected"))
+    }
+
     @Test func arrangeQueuesNoticesIdempotentlyAndNoticesListsThem() async throws {
         let folder = try TemporaryFolder()
         let database = folder.path("neuvo.db")

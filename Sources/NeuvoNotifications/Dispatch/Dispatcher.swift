@@ -278,11 +278,10 @@ public final class Dispatcher: Sendable {
             return .failure(Refusal(outcome: .permanentFailure(reason: "unknown template \(notice.templateID)")))
         }
         // Links stored by an older version are replaced: they are signed here, by the process that sends.
-        let values = notice.personalisation.merging(
-            NoticePlanner.links(
-                for: template, residentID: notice.residentID, arrangementID: notice.arrangementID, now: clock.now(),
-                links: links)
-        ) { $1 }
+        var values = notice.personalisation
+        NoticePlanner.addLinks(
+            to: &values, for: template, residentID: notice.residentID, arrangementID: notice.arrangementID,
+            now: clock.now(), links: links)
         do {
             let rendered = try renderer.render(
                 template, channel: notice.channel, locale: notice.locale, values: values)

@@ -46,12 +46,22 @@ public enum NoticePlanner {
     public static func links(
         for template: NoticeTemplate, residentID: String, arrangementID: String?, now: Date, links: ResidentLinkSigner
     ) -> [String: String] {
-        var values = ["link": links.link(residentID: residentID, arrangementID: arrangementID, now: now)]
+        var values: [String: String] = [:]
+        addLinks(
+            to: &values, for: template, residentID: residentID, arrangementID: arrangementID, now: now, links: links)
+        return values
+    }
+
+    /// `links(for:...)` written into `values` (replacing any stored by an older version), without a second dictionary.
+    public static func addLinks(
+        to values: inout [String: String], for template: NoticeTemplate, residentID: String, arrangementID: String?,
+        now: Date, links: ResidentLinkSigner
+    ) {
+        values["link"] = links.link(residentID: residentID, arrangementID: arrangementID, now: now)
         if !template.isEssential {
             values["unsubscribe"] =
                 links.baseURL.absoluteString + "/unsubscribe/"
                 + links.token(residentID: residentID, arrangementID: nil, now: now)
         }
-        return values
     }
 }
