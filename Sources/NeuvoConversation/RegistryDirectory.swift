@@ -11,24 +11,21 @@ extension RegistrySearch: ServiceDirectory {
     public func unit(services: [String], inDistrict district: String, language: Language) async throws
         -> DirectoryUnit?
     {
-        for service in services {
-            let id = service.allSatisfy(\.isNumber) ? "node:\(service)" : service
-            if let unit = units(inDistrict: district, service: id, language: language, limit: 1).first {
-                return DirectoryUnit(unit)
-            }
-        }
-        return nil
+        firstUnit(services) { units(inDistrict: district, service: $0, language: language, limit: 1) }
     }
 
     /// The nearest unit to the district; without a district there is no "nearest", so nil (the engine asks where).
     public func findUnit(services: [String], district: String?, language: Language) async throws -> DirectoryUnit? {
         guard let district else { return nil }
+        return firstUnit(services) { nearest(service: $0, to: .district(district), language: language, limit: 1) }
+    }
+
+    /// The first unit `search` finds for the services in order. Intents list bare ontologytree ids ("991"); the
+    /// registry names them "node:991".
+    private func firstUnit(_ services: [String], _ search: (String) -> [UnitAnswer]) -> DirectoryUnit? {
         for service in services {
-            // Intents list bare ontologytree ids ("991"); the registry names them "node:991".
             let id = service.allSatisfy(\.isNumber) ? "node:\(service)" : service
-            if let unit = nearest(service: id, to: .district(district), language: language, limit: 1).first {
-                return DirectoryUnit(unit)
-            }
+            if let unit = search(id).first { return DirectoryUnit(unit) }
         }
         return nil
     }

@@ -105,7 +105,8 @@ public struct IntentClassifier: Sendable {
         let matrix = LinearModel.matrix(keyRows: keyRows, options: options)
         if options.temperature == nil || options.outOfScopePolicy == nil,
             let heldOut = outOfFoldScores(
-                examples, matrix: matrix, keyRows: keyRows, labels: labels, intents: intents, options: options)
+                examples, matrix: matrix, keyRows: keyRows, labels: labels, intents: intents, featurizer: featurizer,
+                options: options)
         {
             if options.temperature == nil {
                 // A one-parameter fit: a few thousand held-out predictions pin it down (an evenly spaced sample
@@ -138,7 +139,7 @@ public struct IntentClassifier: Sendable {
     /// order, into `calibrationFolds` folds (reproducible). nil when too small to say anything.
     static func outOfFoldScores(
         _ examples: [LabeledUtterance], matrix: LinearModel.TrainingMatrix, keyRows: [[UInt64]], labels: [Int],
-        intents: [String], options: IntentClassifierOptions
+        intents: [String], featurizer: IntentFeaturizer, options: IntentClassifierOptions
     ) -> (scores: [[Double]], gold: [Int])? {
         let folds = options.calibrationFolds
         // Thresholds tuned on a handful of examples would be noise.
@@ -153,7 +154,6 @@ public struct IntentClassifier: Sendable {
         // fi the fitted temperature moves from 4.82 to 4.86 between stops of 0.5 and 2).
         var probeOptions = options
         probeOptions.tolerance = max(options.tolerance, 2.0)
-        let featurizer = IntentFeaturizer(options: options.features)
         var scores = [[Double]](repeating: [], count: examples.count)
         for k in 0..<folds {
             let fit = examples.indices.filter { fold[$0] != k }
@@ -224,29 +224,9 @@ struct LinearModel: Sendable {
         return rows
     }
 
-    static func train(_ examples: [LabeledUtterance], intents: [String], options: IntentClassifierOptions)
-        -> LinearModel
-    {
-        let featurizer = IntentFeaturizer(options: options.features)
-        let classIndex = Dictionary(uniqueKeysWithValues: intents.enumerated().map { ($1, $0) })
-        return train(
-            keyRows: featureKeys(examples, featurizer: featurizer, threads: options.threads),
-            labels: examples.map { classIndex[$0.intent]! }, classCount: intents.count, featurizer: featurizer,
-            options: options)
-    }
-
-    static func train(
-        keyRows: [[UInt64]], labels: [Int], classCount: Int, featurizer: IntentFeaturizer,
-        options: IntentClassifierOptions
-    ) -> LinearModel {
-        fit(
-            matrix(keyRows: keyRows, options: options), labels: labels, classCount: classCount, featurizer: featurizer,
-            options: options)
-    }
-
     /// The TF-IDF training matrix with its vocabulary: built once, shared by the calibration probes and the final
-    /// model (the probes see the held-out fold's words in the vocabulary and IDF, which changes their scores
-    /// negligibly and saves building a matrix per fold).
+    /// model. The IDF counts every fold, which moves a probe's scores negligibly and saves a matrix per fold; words
+    /// a probe never saw are dropped when it scores (`scores(sortedKeys:seen:)`), as classification drops them.
     struct TrainingMatrix {
         var rows: SparseRows
         let vocabulary: [UInt64: Int32]
