@@ -34,9 +34,21 @@ print(re.search(r"https?://\S+/r/\S+", text).group(0))' "$work/outbox")
 key=$("$neuvo" keys create --name ci --scope admin)
 
 echo "==> schemathesis (every endpoint; fails on a 5xx or a response that breaks the schema)"
-schemathesis run "$base/openapi.json" -H "Authorization: Bearer $key" \
-    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,negative_data_rejection \
-    --max-examples 25 --workers 2 --seed 20261127 --request-timeout 10
+# With two workers hypothesis can fail inside its own lambda-description cache ("AST constructor recursion depth
+# mismatch"): a runtime error of the tool, not a finding. Then, and only then, the same seeded run once more.
+run_schemathesis() {
+    schemathesis --config-file .ci/schemathesis.toml run "$base/openapi.json" -H "Authorization: Bearer $key" \
+        --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,negative_data_rejection \
+        --max-examples 25 --workers 2 --seed 20261127 --request-timeout 10
+}
+if ! run_schemathesis 2>&1 | tee "$work/schemathesis.log"; then
+    if grep -q "AST constructor recursion depth mismatch" "$work/schemathesis.log"; then
+        echo "schemathesis failed inside hypothesis (not a finding): running it once more"
+        run_schemathesis
+    else
+        exit 1
+    fi
+fi
 
 echo "==> widget in headless Chromium"
 NEUVO_BASE_URL="$base" NEUVO_TEST_LINK_TOKEN="${link##*/r/}" NEUVO_TEST_LINK_EXPECT="Kallion ala-aste" \
