@@ -123,6 +123,8 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .testTarget(
+            name: "NeuvoCoreTests", dependencies: ["NeuvoTestSupport", "NeuvoCore"], swiftSettings: swiftSettings),
+        .testTarget(
             name: "NeuvoSupportTests", dependencies: ["NeuvoTestSupport", "NeuvoSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NeuvoStorageTests", dependencies: ["NeuvoTestSupport", "NeuvoStorage"], swiftSettings: swiftSettings),

@@ -36,9 +36,15 @@ public struct CatalogLoader: Sendable {
                     ))
             }
         }
+        var glossary: Glossary?
         for file in jsonFiles(in: localesFolder) {
-            loadLocales(file, into: &result)
+            if file.lastPathComponent == Self.glossaryFile {
+                glossary = loadGlossary(file, problems: &result.problems)
+            } else {
+                loadLocales(file, into: &result)
+            }
         }
+        result.problems += TextRules.problems(Array(result.locales.values), glossary: glossary)
         for file in jsonFiles(in: intentsFolder) {
             if let intent = loadIntent(file, problems: &result.problems) { result.intents.append(intent) }
         }
@@ -52,6 +58,46 @@ public struct CatalogLoader: Sendable {
         checkReferences(&result)
         checkDuplicateExamples(&result)
         return result
+    }
+
+    /// `locales/glossary.json` holds terms, not strings: read by `loadGlossary`, used by `TextRules`.
+    static let glossaryFile = "glossary.json"
+
+    func loadGlossary(_ url: URL, problems: inout [CatalogProblem]) -> Glossary? {
+        let file = relative(url)
+        func problem(_ message: String) -> Glossary? {
+            problems.append(
+                CatalogProblem(
+                    file: file, line: 1, message: message,
+                    hint: "see docs/CATALOG.md: {\"terms\": [{\"concept\", \"fi\", \"sv\", \"en\", \"avoid\": {...}}]}")
+            )
+            return nil
+        }
+        guard let data = try? Data(contentsOf: url),
+            let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        else { return problem("the glossary is not a JSON object") }
+        guard let entries = root["terms"] as? [[String: Any]] else {
+            return problem("the glossary has no \"terms\" list")
+        }
+        var terms: [Glossary.Term] = []
+        for (index, entry) in entries.enumerated() {
+            guard let concept = entry["concept"] as? String else {
+                return problem("term \(index + 1) of the glossary has no \"concept\"")
+            }
+            var preferred: [Language: String] = [:]
+            var avoid: [Language: [String]] = [:]
+            let avoided = entry["avoid"] as? [String: Any] ?? [:]
+            for language in Language.allCases {
+                preferred[language] = entry[language.rawValue] as? String
+                guard let words = avoided[language.rawValue] else { continue }
+                guard let list = words as? [String] else {
+                    return problem("'\(concept)': \"avoid\".\(language.rawValue) must be a list of words")
+                }
+                avoid[language] = list.map { $0.lowercased() }
+            }
+            terms.append(Glossary.Term(concept: concept, preferred: preferred, avoid: avoid))
+        }
+        return Glossary(terms: terms)
     }
 
     func jsonFiles(in folder: URL) -> [URL] {

@@ -66,13 +66,13 @@ extension ConversationEngine {
             shownDate = try formatDate(date, render: render)
         }
         state.pending = .confirmation(decision: decision, arrangementID: arrangement.id, details: details)
-        let unknown = try render("conversation.value.unknown")
+        // What is not known is left out of the sentence (the templates' optional parts), never written as "unknown".
         var draft = Draft([
             try render(
                 "arrangement.\(decision.rawValue).confirm",
                 [
                     "arrangement": try render("conversation.arrangement.kind.\(arrangement.kind.rawValue)"),
-                    "place": place(of: arrangement) ?? unknown, "date": shownDate ?? unknown,
+                    "place": place(of: arrangement, language: render.language) ?? "", "date": shownDate ?? "",
                 ])
         ])
         draft.suggestions = [try render("conversation.yes"), try render("conversation.no")]
@@ -113,14 +113,17 @@ extension ConversationEngine {
             [
                 "number": String(number),
                 "arrangement": try render("conversation.arrangement.kind.\(arrangement.kind.rawValue)"),
-                "place": place(of: arrangement) ?? "", "date": try dateText(of: arrangement, render: render) ?? "",
+                "place": place(of: arrangement, language: render.language) ?? "",
+                "date": try dateText(of: arrangement, render: render) ?? "",
                 "status": try render("conversation.arrangement.status.\(arrangement.status.rawValue)"),
             ])
     }
 
-    func place(of arrangement: Arrangement) -> String? {
+    /// Where, in the resident's language when the city system gave the name in it (`LocalizedDetails`).
+    func place(of arrangement: Arrangement, language: Language) -> String? {
+        let details = LocalizedDetails(arrangement.details, language: language).values
         for key in ["unit", "unit_name", "place", "location", "district"] {
-            if let value = arrangement.details[key], !value.isEmpty { return value }
+            if let value = details[key], !value.isEmpty { return value }
         }
         return nil
     }
@@ -136,29 +139,8 @@ extension ConversationEngine {
         return nil
     }
 
-    /// ISO dates and local date-times in the session's language; anything else as written.
+    /// ISO dates and local date-times in the session's language (`DateDisplay`, the rule notices use too).
     func formatDate(_ value: String, render: Renderer) throws -> String? {
-        guard !value.isEmpty else { return nil }
-        let parts = value.split(separator: "T", maxSplits: 1)
-        let ymd = parts[0].split(separator: "-").compactMap { Int($0) }
-        guard ymd.count == 3 else { return value }
-        let date: String
-        if render.language == .en {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_GB")
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            formatter.dateFormat = "d MMMM yyyy"
-            var components = DateComponents()
-            (components.year, components.month, components.day) = (ymd[0], ymd[1], ymd[2])
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "UTC")!
-            date = calendar.date(from: components).map(formatter.string) ?? String(parts[0])
-        } else {
-            date = "\(ymd[2]).\(ymd[1]).\(ymd[0])"
-        }
-        guard parts.count == 2 else { return date }
-        let time = parts[1].prefix(5)
-        let shown = render.language == .en ? String(time) : time.replacingOccurrences(of: ":", with: ".")
-        return try render("conversation.date_time", ["date": date, "time": shown])
+        DateDisplay.text(value, language: render.language)
     }
 }

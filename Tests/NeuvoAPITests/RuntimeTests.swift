@@ -62,13 +62,13 @@ struct RuntimeTests {
 
         try await arrange("before")
         #expect(try await dispatcher.runUntilIdle().sent == 1)
-        #expect(email.messages.last?.subject == "Lapsellesi on varattu esiopetuspaikka")
+        #expect(email.messages.last?.subject == "Lapsellesi tarjotaan esiopetuspaikkaa")
 
         try await arrange("queued-before-the-reload")
         let notices = catalog.appendingPathComponent("locales/notices.json")
         let text = try String(contentsOf: notices, encoding: .utf8)
         try text.replacingOccurrences(
-            of: "\"Lapsellesi on varattu esiopetuspaikka\"", with: "\"Esiopetuspaikka on varattu\""
+            of: "\"Lapsellesi tarjotaan esiopetuspaikkaa\"", with: "\"Esiopetuspaikka on varattu\""
         ).write(to: notices, atomically: true, encoding: .utf8)
         guard case .success = runtime.reload() else {
             Issue.record("the edited catalog was refused")

@@ -108,13 +108,13 @@ struct ServeCommandTests {
 
         try await arrange("before")
         try await waitUntil("the first email is written") { emails().count == 1 }
-        #expect(emails().first?.contains("Subject: Lapsellesi on varattu esiopetuspaikka") == true)
+        #expect(emails().first?.contains("Subject: Lapsellesi tarjotaan esiopetuspaikkaa") == true)
         // No public_base_url is set: links follow the address the server bound (--port 0 here).
         #expect(emails().first?.contains(server.url.absoluteString + "r/") == true)
 
         let notices = catalog.appendingPathComponent("locales/notices.json")
         try String(contentsOf: notices, encoding: .utf8).replacingOccurrences(
-            of: "\"Lapsellesi on varattu esiopetuspaikka\"", with: "\"Esiopetuspaikka on varattu\""
+            of: "\"Lapsellesi tarjotaan esiopetuspaikkaa\"", with: "\"Esiopetuspaikka on varattu\""
         ).write(to: notices, atomically: true, encoding: .utf8)
         kill(server.process.processIdentifier, SIGHUP)
         try await waitUntil("the server logs catalog.reloaded") {

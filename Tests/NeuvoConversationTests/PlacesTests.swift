@@ -113,7 +113,7 @@ struct UncertainMessageTests {
         #expect(
             reply.intent == "notifications.unsubscribe"
                 || reply.text.contains("Did you mean")
-                    && reply.text.contains("stopping the notices"),
+                    && reply.text.contains("stopping the messages"),
             "\(reply.text)")
     }
 

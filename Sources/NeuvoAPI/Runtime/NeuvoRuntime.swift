@@ -96,7 +96,9 @@ public final class NeuvoRuntime: Sendable {
         gateway = GatewayService(
             database: database, timeZone: configuration.timeZone, renderer: { texts.renderer() }, links: links,
             clock: clock)
-        intake = IntakeService(gateway: gateway, defaultQuietHours: configuration.quietHours)
+        intake = IntakeService(
+            gateway: gateway, defaultQuietHours: configuration.quietHours,
+            placeNames: RegistryPlaceNames(database: database))
     }
 
     static func loadTexts(_ configuration: Configuration, use: CatalogUse) throws -> LiveTexts {
@@ -317,3 +319,7 @@ public final class NeuvoRuntime: Sendable {
         await database.close()
     }
 }
+
+/// The registry's names are the arrangements' place names (the registry does not know arrangements; this is where
+/// the two meet).
+extension RegistryPlaceNames: PlaceNames {}

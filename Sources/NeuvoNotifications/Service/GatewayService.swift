@@ -184,7 +184,7 @@ public enum Identifier {
     }
 }
 
-/// Dates as city systems send them (ISO 8601 days) and as residents read them (d.M.yyyy).
+/// Deadlines as city systems send them (ISO 8601 days); residents read dates through `DateDisplay`.
 public enum DateText {
     private static let helsinki = City.timeZone
 
@@ -211,13 +211,6 @@ public enum DateText {
         let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// `2027-08-01` → `1.8.2027`, the form Finnish and Swedish texts use (and readable in English).
-    public static func display(_ text: String) -> String {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3 else { return text }
-        return "\(parts[2]).\(parts[1]).\(parts[0])"
     }
 }
 

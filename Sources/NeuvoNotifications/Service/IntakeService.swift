@@ -11,9 +11,16 @@ public struct IntakeService: Sendable {
     /// Quiet hours of residents whose record does not say (the `quiet_hours` setting).
     public let defaultQuietHours: QuietHours
 
-    public init(gateway: GatewayService, defaultQuietHours: QuietHours = QuietHours(start: 21 * 60, end: 8 * 60)) {
+    /// Units' and districts' names by language, for arrangements that give a Service Map `unit_id` or a district.
+    public let placeNames: (any PlaceNames)?
+
+    public init(
+        gateway: GatewayService, defaultQuietHours: QuietHours = QuietHours(start: 21 * 60, end: 8 * 60),
+        placeNames: (any PlaceNames)? = nil
+    ) {
         self.gateway = gateway
         self.defaultQuietHours = defaultQuietHours
+        self.placeNames = placeNames
     }
 
     /// Details each kind needs, for its notice and for the chat.
@@ -62,7 +69,17 @@ public struct IntakeService: Sendable {
     ///    twice in this batch) gives back what that made, or a conflict, exactly as if found in step 1.
     ///
     /// An error in a step is the database's, not a row's: the whole batch fails and nothing of it is kept.
-    public func arrange(_ requests: [ArrangementRequest]) async throws -> [Result<ArrangeOutcome, GatewayError>] {
+    public func arrange(_ given: [ArrangementRequest]) async throws -> [Result<ArrangeOutcome, GatewayError>] {
+        // Names by language first, so that a retry of the same request resolves to the same details and is
+        // recognised by its idempotency key.
+        var resolved = given
+        if let placeNames {
+            for index in resolved.indices {
+                resolved[index].details = await LocalizedDetails.resolvingPlaces(
+                    resolved[index].details, with: placeNames)
+            }
+        }
+        let requests = resolved
         let now = gateway.clock.now()
         let renderer = gateway.renderer()
         let links = gateway.links

@@ -1,5 +1,6 @@
 import Foundation
 import NeuvoArrangements
+import NeuvoCore
 
 /// Turns an arrangement into the notice a resident receives: their language, their channel, outside their quiet
 /// hours, fully rendered once as a check so nothing can go out half-filled. Its links are not stored: the process
@@ -14,11 +15,14 @@ public enum NoticePlanner {
         guard let channelChoice = resident.deliveryChannel else { return nil }
         let channel: ChannelKind = channelChoice == .email ? .email : .sms
         var values: [String: String] = ["name": resident.name]
+        let language = Language(rawValue: resident.language) ?? City.defaultLanguage
         // Sensitive notices carry nothing but the name and the link: the details wait behind identification.
         if template != .sensitiveMessage, let arrangement {
-            for (key, value) in arrangement.details {
-                values[key] =
-                    ["start_date", "accept_by", "closes", "date"].contains(key) ? DateText.display(value) : value
+            let details = LocalizedDetails(arrangement.details, language: language)
+            values.merge(details.values) { $1 }
+            if details.namesOnlyInFinnish {
+                values["names_note"] = try? renderer.locales.render(
+                    "notice.names_only_in_finnish", language: language, values: [:])
             }
         }
         // Render now, links included: a missing or unknown placeholder refuses the notice at creation.
