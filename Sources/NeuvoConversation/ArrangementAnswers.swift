@@ -16,6 +16,10 @@ extension ConversationEngine {
             try describe(arrangement, number: index + 1, render: render)
         }.joined(separator: "\n")
         var draft = Draft([try render("arrangements.list.answer", ["items": items], count: own.count)])
+        // Names the city sent only in Finnish are shown in Finnish: said once, in the resident's language.
+        if own.contains(where: { LocalizedDetails($0.details, language: render.language).namesOnlyInFinnish }) {
+            draft.paragraphs.append(try render("translation.only_in.fi"))
+        }
         draft.sources = own.map { ReplySource(kind: "arrangement", id: $0.id, title: $0.kind.rawValue) }
         let open = own.filter { $0.status == .offered }
         if open.count == 1 { state.lastArrangement = open[0].id }

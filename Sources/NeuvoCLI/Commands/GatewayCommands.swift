@@ -193,7 +193,8 @@ struct NoticesCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "notices", abstract: "List notices or show one with its attempts and audit trail.",
-            subcommands: [NoticesListCommand.self, NoticesShowCommand.self], defaultSubcommand: NoticesListCommand.self)
+            subcommands: [NoticesListCommand.self, NoticesShowCommand.self, NoticesSamplesCommand.self],
+            defaultSubcommand: NoticesListCommand.self)
     }
 }
 
@@ -297,5 +298,32 @@ struct ArrangeReport {
             }
         }
         FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// `neuvo notices samples --out docs/samples`: every notice kind in every language, for reviewers.
+struct NoticesSamplesCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "samples",
+            abstract: "Write every notice kind, rendered in fi, sv and en (email and SMS), as Markdown files.")
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Folder to write into (created if missing).") var out: String = "docs/samples"
+
+    func run() async throws {
+        let configuration = try global.loadConfiguration()
+        let source = CatalogLoader(root: try GlobalOptions.catalogRoot(configuration)).load()
+        if let error = source.problems.first(where: { $0.severity == .error }) {
+            throw CommandFailure(exitCode: .dataError, message: "the catalog has problems: \(error)")
+        }
+        let files = try NoticeSamples.render(with: NoticeRenderer(locales: LocaleTable(source.locales)))
+        let folder = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (name, text) in files.sorted(by: { $0.key < $1.key }) {
+            try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        print("wrote \(files.count) files to \(folder.path)")
     }
 }
