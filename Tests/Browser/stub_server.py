@@ -60,14 +60,14 @@ REPLIES = {
         "en": ("I can see what has been arranged for you when you open the link in the city's message.", []),
     },
     "arrangements": {
-        "fi": ("Lapsellesi on varattu esiopetuspaikka Päiväkoti Kalliolasta 1.8. alkaen. Otatko paikan vastaan?", ["Hyväksyn paikan", "En ota paikkaa vastaan"]),
-        "sv": ("Ditt barn har fått en förskoleplats på daghemmet Kalliola från och med 1.8. Tar du emot platsen?", ["Jag tar emot platsen", "Jag tar inte emot platsen"]),
-        "en": ("Your child has a preschool place at Kalliola daycare centre from 1 August. Do you accept it?", ["I accept the place", "I decline the place"]),
+        "fi": ("Kaupunki tarjoaa lapsellesi esiopetuspaikkaa. Paikka: Päiväkoti Kalliola, alkaen 1.8.2027. Hyväksytkö paikan?", ["Hyväksyn paikan", "En ota paikkaa vastaan"]),
+        "sv": ("Staden erbjuder ditt barn en förskoleplats. Plats: daghemmet Kalliola, från 1.8.2027. Tackar du ja till platsen?", ["Jag tackar ja", "Jag tackar nej"]),
+        "en": ("The city offers your child a pre-primary education place. Place: Kalliola, from 1 August 2027. Do you accept it?", ["I accept the place", "I decline the place"]),
     },
     "accepted": {
-        "fi": ("Kiitos! Esiopetuspaikka on nyt vastaanotettu. Saat vielä vahvistuksen sähköpostiisi.", []),
-        "sv": ("Tack! Du har nu tagit emot förskoleplatsen. Du får ännu en bekräftelse per e-post.", []),
-        "en": ("Thank you! You have now accepted the preschool place. You will also get a confirmation by email.", []),
+        "fi": ("Kiitos, tallensin hyväksyntäsi. Saat vielä vahvistuksen viestinä.", []),
+        "sv": ("Tack, jag har sparat att du tackar ja. Du får också en bekräftelse i ett meddelande.", []),
+        "en": ("Thank you, I have saved your acceptance. You will also get a confirmation message.", []),
     },
     "fallback": {
         "fi": ("En ymmärtänyt viestiä ”{text}”. Voisitko kertoa sen toisin sanoin?", ["Mitä voin kysyä sinulta?"]),
@@ -89,7 +89,7 @@ def detect(text):
 
 def intent_of(text, identified):
     t = text.lower()
-    if re.search(r"hyväksy|tar emot|accept", t) and identified:
+    if re.search(r"hyväksy|tar emot|tackar ja|accept", t) and identified:
         return "arrangement.accept", "accepted"
     if re.search(r"järjest|ordnat|arranged", t):
         return "arrangements.list", "arrangements" if identified else "arrangements_anonymous"
