@@ -3,6 +3,9 @@ public struct CatalogProblem: Sendable, Hashable, Codable, CustomStringConvertib
     public enum Severity: String, Sendable, Hashable, Codable {
         case error
         case warning
+        /// For review, never fatal: cross-validation disagreements. They depend on how the folds fall, and clearing
+        /// them all by rewording examples taught the model the catalog rather than residents (see docs/CATALOG.md).
+        case note
     }
 
     public let file: String

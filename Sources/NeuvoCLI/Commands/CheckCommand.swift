@@ -12,8 +12,10 @@ struct CheckCommand: ParsableCommand {
             discussion: """
                 Reports every problem as FILE:LINE:COLUMN: error|warning: message (hint: ...): syntax, missing
                 translations, placeholders that differ between languages, examples listed under two intents,
-                examples the trained model assigns to another intent (5-fold cross-validation), unknown locale keys,
-                too few examples. Warnings alone do not fail the check unless --strict is given.
+                unknown locale keys, too few examples, and the text rules (values that may be missing in running text,
+                Finnish case endings on names, sentences over 25 words, words the glossary avoids). Warnings alone do
+                not fail the check unless --strict is given. Notes list examples that a model trained on the other
+                examples assigns to another intent (5-fold cross-validation): for review, never fatal.
                 """)
     }
 
@@ -26,13 +28,14 @@ struct CheckCommand: ParsableCommand {
         let ok: Bool
         let errors: Int
         let warnings: Int
+        let notes: Int
         let intents: Int
         let localeKeys: Int
         let crossValidationAccuracy: Double?
         let problems: [CatalogProblem]
 
         enum CodingKeys: String, CodingKey {
-            case ok, errors, warnings, intents, problems
+            case ok, errors, warnings, notes, intents, problems
             case localeKeys = "locale_keys"
             case crossValidationAccuracy = "cross_validation_accuracy"
         }
@@ -62,17 +65,19 @@ struct CheckCommand: ParsableCommand {
         }
         problems.sort { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }
         let errors = problems.filter { $0.severity == .error }.count
-        let warnings = problems.count - errors
+        let notes = problems.filter { $0.severity == .note }.count
+        let warnings = problems.count - errors - notes
         let ok = errors == 0 && (!strict || warnings == 0)
         if json {
             let report = Report(
-                ok: ok, errors: errors, warnings: warnings, intents: source.intents.count,
+                ok: ok, errors: errors, warnings: warnings, notes: notes, intents: source.intents.count,
                 localeKeys: source.locales.count, crossValidationAccuracy: accuracy, problems: problems)
             print(try StandardOutput.json(report, pretty: true))
         } else {
             for problem in problems { print(problem.description) }
             var summary = "\(source.intents.count) intents, \(source.locales.count) locale keys: "
             summary += "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+            if notes > 0 { summary += ", \(notes) note\(notes == 1 ? "" : "s") for review" }
             if let accuracy { summary += "; cross-validation accuracy \(String(format: "%.1f", accuracy * 100)) %" }
             print(summary)
         }
