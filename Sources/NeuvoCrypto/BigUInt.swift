@@ -162,9 +162,9 @@ struct MontgomeryModulus: Sendable {
     /// R² mod n, which carries a value into Montgomery form with one multiplication.
     private let rSquared: [UInt64]
 
-    /// nil for an even or zero modulus (Montgomery needs gcd(n, R) = 1).
+    /// nil for an even modulus or one below 3 (Montgomery needs gcd(n, R) = 1).
     init?(_ modulus: BigUInt) {
-        guard modulus.isOdd else { return nil }
+        guard modulus.isOdd, modulus.bitWidth >= 2 else { return nil }
         self.modulus = modulus
         n = modulus.limbs
         // Newton's iteration doubles the correct low bits each step: n·x ≡ 1 mod 2^64 after six steps from x = n
@@ -172,8 +172,26 @@ struct MontgomeryModulus: Sendable {
         var x = n[0]
         for _ in 0..<6 { x = x &* (2 &- n[0] &* x) }
         inverse = 0 &- x
-        let r = BigUInt(limbs: [UInt64](repeating: 0, count: 2 * n.count) + [1])  // R² = 2^(128k)
-        rSquared = Self.padded((r % modulus).limbs, to: n.count)
+        rSquared = Self.rSquared(modulus, inverse: inverse)
+    }
+
+    /// R² mod n without a long division: doublings from 2^(bits−1) < n reach R·2^k mod n (k limbs, so at most
+    /// 64 + k steps); each Montgomery squaring then doubles the power of two beyond R, and six of them turn
+    /// R·2^k into R·2^(64k) = R². A bit-at-a-time `%` of 2^(128k) costs 128k steps of k limbs instead, which
+    /// an attacker-supplied 8192-bit key would make noticeable.
+    private static func rSquared(_ modulus: BigUInt, inverse: UInt64) -> [UInt64] {
+        let n = modulus.limbs
+        let k = n.count
+        var value = [UInt64](repeating: 0, count: k + 1)
+        let top = modulus.bitWidth - 1
+        value[top / 64] = 1 << UInt64(top % 64)
+        for _ in 0..<(64 * k - top + k) {
+            BigUInt.shiftLeftOne(&value, carryIn: false)
+            if BigUInt.compare(value, n) >= 0 { BigUInt.subtract(&value, n) }
+        }
+        var power = Array(value[0..<k])  // R·2^k mod n
+        for _ in 0..<6 { power = multiply(power, power, modulus: n, inverse: inverse) }
+        return power
     }
 
     private static func padded(_ limbs: [UInt64], to count: Int) -> [UInt64] {
@@ -182,6 +200,10 @@ struct MontgomeryModulus: Sendable {
 
     /// a·b·R⁻¹ mod n for a, b < n (each k limbs); the result is < n.
     func multiply(_ a: [UInt64], _ b: [UInt64]) -> [UInt64] {
+        Self.multiply(a, b, modulus: n, inverse: inverse)
+    }
+
+    private static func multiply(_ a: [UInt64], _ b: [UInt64], modulus n: [UInt64], inverse: UInt64) -> [UInt64] {
         let k = n.count
         var t = [UInt64](repeating: 0, count: k + 2)
         for i in 0..<k {

@@ -96,3 +96,30 @@ struct BigIntegerTests {
                 == UInt256(hex: "7cf27b188d034f7e8a52380304b51ac3c08969e277f21b35a60b48fc47669978"))
     }
 }
+
+extension BigIntegerTests {
+    /// Square-and-multiply with schoolbook products and long division: slow, obviously right.
+    static func referencePower(_ base: BigUInt, _ exponent: BigUInt, _ modulus: BigUInt) -> BigUInt {
+        var result = BigUInt(1) % modulus
+        for index in stride(from: exponent.bitWidth - 1, through: 0, by: -1) {
+            result = result * result % modulus
+            if exponent.bit(index) { result = result * base % modulus }
+        }
+        return result
+    }
+
+    /// Montgomery exponentiation (and so its R² from doublings and squarings) agrees with the reference for moduli
+    /// whose top limb is full, nearly empty, or the only one.
+    @Test(arguments: [
+        "3", "ffffffffffffffff", "10000000000000001", "88cd3968e993bed5980239bb28e80637",
+        "1" + String(repeating: "0", count: 127) + "1", String(repeating: "f", count: 512),
+    ])
+    func montgomeryMatchesReference(hex: String) throws {
+        let modulus = Self.big(hex)
+        let arithmetic = try #require(MontgomeryModulus(modulus))
+        let exponent = Self.big("10001")
+        for base in [BigUInt(2), modulus - BigUInt(2), Self.big("123456789abcdef0fedcba9876543210") % modulus] {
+            #expect(arithmetic.power(base, exponent) == Self.referencePower(base, exponent, modulus), "\(base)")
+        }
+    }
+}
