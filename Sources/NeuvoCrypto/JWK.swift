@@ -152,11 +152,8 @@ enum JOSEJSON {
         return text
     }
 
-    /// Strict base64url (RFC 7515 §2, RFC 4648 §5 without padding): also refuses non-canonical encodings whose
-    /// unused trailing bits are set, so one token has exactly one spelling.
+    /// Strict base64url (RFC 7515 §2): see `Base64URL.decodeCanonical`.
     static func base64URL(_ text: some StringProtocol) -> [UInt8]? {
-        let text = String(text)
-        guard let bytes = Base64URL.decode(text), Base64URL.encode(bytes) == text else { return nil }
-        return bytes
+        Base64URL.decodeCanonical(text.utf8)
     }
 }

@@ -88,6 +88,6 @@ public enum JWS {
     }
 
     private static func decode(_ segment: ArraySlice<UInt8>) -> [UInt8]? {
-        JOSEJSON.base64URL(String(decoding: segment, as: UTF8.self))
+        Base64URL.decodeCanonical(segment)
     }
 }
