@@ -60,6 +60,9 @@ struct UInt256: Sendable, Hashable {
 
     var isZero: Bool { limb0 | limb1 | limb2 | limb3 == 0 }
 
+    /// Four-bit digit `index` (0…63), counted from the least significant.
+    func nibble(_ index: Int) -> Int { Int(truncatingIfNeeded: self[index / 16] >> UInt64(index % 16 * 4) & 0xf) }
+
     /// Bit `index` (0…255), counted from the least significant.
     func bit(_ index: Int) -> Bool { self[index / 64] >> UInt64(index % 64) & 1 == 1 }
 
