@@ -158,6 +158,15 @@ struct JWSTests {
             header("{\"typ\":\"JWT\"}") + "." + parts[1] + "." + parts[2],
             header("{\"alg\":\"RS256\",\"kid\":7}") + "." + parts[1] + "." + parts[2],
             header("{\"alg\":\"RS256\"") + "." + parts[1] + "." + parts[2],
+            // Nesting far deeper than any parser's stack should take: refused as malformed, not a crash.
+            header(
+                "{\"alg\":\"RS256\",\"x\":" + String(repeating: "[", count: 50_000)
+                    + String(repeating: "]", count: 50_000) + "}")
+                + "." + parts[1] + "." + parts[2],
+            // Over the 256 kB bound.
+            header("{\"alg\":\"RS256\",\"x\":\"" + String(repeating: "a", count: 300_000) + "\"}") + "." + parts[1]
+                + "."
+                + parts[2],
         ]
         for compact in cases {
             let error = Self.error { () throws(JWSError) in
