@@ -46,6 +46,9 @@ let package = Package(
             name: "FuzzEntities", dependencies: [.product(name: "NeuvoLanguage", package: "neuvo")],
             swiftSettings: swiftSettings),
         .executableTarget(
+            name: "FuzzJWS", dependencies: [.product(name: "NeuvoCrypto", package: "neuvo")],
+            swiftSettings: swiftSettings),
+        .executableTarget(
             name: "FuzzRedaction", dependencies: [.product(name: "NeuvoSupport", package: "neuvo")],
             swiftSettings: swiftSettings),
     ]
