@@ -34,6 +34,7 @@ TOKEN = os.environ.get("NEUVO_TEST_LINK_TOKEN", "")
 TIMEOUT = float(os.environ.get("NEUVO_BROWSER_TIMEOUT", "10"))
 ARTIFACTS = Path(os.environ.get("NEUVO_BROWSER_ARTIFACTS", ROOT / ".build" / "browser-artifacts"))
 TEXTS = json.loads((ROOT / "locales" / "widget.json").read_text(encoding="utf-8"))
+GENERAL = json.loads((ROOT / "locales" / "general.json").read_text(encoding="utf-8"))
 QUESTION = "missä on lähin kirjasto Kalliossa?"
 
 W = ".neuvo-widget"
@@ -198,7 +199,10 @@ def test_identification_link_lands_identified(d):
         raise unittest.SkipTest("set NEUVO_TEST_LINK_TOKEN to a fresh resident token to test /r/<token>")
     open_widget(d)
     ask(d, QUESTION)  # an anonymous conversation first: it must not be lost
-    load(d, "/r/" + TOKEN)
+    # The link's page mints nothing (link scanners fetch it too): the resident presses its button.
+    d.get(BASE + "/r/" + TOKEN)
+    wait(d, lambda: q(d, "form button"), "no button on the link's page")
+    q(d, "form button")[0].click()
     wait(d, lambda: q(d, NOTE), "no identification notice after opening the link")
     assert "session=" not in d.current_url, "the session id was left in the address bar: " + d.current_url
     session = state(d).get("session")
@@ -229,6 +233,11 @@ def test_identification_link_lands_identified(d):
         session,
     )
     assert "accepted" in status, "the arrangement was not accepted: %r" % (status,)
+    # The same link a second time: 410 Gone, with a page that says what to do.
+    d.get(BASE + "/r/" + TOKEN)
+    wait(d, lambda: q(d, "h1"), "no page for a used link")
+    assert text_of(q(d, "h1")[0]) == GENERAL["link.used.title"]["fi"], text_of(q(d, "h1")[0])
+    assert not q(d, "form button"), "a used link still offers its button"
 
 
 def test_accessibility_basics(d):
