@@ -331,7 +331,8 @@ struct APITests {
         let api = try await TestAPI.make()
         let paths = try #require(object(await api.request(.get, "/openapi.json"))["paths"] as? [String: Any])
         for route in [
-            "/v1/chat", "/v1/widget/texts", "/r/{token}", "/v1/me/arrangements", "/v1/me/arrangements/{id}/accept",
+            "/v1/chat", "/v1/widget/texts", "/r/{token}", "/unsubscribe/{token}", "/auth/login", "/auth/callback",
+            "/v1/me/arrangements", "/v1/me/arrangements/{id}/accept",
             "/v1/me/arrangements/{id}/decline", "/v1/residents/{id}", "/v1/arrangements", "/v1/notices",
             "/v1/notices/{id}",
             "/v1/admin/reload", "/v1/admin/handoffs", "/v1/receipts/sms", "/healthz", "/readyz", "/metrics",

@@ -280,6 +280,30 @@ struct GatewayCoreTests {
         }
     }
 
+    /// A city system changes a resident's email: audited, and the notice about it goes to the previous address,
+    /// never to the new one (which is how a resident learns of a change they did not make).
+    @Test func aContactChangeIsAuditedAndToldToThePreviousAddress() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        var changed = try #require(try await service.arrangements.resident("R1"))
+        changed.email = "attacker@example.net"
+        let change = try await service.storeResident(changed, actor: "api key k1")
+        #expect(change?.fields == ["email"] && change?.previousEmail == "maija@example.org")
+        #expect(try await service.arrangements.contactChanges(of: "R1").map(\.actor) == ["api key k1"])
+        #expect(try await service.arrangements.resident("R1")?.contactChangedAt == noon)
+        let notice = try #require(
+            try await service.notices.notices(residentID: "R1").first { $0.templateID == "contact_changed" })
+        let dispatcher = Dispatcher(
+            store: service.notices, channels: [:], renderer: { try! projectRenderer() }, links: service.links,
+            clock: ManualClock(noon))
+        let current = NoticeStore.Recipient(
+            email: "attacker@example.net", phone: nil, quietStart: 0, quietEnd: 0, timeZone: helsinki)
+        let message = try dispatcher.message(for: notice, recipient: current, renderer: projectRenderer()).get()
+        #expect(message.recipient == "maija@example.org")
+        #expect(!message.textBody.contains("attacker@example.net"))
+        // Storing the same contact again changes nothing and tells no one.
+        #expect(try await service.storeResident(changed, actor: "api key k1") == nil)
+    }
+
     @Test func quietHoursDelayTheNoticeUntilMorning() async throws {
         let evening = noon.addingTimeInterval(10 * 3600)  // 22:00 Helsinki
         let service = try await makeService(clock: ManualClock(evening))
