@@ -41,7 +41,10 @@ let package = Package(
         // Foundations: configuration, redacting logs, clock; storage; crypto.
         .target(name: "NeuvoSupport", dependencies: ["NeuvoCore"], swiftSettings: swiftSettings),
         .target(name: "NeuvoStorage", dependencies: ["CSQLite", "NeuvoSupport"], swiftSettings: swiftSettings),
-        .target(name: "NeuvoCrypto", swiftSettings: swiftSettings),
+        // Optimised in debug builds too: Wycheproof's vectors and the fuzzer run hundreds of big-number
+        // verifications, each several times slower unoptimised.
+        .target(
+            name: "NeuvoCrypto", swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
         // The language engine: pure functions of text and trained parameters.
         // Optimised in debug builds too: every test that loads the catalog trains the classifier, which is

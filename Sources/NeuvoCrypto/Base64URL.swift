@@ -38,4 +38,47 @@ public enum Base64URL {
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         return Data(base64Encoded: base64).map { [UInt8]($0) }
     }
+
+    /// Strict base64url (RFC 4648 §5 without padding, as JOSE uses it: RFC 7515 §2): nil for padding, any
+    /// character outside the alphabet, an impossible length, or unused trailing bits that are not zero, so that
+    /// every byte string has exactly one accepted spelling. Decodes the bytes directly, without Foundation.
+    public static func decodeCanonical(_ text: some Collection<UInt8>) -> [UInt8]? {
+        guard text.count % 4 != 1 else { return nil }
+        var output = [UInt8]()
+        output.reserveCapacity(text.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var pending = 0
+        for character in text {
+            let value = decodingTable[Int(character)]
+            guard value != 0xff else { return nil }
+            accumulator = accumulator << 6 | UInt32(value)
+            pending += 1
+            if pending == 4 {
+                output.append(UInt8(truncatingIfNeeded: accumulator >> 16))
+                output.append(UInt8(truncatingIfNeeded: accumulator >> 8))
+                output.append(UInt8(truncatingIfNeeded: accumulator))
+                accumulator = 0
+                pending = 0
+            }
+        }
+        switch pending {
+        case 2:  // 12 bits: one byte and four unused bits
+            guard accumulator & 0xf == 0 else { return nil }
+            output.append(UInt8(truncatingIfNeeded: accumulator >> 4))
+        case 3:  // 18 bits: two bytes and two unused bits
+            guard accumulator & 0x3 == 0 else { return nil }
+            output.append(UInt8(truncatingIfNeeded: accumulator >> 10))
+            output.append(UInt8(truncatingIfNeeded: accumulator >> 2))
+        default:
+            break
+        }
+        return output
+    }
+
+    /// The value of each byte as a base64url digit, 0xFF for bytes outside the alphabet.
+    private static let decodingTable: [UInt8] = {
+        var table = [UInt8](repeating: 0xff, count: 256)
+        for (value, character) in alphabet.enumerated() { table[Int(character)] = UInt8(value) }
+        return table
+    }()
 }

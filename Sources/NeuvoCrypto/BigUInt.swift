@@ -205,16 +205,37 @@ struct MontgomeryModulus: Sendable {
 
     private static func multiply(_ a: [UInt64], _ b: [UInt64], modulus n: [UInt64], inverse: UInt64) -> [UInt64] {
         let k = n.count
-        var t = [UInt64](repeating: 0, count: k + 2)
+        precondition(a.count == k && b.count == k, "Montgomery operands must have the modulus's limb count")
+        // Raw buffers: the loops below run k² times per product, and array accesses there would each be checked.
+        var result = [UInt64](repeating: 0, count: k + 2)
+        result.withUnsafeMutableBufferPointer { t in
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    n.withUnsafeBufferPointer { n in
+                        multiply(a, b, modulus: n, inverse: inverse, into: t)
+                    }
+                }
+            }
+        }
+        // t < 2n: one conditional subtraction brings it below n.
+        result.removeLast()
+        if BigUInt.compare(result, n) >= 0 { BigUInt.subtract(&result, n) }
+        result.removeLast()
+        return result
+    }
+
+    /// CIOS over k limbs into t (k + 2 limbs, zero on entry); leaves a·b·R⁻¹ + (0 or n) in t[0...k].
+    private static func multiply(
+        _ a: UnsafeBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>, modulus n: UnsafeBufferPointer<UInt64>,
+        inverse: UInt64, into t: UnsafeMutableBufferPointer<UInt64>
+    ) {
+        let k = n.count
         for i in 0..<k {
             // t += a[i]·b
+            let ai = a[i]
             var carry: UInt64 = 0
             for j in 0..<k {
-                let (high, low) = a[i].multipliedFullWidth(by: b[j])
-                let (sum1, overflow1) = low.addingReportingOverflow(t[j])
-                let (sum2, overflow2) = sum1.addingReportingOverflow(carry)
-                t[j] = sum2
-                carry = high &+ (overflow1 ? 1 : 0) &+ (overflow2 ? 1 : 0)
+                (t[j], carry) = multiplyAdd(ai, b[j], t[j], carry)
             }
             let (sumK, overflowK) = t[k].addingReportingOverflow(carry)
             t[k] = sumK
@@ -225,20 +246,12 @@ struct MontgomeryModulus: Sendable {
             let (_, overflow0) = low0.addingReportingOverflow(t[0])
             carry = high0 &+ (overflow0 ? 1 : 0)
             for j in 1..<k {
-                let (high, low) = m.multipliedFullWidth(by: n[j])
-                let (sum1, overflow1) = low.addingReportingOverflow(t[j])
-                let (sum2, overflow2) = sum1.addingReportingOverflow(carry)
-                t[j - 1] = sum2
-                carry = high &+ (overflow1 ? 1 : 0) &+ (overflow2 ? 1 : 0)
+                (t[j - 1], carry) = multiplyAdd(m, n[j], t[j], carry)
             }
             let (sumTop, overflowTop) = t[k].addingReportingOverflow(carry)
             t[k - 1] = sumTop
             t[k] = t[k + 1] &+ (overflowTop ? 1 : 0)
         }
-        // t < 2n: one conditional subtraction brings it below n.
-        var result = Array(t[0...k])
-        if BigUInt.compare(result, n) >= 0 { BigUInt.subtract(&result, n) }
-        return Array(result[0..<k])
     }
 
     /// base^exponent mod n, left-to-right square-and-multiply; `base` must be < n.

@@ -78,7 +78,7 @@ public struct JSONWebKey: Sendable {
     /// Whether this key may verify a signature made with `algorithm`: key type, `alg`, `use` and `key_ops` agree.
     public func canVerify(_ algorithm: JWSAlgorithm) -> Bool {
         switch (material, algorithm) {
-        case (.rsa, .rs256), (.p256, .es256): break
+        case (.rsa, .rs256), (.rsa, .ps256), (.p256, .es256): break
         default: return false
         }
         if let declared = self.algorithm, declared != algorithm.rawValue { return false }
@@ -90,6 +90,7 @@ public struct JSONWebKey: Sendable {
     func verifies(_ signature: [UInt8], for message: [UInt8], algorithm: JWSAlgorithm) -> Bool {
         switch (material, algorithm) {
         case (.rsa(let key), .rs256): key.isValidPKCS1v15SHA256Signature(signature, for: message)
+        case (.rsa(let key), .ps256): key.isValidPSSSHA256Signature(signature, for: message)
         case (.p256(let key), .es256): key.isValidSignature(raw: signature, for: message)
         default: false
         }
@@ -152,11 +153,8 @@ enum JOSEJSON {
         return text
     }
 
-    /// Strict base64url (RFC 7515 §2, RFC 4648 §5 without padding): also refuses non-canonical encodings whose
-    /// unused trailing bits are set, so one token has exactly one spelling.
+    /// Strict base64url (RFC 7515 §2): see `Base64URL.decodeCanonical`.
     static func base64URL(_ text: some StringProtocol) -> [UInt8]? {
-        let text = String(text)
-        guard let bytes = Base64URL.decode(text), Base64URL.encode(bytes) == text else { return nil }
-        return bytes
+        Base64URL.decodeCanonical(text.utf8)
     }
 }

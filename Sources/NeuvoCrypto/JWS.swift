@@ -3,6 +3,8 @@
 public enum JWSAlgorithm: String, Sendable, Hashable, CaseIterable {
     /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3).
     case rs256 = "RS256"
+    /// RSASSA-PSS with SHA-256, MGF1 with SHA-256 and a 32-octet salt (RFC 7518 §3.5).
+    case ps256 = "PS256"
     /// ECDSA with P-256 and SHA-256, signature as the 64-octet R || S (RFC 7518 §3.4).
     case es256 = "ES256"
 }
@@ -11,7 +13,7 @@ public enum JWSError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Not a JWS in compact serialization, not base64url, a header that is not a JSON object, or a key set that is
     /// not one.
     case malformed(String)
-    /// `alg` names an algorithm Neuvo never verifies ("none", HS256, PS256, …).
+    /// `alg` names an algorithm Neuvo never verifies ("none", HS256, ES384, …).
     case unsupportedAlgorithm(String)
     /// `alg` is one Neuvo knows but the caller did not allow.
     case algorithmNotAllowed(String)
@@ -88,6 +90,6 @@ public enum JWS {
     }
 
     private static func decode(_ segment: ArraySlice<UInt8>) -> [UInt8]? {
-        JOSEJSON.base64URL(String(decoding: segment, as: UTF8.self))
+        Base64URL.decodeCanonical(segment)
     }
 }

@@ -8,6 +8,7 @@ enum P256 {
     static let generator = JacobianPoint(
         affineX: UInt256(hex: "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"),
         y: UInt256(hex: "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5"))
+    static let generatorMultiples = generator.windowMultiples()
 
     /// Whether (x, y), plain and each < p, satisfies the curve equation (SEC 1 §3.2.2.1 step 3; with cofactor 1
     /// no subgroup check is needed, and an affine point is never the point at infinity).
@@ -21,6 +22,7 @@ enum P256 {
 }
 
 /// A point in Jacobian coordinates (x = X/Z², y = Y/Z³), field elements in Montgomery form; Z = 0 is infinity.
+/// Coordinates are kept reduced below p, so equal field elements have equal representations.
 struct JacobianPoint: Sendable {
     var x: UInt256
     var y: UInt256
@@ -94,18 +96,28 @@ struct JacobianPoint: Sendable {
         return JacobianPoint(x: x3, y: y3, z: z3)
     }
 
-    /// a·P + b·Q by Shamir's trick (one shared doubling chain). Public scalars only: not constant-time.
-    static func linearCombination(_ a: UInt256, _ p: JacobianPoint, _ b: UInt256, _ q: JacobianPoint) -> JacobianPoint {
-        let sum = p.adding(q)
+    /// P, 2P, …, 15P: the multiples a four-bit window adds.
+    func windowMultiples() -> [JacobianPoint] {
+        var multiples = [self, doubled()]
+        multiples.reserveCapacity(15)
+        while multiples.count < 15 { multiples.append(multiples[multiples.count - 1].adding(self)) }
+        return multiples
+    }
+
+    /// a·P + b·Q with four-bit fixed windows interleaved over one shared doubling chain (Shamir's trick with
+    /// windows): 252 doublings and at most 128 additions. `pMultiples` is `p.windowMultiples()` (the generator's are
+    /// computed once). Public scalars only: not constant-time.
+    static func linearCombination(
+        _ a: UInt256, _ pMultiples: [JacobianPoint], _ b: UInt256, _ q: JacobianPoint
+    ) -> JacobianPoint {
+        let qMultiples = q.windowMultiples()
         var result = JacobianPoint.infinity
-        for index in stride(from: 255, through: 0, by: -1) {
-            result = result.doubled()
-            switch (a.bit(index), b.bit(index)) {
-            case (true, true): result = result.adding(sum)
-            case (true, false): result = result.adding(p)
-            case (false, true): result = result.adding(q)
-            case (false, false): break
-            }
+        for window in stride(from: 63, through: 0, by: -1) {
+            if window != 63 { result = result.doubled().doubled().doubled().doubled() }
+            let digitA = a.nibble(window)
+            let digitB = b.nibble(window)
+            if digitA != 0 { result = result.adding(pMultiples[digitA - 1]) }
+            if digitB != 0 { result = result.adding(qMultiples[digitB - 1]) }
         }
         return result
     }
@@ -164,9 +176,15 @@ public struct P256PublicKey: Sendable {
         let u1 = n.fromMontgomery(n.multiply(n.toMontgomery(e), sInverse))
         let u2 = n.fromMontgomery(n.multiply(n.toMontgomery(r), sInverse))
         // Step 5: R = u1·G + u2·Q; infinity is invalid.
-        let point = JacobianPoint.linearCombination(u1, P256.generator, u2, self.point)
-        guard let x = point.affineX else { return false }
-        // Steps 6–8: v = x_R mod n (x_R < p < 2n) must equal r.
-        return n.reduceOnce(x) == r
+        let point = JacobianPoint.linearCombination(u1, P256.generatorMultiples, u2, self.point)
+        guard !point.isInfinity else { return false }
+        // Steps 6–8: v = x_R mod n must equal r. x_R < p < 2n, so x_R is r or r + n (when that is below p);
+        // x_R = X/Z² is compared as X = r·Z² in the field, which saves inverting Z.
+        let field = P256.field
+        let zSquared = field.square(point.z)
+        if field.multiply(field.toMontgomery(r), zSquared) == point.x { return true }
+        let (rPlusN, carry) = UInt256.adding(r, n.m)
+        guard carry == 0, rPlusN < field.m else { return false }
+        return field.multiply(field.toMontgomery(rPlusN), zSquared) == point.x
     }
 }

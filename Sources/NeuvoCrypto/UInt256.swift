@@ -60,6 +60,9 @@ struct UInt256: Sendable, Hashable {
 
     var isZero: Bool { limb0 | limb1 | limb2 | limb3 == 0 }
 
+    /// Four-bit digit `index` (0…63), counted from the least significant.
+    func nibble(_ index: Int) -> Int { Int(truncatingIfNeeded: self[index / 16] >> UInt64(index % 16 * 4) & 0xf) }
+
     /// Bit `index` (0…255), counted from the least significant.
     func bit(_ index: Int) -> Bool { self[index / 64] >> UInt64(index % 64) & 1 == 1 }
 
@@ -72,28 +75,34 @@ struct UInt256: Sendable, Hashable {
 
     /// lhs + rhs mod 2^256 and the carry out (0 or 1).
     static func adding(_ lhs: UInt256, _ rhs: UInt256) -> (sum: UInt256, carry: UInt64) {
-        var sum = UInt256.zero
-        var carry: UInt64 = 0
-        for index in 0..<4 {
-            let (partial, overflow1) = lhs[index].addingReportingOverflow(rhs[index])
-            let (total, overflow2) = partial.addingReportingOverflow(carry)
-            sum[index] = total
-            carry = (overflow1 ? 1 : 0) + (overflow2 ? 1 : 0)
-        }
-        return (sum, carry)
+        let (sum0, carry0) = addWithCarry(lhs.limb0, rhs.limb0, 0)
+        let (sum1, carry1) = addWithCarry(lhs.limb1, rhs.limb1, carry0)
+        let (sum2, carry2) = addWithCarry(lhs.limb2, rhs.limb2, carry1)
+        let (sum3, carry3) = addWithCarry(lhs.limb3, rhs.limb3, carry2)
+        return (UInt256(limb0: sum0, limb1: sum1, limb2: sum2, limb3: sum3), carry3)
     }
 
     /// lhs − rhs mod 2^256 and the borrow out (0 or 1).
     static func subtracting(_ lhs: UInt256, _ rhs: UInt256) -> (difference: UInt256, borrow: UInt64) {
-        var difference = UInt256.zero
-        var borrow: UInt64 = 0
-        for index in 0..<4 {
-            let (partial, overflow1) = lhs[index].subtractingReportingOverflow(rhs[index])
-            let (total, overflow2) = partial.subtractingReportingOverflow(borrow)
-            difference[index] = total
-            borrow = (overflow1 ? 1 : 0) + (overflow2 ? 1 : 0)
-        }
-        return (difference, borrow)
+        let (difference0, borrow0) = subtractWithBorrow(lhs.limb0, rhs.limb0, 0)
+        let (difference1, borrow1) = subtractWithBorrow(lhs.limb1, rhs.limb1, borrow0)
+        let (difference2, borrow2) = subtractWithBorrow(lhs.limb2, rhs.limb2, borrow1)
+        let (difference3, borrow3) = subtractWithBorrow(lhs.limb3, rhs.limb3, borrow2)
+        return (UInt256(limb0: difference0, limb1: difference1, limb2: difference2, limb3: difference3), borrow3)
+    }
+
+    @inline(__always)
+    private static func addWithCarry(_ x: UInt64, _ y: UInt64, _ carry: UInt64) -> (UInt64, UInt64) {
+        let (partial, overflow1) = x.addingReportingOverflow(y)
+        let (total, overflow2) = partial.addingReportingOverflow(carry)
+        return (total, (overflow1 ? 1 : 0) | (overflow2 ? 1 : 0))
+    }
+
+    @inline(__always)
+    private static func subtractWithBorrow(_ x: UInt64, _ y: UInt64, _ borrow: UInt64) -> (UInt64, UInt64) {
+        let (partial, overflow1) = x.subtractingReportingOverflow(y)
+        let (total, overflow2) = partial.subtractingReportingOverflow(borrow)
+        return (total, (overflow1 ? 1 : 0) | (overflow2 ? 1 : 0))
     }
 }
 
@@ -102,7 +111,7 @@ struct UInt256: Sendable, Hashable {
 struct Modulus256: Sendable {
     let m: UInt256
     /// −m⁻¹ mod 2^64.
-    private let inverseLow: UInt64
+    fileprivate let inverseLow: UInt64
     /// R² mod m.
     private let rSquared: UInt256
 
@@ -136,46 +145,45 @@ struct Modulus256: Sendable {
 
     /// a·b·R⁻¹ mod m (CIOS, as in `MontgomeryModulus`, unrolled over four limbs).
     func multiply(_ a: UInt256, _ b: UInt256) -> UInt256 {
+        var t = Accumulator()
+        t.round(a.limb0, b, self)
+        t.round(a.limb1, b, self)
+        t.round(a.limb2, b, self)
+        t.round(a.limb3, b, self)
+        let value = UInt256(limb0: t.t0, limb1: t.t1, limb2: t.t2, limb3: t.t3)
+        let (difference, borrow) = UInt256.subtracting(value, m)
+        return t.t4 == 1 || borrow == 0 ? difference : value
+    }
+
+    /// CIOS's five-limb running sum, in registers rather than an array.
+    private struct Accumulator {
         var t0: UInt64 = 0
         var t1: UInt64 = 0
         var t2: UInt64 = 0
         var t3: UInt64 = 0
         var t4: UInt64 = 0
-        for i in 0..<4 {
-            let ai = a[i]
-            // t += ai·b
+
+        /// t = (t + ai·b + q·m) / 2^64, q chosen so that the division is exact.
+        @inline(__always)
+        mutating func round(_ ai: UInt64, _ b: UInt256, _ modulus: Modulus256) {
             var carry: UInt64 = 0
-            (t0, carry) = Self.multiplyAdd(ai, b.limb0, t0, carry)
-            (t1, carry) = Self.multiplyAdd(ai, b.limb1, t1, carry)
-            (t2, carry) = Self.multiplyAdd(ai, b.limb2, t2, carry)
-            (t3, carry) = Self.multiplyAdd(ai, b.limb3, t3, carry)
+            (t0, carry) = multiplyAdd(ai, b.limb0, t0, carry)
+            (t1, carry) = multiplyAdd(ai, b.limb1, t1, carry)
+            (t2, carry) = multiplyAdd(ai, b.limb2, t2, carry)
+            (t3, carry) = multiplyAdd(ai, b.limb3, t3, carry)
             let (sum4, overflow4) = t4.addingReportingOverflow(carry)
             t4 = sum4
             let t5: UInt64 = overflow4 ? 1 : 0
-            // t = (t + q·m) / 2^64 with q making the low limb zero
-            let q = t0 &* inverseLow
-            var discarded: UInt64
-            (discarded, carry) = Self.multiplyAdd(q, m.limb0, t0, 0)
-            _ = discarded
-            (t0, carry) = Self.multiplyAdd(q, m.limb1, t1, carry)
-            (t1, carry) = Self.multiplyAdd(q, m.limb2, t2, carry)
-            (t2, carry) = Self.multiplyAdd(q, m.limb3, t3, carry)
+            let m = modulus.m
+            let q = t0 &* modulus.inverseLow
+            (_, carry) = multiplyAdd(q, m.limb0, t0, 0)
+            (t0, carry) = multiplyAdd(q, m.limb1, t1, carry)
+            (t1, carry) = multiplyAdd(q, m.limb2, t2, carry)
+            (t2, carry) = multiplyAdd(q, m.limb3, t3, carry)
             let (sum3, overflow3) = t4.addingReportingOverflow(carry)
             t3 = sum3
             t4 = t5 &+ (overflow3 ? 1 : 0)
         }
-        let t = UInt256(limb0: t0, limb1: t1, limb2: t2, limb3: t3)
-        let (difference, borrow) = UInt256.subtracting(t, m)
-        return t4 == 1 || borrow == 0 ? difference : t
-    }
-
-    /// x·y + addend + carry as (low, high): never overflows 128 bits.
-    @inline(__always)
-    private static func multiplyAdd(_ x: UInt64, _ y: UInt64, _ addend: UInt64, _ carry: UInt64) -> (UInt64, UInt64) {
-        let (high, low) = x.multipliedFullWidth(by: y)
-        let (sum1, overflow1) = low.addingReportingOverflow(addend)
-        let (sum2, overflow2) = sum1.addingReportingOverflow(carry)
-        return (sum2, high &+ (overflow1 ? 1 : 0) &+ (overflow2 ? 1 : 0))
     }
 
     func square(_ a: UInt256) -> UInt256 { multiply(a, a) }
@@ -197,4 +205,12 @@ struct Modulus256: Sendable {
     func inverse(_ a: UInt256) -> UInt256 {
         power(a, UInt256.subtracting(m, UInt256(limb0: 2, limb1: 0, limb2: 0, limb3: 0)).difference)
     }
+}
+
+/// x·y + addend + carry as (low, high): never overflows 128 bits. Through UInt128 so that the compiler emits one
+/// multiply and an add-with-carry chain rather than flag tests.
+@inline(__always)
+func multiplyAdd(_ x: UInt64, _ y: UInt64, _ addend: UInt64, _ carry: UInt64) -> (UInt64, UInt64) {
+    let wide = UInt128(x) &* UInt128(y) &+ UInt128(addend) &+ UInt128(carry)
+    return (UInt64(truncatingIfNeeded: wide), UInt64(truncatingIfNeeded: wide &>> 64))
 }

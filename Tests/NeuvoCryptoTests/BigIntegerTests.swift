@@ -85,8 +85,9 @@ struct BigIntegerTests {
         // n·G is the point at infinity, (n − 1)·G = −G has G's x, and 2G from doubling equals G + G from adding.
         let n = P256.order.m
         let g = P256.generator
-        #expect(JacobianPoint.linearCombination(n, g, .zero, g).isInfinity)
-        let minusG = JacobianPoint.linearCombination(UInt256.subtracting(n, .one).difference, g, .zero, g)
+        #expect(JacobianPoint.linearCombination(n, g.windowMultiples(), .zero, g).isInfinity)
+        let minusG = JacobianPoint.linearCombination(
+            UInt256.subtracting(n, .one).difference, g.windowMultiples(), .zero, g)
         #expect(minusG.affineX == g.affineX)
         #expect(g.adding(g).affineX == g.doubled().affineX)
         #expect(g.adding(minusG).isInfinity)
@@ -121,5 +122,60 @@ extension BigIntegerTests {
         for base in [BigUInt(2), modulus - BigUInt(2), Self.big("123456789abcdef0fedcba9876543210") % modulus] {
             #expect(arithmetic.power(base, exponent) == Self.referencePower(base, exponent, modulus), "\(base)")
         }
+    }
+}
+
+extension BigIntegerTests {
+    /// Plain affine (x, y) of a Jacobian point, nil at infinity.
+    static func affine(_ point: JacobianPoint) -> (UInt256, UInt256)? {
+        guard !point.isInfinity else { return nil }
+        let f = P256.field
+        let zInverse = f.inverse(point.z)
+        let zInverseSquared = f.square(zInverse)
+        return (
+            f.fromMontgomery(f.multiply(point.x, zInverseSquared)),
+            f.fromMontgomery(f.multiply(point.y, f.multiply(zInverseSquared, zInverse)))
+        )
+    }
+
+    /// Right-to-left double-and-add, one bit at a time: the obvious reference for the windowed combination.
+    static func referenceMultiple(_ scalar: UInt256, _ point: JacobianPoint) -> JacobianPoint {
+        var result = JacobianPoint.infinity
+        var addend = point
+        for index in 0..<256 {
+            if scalar.bit(index) { result = result.adding(addend) }
+            addend = addend.doubled()
+        }
+        return result
+    }
+
+    @Test func windowedCombinationMatchesDoubleAndAdd() {
+        let g = P256.generator
+        let q = Self.referenceMultiple(
+            UInt256(hex: "0123456789abcdeffedcba98765432100f1e2d3c4b5a69788796a5b4c3d2e1f0"), g)
+        let n = P256.order.m
+        let scalars: [(UInt256, UInt256)] = [
+            (.one, .one),
+            (UInt256(hex: "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632550"), .one),  // n − 1
+            (UInt256(hex: "8000000000000000000000000000000000000000000000000000000000000000"), .zero),
+            (.zero, UInt256(hex: "00000000000000000000000000000000000000000000000000000000000000ff")),
+            (
+                UInt256(hex: "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"),
+                UInt256(hex: "5555555555555555555555555555555555555555555555555555555555555555")
+            ),
+        ]
+        for (a, b) in scalars {
+            let windowed = JacobianPoint.linearCombination(a, g.windowMultiples(), b, q)
+            let reference = Self.referenceMultiple(a, g).adding(Self.referenceMultiple(b, q))
+            let expected = Self.affine(reference)
+            let actual = Self.affine(windowed)
+            #expect(expected?.0 == actual?.0 && expected?.1 == actual?.1, "a = \(a), b = \(b)")
+        }
+        // Q = G: the window additions meet equal points (doubling inside `adding`) and opposite ones (infinity).
+        #expect(
+            JacobianPoint.linearCombination(.one, g.windowMultiples(), UInt256.subtracting(n, .one).difference, g)
+                .isInfinity)
+        let twoG = JacobianPoint.linearCombination(.one, g.windowMultiples(), .one, g)
+        #expect(Self.affine(twoG)?.0 == Self.affine(g.doubled())?.0)
     }
 }

@@ -28,6 +28,7 @@ struct JWSTests {
     }
 
     static let both: Set<JWSAlgorithm> = [.rs256, .es256]
+    static let all = Set(JWSAlgorithm.allCases)
 
     struct Fixture {
         let keys: JSONWebKeySet
@@ -84,15 +85,28 @@ struct JWSTests {
 
     @Test func peerTokensVerifyByKidAndWithoutOne() throws {
         let fixture = try Fixture()
-        #expect(fixture.keys.keys.map(\.keyID) == ["rsa-1", "ec-1"])
+        #expect(fixture.keys.keys.map(\.keyID) == ["rsa-1", "ec-1", "rsa-2049"])
         #expect(fixture.keys.skipped.count == 3)  // the 1024-bit RSA key, the oct key, the P-384 key
-        for name in ["rs256", "rs256_without_kid", "es256", "es256_without_kid"] {
-            let verified = try JWS.verify(try fixture.token(name), keys: fixture.keys, allowed: Self.both)
+        if case .rsa(let key) = fixture.keys.keys[2].material {
+            #expect(key.modulusBits == 2049 && key.modulusByteCount == 257)
+        }
+        let expectations: [(token: String, algorithm: JWSAlgorithm, keyID: String?)] = [
+            ("rs256", .rs256, "rsa-1"), ("rs256_without_kid", .rs256, nil), ("es256", .es256, "ec-1"),
+            ("es256_without_kid", .es256, nil),
+            // A 2049-bit modulus: PSS's encoded message is one octet shorter than the signature.
+            ("ps256_2049", .ps256, "rsa-2049"),
+        ]
+        for (name, algorithm, keyID) in expectations {
+            let verified = try JWS.verify(try fixture.token(name), keys: fixture.keys, allowed: Self.all)
             let claims = try JSONSerialization.jsonObject(with: Data(verified.payload)) as? [String: Any]
             #expect(claims?["sub"] as? String == "resident-1", "\(name)")
-            #expect(verified.algorithm == (name.hasPrefix("rs") ? .rs256 : .es256))
-            #expect(verified.keyID == (name.hasSuffix("without_kid") ? nil : name.hasPrefix("rs") ? "rsa-1" : "ec-1"))
+            #expect(verified.algorithm == algorithm, "\(name)")
+            #expect(verified.keyID == keyID, "\(name)")
         }
+        #expect(
+            Self.error { () throws(JWSError) in
+                try JWS.verify(try! fixture.token("ps256_2049"), keys: fixture.keys, allowed: Self.both)
+            } == .algorithmNotAllowed("PS256"))
     }
 
     @Test(arguments: [
@@ -100,40 +114,62 @@ struct JWSTests {
         // HMAC "signed" with the RSA key's public bytes or a published oct key: HS* is never an algorithm here.
         ("hs256_public_pem", .unsupportedAlgorithm("HS256")),
         ("hs256_oct_key", .unsupportedAlgorithm("HS256")),
-        ("ps256", .unsupportedAlgorithm("PS256")),
         ("rs256_crit", .criticalHeader),
         ("rs256_wrong_kid", .noMatchingKey),
         ("rs256_ec_kid", .noMatchingKey),
         ("rs256_weak_key", .noMatchingKey),
-        // The header's own key is never used; without a kid the provider's RSA key is tried and fails.
+        // Keys published for one algorithm (rsa-2049: PS256, rsa-1: RS256) verify nothing else.
+        ("rs256_2049", .noMatchingKey),
+        ("ps256", .noMatchingKey),
+        // The header's own key is never used; without a kid the provider's RSA keys are tried and fail.
         ("rs256_embedded_jwk", .badSignature),
         ("es256_der_signature", .badSignature),
+        // PS256 fixes the salt at 32 octets (RFC 7518 §3.5).
+        ("ps256_salt_0", .badSignature),
+        ("ps256_salt_64", .badSignature),
     ])
     func peerAttacksAreRefused(name: String, expected: JWSError) throws {
         let fixture = try Fixture()
         let token = try fixture.token(name)
         #expect(
-            Self.error { () throws(JWSError) in try JWS.verify(token, keys: fixture.keys, allowed: Self.both) }
+            Self.error { () throws(JWSError) in try JWS.verify(token, keys: fixture.keys, allowed: Self.all) }
                 == expected)
+    }
+
+    @Test func paddingSchemesDoNotStandInForEachOther() throws {
+        let fixture = try Fixture()
+        guard case .rsa(let key) = fixture.keys.keys[0].material else {
+            Issue.record("rsa-1 is not an RSA key")
+            return
+        }
+        for (name, isPSS) in [("rs256", false), ("ps256", true)] {
+            let token = try fixture.token(name)
+            let dot = try #require(token.lastIndex(of: "."))
+            let message = Array(token[..<dot].utf8)
+            let signature = try #require(Base64URL.decode(String(token[token.index(after: dot)...])))
+            #expect(key.isValidPKCS1v15SHA256Signature(signature, for: message) == !isPSS, "\(name)")
+            #expect(key.isValidPSSSHA256Signature(signature, for: message) == isPSS, "\(name)")
+        }
     }
 
     @Test func tamperingWithAnyPartBreaksTheSignature() throws {
         let fixture = try Fixture()
-        for name in ["rs256", "es256"] {
+        let otherHeaders = [
+            "rs256": #"{"alg":"RS256","kid":"rsa-1","typ":"at+jwt"}"#, "es256": #"{"alg":"ES256","kid":"ec-1","x":1}"#,
+            "ps256_2049": #"{"alg":"PS256","kid":"rsa-2049"} "#,
+        ]
+        for (name, header) in otherHeaders {
             let parts = try fixture.token(name).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             let otherClaims = Base64URL.encode(Array(#"{"sub":"resident-2"}"#.utf8))
             let tamperedPayload = [parts[0], otherClaims, parts[2]].joined(separator: ".")
-            let header =
-                name == "rs256"
-                ? #"{"alg":"RS256","kid":"rsa-1","typ":"at+jwt"}"# : #"{"alg":"ES256","kid":"ec-1","x":1}"#
             let tamperedHeader = [Base64URL.encode(Array(header.utf8)), parts[1], parts[2]].joined(separator: ".")
             var signature = try #require(Base64URL.decode(parts[2]))
             signature[signature.count / 2] ^= 1
             let tamperedSignature = [parts[0], parts[1], Base64URL.encode(signature)].joined(separator: ".")
             for token in [tamperedPayload, tamperedHeader, tamperedSignature] {
                 #expect(
-                    Self.error { () throws(JWSError) in try JWS.verify(token, keys: fixture.keys, allowed: Self.both) }
-                        == .badSignature)
+                    Self.error { () throws(JWSError) in try JWS.verify(token, keys: fixture.keys, allowed: Self.all) }
+                        == .badSignature, "\(name)")
             }
         }
     }
@@ -158,6 +194,15 @@ struct JWSTests {
             header("{\"typ\":\"JWT\"}") + "." + parts[1] + "." + parts[2],
             header("{\"alg\":\"RS256\",\"kid\":7}") + "." + parts[1] + "." + parts[2],
             header("{\"alg\":\"RS256\"") + "." + parts[1] + "." + parts[2],
+            // Nesting far deeper than any parser's stack should take: refused as malformed, not a crash.
+            header(
+                "{\"alg\":\"RS256\",\"x\":" + String(repeating: "[", count: 50_000)
+                    + String(repeating: "]", count: 50_000) + "}")
+                + "." + parts[1] + "." + parts[2],
+            // Over the 256 kB bound.
+            header("{\"alg\":\"RS256\",\"x\":\"" + String(repeating: "a", count: 300_000) + "\"}") + "." + parts[1]
+                + "."
+                + parts[2],
         ]
         for compact in cases {
             let error = Self.error { () throws(JWSError) in

@@ -6,10 +6,10 @@ import NeuvoCrypto
 // same bytes); an RSA PKCS #1 v1.5 signature that verifies is the one signature of that message.
 //
 // Input: byte 0 picks the mode, the rest is the data.
-//   0: a compact JWS verified against the RFC keys, RS256 and ES256 allowed
+//   0: a compact JWS verified against the RFC keys, every algorithm allowed
 //   1: a JWK Set; when it parses into at most four keys, the RFC tokens are verified against it
 //   2: a DER ECDSA signature over the A.3 signing input with the A.3 key
-//   3: an RSA signature over the A.2 signing input with the A.2 key
+//   3: an RSA signature over the A.2 signing input with the A.2 key, as PKCS #1 v1.5 and as PSS
 
 private let rsaKey = #"""
     {"kty":"RSA","kid":"rfc-rsa","n":"ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ","e":"AQAB"}
@@ -35,7 +35,7 @@ private let ecPublicKey: P256PublicKey = {
     guard case .p256(let key) = keys.keys[1].material else { fatalError("RFC EC key did not parse") }
     return key
 }()
-private let allowed: Set<JWSAlgorithm> = [.rs256, .es256]
+private let allowed = Set(JWSAlgorithm.allCases)
 
 /// DER of a non-negative integer given as big-endian magnitude (X.690 §8.3: minimal, a zero octet only for sign).
 private func derInteger(_ magnitude: ArraySlice<UInt8>) -> [UInt8] {
@@ -107,6 +107,10 @@ public func fuzzJWS(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let message = Array(rsaSigningInput.utf8)
         if rsaPublicKey.isValidPKCS1v15SHA256Signature(body, for: message), body != Base64URL.decode(rsaSignature)! {
             fatalError("a second RSA signature verified: \(body)")
+        }
+        // Nobody made a PSS signature of this message: none may verify.
+        if rsaPublicKey.isValidPSSSHA256Signature(body, for: message) {
+            fatalError("a PSS signature nobody made verified: \(body)")
         }
     }
     return 0
