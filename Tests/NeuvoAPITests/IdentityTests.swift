@@ -105,6 +105,13 @@ struct IdentityFindingsTests {
         #expect(again.status.code == 410)
         #expect(again.bodyText.contains("Linkki on jo käytetty"))
         #expect(await api.request(.get, "/r/\(token)").status.code == 410)
+        // The used link's page offers a fresh link, which goes to the channel on file, once.
+        #expect(again.bodyText.contains("action=\"/r/\(token)/resend\""))
+        let notices = try await api.app.gateway.notices.notices(residentID: "R1").count
+        #expect(await api.request(.post, "/r/\(token)/resend").status == .ok)
+        #expect(await api.request(.post, "/r/\(token)/resend").status == .ok)
+        let fresh = try await api.app.gateway.notices.notices(residentID: "R1")
+        #expect(fresh.count == notices + 1 && fresh.contains { $0.templateID == "sensitive_message" })
 
         // The session sees the link's arrangement only.
         let mine = object(await api.request(.get, "/v1/me/arrangements", bearer: session))

@@ -138,10 +138,10 @@ public final class OpenIDRelyingParty: Sendable {
         return token
     }
 
-    /// The ID token's signature (RS256 or ES256, the provider's keys only); a key id not in the cached set fetches
+    /// The ID token's signature (RS256, PS256 or ES256, the provider's keys only); a key id not in the cached set fetches
     /// the set again once.
     func verify(_ idToken: String, now: Date) async throws(OpenIDError) -> VerifiedJWS {
-        let allowed: Set<JWSAlgorithm> = [.rs256, .es256]
+        let allowed: Set<JWSAlgorithm> = [.rs256, .ps256, .es256]
         var keys = try await keys(refresh: false, now: now)
         do {
             return try JWS.verify(idToken, keys: keys, allowed: allowed)

@@ -12,6 +12,7 @@ public enum APIRoutes {
         router.get("/v1/widget/texts") { request, _ in try widgetTexts(app, request) }
         router.get("/r/{token}") { _, context in try await linkPage(app, context) }
         router.post("/r/{token}") { _, context in try await redeemLink(app, context) }
+        router.post("/r/{token}/resend") { _, context in try await resendLink(app, context) }
         router.get("/unsubscribe/{token}") { _, context in try await unsubscribePage(app, context) }
         router.post("/unsubscribe/{token}") { request, context in try await unsubscribe(app, request, context) }
         router.get("/auth/login") { request, _ in try await login(app, request) }

@@ -20,9 +20,7 @@ extension APIRoutes {
             return try linkProblemPage(app, error, language: nil)
         }
         let language = try await residentLanguage(app, claims.residentID)
-        if try await app.redemptions.isRedeemed(claims) {
-            return try page(app, .gone, language, title: "link.used.title", text: "link.used.text", home: true)
-        }
+        if try await app.redemptions.isRedeemed(claims) { return try usedPage(app, token: token, language) }
         return try page(
             app, .ok, language, title: "link.open.title", text: "link.open.text",
             form: (action: "/r/" + token, button: "link.open.button", fields: [:]))
@@ -43,12 +41,47 @@ extension APIRoutes {
             return try linkProblemPage(app, .malformed, language: nil)
         }
         guard try await app.redemptions.redeem(claims, now: now) else {
-            return try page(app, .gone, resident.locale, title: "link.used.title", text: "link.used.text", home: true)
+            return try usedPage(app, token: token, resident.locale)
         }
         let reply = try await app.engine.start(
             residentID: resident.id, arrangementID: claims.arrangementID, assurance: .link, language: resident.locale)
         app.logger.info("link.redeemed", ["purpose": .string("open")])
         return sessionRedirect(to: "/", session: reply.sessionID)
+    }
+
+    /// 410 Gone: the link was used. The page says what to do and offers a fresh link, sent to the address or phone
+    /// on file (never to whoever holds this one).
+    static func usedPage(_ app: NeuvoApplication, token: String, _ language: Language) throws -> HTTPResponse {
+        try page(
+            app, .gone, language, title: "link.used.title", text: "link.used.text",
+            form: (action: "/r/" + token + "/resend", button: "link.resend.button", fields: [:]), home: true)
+    }
+
+    /// `POST /r/{token}/resend`: a fresh link for a used one, as a notice to the resident's channel on file, once per
+    /// link. It says only that the city has a message (the `sensitive_message` text), whatever the arrangement.
+    static func resendLink(_ app: NeuvoApplication, _ context: RequestContext) async throws -> HTTPResponse {
+        let token = try context.parameter("token")
+        let now = app.clock.now()
+        let claims: ResidentLinkSigner.Claims
+        do {
+            claims = try app.gateway.links.verify(token, purpose: .open, now: now)
+        } catch {
+            return try linkProblemPage(app, error, language: nil)
+        }
+        let language = try await residentLanguage(app, claims.residentID)
+        if try await app.redemptions.markResent(claims, now: now) {
+            do {
+                _ = try await app.gateway.queueNotice(
+                    .sensitiveMessage, residentID: claims.residentID, arrangementID: claims.arrangementID,
+                    idempotencyKey: "resend:" + claims.nonce, urgent: true)
+                app.logger.info("link.resent")
+            } catch {
+                // No channel on file any more: the page says the same, and customer service can help.
+                app.logger.notice("link.resend_failed", ["reason": .string("\(error)")])
+            }
+        }
+        // The same page whether or not a notice went: it tells nothing about the resident's contacts.
+        return try page(app, .ok, language, title: "link.resent.title", text: "link.resent.text", home: true)
     }
 
     /// 303 to `path#session=<id>` for the widget to adopt; never cached, never referred.

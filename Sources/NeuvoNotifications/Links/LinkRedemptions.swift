@@ -32,4 +32,14 @@ public struct LinkRedemptions: Sendable {
             return connection.changes > 0
         }
     }
+
+    /// Records that a fresh link was asked for in place of this redeemed one; false when it was asked for already
+    /// (or the link was never redeemed): one re-send per link, so the button cannot flood the resident.
+    public func markResent(_ claims: ResidentLinkSigner.Claims, now: Date) async throws -> Bool {
+        try await database.write { connection in
+            try connection.execute(
+                "UPDATE link_redemptions SET resent_at = ? WHERE nonce = ? AND resent_at IS NULL", now, claims.nonce)
+            return connection.changes > 0
+        }
+    }
 }

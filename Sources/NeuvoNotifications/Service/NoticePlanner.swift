@@ -17,7 +17,7 @@ public enum NoticePlanner {
         // The sensitive-data rule for notices, in this one place every notice is planned through: nothing of a
         // sensitive arrangement's details is copied into a notice, whatever the template (confirmations and
         // reminders included), so no later edit of a text can mail them. The details wait behind identification.
-        if let arrangement, arrangement.sensitivity != .sensitive {
+        if let arrangement, arrangement.sensitivity != .sensitive, template != .sensitiveMessage {
             for (key, value) in arrangement.details {
                 values[key] =
                     ["start_date", "accept_by", "closes", "date"].contains(key) ? DateText.display(value) : value

@@ -209,6 +209,7 @@ public enum NotificationsSchema {
                     purpose TEXT NOT NULL CHECK (purpose IN ('open', 'unsubscribe')),
                     resident_id TEXT NOT NULL,
                     redeemed_at INTEGER NOT NULL,
+                    resent_at INTEGER,
                     expires_at INTEGER NOT NULL
                 ) STRICT;
                 CREATE INDEX link_redemptions_by_expiry ON link_redemptions (expires_at);
