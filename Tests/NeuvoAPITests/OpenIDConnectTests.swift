@@ -32,6 +32,9 @@ func run(_ arguments: [String], in folder: URL? = nil) throws -> (status: Int32,
 struct OpenIDProviderTests {
     static let acr = "http://ftn.ficora.fi/2017/loa3"
 
+    /// Every log line of the test's application.
+    let logs = LogSecrecyTests.Lines()
+
     func start(idTokenSeconds: Int = 600) async throws -> (PeerProcess, TemporaryFolder, TestAPI) {
         let folder = try TemporaryFolder()
         let provider = try await PeerProcess.start(
@@ -44,7 +47,7 @@ struct OpenIDProviderTests {
         }
         // The provider signs with the real time: Neuvo's clock starts there too.
         let api = try await TestAPI.make(
-            logs: LogSink(format: .logfmt, minimumLevel: .notice) { print($0) }, now: Date()
+            logs: LogSink(format: .json, minimumLevel: .debug) { [logs] in logs.append($0) }, now: Date()
         ) { configuration in
             configuration.oidcIssuer = URL(string: "http://127.0.0.1:\(provider.port)/openid")
             configuration.oidcClientID = "neuvo"
@@ -113,6 +116,17 @@ struct OpenIDProviderTests {
         }
         let mixed = await api.request(.get, try #require(swapped.percentEncodedQuery.map { "/auth/callback?" + $0 }))
         #expect(mixed.status == .unauthorized && mixed.headers["Location"] == nil)
+
+        // What was logged: that logins happened and why some were refused; never a code, a state, a session, the
+        // identity number or its hash.
+        let logged = logs.all
+        #expect(logged.contains("oidc.login") && logged.contains("oidc.login_refused"))
+        let code = URLComponents(string: "https://neuvo.example" + callback)?.queryItems?.first { $0.name == "code" }
+        for secret in [
+            "131052-308T", api.app.identities.stored("131052-308T"), session, code?.value ?? "-", otherState,
+        ] {
+            #expect(!logged.contains(secret), "the log holds \(secret)")
+        }
     }
 
     @Test func anExpiredIDTokenIsRefused() async throws {
