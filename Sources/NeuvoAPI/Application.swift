@@ -20,6 +20,14 @@ public struct NeuvoApplication: Sendable {
     public let keys: APIKeyStore
     public let metrics: Metrics
     public let receiptSigner: WebhookSigner?
+    /// Single use of notice links.
+    public let redemptions: LinkRedemptions
+    /// The city's OpenID provider; nil when `oidc.issuer` is not set (identification is not available).
+    public let openID: OpenIDRelyingParty?
+    /// OpenID Connect logins under way.
+    public let logins: OpenIDLogins
+    /// Residents' identities as stored (national identity numbers hashed with the server's key).
+    public let identities: IdentityHasher
     public let assets: WidgetAssets
 
     public var configuration: Configuration { runtime.configuration }
@@ -37,11 +45,24 @@ public struct NeuvoApplication: Sendable {
         _ = try await RegistrySeeder.seedIfEmpty(database)
         let registry = try await RegistrySearch.load(from: database)
         let hook = runtime.gateway.confirmationHook()
+        var options = ConversationEngine.Options(configuration: configuration)
+        options.sessionLimits = SessionLimits(
+            maxSeconds: configuration.sessionMaxSeconds, idleSeconds: configuration.sessionIdleSeconds)
+        options.identifyPath =
+            configuration.oidcIssuer != nil && configuration.oidcClientID != nil ? "/auth/login?return=/" : nil
         engine = try await ConversationEngine.make(
             catalog: { catalog.catalog }, database: database, directory: registry, clock: runtime.clock,
-            options: ConversationEngine.Options(configuration: configuration), afterTransition: hook)
+            options: options, afterTransition: hook)
         desk = ArrangementDesk(afterTransition: hook)
-        conversations = ConversationStore(database: database)
+        conversations = ConversationStore(database: database, limits: options.sessionLimits)
+        redemptions = LinkRedemptions(database: database)
+        identities = IdentityHasher(keys: runtime.secrets.identityKeys)
+        openID = configuration.oidcIssuer.flatMap { issuer in
+            configuration.oidcClientID.map {
+                OpenIDRelyingParty(issuer: issuer, clientID: $0, clientSecret: configuration.oidcClientSecret)
+            }
+        }
+        logins = OpenIDLogins(database: database)
         keys = APIKeyStore(database: database)
         metrics = Metrics()
         let secret = configuration.smsReceiptSecret ?? configuration.smsWebhookSecret

@@ -31,26 +31,92 @@ public struct ArrangementStore: Sendable {
 
     // MARK: Residents
 
-    public func upsert(_ resident: Resident, now: Date) async throws {
-        try await database.write { connection in try Self.upsert(resident, now: now, in: connection) }
+    /// A change of where a resident's messages go: audited, and told to the previous address.
+    public struct ContactChange: Sendable, Hashable {
+        public let residentID: String
+        /// The addresses before the change (only those that changed): the notice about it goes there.
+        public let previousEmail: String?
+        public let previousPhone: String?
+        public let fields: [String]
     }
 
-    /// Inside a caller's transaction (bulk imports, API requests that create several things at once).
-    public static func upsert(_ resident: Resident, now: Date, in connection: Connection) throws {
+    @discardableResult
+    public func upsert(_ resident: Resident, now: Date, actor: String = "city") async throws -> ContactChange? {
+        try await database.write { connection in try Self.upsert(resident, now: now, actor: actor, in: connection) }
+    }
+
+    /// Inside a caller's transaction (bulk imports, API requests that create several things at once). The one
+    /// place a resident's email or phone changes: a change is audited (`resident_contact_changes`, which field, by
+    /// whom, when; never the addresses) and stamped in `contact_changed_at`, and returned so that the caller tells
+    /// the previous address. A nil `identity` keeps the stored one.
+    @discardableResult
+    public static func upsert(_ resident: Resident, now: Date, actor: String = "city", in connection: Connection)
+        throws -> ContactChange?
+    {
+        let previous = try Self.resident(resident.id, in: connection)
+        var change: ContactChange?
+        if let previous {
+            var fields: [String] = []
+            if previous.email != resident.email { fields.append("email") }
+            if previous.phone != resident.phone { fields.append("phone") }
+            if !fields.isEmpty {
+                for field in fields {
+                    try connection.execute(
+                        "INSERT INTO resident_contact_changes (resident_id, field, actor, at) VALUES (?, ?, ?, ?)",
+                        resident.id, field, actor, now)
+                }
+                change = ContactChange(
+                    residentID: resident.id, previousEmail: fields.contains("email") ? previous.email : nil,
+                    previousPhone: fields.contains("phone") ? previous.phone : nil, fields: fields)
+            }
+        }
         try connection.execute(
             """
             INSERT INTO residents (id, name, language, email, phone, consent_email, consent_sms, preferred_channel,
-                quiet_start, quiet_end, postal_code, district, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                quiet_start, quiet_end, postal_code, district, identity, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, language = excluded.language, email = excluded.email,
                 phone = excluded.phone, consent_email = excluded.consent_email, consent_sms = excluded.consent_sms,
                 preferred_channel = excluded.preferred_channel, quiet_start = excluded.quiet_start,
                 quiet_end = excluded.quiet_end, postal_code = excluded.postal_code, district = excluded.district,
-                updated_at = excluded.updated_at
+                identity = coalesce(excluded.identity, residents.identity), updated_at = excluded.updated_at
             """,
             resident.id, resident.name, resident.language, resident.email, resident.phone, resident.consentEmail,
             resident.consentSMS, resident.preferredChannel?.rawValue, resident.quietStart, resident.quietEnd,
-            resident.postalCode, resident.district, now, now)
+            resident.postalCode, resident.district, resident.identity, now, now)
+        if change != nil {
+            try connection.execute("UPDATE residents SET contact_changed_at = ? WHERE id = ?", now, resident.id)
+        }
+        return change
+    }
+
+    /// The resident whose stored identity is one of `identities` (the keyed hash under the current key, then
+    /// under the previous one during a rotation), or nil.
+    public func resident(identity identities: [String]) async throws -> Resident? {
+        try await database.read { connection in
+            for identity in identities {
+                if let row = try connection.queryOne("SELECT id FROM residents WHERE identity = ?", identity) {
+                    return try Self.resident(try row.get("id", as: String.self), in: connection)
+                }
+            }
+            return nil
+        }
+    }
+
+    /// Rewrites a resident's identity (a hash under a previous key becomes the hash under the current one).
+    public func setIdentity(_ identity: String, of residentID: String) async throws {
+        try await database.write { connection in
+            try connection.execute("UPDATE residents SET identity = ? WHERE id = ?", identity, residentID)
+        }
+    }
+
+    /// The audit of contact changes: (field, actor, time), oldest first.
+    public func contactChanges(of residentID: String) async throws -> [(field: String, actor: String, at: Date)] {
+        try await database.read { connection in
+            try connection.query(
+                "SELECT field, actor, at FROM resident_contact_changes WHERE resident_id = ? ORDER BY id", residentID
+            ).map { row in (try row.get("field"), try row.get("actor"), try row.get("at")) }
+        }
     }
 
     public func resident(_ id: String) async throws -> Resident? {
@@ -59,13 +125,16 @@ public struct ArrangementStore: Sendable {
 
     public static func resident(_ id: String, in connection: Connection) throws -> Resident? {
         guard let row = try connection.queryOne("SELECT * FROM residents WHERE id = ?", id) else { return nil }
-        return Resident(
+        var resident = Resident(
             id: try row.get("id"), name: try row.get("name"), language: try row.get("language"),
             email: try row.get("email"), phone: try row.get("phone"), consentEmail: try row.get("consent_email"),
             consentSMS: try row.get("consent_sms"),
             preferredChannel: (try row.get("preferred_channel", as: String?.self)).flatMap(Resident.Channel.init),
             quietStart: try row.get("quiet_start"), quietEnd: try row.get("quiet_end"),
-            postalCode: try row.get("postal_code"), district: try row.get("district"))
+            postalCode: try row.get("postal_code"), district: try row.get("district"),
+            identity: try row.get("identity"))
+        resident.contactChangedAt = try row.get("contact_changed_at")
+        return resident
     }
 
     /// Where to reach a resident now, and when not to.
@@ -227,5 +296,16 @@ extension JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
+    }
+}
+
+extension ArrangementStore {
+    /// One-click unsubscribe: the resident no longer receives email (false: no such resident).
+    public func withdrawEmailConsent(of residentID: String, now: Date) async throws -> Bool {
+        try await database.write { connection in
+            try connection.execute(
+                "UPDATE residents SET consent_email = 0, updated_at = ? WHERE id = ?", now, residentID)
+            return connection.changes > 0
+        }
     }
 }

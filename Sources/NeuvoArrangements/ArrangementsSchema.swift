@@ -64,4 +64,23 @@ public enum ArrangementsSchema {
                     CREATE INDEX arrangements_by_reference ON arrangements (reference) WHERE reference IS NOT NULL;
                     """)
         ]
+        + [
+            Migration(
+                "arrangements.identity-and-contact-changes",
+                sql: """
+                    -- Residents identified over OpenID Connect (a national identity number stored only as a keyed
+                    -- hash), and the audit of every change of where a resident's messages go.
+                    ALTER TABLE residents ADD COLUMN identity TEXT;
+                    ALTER TABLE residents ADD COLUMN contact_changed_at INTEGER;
+                    CREATE UNIQUE INDEX residents_by_identity ON residents (identity) WHERE identity IS NOT NULL;
+                    CREATE TABLE resident_contact_changes (
+                        id INTEGER PRIMARY KEY,
+                        resident_id TEXT NOT NULL REFERENCES residents (id),
+                        field TEXT NOT NULL CHECK (field IN ('email', 'phone')),
+                        actor TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE INDEX resident_contact_changes_by_resident ON resident_contact_changes (resident_id, at);
+                    """)
+        ]
 }

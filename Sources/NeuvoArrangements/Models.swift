@@ -23,11 +23,17 @@ public struct Resident: Sendable, Hashable, Codable {
     public var quietEnd: Int
     public var postalCode: String?
     public var district: String?
+    /// What the city's identity provider calls this resident (`oidc.resident_claim`), as stored: a national
+    /// identity number only as its keyed hash (`IdentityHasher`), never in clear. nil: not identifiable over OIDC.
+    public var identity: String?
+    /// When the email or phone last changed (read only: `ArrangementStore.upsert` sets it).
+    public internal(set) var contactChangedAt: Date?
 
     public init(
         id: String, name: String, language: String, email: String? = nil, phone: String? = nil,
         consentEmail: Bool = false, consentSMS: Bool = false, preferredChannel: Channel? = nil,
-        quietStart: Int = 21 * 60, quietEnd: Int = 8 * 60, postalCode: String? = nil, district: String? = nil
+        quietStart: Int = 21 * 60, quietEnd: Int = 8 * 60, postalCode: String? = nil, district: String? = nil,
+        identity: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -41,6 +47,7 @@ public struct Resident: Sendable, Hashable, Codable {
         self.quietEnd = quietEnd
         self.postalCode = postalCode
         self.district = district
+        self.identity = identity
     }
 
     /// The channel a notice should use: the preferred one when consented to and reachable, otherwise any

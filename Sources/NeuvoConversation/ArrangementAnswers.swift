@@ -9,18 +9,27 @@ extension ConversationEngine {
     func listArrangements(_ state: inout SessionState, catalog: Catalog, only focus: String?) async throws -> Draft {
         let render = Renderer(locales: catalog.locales, language: state.language)
         guard let residentID = state.residentID else { return Draft([try render("arrangements.identify_first")]) }
-        var own = try await arrangements.arrangements(of: residentID)
+        let access = state.access
+        var own = try await arrangements.arrangements(of: residentID).filter { access.visibility(of: $0) != .hidden }
         if let focus { own = own.filter { $0.id == focus } }
-        guard !own.isEmpty else { return Draft([try render("arrangements.none")]) }
-        let items = try own.enumerated().map { index, arrangement in
-            try describe(arrangement, number: index + 1, render: render)
-        }.joined(separator: "\n")
-        var draft = Draft([try render("arrangements.list.answer", ["items": items], count: own.count)])
-        // Names the city sent only in Finnish are shown in Finnish: said once, in the resident's language.
-        if own.contains(where: { LocalizedDetails($0.details, language: render.language).namesOnlyInFinnish }) {
-            draft.paragraphs.append(try render("translation.only_in.fi"))
+        let withheld = own.filter { access.visibility(of: $0) == .withheld }
+        own = own.filter { access.visibility(of: $0) == .full }
+        guard !own.isEmpty || !withheld.isEmpty else { return Draft([try render("arrangements.none")]) }
+        var paragraphs: [String] = []
+        if !own.isEmpty {
+            let items = try own.enumerated().map { index, arrangement in
+                try describe(arrangement, number: index + 1, render: render)
+            }.joined(separator: "\n")
+            paragraphs.append(try render("arrangements.list.answer", ["items": items], count: own.count))
+            // Names the city sent only in Finnish are shown in Finnish: said once, in the resident's language.
+            if own.contains(where: { LocalizedDetails($0.details, language: render.language).namesOnlyInFinnish }) {
+                paragraphs.append(try render("translation.only_in.fi"))
+            }
         }
+        var draft = Draft(paragraphs)
+        draft.carriesSensitiveDetails = own.contains { $0.sensitivity == .sensitive }
         draft.sources = own.map { ReplySource(kind: "arrangement", id: $0.id, title: $0.kind.rawValue) }
+        if !withheld.isEmpty { try offerIdentification(&draft, render: render) }
         let open = own.filter { $0.status == .offered }
         if open.count == 1 { state.lastArrangement = open[0].id }
         if !open.isEmpty {
@@ -38,8 +47,18 @@ extension ConversationEngine {
         render: Renderer
     ) async throws -> Draft {
         guard let residentID = state.residentID else { return Draft([try render("arrangements.identify_first")]) }
-        let open = try await arrangements.arrangements(of: residentID).filter { $0.status == .offered }
-        guard !open.isEmpty else { return Draft([try render("conversation.arrangement.nothing_open")]) }
+        let access = state.access
+        let all = try await arrangements.arrangements(of: residentID)
+        let open = all.filter { $0.status == .offered && access.mayAct(on: $0) }
+        guard !open.isEmpty else {
+            var draft = Draft()
+            if all.contains(where: { $0.status == .offered && access.visibility(of: $0) == .withheld }) {
+                try offerIdentification(&draft, render: render)
+            } else {
+                draft.paragraphs = [try render("conversation.arrangement.nothing_open")]
+            }
+            return draft
+        }
         let chosen =
             values["arrangement"].flatMap { id in open.first { $0.id == id } }
             ?? state.lastArrangement.flatMap { id in open.first { $0.id == id } }
@@ -80,6 +99,7 @@ extension ConversationEngine {
                 ])
         ])
         draft.suggestions = [try render("conversation.yes"), try render("conversation.no")]
+        draft.carriesSensitiveDetails = arrangement.sensitivity == .sensitive
         draft.actions = [ReplyAction(kind: "confirmation.requested", arrangementID: arrangement.id)]
         draft.sources = [ReplySource(kind: "arrangement", id: arrangement.id, title: arrangement.kind.rawValue)]
         return draft
@@ -91,7 +111,8 @@ extension ConversationEngine {
         state: inout SessionState, render: Renderer
     ) async throws -> Draft {
         guard let residentID = state.residentID,
-            let arrangement = try? await arrangements.arrangement(arrangementID, of: residentID)
+            let arrangement = try? await arrangements.arrangement(arrangementID, of: residentID),
+            state.access.mayAct(on: arrangement)
         else { return Draft([try render("arrangements.identify_first")], intent: decision.intent, confidence: 1) }
         let kind = try render("conversation.arrangement.kind.\(arrangement.kind.rawValue)")
         guard confirmed else {
@@ -104,10 +125,24 @@ extension ConversationEngine {
                     "arrangement.\(decision.rawValue).done", decision == .reschedule ? [:] : ["arrangement": kind])
             ],
             intent: decision.intent, confidence: 1)
-        draft.effects = [.decide(decision, arrangementID: arrangementID, residentID: residentID, details: details)]
+        draft.effects = [.decide(decision, arrangementID: arrangementID, access: state.access, details: details)]
+        draft.carriesSensitiveDetails = arrangement.sensitivity == .sensitive
         draft.sources = [ReplySource(kind: "arrangement", id: arrangement.id, title: arrangement.kind.rawValue)]
         state.lastIntent = decision.intent
         return draft
+    }
+
+    /// The city has a message the session may not read: how to identify to read it, or that identification is not
+    /// available here.
+    func offerIdentification(_ draft: inout Draft, render: Renderer) throws {
+        guard let path = options.identifyPath else {
+            draft.paragraphs.append(try render("arrangements.withheld.unavailable"))
+            return
+        }
+        draft.paragraphs.append(try render("arrangements.withheld.identify"))
+        draft.actions.append(ReplyAction(kind: "identify"))
+        draft.sources.append(
+            ReplySource(kind: "identify", id: "identify", title: try render("arrangements.identify.button"), url: path))
     }
 
     /// One numbered line: what, where, when, and its status.

@@ -43,15 +43,16 @@ public struct ArrangementDesk: Sendable {
         self.afterTransition = afterTransition
     }
 
-    /// Applies `decision` to the resident's own arrangement inside the caller's transaction. Another resident's
-    /// arrangement reads as not found, in the same words.
+    /// Applies `decision` to an arrangement the session may act on (`SessionAccess.mayAct`: its own, and for a link
+    /// session only the link's non-sensitive one) inside the caller's transaction. Anything else reads as not found,
+    /// in the same words.
     @discardableResult
     public func apply(
-        _ decision: ArrangementDecision, to arrangementID: String, residentID: String, details: [String: String] = [:],
-        now: Date, in connection: Connection
+        _ decision: ArrangementDecision, to arrangementID: String, access: SessionAccess,
+        details: [String: String] = [:], now: Date, in connection: Connection
     ) throws -> Arrangement {
         guard let current = try ArrangementStore.arrangement(arrangementID, in: connection),
-            current.residentID == residentID
+            access.mayAct(on: current)
         else { throw ArrangementError.notFound(arrangementID) }
         let changed = try ArrangementStore.transition(
             arrangementID, to: decision.status, reason: "resident \(decision.rawValue) in chat",
@@ -63,12 +64,11 @@ public struct ArrangementDesk: Sendable {
     /// The same in a transaction of its own.
     @discardableResult
     public func apply(
-        _ decision: ArrangementDecision, to arrangementID: String, residentID: String, details: [String: String] = [:],
-        now: Date, database: Database
+        _ decision: ArrangementDecision, to arrangementID: String, access: SessionAccess,
+        details: [String: String] = [:], now: Date, database: Database
     ) async throws -> Arrangement {
         try await database.write { connection in
-            try apply(
-                decision, to: arrangementID, residentID: residentID, details: details, now: now, in: connection)
+            try apply(decision, to: arrangementID, access: access, details: details, now: now, in: connection)
         }
     }
 }

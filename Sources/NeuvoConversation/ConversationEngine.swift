@@ -24,6 +24,11 @@ public struct ConversationEngine: Sendable {
         public var clarificationMinimum: Double = 0.2
         /// Longer messages are cut: a 100 kB paste is still answered, from its beginning.
         public var maximumMessageLength: Int = 2_000
+        /// How long identified sessions live.
+        public var sessionLimits = SessionLimits()
+        /// Where a resident goes to identify strongly (`/auth/login?return=/`); nil when OpenID Connect is not
+        /// configured, and the identify action says identification is not available.
+        public var identifyPath: String?
 
         public init() {}
 
@@ -58,7 +63,7 @@ public struct ConversationEngine: Sendable {
     ) {
         self.catalog = catalog
         self.database = database
-        store = ConversationStore(database: database)
+        store = ConversationStore(database: database, limits: options.sessionLimits)
         arrangements = ArrangementStore(database: database)
         desk = ArrangementDesk(afterTransition: afterTransition)
         self.directory = directory
@@ -93,8 +98,9 @@ public struct ConversationEngine: Sendable {
     /// Answers one message.
     ///
     /// - `session`: the id from the previous reply; nil, unknown or malformed starts a new session.
-    /// - `residentID`: set by the caller only after it identified the resident (a signed link); binds the session
-    ///   to them. A session bound to another resident is never continued: a new one starts.
+    /// - `residentID`: set by the caller only after it identified the resident strongly (a terminal the resident
+    ///   runs, tests); binds the session to them with `strong` assurance. A session bound to another resident is
+    ///   never continued: a new one starts. An identified session past its expiry throws `sessionExpired`.
     /// - `language`: the resident's explicit choice (`--lang`, a language menu); nil lets Neuvo detect and keep it.
     public func respond(to text: String, session: SessionID?, residentID: String?, language: Language?)
         async throws -> Reply
@@ -107,8 +113,12 @@ public struct ConversationEngine: Sendable {
         throw ConversationError.sessionBusy(session ?? SessionID(rawValue: "new"))
     }
 
-    /// Starts a session from a notice's signed link: the resident is known and the arrangement is in focus.
-    public func start(residentID: String, arrangementID: String?, language: Language?) async throws -> Reply {
+    /// Starts an identified session: from a redeemed notice link (`link`, bound to the link's arrangement) or a
+    /// strong identification (`strong`, every arrangement of the resident's). It expires after
+    /// `sessionLimits.maxSeconds` whatever happens.
+    public func start(
+        residentID: String, arrangementID: String?, assurance: Assurance = .link, language: Language?
+    ) async throws -> Reply {
         let now = clock.now()
         let catalog = self.catalog()
         guard let resident = try await arrangements.resident(residentID) else {
@@ -118,8 +128,11 @@ public struct ConversationEngine: Sendable {
             id: .random(at: now), language: language ?? Language(rawValue: resident.language) ?? options.defaultLanguage
         )
         state.residentID = residentID
+        state.assurance = assurance
+        state.expiresAt = now.addingTimeInterval(options.sessionLimits.maxSeconds)
         if let arrangementID, (try? await arrangements.arrangement(arrangementID, of: residentID)) != nil {
             state.lastArrangement = arrangementID
+            if assurance == .link { state.scopeArrangement = arrangementID }
         }
         var draft = try await listArrangements(&state, catalog: catalog, only: state.lastArrangement)
         draft.confidence = 1
@@ -146,6 +159,9 @@ public struct ConversationEngine: Sendable {
         if let session, session.isWellFormed, let loaded = try await store.load(session),
             residentID == nil || loaded.residentID == nil || loaded.residentID == residentID
         {
+            if loaded.residentID != nil, loaded.isExpired(now: now, limits: options.sessionLimits) {
+                throw ConversationError.sessionExpired
+            }
             state = loaded
             if let language {
                 state.language = language
@@ -158,7 +174,12 @@ public struct ConversationEngine: Sendable {
             state = SessionState(
                 id: .random(at: now), language: language ?? (guess.isReliable ? guess.language : known))
         }
-        if let residentID { state.residentID = residentID }
+        if let residentID, state.residentID != residentID || state.assurance != .strong {
+            state.residentID = residentID
+            state.assurance = .strong
+            state.scopeArrangement = nil
+            state.expiresAt = now.addingTimeInterval(options.sessionLimits.maxSeconds)
+        }
         let draft = try await dialogue(message, state: &state, catalog: catalog, now: now)
         do {
             return try await commit(draft, state: state, message: message, catalog: catalog, now: now)
@@ -198,7 +219,11 @@ public struct ConversationEngine: Sendable {
                 ($0.rawValue, try renderer("conversation.arrangement.status.\($0.rawValue)"))
             })
         let redactedMessage = message.map(store.redacted)
-        let redactedReply = store.redacted(draft.text)
+        // The sensitive-data rule for transcripts (and so hand-offs, which copy them): a reply that carries a
+        // sensitive arrangement's details is stored as a placeholder, never as said.
+        let redactedReply =
+            draft.carriesSensitiveDetails
+            ? ConversationStore.RedactedText(value: ConversationStore.sensitivePlaceholder) : store.redacted(draft.text)
         return try await database.write { connection -> Reply? in
             guard try ConversationStore.save(saved, now: now, in: connection) else { return nil }
             if let redactedMessage {
@@ -210,11 +235,10 @@ public struct ConversationEngine: Sendable {
             var actions = draft.actions
             for effect in draft.effects {
                 switch effect {
-                case .decide(let decision, let arrangementID, let residentID, let details):
+                case .decide(let decision, let arrangementID, let access, let details):
                     do {
                         let changed = try desk.apply(
-                            decision, to: arrangementID, residentID: residentID, details: details, now: now,
-                            in: connection)
+                            decision, to: arrangementID, access: access, details: details, now: now, in: connection)
                         actions.append(
                             ReplyAction(
                                 kind: "arrangement.\(changed.status.rawValue)", arrangementID: changed.id,
@@ -240,7 +264,8 @@ public struct ConversationEngine: Sendable {
             }
             try store.appendTurn(
                 session: saved.id, speaker: "neuvo", language: saved.language,
-                text: text == draft.text ? redactedReply : store.redacted(text), intent: draft.intent,
+                text: text == draft.text || draft.carriesSensitiveDetails ? redactedReply : store.redacted(text),
+                intent: draft.intent,
                 confidence: nil, now: now, in: connection)
             return Reply(
                 sessionID: saved.id, language: saved.language, text: text, intent: draft.intent,
@@ -268,7 +293,7 @@ struct Renderer: Sendable {
 /// An answer being put together: text and choices, and what must be written with it.
 struct Draft: Sendable {
     enum Effect: Sendable {
-        case decide(ArrangementDecision, arrangementID: String, residentID: String, details: [String: String])
+        case decide(ArrangementDecision, arrangementID: String, access: SessionAccess, details: [String: String])
         case handoff(available: Bool)
         case feedback(String)
         case unanswered(String, bestIntent: String?, confidence: Double)
@@ -281,6 +306,8 @@ struct Draft: Sendable {
     var actions: [ReplyAction] = []
     var sources: [ReplySource] = []
     var effects: [Effect] = []
+    /// The text shows details of a sensitive arrangement: the transcript keeps a placeholder instead.
+    var carriesSensitiveDetails = false
 
     var text: String { paragraphs.joined(separator: "\n") }
 

@@ -67,6 +67,18 @@ public enum ConversationSchema {
                     created_at INTEGER NOT NULL
                 ) STRICT;
                 CREATE INDEX conversation_unanswered_by_time ON conversation_unanswered (created_at);
-                """)
+                """),
+        Migration(
+            "conversation.session-assurance",
+            sql: """
+                -- A session carries how its resident was identified, the one arrangement a link is about, and an
+                -- absolute expiry. Sessions opened by the earlier reusable links had neither: they identify nobody
+                -- any more (the resident opens a new link or identifies).
+                ALTER TABLE conversation_sessions ADD COLUMN assurance TEXT NOT NULL DEFAULT 'anonymous'
+                    CHECK (assurance IN ('anonymous', 'link', 'strong'));
+                ALTER TABLE conversation_sessions ADD COLUMN scope_arrangement TEXT;
+                ALTER TABLE conversation_sessions ADD COLUMN expires_at INTEGER;
+                UPDATE conversation_sessions SET resident_id = NULL WHERE resident_id IS NOT NULL;
+                """),
     ]
 }

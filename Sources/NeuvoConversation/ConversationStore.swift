@@ -21,6 +21,13 @@ struct SessionState: Sendable, Hashable {
     var id: SessionID
     var language: Language
     var residentID: String?
+    var assurance: Assurance = .anonymous
+    /// The one arrangement a link session is about.
+    var scopeArrangement: String?
+    /// The absolute end of an identified session (nil: anonymous, only the idle limit applies).
+    var expiresAt: Date?
+    /// The last time the session was used: the idle limit counts from here.
+    var updatedAt: Date?
     var lastIntent: String?
     var lastUnit: String?
     var lastService: String?
@@ -38,6 +45,17 @@ struct SessionState: Sendable, Hashable {
         self.id = id
         self.language = language
     }
+
+    var access: SessionAccess {
+        SessionAccess(residentID: residentID, assurance: assurance, scopeArrangement: scopeArrangement)
+    }
+
+    /// Past its absolute expiry, or idle longer than the limit.
+    func isExpired(now: Date, limits: SessionLimits) -> Bool {
+        if let expiresAt, now >= expiresAt { return true }
+        if let updatedAt, now.timeIntervalSince(updatedAt) > limits.idleSeconds { return true }
+        return false
+    }
 }
 
 /// Counts of what a purge removed.
@@ -54,9 +72,9 @@ public struct PurgeReport: Sendable, Hashable, Codable {
 }
 
 /// One hand-off request as staff read it.
+/// Staff see the hand-off's id, never the session's: holding a session id is what continues a conversation.
 public struct Handoff: Sendable, Hashable, Codable {
     public let id: Int64
-    public let sessionID: String
     public let residentID: String?
     public let language: String
     public let staffAvailable: Bool
@@ -64,6 +82,13 @@ public struct Handoff: Sendable, Hashable, Codable {
     /// Redacted.
     public let transcript: String
     public let createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, language, status, transcript
+        case residentID = "resident_id"
+        case staffAvailable = "staff_available"
+        case createdAt = "created_at"
+    }
 }
 
 /// All SQL of the conversation. Every text written here is redacted first, at this one boundary.
@@ -71,10 +96,16 @@ public struct ConversationStore: Sendable {
     public let database: Database
     let redactor: Redactor
 
-    public init(database: Database, redactor: Redactor = .standard) {
+    public let limits: SessionLimits
+
+    public init(database: Database, redactor: Redactor = .standard, limits: SessionLimits = SessionLimits()) {
         self.database = database
         self.redactor = redactor
+        self.limits = limits
     }
+
+    /// What the transcript and hand-offs keep instead of a reply that carries a sensitive arrangement's details.
+    public static let sensitivePlaceholder = "[sensitive arrangement]"
 
     func redact(_ text: String) -> String { redactor.redact(text) }
 
@@ -92,10 +123,16 @@ public struct ConversationStore: Sendable {
         try await database.read { connection in try Self.load(id, in: connection) }
     }
 
-    /// The resident a session was bound to by a signed link, or nil (unknown or anonymous session).
-    public func residentID(of id: SessionID) async throws -> String? {
-        guard id.isWellFormed else { return nil }
-        return try await load(id)?.residentID
+    /// The one check of a presented session for what needs an identified resident (`/v1/me`, the chat of an
+    /// identified session): known, identified, within its absolute expiry and idle limit. A valid use counts as
+    /// activity for the idle limit.
+    public func check(_ id: SessionID, now: Date) async throws -> SessionCheck {
+        guard id.isWellFormed, let state = try await load(id), state.residentID != nil else { return .unknown }
+        guard !state.isExpired(now: now, limits: limits) else { return .expired }
+        try await database.write { connection in
+            try connection.execute("UPDATE conversation_sessions SET updated_at = ? WHERE id = ?", now, id.rawValue)
+        }
+        return .valid(IdentifiedSession(id: id, access: state.access, expiresAt: state.expiresAt))
     }
 
     static func load(_ id: SessionID, in connection: Connection) throws -> SessionState? {
@@ -103,6 +140,10 @@ public struct ConversationStore: Sendable {
         else { return nil }
         var state = SessionState(id: id, language: Language(rawValue: try row.get("language")) ?? .fi)
         state.residentID = try row.get("resident_id")
+        state.assurance = Assurance(rawValue: try row.get("assurance")) ?? .anonymous
+        state.scopeArrangement = try row.get("scope_arrangement")
+        state.expiresAt = try row.get("expires_at")
+        state.updatedAt = try row.get("updated_at")
         state.lastIntent = try row.get("last_intent")
         state.lastUnit = try row.get("last_unit")
         state.lastService = try row.get("last_service")
@@ -126,23 +167,25 @@ public struct ConversationStore: Sendable {
         if state.isNew {
             try connection.execute(
                 """
-                INSERT INTO conversation_sessions (id, language, resident_id, last_intent, last_unit, last_service,
-                    last_district, last_arrangement, pending, suggestions, turns, version, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                INSERT INTO conversation_sessions (id, language, resident_id, assurance, scope_arrangement, expires_at,
+                    last_intent, last_unit, last_service, last_district, last_arrangement, pending, suggestions, turns,
+                    version, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
                 ON CONFLICT (id) DO NOTHING
                 """,
-                state.id.rawValue, state.language.rawValue, state.residentID, state.lastIntent, state.lastUnit,
-                state.lastService, state.lastDistrict, state.lastArrangement, pending, suggestions, state.turns, now,
-                now)
+                state.id.rawValue, state.language.rawValue, state.residentID, state.access.assurance.rawValue,
+                state.scopeArrangement, state.expiresAt, state.lastIntent, state.lastUnit, state.lastService,
+                state.lastDistrict, state.lastArrangement, pending, suggestions, state.turns, now, now)
         } else {
             try connection.execute(
                 """
-                UPDATE conversation_sessions SET language = ?, resident_id = ?, last_intent = ?, last_unit = ?,
-                    last_service = ?, last_district = ?, last_arrangement = ?, pending = ?, suggestions = ?, turns = ?,
-                    version = version + 1, updated_at = ?
+                UPDATE conversation_sessions SET language = ?, resident_id = ?, assurance = ?, scope_arrangement = ?,
+                    expires_at = ?, last_intent = ?, last_unit = ?, last_service = ?, last_district = ?,
+                    last_arrangement = ?, pending = ?, suggestions = ?, turns = ?, version = version + 1, updated_at = ?
                 WHERE id = ? AND version = ?
                 """,
-                state.language.rawValue, state.residentID, state.lastIntent, state.lastUnit, state.lastService,
+                state.language.rawValue, state.residentID, state.access.assurance.rawValue, state.scopeArrangement,
+                state.expiresAt, state.lastIntent, state.lastUnit, state.lastService,
                 state.lastDistrict, state.lastArrangement, pending, suggestions, state.turns, now, state.id.rawValue,
                 state.version)
         }
@@ -223,7 +266,7 @@ public struct ConversationStore: Sendable {
                 "SELECT * FROM conversation_handoffs WHERE status = ? ORDER BY created_at, id", status
             ).map { row in
                 Handoff(
-                    id: try row.get("id"), sessionID: try row.get("session_id"), residentID: try row.get("resident_id"),
+                    id: try row.get("id"), residentID: try row.get("resident_id"),
                     language: try row.get("language"), staffAvailable: try row.get("staff_available"),
                     status: try row.get("status"), transcript: try row.get("transcript"),
                     createdAt: try row.get("created_at"))

@@ -171,12 +171,15 @@ public enum ConversationError: Error, Sendable, Hashable, CustomStringConvertibl
     case locale(String)
     /// The session kept changing under this turn (concurrent requests on one session).
     case sessionBusy(SessionID)
+    /// An identified session past its absolute expiry or idle limit: the client starts over.
+    case sessionExpired
 
     public var description: String {
         switch self {
         case .unknownResident(let id): "no resident \(id)"
         case .locale(let problem): "the catalog cannot answer: \(problem)"
         case .sessionBusy(let id): "session \(id) is busy; try again"
+        case .sessionExpired: "the session has expired; start again"
         }
     }
 }

@@ -8,6 +8,9 @@ Environment:
     NEUVO_BASE_URL          the running server (`neuvo serve`); without it every test is skipped
     NEUVO_TEST_LINK_TOKEN   a fresh resident token for /r/<token>; without it that scenario is skipped
     NEUVO_TEST_LINK_EXPECT  optional regular expression the identified resident's arrangement reply must match
+    NEUVO_TEST_HEALTH_LINK_TOKEN, NEUVO_TEST_HEALTH_EXPECT  a fresh link to a sensitive arrangement, and what its
+                            details say; with NEUVO_TEST_OIDC_USER and NEUVO_TEST_OIDC_PASSWORD (a user of the OpenID
+                            provider the server is configured with) the walk to strong identification runs
     NEUVO_BROWSER_ARTIFACTS where screenshots go (default .build/browser-artifacts)
     NEUVO_BROWSER_TIMEOUT   seconds to wait for a condition (default 10)
     CHROME_BIN, CHROMEDRIVER  override /usr/bin/chromium and /usr/bin/chromedriver
@@ -31,9 +34,14 @@ from selenium.webdriver.support.ui import WebDriverWait
 ROOT = Path(__file__).resolve().parents[2]
 BASE = os.environ.get("NEUVO_BASE_URL", "").rstrip("/")
 TOKEN = os.environ.get("NEUVO_TEST_LINK_TOKEN", "")
+HEALTH_TOKEN = os.environ.get("NEUVO_TEST_HEALTH_LINK_TOKEN", "")
+HEALTH_EXPECT = os.environ.get("NEUVO_TEST_HEALTH_EXPECT", "")
+OIDC_USER = os.environ.get("NEUVO_TEST_OIDC_USER", "")
+OIDC_PASSWORD = os.environ.get("NEUVO_TEST_OIDC_PASSWORD", "")
 TIMEOUT = float(os.environ.get("NEUVO_BROWSER_TIMEOUT", "10"))
 ARTIFACTS = Path(os.environ.get("NEUVO_BROWSER_ARTIFACTS", ROOT / ".build" / "browser-artifacts"))
 TEXTS = json.loads((ROOT / "locales" / "widget.json").read_text(encoding="utf-8"))
+GENERAL = json.loads((ROOT / "locales" / "general.json").read_text(encoding="utf-8"))
 QUESTION = "missä on lähin kirjasto Kalliossa?"
 
 W = ".neuvo-widget"
@@ -198,7 +206,10 @@ def test_identification_link_lands_identified(d):
         raise unittest.SkipTest("set NEUVO_TEST_LINK_TOKEN to a fresh resident token to test /r/<token>")
     open_widget(d)
     ask(d, QUESTION)  # an anonymous conversation first: it must not be lost
-    load(d, "/r/" + TOKEN)
+    # The link's page mints nothing (link scanners fetch it too): the resident presses its button.
+    d.get(BASE + "/r/" + TOKEN)
+    wait(d, lambda: q(d, "form button"), "no button on the link's page")
+    q(d, "form button")[0].click()
     wait(d, lambda: q(d, NOTE), "no identification notice after opening the link")
     assert "session=" not in d.current_url, "the session id was left in the address bar: " + d.current_url
     session = state(d).get("session")
@@ -229,6 +240,79 @@ def test_identification_link_lands_identified(d):
         session,
     )
     assert "accepted" in status, "the arrangement was not accepted: %r" % (status,)
+    # The same link a second time: 410 Gone, with a page that says what to do.
+    d.get(BASE + "/r/" + TOKEN)
+    wait(d, lambda: q(d, "h1"), "no page for a used link")
+    assert text_of(q(d, "h1")[0]) == GENERAL["link.used.title"]["fi"], text_of(q(d, "h1")[0])
+    assert not q(d, "form button"), "a used link still offers its button"
+
+
+def statuses(d, session):
+    return d.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        fetch('/v1/me/arrangements', {headers: {'Authorization': 'Bearer ' + arguments[0]}})
+          .then(r => r.json()).then(j => done(j.arrangements.map(a => [a.kind, a.status]))).catch(e => done(String(e)));
+        """,
+        session,
+    )
+
+
+def test_sensitive_link_then_strong_identification_at_the_real_provider(d):
+    """A notice link about a health check-up: the button, the chat says only that the city has a message and
+    offers identification; the real OpenID provider's login page; back in the chat with the details; accept. The
+    same link a second time is 410 Gone."""
+    if not (HEALTH_TOKEN and HEALTH_EXPECT and OIDC_USER and OIDC_PASSWORD):
+        raise unittest.SkipTest("set NEUVO_TEST_HEALTH_LINK_TOKEN, NEUVO_TEST_HEALTH_EXPECT, NEUVO_TEST_OIDC_USER "
+                                "and NEUVO_TEST_OIDC_PASSWORD (a server configured with an OpenID provider)")
+    d.get(BASE + "/r/" + HEALTH_TOKEN)
+    wait(d, lambda: q(d, "form button"), "no button on the link's page")
+    q(d, "form button")[0].click()
+    wait(d, lambda: q(d, NOTE) and q(d, PANEL)[0].is_displayed(), "the link did not land in the chat")
+    link_session = state(d).get("session")
+    assert link_session, "no session after the link"
+    button = [b for b in q(d, SUGGESTION) if text_of(b) == t("widget.starter.arrangements")]
+    assert button, "no arrangements suggestion after the link"
+    before = len(q(d, BOT))
+    button[0].click()
+    reply = wait_reply(d, before)
+    assert HEALTH_EXPECT not in reply, "a link session saw the sensitive details: %r" % reply
+    identify = [a for a in q(d, W + "__link--action") if a.get_attribute("href").endswith("/auth/login?return=/")]
+    assert identify, "no identify action under the reply %r" % reply
+    identify[-1].click()
+
+    # The provider's own login page (another origin): the test user signs in.
+    wait(d, lambda: q(d, "#id_username"), "the OpenID provider's login page did not open")
+    assert not d.current_url.startswith(BASE), "the login page should be the provider's: " + d.current_url
+    q(d, "#id_username")[0].send_keys(OIDC_USER)
+    q(d, "#id_password")[0].send_keys(OIDC_PASSWORD)
+    q(d, "#login")[0].click()
+
+    # Back in the chat, strongly identified: a new session, the conversation kept, the details shown.
+    wait(d, lambda: d.current_url.startswith(BASE) and q(d, PANEL) and q(d, PANEL)[0].is_displayed(),
+         "did not come back to the chat after the login")
+    wait(d, lambda: state(d).get("session") not in (None, link_session), "no strong session after the login")
+    assert "session=" not in d.current_url, "the session id was left in the address bar: " + d.current_url
+    session = state(d)["session"]
+    assert any(reply[:40] in text_of(b) for b in q(d, BOT)), "the conversation before the login was lost"
+    button = [b for b in q(d, SUGGESTION) if text_of(b) == t("widget.starter.arrangements")]
+    assert button, "no arrangements suggestion after strong identification"
+    before = len(q(d, BOT))
+    button[0].click()
+    shown = wait_reply(d, before)
+    assert HEALTH_EXPECT in shown, "the strong session does not show the details: %r" % shown
+    question = ask(d, "hyväksyn")
+    choice = re.search(r"(\d+)\.[^\n]*terveystarkastus", question, re.I)
+    if choice:  # several offers open: pick the check-up
+        question = ask(d, choice.group(1))
+    assert "?" in question, "no confirmation question before accepting: %r" % question
+    ask(d, "kyllä")
+    assert ["health_checkup", "accepted"] in statuses(d, session), statuses(d, session)
+
+    # The same link again: 410 Gone, with a page that says what to do.
+    d.get(BASE + "/r/" + HEALTH_TOKEN)
+    wait(d, lambda: q(d, "h1"), "no page for a used link")
+    assert text_of(q(d, "h1")[0]) == GENERAL["link.used.title"]["fi"]
 
 
 def test_accessibility_basics(d):

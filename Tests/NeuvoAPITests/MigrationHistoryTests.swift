@@ -1,5 +1,7 @@
 import Foundation
+import NeuvoCatalog
 import NeuvoStorage
+import NeuvoSupport
 import Testing
 
 @testable import NeuvoAPI
@@ -14,10 +16,11 @@ struct MigrationHistoryTests {
                 "storage.metadata",
                 "registry.service-tree", "registry.units", "registry.districts",
                 "arrangements.residents-and-arrangements", "arrangements.reference-index-partial",
-                "conversation.sessions",
+                "arrangements.identity-and-contact-changes",
+                "conversation.sessions", "conversation.session-assurance",
                 "notifications.outbox", "notifications.notices-by-arrangement", "notifications.claim-in-index-order",
-                "notifications.notice-state",
-                "api.keys", "api.drop-idempotent-requests",
+                "notifications.notice-state", "notifications.link-redemptions",
+                "api.keys", "api.drop-idempotent-requests", "api.oidc-logins",
             ])
         // Every number a database written before ids may record maps to the ids that took its place.
         let legacy = Dictionary(grouping: NeuvoRuntime.schema.filter { $0.legacyVersion != nil }) { $0.legacyVersion! }
@@ -66,7 +69,24 @@ struct MigrationHistoryTests {
         #expect(after.0 == before.0)
         #expect(after.1 == before.1)
         #expect(after.2 == 0)  // the numbered bookkeeping and the unused table are gone
+        // Sessions the old reusable links opened identify nobody any more.
+        let retired = try await database.read { connection in
+            try connection.scalar(
+                "SELECT count(*) FROM conversation_sessions WHERE resident_id IS NOT NULL", as: Int.self)
+        }
+        #expect(retired == 0)
         await database.close()
+        // Finding 5 of the security review: the link secret the old version generated into the database is erased
+        // when the runtime first opens it (the secret now lives beside it).
+        let secret = "ffae8e5ee3bb58b80bf7bdee0b39a417d8f831f2cb165904a7a0d17570f6b3c4"
+        var configuration = Configuration(environment: [:])
+        configuration.databasePath = path
+        let runtime = try await NeuvoRuntime.open(
+            configuration: configuration, logger: Logger(label: "test", sink: LogSink { _ in }), use: .notices,
+            catalog: LiveCatalog(TestAPI.sharedCatalog), channels: [:])
+        await runtime.close()
+        let file = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(file.range(of: Data(secret.utf8)) == nil, "the old secret is still in the database file")
 
         // Opened again, nothing is applied twice.
         let again = try NeuvoRuntime.openDatabase(path: path)

@@ -111,7 +111,8 @@ struct ArrangementDialogueTests {
         // The desk refuses in the same words as for an id that does not exist.
         await #expect(throws: ArrangementError.notFound("arr-of-a")) {
             try await ArrangementDesk().apply(
-                .accept, to: "arr-of-a", residentID: "resident-b", now: chat.clock.now(), database: chat.database)
+                .accept, to: "arr-of-a", access: SessionAccess(residentID: "resident-b", assurance: .strong),
+                now: chat.clock.now(), database: chat.database)
         }
         #expect(try await chat.arrangements.arrangement("arr-of-a")?.status == .offered)
     }

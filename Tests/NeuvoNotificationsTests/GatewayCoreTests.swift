@@ -239,10 +239,69 @@ struct GatewayCoreTests {
             .sensitiveMessage, channel: .email, locale: "fi",
             values: notice.personalisation.merging(
                 NoticePlanner.links(
-                    for: .sensitiveMessage, residentID: "R1", arrangementID: notice.arrangementID, now: noon,
-                    links: service.links)
+                    for: .sensitiveMessage, residentID: "R1", arrangementID: notice.arrangementID,
+                    noticeID: notice.id, now: noon, links: service.links)
             ) { $1 })
         #expect(!rendered.text.contains("terveysasema") && !rendered.text.contains("09:00"))
+    }
+
+    /// Finding 4 of the security review: accepting a health arrangement copied its details into the
+    /// confirmation's personalisation, so one staff edit adding ((unit)) to that text would have mailed them.
+    /// Now no template gets a sensitive arrangement's details: the edited text cannot even be queued.
+    @Test func noTemplateGetsASensitiveArrangementsDetails() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        let outcome = try await service.intake.arrange(
+            ArrangementRequest(
+                resident: "R1", kind: "health_checkup",
+                details: ["unit": "Kallion terveysasema", "time": "2027-02-01 09:00"]))
+        let arrangement = try #require(try await service.arrangements.arrangement(outcome.arrangementID))
+        let resident = try #require(try await service.arrangements.resident("R1"))
+        // Templates that need a detail are refused outright; the others carry none of them.
+        for template in NoticeTemplate.allCases where template != .contactChanged {
+            let notice = try? NoticePlanner.plan(
+                template, for: resident, arrangement: arrangement, idempotencyKey: "k-\(template.rawValue)",
+                urgent: false, now: noon, renderer: projectRenderer(), links: service.links)
+            for value in notice?.personalisation.values.map({ $0 }) ?? [] {
+                #expect(!value.contains("terveysasema") && !value.contains("09:00"), "\(template)")
+            }
+        }
+        // A staff edit that puts ((unit)) into the confirmation: refused when queued, never sent half-filled.
+        let source = CatalogLoader(root: projectRoot).load()
+        var strings = source.locales
+        let original = try #require(strings["notice.confirmation_accepted.body"])
+        var translations = original.translations
+        translations[.fi] = .single(try Template(parsing: "Hei ((name)), paikka: ((unit)) ((link))"))
+        strings["notice.confirmation_accepted.body"] = LocalizedString(
+            key: original.key, translations: translations, file: original.file, line: original.line)
+        #expect(throws: (any Error).self) {
+            try NoticePlanner.plan(
+                .confirmationAccepted, for: resident, arrangement: arrangement, idempotencyKey: "edited",
+                urgent: false, now: noon, renderer: NoticeRenderer(locales: LocaleTable(strings)), links: service.links)
+        }
+    }
+
+    /// A city system changes a resident's email: audited, and the notice about it goes to the previous address,
+    /// never to the new one (which is how a resident learns of a change they did not make).
+    @Test func aContactChangeIsAuditedAndToldToThePreviousAddress() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        var changed = try #require(try await service.arrangements.resident("R1"))
+        changed.email = "attacker@example.net"
+        let change = try await service.storeResident(changed, actor: "api key k1")
+        #expect(change?.fields == ["email"] && change?.previousEmail == "maija@example.org")
+        #expect(try await service.arrangements.contactChanges(of: "R1").map(\.actor) == ["api key k1"])
+        #expect(try await service.arrangements.resident("R1")?.contactChangedAt == noon)
+        let notice = try #require(
+            try await service.notices.notices(residentID: "R1").first { $0.templateID == "contact_changed" })
+        let dispatcher = Dispatcher(
+            store: service.notices, channels: [:], renderer: { try! projectRenderer() }, links: service.links,
+            clock: ManualClock(noon))
+        let current = NoticeStore.Recipient(
+            email: "attacker@example.net", phone: nil, quietStart: 0, quietEnd: 0, timeZone: helsinki)
+        let message = try dispatcher.message(for: notice, recipient: current, renderer: projectRenderer()).get()
+        #expect(message.recipient == "maija@example.org")
+        #expect(!message.textBody.contains("attacker@example.net"))
+        // Storing the same contact again changes nothing and tells no one.
+        #expect(try await service.storeResident(changed, actor: "api key k1") == nil)
     }
 
     @Test func quietHoursDelayTheNoticeUntilMorning() async throws {
@@ -504,18 +563,38 @@ struct RetryPolicyTests {
     @Test func signedLinksVerifyExpireAndRejectTampering() throws {
         let signer = ResidentLinkSigner(
             key: Array("k".utf8), baseURL: URL(string: "https://neuvo.example/")!, lifetime: 3600)
-        let token = signer.token(residentID: "R1", arrangementID: "A1", now: noon)
-        let claims = try signer.verify(token, now: noon.addingTimeInterval(60))
-        #expect(claims.residentID == "R1" && claims.arrangementID == "A1")
+        let token = signer.token(.open, residentID: "R|1", arrangementID: "A1", now: noon)
+        let claims = try signer.verify(token, purpose: .open, now: noon.addingTimeInterval(60))
+        #expect(claims.residentID == "R|1" && claims.arrangementID == "A1" && claims.nonce.count == 32)
         #expect(throws: ResidentLinkSigner.LinkError.expired) {
-            try signer.verify(token, now: noon.addingTimeInterval(3601))
+            try signer.verify(token, purpose: .open, now: noon.addingTimeInterval(3601))
         }
         var tampered = Array(token)
         tampered[2] = tampered[2] == "A" ? "B" : "A"
-        #expect(throws: ResidentLinkSigner.LinkError.self) { try signer.verify(String(tampered), now: noon) }
+        #expect(throws: ResidentLinkSigner.LinkError.self) {
+            try signer.verify(String(tampered), purpose: .open, now: noon)
+        }
         let other = ResidentLinkSigner(key: Array("other".utf8), baseURL: URL(string: "https://x")!)
-        #expect(throws: ResidentLinkSigner.LinkError.badSignature) { try other.verify(token, now: noon) }
-        #expect(signer.link(residentID: "R1", arrangementID: nil, now: noon).hasPrefix("https://neuvo.example/r/"))
+        #expect(throws: ResidentLinkSigner.LinkError.badSignature) {
+            try other.verify(token, purpose: .open, now: noon)
+        }
+        #expect(
+            signer.link(.open, residentID: "R1", arrangementID: nil, now: noon).hasPrefix("https://neuvo.example/r/"))
+        // Purpose-bound: an unsubscribe token opens nothing, and the reverse.
+        let unsubscribe = signer.token(.unsubscribe, residentID: "R1", arrangementID: nil, noticeID: "n1", now: noon)
+        #expect(throws: ResidentLinkSigner.LinkError.wrongPurpose) {
+            try signer.verify(unsubscribe, purpose: .open, now: noon)
+        }
+        // Two links for the same thing differ (their nonces), so redeeming one leaves the other usable.
+        #expect(signer.token(.open, residentID: "R1", arrangementID: "A1", now: noon) != token)
+        // Rotation: a signer with a new key and the previous one verifies links of both; the new key signs.
+        let rotated = ResidentLinkSigner(
+            keys: [Array("new".utf8), Array("k".utf8)], baseURL: URL(string: "https://neuvo.example/")!)
+        #expect(try rotated.verify(token, purpose: .open, now: noon).residentID == "R|1")
+        let fresh = rotated.token(.open, residentID: "R1", arrangementID: nil, now: noon)
+        #expect(throws: ResidentLinkSigner.LinkError.badSignature) {
+            try signer.verify(fresh, purpose: .open, now: noon)
+        }
     }
 }
 

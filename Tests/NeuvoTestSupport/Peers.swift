@@ -10,6 +10,12 @@ public enum Peers {
     public static let hasSMTP = pythonCanImport("aiosmtpd")
     public static let hasWebhooks = pythonCanImport("standardwebhooks")
 
+    /// The real OpenID provider (django-oidc-provider) in Tests/Peers/oidc.
+    public static let oidcPipLine = "python3 -m pip install django django-oidc-provider"
+    public static let oidcFolder = projectRoot.appendingPathComponent("Tests/Peers/oidc")
+    public static let hasOIDC = pythonCanImport("django") && pythonCanImport("oidc_provider")
+    public static var oidcAvailable: Bool { hasOIDC || TestEnvironment.isCI }
+
     /// Whether the tests that need a peer run: when its module is installed, and always in CI, where a missing one
     /// fails the tests naming the pip line (`PeerProcess.start`) instead of skipping 28 of them quietly.
     public static var smtpAvailable: Bool { hasSMTP || TestEnvironment.isCI }
@@ -46,25 +52,28 @@ public final class PeerProcess {
     /// Starts `script` on a free port and waits until the port accepts connections. A port taken between choosing
     /// and binding makes the peer exit, so a few ports are tried. A peer whose Python module is missing fails at
     /// once, naming what to install.
-    public static func start(_ script: String, folder: TemporaryFolder, arguments: (UInt16) -> [String]) async throws
-        -> PeerProcess
-    {
-        let needs = script.contains("smtp") ? Peers.hasSMTP : Peers.hasWebhooks
+    public static func start(
+        _ script: String, folder: TemporaryFolder, in scripts: URL = Peers.folder, timeout: Duration = .seconds(20),
+        arguments: (UInt16) -> [String]
+    ) async throws -> PeerProcess {
+        let needs =
+            scripts == Peers.oidcFolder ? Peers.hasOIDC : script.contains("smtp") ? Peers.hasSMTP : Peers.hasWebhooks
         guard needs else {
-            throw PeerError(description: "the Python test peers are missing (\(script)); run: \(Peers.pipLine)")
+            let pip = scripts == Peers.oidcFolder ? Peers.oidcPipLine : Peers.pipLine
+            throw PeerError(description: "the Python test peers are missing (\(script)); run: \(pip)")
         }
         let errors = folder.url.appendingPathComponent("\(script).stderr")
         for _ in 0..<3 {
             let port = try Network.freePort()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", Peers.folder.appendingPathComponent(script).path] + arguments(port)
+            process.arguments = ["python3", scripts.appendingPathComponent(script).path] + arguments(port)
             _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
             process.standardError = try FileHandle(forWritingTo: errors)
             process.standardOutput = FileHandle.nullDevice
             try process.run()
             let peer = PeerProcess(port: port, process: process)
-            if await eventually(timeout: .seconds(20), { Network.isOpen(port) || !process.isRunning }),
+            if await eventually(timeout: timeout, { Network.isOpen(port) || !process.isRunning }),
                 process.isRunning
             {
                 return peer

@@ -10,16 +10,27 @@ public enum APIRoutes {
         // Residents and the widget: anyone.
         router.post("/v1/chat") { request, _ in try await chat(app, request) }
         router.get("/v1/widget/texts") { request, _ in try widgetTexts(app, request) }
-        router.get("/r/{token}") { request, context in try await identify(app, request, context) }
-        // A resident identified by a notice link: the session's resident.
-        router.group("/v1/me", middleware: [BearerAuthentication.residentSession(app.conversations)]) { me in
+        router.get("/r/{token}") { _, context in try await linkPage(app, context) }
+        router.post("/r/{token}") { _, context in try await redeemLink(app, context) }
+        router.post("/r/{token}/resend") { _, context in try await resendLink(app, context) }
+        router.get("/unsubscribe/{token}") { _, context in try await unsubscribePage(app, context) }
+        router.post("/unsubscribe/{token}") { request, context in try await unsubscribe(app, request, context) }
+        router.get("/auth/login") { request, _ in try await login(app, request) }
+        router.get("/auth/callback") { request, _ in try await callback(app, request) }
+        // A resident identified by a redeemed link or strongly: what the session may see.
+        router.group("/v1/me", middleware: [BearerAuthentication.residentSession(app.conversations, clock: app.clock)])
+        { me in
             me.get("/arrangements") { _, context in try await myArrangements(app, context) }
             me.post("/arrangements/{id}/accept") { _, context in try await decide(app, context, .accept) }
             me.post("/arrangements/{id}/decline") { _, context in try await decide(app, context, .decline) }
         }
         // City systems and staff: an API key with the group's scope (admin keys have every scope).
+        // Changing where a resident's messages go is a scope of its own.
+        router.group("/v1/residents", middleware: [BearerAuthentication.apiKey(app.keys, scope: .residentsWrite)]) {
+            residents in
+            residents.put("/{id}") { request, context in try await putResident(app, request, context) }
+        }
         router.group("/v1", middleware: [BearerAuthentication.apiKey(app.keys, scope: .arrangementsWrite)]) { city in
-            city.put("/residents/{id}") { request, context in try await putResident(app, request, context) }
             city.post("/arrangements") { request, _ in try await createArrangements(app, request) }
             city.post("/notices") { request, _ in try await createNotice(app, request) }
         }

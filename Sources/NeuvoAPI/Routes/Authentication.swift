@@ -1,14 +1,15 @@
 import NeuvoConversation
 import NeuvoHTTP
+import NeuvoSupport
 
 /// The API key a request authenticated with, put in the context by `BearerAuthentication.apiKey`.
 enum AuthenticatedKey: RequestContextKey {
     typealias Value = APIKeyStore.Key
 }
 
-/// The resident bound to the request's session, put in the context by `BearerAuthentication.residentSession`.
+/// The identified session of the request, put in the context by `BearerAuthentication.residentSession`.
 enum IdentifiedResident: RequestContextKey {
-    typealias Value = String
+    typealias Value = IdentifiedSession
 }
 
 extension HTTPRequest {
@@ -26,10 +27,10 @@ extension RequestContext {
         return key
     }
 
-    /// The resident of a route in a `BearerAuthentication.residentSession` group.
-    func residentID() throws -> String {
-        guard let resident = self[IdentifiedResident.self] else { throw Problem.unauthorized("no session") }
-        return resident
+    /// The session of a route in a `BearerAuthentication.residentSession` group.
+    func session() throws -> IdentifiedSession {
+        guard let session = self[IdentifiedResident.self] else { throw Problem.unauthorized("no session") }
+        return session
     }
 }
 
@@ -67,13 +68,26 @@ extension BearerAuthentication where Key == AuthenticatedKey {
 }
 
 extension BearerAuthentication where Key == IdentifiedResident {
-    /// A resident: the bearer session must be one a notice link opened; anonymous or unknown sessions are refused.
-    static func residentSession(_ conversations: ConversationStore) -> Self {
-        Self(missing: "send Authorization: Bearer <session_id> of a session opened from a notice link") { token in
-            guard let residentID = try await conversations.residentID(of: SessionID(rawValue: token)) else {
+    /// A resident: the bearer session must be an identified one (a redeemed link or a strong identification),
+    /// within its absolute expiry and idle limit (`ConversationStore.check`, the one check); otherwise 401.
+    static func residentSession(_ conversations: ConversationStore, clock: any WallClock) -> Self {
+        Self(missing: "send Authorization: Bearer <session_id> of an identified session") { token in
+            switch try await conversations.check(SessionID(rawValue: token), now: clock.now()) {
+            case .valid(let session): return session
+            case .expired: throw Problem.sessionExpired()
+            case .unknown:
                 throw Problem.unauthorized("the session is unknown or not identified; open the link in your notice")
             }
-            return residentID
         }
+    }
+}
+
+extension Problem {
+    /// 401 for a session past its expiry: the client starts over (the widget says so politely).
+    static func sessionExpired() -> HTTPError {
+        error(
+            .unauthorized, "session-expired", "The session has expired",
+            "the session has ended (it was idle too long or reached its maximum age); start again",
+            headers: ["WWW-Authenticate": "Bearer error=\"invalid_token\""])
     }
 }

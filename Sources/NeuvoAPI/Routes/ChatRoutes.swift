@@ -9,7 +9,7 @@ import NeuvoNotifications
 import NeuvoStorage
 import NeuvoSupport
 
-/// The chat, its texts, and the notice link that identifies a resident.
+/// The chat and its texts.
 extension APIRoutes {
     // MARK: Chat
 
@@ -35,7 +35,12 @@ extension APIRoutes {
         }
         guard body.text.count <= 10_000 else { throw Problem.validation("text may have at most 10,000 characters") }
         let session = body.sessionID.map(SessionID.init(rawValue:))
-        let reply = try await app.engine.respond(to: body.text, session: session, residentID: nil, language: language)
+        let reply: Reply
+        do {
+            reply = try await app.engine.respond(to: body.text, session: session, residentID: nil, language: language)
+        } catch ConversationError.sessionExpired {
+            throw Problem.sessionExpired()
+        }
         app.metrics.recordChat(fallback: reply.intent == nil)
         return .json(Array(reply.json.utf8))
     }
@@ -51,33 +56,5 @@ extension APIRoutes {
         return try JSONBody.response([
             "lang": JSONValue.string(lang), "texts": .object(texts.mapValues { .string($0) }),
         ])
-    }
-
-    /// A notice's signed link: binds a new chat session to the resident and hands it to the widget.
-    static func identify(_ app: NeuvoApplication, _ request: HTTPRequest, _ context: RequestContext) async throws
-        -> HTTPResponse
-    {
-        let token = try context.parameter("token")
-        let claims: ResidentLinkSigner.Claims
-        do {
-            claims = try app.gateway.links.verify(token, now: app.clock.now())
-        } catch {
-            throw Problem.error(
-                .unauthorized, "invalid-link", "The link cannot be used",
-                "\(error.description); open the latest message from the city, or ask for a new link")
-        }
-        guard let resident = try await app.gateway.arrangements.resident(claims.residentID) else {
-            throw Problem.error(
-                .unauthorized, "invalid-link", "The link cannot be used", "the link's resident is unknown")
-        }
-        let reply = try await app.engine.start(
-            residentID: resident.id, arrangementID: claims.arrangementID,
-            language: resident.locale)
-        var response = HTTPResponse(status: .found)
-        // The fragment never reaches a server log or a Referer header.
-        response.headers["Location"] = "/#session=\(reply.sessionID.rawValue)"
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
     }
 }

@@ -20,9 +20,12 @@ extension APIRoutes {
         let channel: String?
         let consent: [String: Bool]?
         let quietHours: String?
+        /// What the identity provider calls the resident (`oidc.resident_claim`); a national identity number is
+        /// stored only as its keyed hash.
+        let identity: String?
 
         enum CodingKeys: String, CodingKey {
-            case name, lang, email, phone, channel, consent
+            case name, lang, email, phone, channel, consent, identity
             case quietHours = "quiet_hours"
         }
     }
@@ -42,11 +45,18 @@ extension APIRoutes {
         let parsed = Result { () throws(GatewayError) -> Resident in
             try IntakeService.resident(from: row, defaultQuietHours: app.intake.defaultQuietHours)
         }
-        guard case .success(let resident) = parsed else {
+        guard case .success(var resident) = parsed else {
             if case .failure(let error) = parsed { throw Problem.validation(error.description) }
             return HTTPResponse(status: .internalServerError)
         }
-        try await app.gateway.arrangements.upsert(resident, now: app.clock.now())
+        if let identity = body.identity {
+            guard !identity.isEmpty, identity.count <= 200 else {
+                throw Problem.validation("identity must have 1 to 200 characters")
+            }
+            resident.identity = app.identities.stored(identity)
+        }
+        let key = try context.apiKey()
+        try await app.gateway.storeResident(resident, actor: "api key \(key.id)")
         return try JSONBody.response(["id": resident.id])
     }
 

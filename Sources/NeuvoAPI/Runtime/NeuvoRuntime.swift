@@ -45,6 +45,9 @@ public final class NeuvoRuntime: Sendable {
     public let database: Database
     public let texts: LiveTexts
     public let links: ResidentLinkSigner
+    /// The secret links and identity hashes are keyed with: from the configuration or `secret.key`, never the
+    /// database.
+    public let secrets: ServerSecrets
     /// Renders from `texts` on every use: a reload reaches the next notice planned or sent.
     public let gateway: GatewayService
     /// Arrangements and residents from city systems, over `gateway`.
@@ -72,10 +75,17 @@ public final class NeuvoRuntime: Sendable {
         let channels = try channels ?? Self.channels(configuration)
         let database = try openDatabase(path: configuration.databasePath)
         do {
-            let links = try await linkSigner(configuration, database: database)
+            // After the database: its folder exists by now, and `secret.key` is created beside it.
+            let secrets = try ServerSecrets.load(configuration)
+            // Earlier versions generated the link secret into the database, so a copy of it forged links. It is
+            // erased, not moved: the links it signed were reusable and had no purpose, and none is honoured now.
+            try await database.write { connection in try InstallationMetadata.erase("link_secret", in: connection) }
+            let links = ResidentLinkSigner(
+                keys: secrets.linkKeys, baseURL: configuration.publicBaseURL(),
+                lifetime: TimeInterval(configuration.linkLifetimeDays) * 86_400, timeZone: configuration.timeZone)
             return NeuvoRuntime(
                 configuration: configuration, logger: logger, clock: clock, database: database, texts: texts,
-                links: links, channels: channels)
+                links: links, secrets: secrets, channels: channels)
         } catch {
             await database.close()
             throw error
@@ -84,8 +94,9 @@ public final class NeuvoRuntime: Sendable {
 
     private init(
         configuration: Configuration, logger: Logger, clock: any WallClock, database: Database, texts: LiveTexts,
-        links: ResidentLinkSigner, channels: [ChannelKind: any NotificationChannel]
+        links: ResidentLinkSigner, secrets: ServerSecrets, channels: [ChannelKind: any NotificationChannel]
     ) {
+        self.secrets = secrets
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
@@ -115,22 +126,6 @@ public final class NeuvoRuntime: Sendable {
         } catch {
             throw RuntimeFailure(.data, error.description)
         }
-    }
-
-    /// The configured secret, or one generated on first run and kept in the database.
-    static func linkSigner(_ configuration: Configuration, database: Database) async throws -> ResidentLinkSigner {
-        let secret: String
-        if let configured = configuration.linkSigningSecret {
-            secret = configured
-        } else {
-            secret = try await database.write { connection in
-                try InstallationMetadata.valueOrCreate("link_secret", in: connection) {
-                    Hex.encode(SecureRandom.bytes(32))
-                }
-            }
-        }
-        return ResidentLinkSigner(
-            key: Array(secret.utf8), baseURL: configuration.publicBaseURL(), timeZone: configuration.timeZone)
     }
 
     /// The application the HTTP API and the chat serve: the conversation over the same database and gateway.

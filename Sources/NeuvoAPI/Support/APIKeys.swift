@@ -5,6 +5,8 @@ import NeuvoStorage
 /// What an API key may do.
 public enum APIScope: String, Sendable, Hashable, Codable, CaseIterable {
     case arrangementsWrite = "arrangements:write"
+    /// `PUT /v1/residents/{id}`: changes where a resident's messages go, so it is not part of `arrangements:write`.
+    case residentsWrite = "residents:write"
     case noticesRead = "notices:read"
     case admin
 }

@@ -30,5 +30,18 @@ public enum APISchema {
                 -- through the arrangements' and notices' own keys.
                 DROP TABLE idempotent_requests;
                 """),
+        Migration(
+            "api.oidc-logins",
+            sql: """
+                -- OpenID Connect logins under way (ten minutes at most), under the SHA-256 of their state; a row
+                -- is deleted as the callback reads it, so a state works once.
+                CREATE TABLE oidc_logins (
+                    state_sha256 TEXT PRIMARY KEY,
+                    nonce TEXT NOT NULL,
+                    verifier TEXT NOT NULL,
+                    return_path TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                ) STRICT;
+                """),
     ]
 }

@@ -263,11 +263,16 @@ public final class Dispatcher: Sendable {
     func message(for notice: Notice, recipient: NoticeStore.Recipient?, renderer: NoticeRenderer) -> Result<
         OutgoingMessage, Refusal
     > {
-        let address: String? =
+        // A notice about a contact change goes to the address it was changed from (stored with it), never to the
+        // new one: that is how a resident learns of a change they did not make.
+        let current: String? =
             switch notice.channel {
             case .email: recipient?.email
             case .sms: recipient?.phone
             }
+        let address =
+            notice.templateID == NoticeTemplate.contactChanged.rawValue
+            ? notice.personalisation[NoticeTemplate.previousAddressKey] : current
         guard let address else {
             return .failure(
                 Refusal(
@@ -281,7 +286,7 @@ public final class Dispatcher: Sendable {
         var values = notice.personalisation
         NoticePlanner.addLinks(
             to: &values, for: template, residentID: notice.residentID, arrangementID: notice.arrangementID,
-            now: clock.now(), links: links)
+            noticeID: notice.id, now: clock.now(), links: links)
         do {
             let rendered = try renderer.render(
                 template, channel: notice.channel, locale: notice.locale, values: values)

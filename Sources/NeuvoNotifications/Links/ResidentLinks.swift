@@ -2,13 +2,28 @@ import Foundation
 import NeuvoCore
 import NeuvoCrypto
 
-/// Signed identification links carried by every notice. Opening one gives the chat a session bound to the
-/// resident (and the arrangement), until the link expires. The token is
-/// `base64url(resident|arrangement|expiry) "." base64url(HMAC-SHA256(key, payload))`.
+/// What a link is for. A token made for one purpose is refused for the other: an unsubscribe link opens nothing.
+public enum LinkPurpose: String, Sendable, Hashable, CaseIterable {
+    /// `/r/{token}`: redeemed once for a `link` session bound to one arrangement (or notice).
+    case open = "o"
+    /// `/unsubscribe/{token}`: one-click unsubscribe (RFC 8058); identifies nobody.
+    case unsubscribe = "u"
+}
+
+/// Signed links carried by notices. A token is
+/// `base64url("2|purpose|arrangement|notice|nonce|issued|expires|resident") "." base64url(HMAC-SHA256(key, payload))`:
+/// purpose-bound, bound to one arrangement or notice, short-lived, and single use through its random nonce (the
+/// server records a redeemed nonce: `LinkRedemptions`). Tokens are signed with the first key and verified with
+/// every key given, so a rotated key keeps verifying the links already sent for their lifetime.
 public struct ResidentLinkSigner: Sendable {
     public struct Claims: Sendable, Hashable {
+        public let purpose: LinkPurpose
         public let residentID: String
         public let arrangementID: String?
+        public let noticeID: String?
+        /// 128 random bits in hex: what a redemption records.
+        public let nonce: String
+        public let issued: Date
         public let expires: Date
     }
 
@@ -16,67 +31,104 @@ public struct ResidentLinkSigner: Sendable {
         case malformed
         case badSignature
         case expired
+        case wrongPurpose
 
         public var description: String {
             switch self {
-            case .malformed: "the link is not a Neuvo identification link"
+            case .malformed: "the link is not a Neuvo link"
             case .badSignature: "the link's signature does not match"
             case .expired: "the link has expired"
+            case .wrongPurpose: "the link is not meant for this"
             }
         }
     }
 
-    private let key: [UInt8]
-    /// The HMAC already keyed: each token copies it instead of deriving the pads again.
+    /// The current key first, then previous ones that still verify.
+    private let keys: [[UInt8]]
+    /// The HMAC already keyed with the current key: each token copies it instead of deriving the pads again.
     private let keyedMAC: HMAC
-    /// `<base URL without a trailing slash>/r/`.
-    private let linkPrefix: String
+    /// `<base URL without a trailing slash>`.
+    private let base: String
     public let baseURL: URL
     public let lifetime: TimeInterval
     /// The city's time zone (quiet hours are computed in it).
     public let timeZone: TimeZone
 
+    /// Links live 14 days unless configured (`links.lifetime_days`).
+    public static let defaultLifetime: TimeInterval = 14 * 24 * 3600
+
     public init(
-        key: [UInt8], baseURL: URL, lifetime: TimeInterval = 30 * 24 * 3600,
+        keys: [[UInt8]], baseURL: URL, lifetime: TimeInterval = Self.defaultLifetime,
         timeZone: TimeZone = City.timeZone
     ) {
-        self.key = key
-        keyedMAC = HMAC(key: key)
-        linkPrefix = baseURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/r/"
+        precondition(!keys.isEmpty, "a link signer needs a key")
+        self.keys = keys
+        keyedMAC = HMAC(key: keys[0])
+        base = baseURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         self.baseURL = baseURL
         self.lifetime = lifetime
         self.timeZone = timeZone
     }
 
-    /// The same key and lifetime, links under another base URL.
-    public func with(baseURL: URL) -> ResidentLinkSigner {
-        ResidentLinkSigner(key: key, baseURL: baseURL, lifetime: lifetime, timeZone: timeZone)
+    public init(
+        key: [UInt8], baseURL: URL, lifetime: TimeInterval = Self.defaultLifetime, timeZone: TimeZone = City.timeZone
+    ) {
+        self.init(keys: [key], baseURL: baseURL, lifetime: lifetime, timeZone: timeZone)
     }
 
-    public func token(residentID: String, arrangementID: String?, now: Date) -> String {
+    /// The same keys and lifetime, links under another base URL.
+    public func with(baseURL: URL) -> ResidentLinkSigner {
+        ResidentLinkSigner(keys: keys, baseURL: baseURL, lifetime: lifetime, timeZone: timeZone)
+    }
+
+    public func token(
+        _ purpose: LinkPurpose, residentID: String, arrangementID: String?, noticeID: String? = nil, now: Date
+    ) -> String {
+        let issued = Int(now.timeIntervalSince1970)
         let expires = Int(now.addingTimeInterval(lifetime).timeIntervalSince1970)
-        let payload = [residentID, arrangementID ?? "", String(expires)].joined(separator: "|")
+        let nonce = Hex.encode(SecureRandom.bytes(16))
+        // The resident id goes last: it is the one field that may itself contain "|".
+        let payload = [
+            "2", purpose.rawValue, arrangementID ?? "", noticeID ?? "", nonce, String(issued), String(expires),
+            residentID,
+        ].joined(separator: "|")
         var mac = keyedMAC
         mac.update(Array(payload.utf8))
         return Base64URL.encode(Array(payload.utf8)) + "." + Base64URL.encode(mac.finalize())
     }
 
-    /// The link a notice carries: `<public base URL>/r/<token>`.
-    public func link(residentID: String, arrangementID: String?, now: Date) -> String {
-        linkPrefix + token(residentID: residentID, arrangementID: arrangementID, now: now)
+    /// The link a notice carries: `<public base URL>/r/<token>` to open, `/unsubscribe/<token>` to unsubscribe.
+    public func link(
+        _ purpose: LinkPurpose, residentID: String, arrangementID: String?, noticeID: String? = nil, now: Date
+    ) -> String {
+        let path = purpose == .open ? "/r/" : "/unsubscribe/"
+        return base + path
+            + token(purpose, residentID: residentID, arrangementID: arrangementID, noticeID: noticeID, now: now)
     }
 
-    public func verify(_ token: String, now: Date) throws(LinkError) -> Claims {
+    /// The claims of a token signed by one of the keys, for `purpose`, not expired. Whether it was already
+    /// redeemed is the redemption store's to say.
+    public func verify(_ token: String, purpose: LinkPurpose, now: Date) throws(LinkError) -> Claims {
+        guard token.utf8.count <= 2_000 else { throw .malformed }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let payload = Base64URL.decode(String(parts[0])),
             let signature = Base64URL.decode(String(parts[1]))
         else { throw .malformed }
-        guard HMAC.isValidAuthenticationCode(signature, for: payload, key: key) else { throw .badSignature }
-        let fields = String(decoding: payload, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false)
-        guard fields.count == 3, !fields[0].isEmpty, let expiry = TimeInterval(fields[2]) else { throw .malformed }
+        guard keys.contains(where: { HMAC.isValidAuthenticationCode(signature, for: payload, key: $0) }) else {
+            throw .badSignature
+        }
+        let fields = String(decoding: payload, as: UTF8.self).split(
+            separator: "|", maxSplits: 7, omittingEmptySubsequences: false)
+        guard fields.count == 8, fields[0] == "2", let kind = LinkPurpose(rawValue: String(fields[1])),
+            !fields[4].isEmpty, let issued = TimeInterval(fields[5]), let expiry = TimeInterval(fields[6]),
+            !fields[7].isEmpty
+        else { throw .malformed }
+        guard kind == purpose else { throw .wrongPurpose }
         let expires = Date(timeIntervalSince1970: expiry)
         guard expires > now else { throw .expired }
         return Claims(
-            residentID: String(fields[0]), arrangementID: fields[1].isEmpty ? nil : String(fields[1]), expires: expires)
+            purpose: kind, residentID: String(fields[7]), arrangementID: fields[2].isEmpty ? nil : String(fields[2]),
+            noticeID: fields[3].isEmpty ? nil : String(fields[3]), nonce: String(fields[4]),
+            issued: Date(timeIntervalSince1970: issued), expires: expires)
     }
 }

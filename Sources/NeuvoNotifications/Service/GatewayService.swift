@@ -253,3 +253,49 @@ extension GatewayService {
         }
     }
 }
+
+extension GatewayService {
+    /// Stores a resident (`PUT /v1/residents/{id}`, imports). A change of email or phone is audited by the store and
+    /// told to the previous address, in the same transaction.
+    @discardableResult
+    public func storeResident(_ resident: Resident, actor: String) async throws -> ArrangementStore.ContactChange? {
+        let now = clock.now()
+        let renderer = renderer()
+        let links = links
+        return try await arrangements.database.write { connection in
+            try Self.storeResident(
+                resident, actor: actor, now: now, renderer: renderer, links: links, in: connection)
+        }
+    }
+
+    /// The same in the caller's transaction.
+    @discardableResult
+    public static func storeResident(
+        _ resident: Resident, actor: String, now: Date, renderer: NoticeRenderer, links: ResidentLinkSigner,
+        in connection: Connection
+    ) throws -> ArrangementStore.ContactChange? {
+        guard let change = try ArrangementStore.upsert(resident, now: now, actor: actor, in: connection) else {
+            return nil
+        }
+        let stamp = String(Int(now.timeIntervalSince1970 * 1000))
+        for (channel, address) in [(Resident.Channel.email, change.previousEmail), (.sms, change.previousPhone)] {
+            guard let address else { continue }
+            // Sent whatever the consent: it is a security notice about the resident's own contact details.
+            var previous = resident
+            previous.email = channel == .email ? address : nil
+            previous.phone = channel == .sms ? address : nil
+            previous.consentEmail = channel == .email
+            previous.consentSMS = channel == .sms
+            previous.preferredChannel = channel
+            guard
+                var notice = try NoticePlanner.plan(
+                    .contactChanged, for: previous, arrangement: nil,
+                    idempotencyKey: "contact:\(resident.id):\(channel.rawValue):\(stamp)", urgent: true, now: now,
+                    renderer: renderer, links: links)
+            else { continue }
+            notice.personalisation[NoticeTemplate.previousAddressKey] = address
+            _ = try NoticeStore.insert(notice, in: connection)
+        }
+        return change
+    }
+}

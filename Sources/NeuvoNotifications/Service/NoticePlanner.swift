@@ -16,8 +16,10 @@ public enum NoticePlanner {
         let channel: ChannelKind = channelChoice == .email ? .email : .sms
         var values: [String: String] = ["name": resident.name]
         let language = Language(rawValue: resident.language) ?? City.defaultLanguage
-        // Sensitive notices carry nothing but the name and the link: the details wait behind identification.
-        if template != .sensitiveMessage, let arrangement {
+        // The sensitive-data rule for notices, in this one place every notice is planned through: nothing of a
+        // sensitive arrangement's details is copied into a notice, whatever the template (confirmations and
+        // reminders included), so no later edit of a text can mail them. The details wait behind identification.
+        if let arrangement, arrangement.sensitivity != .sensitive, template != .sensitiveMessage {
             let details = LocalizedDetails(arrangement.details, language: language)
             values.merge(details.values) { $1 }
             if details.namesOnlyInFinnish {
@@ -25,12 +27,14 @@ public enum NoticePlanner {
                     "notice.names_only_in_finnish", language: language, values: [:])
             }
         }
+        let id = Identifier.make("ntc", now: now)
         // Render now, links included: a missing or unknown placeholder refuses the notice at creation.
         _ = try renderer.render(
             template, channel: channel, locale: resident.language,
             values: values.merging(
                 Self.links(
-                    for: template, residentID: resident.id, arrangementID: arrangement?.id, now: now, links: links)
+                    for: template, residentID: resident.id, arrangementID: arrangement?.id, noticeID: id, now: now,
+                    links: links)
             ) { $1 })
         let due =
             urgent
@@ -38,7 +42,7 @@ public enum NoticePlanner {
             : QuietHoursCalendar(timeZone: links.timeZone).nextAllowed(
                 now, start: resident.quietStart, end: resident.quietEnd)
         return Notice(
-            id: Identifier.make("ntc", now: now), residentID: resident.id, arrangementID: arrangement?.id,
+            id: id, residentID: resident.id, arrangementID: arrangement?.id,
             templateID: template.rawValue,
             templateVersion: renderer.version(template, channel: channel, locale: resident.language),
             locale: resident.language, channel: channel, personalisation: values, idempotencyKey: idempotencyKey,
@@ -48,24 +52,29 @@ public enum NoticePlanner {
 
     /// The values a notice's links fill in (`link`, and `unsubscribe` for non-essential notices), signed now.
     public static func links(
-        for template: NoticeTemplate, residentID: String, arrangementID: String?, now: Date, links: ResidentLinkSigner
+        for template: NoticeTemplate, residentID: String, arrangementID: String?, noticeID: String?, now: Date,
+        links: ResidentLinkSigner
     ) -> [String: String] {
         var values: [String: String] = [:]
         addLinks(
-            to: &values, for: template, residentID: residentID, arrangementID: arrangementID, now: now, links: links)
+            to: &values, for: template, residentID: residentID, arrangementID: arrangementID, noticeID: noticeID,
+            now: now, links: links)
         return values
     }
 
     /// `links(for:...)` written into `values` (replacing any stored by an older version), without a second dictionary.
+    /// The open link is bound to the notice's arrangement (or, without one, to the notice); the unsubscribe link
+    /// has a purpose of its own and opens nothing.
     public static func addLinks(
         to values: inout [String: String], for template: NoticeTemplate, residentID: String, arrangementID: String?,
-        now: Date, links: ResidentLinkSigner
+        noticeID: String?, now: Date, links: ResidentLinkSigner
     ) {
-        values["link"] = links.link(residentID: residentID, arrangementID: arrangementID, now: now)
+        values["link"] = links.link(
+            .open, residentID: residentID, arrangementID: arrangementID,
+            noticeID: arrangementID == nil ? noticeID : nil, now: now)
         if !template.isEssential {
-            values["unsubscribe"] =
-                links.baseURL.absoluteString + "/unsubscribe/"
-                + links.token(residentID: residentID, arrangementID: nil, now: now)
+            values["unsubscribe"] = links.link(
+                .unsubscribe, residentID: residentID, arrangementID: nil, noticeID: noticeID, now: now)
         }
     }
 }

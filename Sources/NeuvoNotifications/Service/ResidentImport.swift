@@ -92,8 +92,13 @@ extension IntakeService {
         }
         let now = gateway.clock.now()
         let valid = residents
+        let renderer = gateway.renderer()
+        let links = gateway.links
         try await gateway.arrangements.database.write { connection in
-            for resident in valid { try ArrangementStore.upsert(resident, now: now, in: connection) }
+            for resident in valid {
+                try GatewayService.storeResident(
+                    resident, actor: "import", now: now, renderer: renderer, links: links, in: connection)
+            }
         }
         return (residents.count, rejected)
     }

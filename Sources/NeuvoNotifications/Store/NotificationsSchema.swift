@@ -3,7 +3,7 @@ import NeuvoStorage
 /// The tables this module owns, declared by stable ids (the application fixes the order of all modules).
 public enum NotificationsSchema {
     /// In the order they were released.
-    public static let migrations: [Migration] = outbox + lookup + state
+    public static let migrations: [Migration] = outbox + lookup + state + links
 
     /// The notification gateway: the outbox of notices, every status transition, every delivery attempt.
     static let outbox: [Migration] = [
@@ -196,6 +196,23 @@ public enum NotificationsSchema {
                     c.urgent, s.attempts, s.next_attempt_at, s.lease_until, s.provider_message_id, s.last_error,
                     c.reference, c.created_at, s.updated_at
                 FROM notice_content c JOIN notice_state s ON s.notice_seq = c.seq;
+                """)
+    ]
+
+    /// Single-use links: the nonce of every redeemed link, kept until the link would have expired anyway.
+    static let links: [Migration] = [
+        Migration(
+            "notifications.link-redemptions",
+            sql: """
+                CREATE TABLE link_redemptions (
+                    nonce TEXT PRIMARY KEY,
+                    purpose TEXT NOT NULL CHECK (purpose IN ('open', 'unsubscribe')),
+                    resident_id TEXT NOT NULL,
+                    redeemed_at INTEGER NOT NULL,
+                    resent_at INTEGER,
+                    expires_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX link_redemptions_by_expiry ON link_redemptions (expires_at);
                 """)
     ]
 }

@@ -15,6 +15,11 @@ public enum NoticeTemplate: String, Sendable, Hashable, Codable, CaseIterable {
     case confirmationAccepted = "confirmation_accepted"
     case confirmationDeclined = "confirmation_declined"
     case confirmationRescheduled = "confirmation_rescheduled"
+    /// Sent to the previous email or phone when a city system changes it.
+    case contactChanged = "contact_changed"
+
+    /// The personalisation key of a contact-change notice that holds the previous address it goes to.
+    public static let previousAddressKey = "previous_address"
 
     /// Non-essential notices carry List-Unsubscribe (RFC 2369, RFC 8058); offers and confirmations do not.
     public var isEssential: Bool {
@@ -119,11 +124,11 @@ public struct NoticeRenderer: Sendable {
 
 /// HTML for email bodies. Values are escaped as they are inserted; the template text is staff-written
 /// plain text, escaped too, then paragraphs and links are marked up.
-enum HTML {
+public enum HTML {
     /// By Unicode scalar, never by `Character`: a character such as U+0605 (a grapheme "Prepend") joins the
     /// `<` after it into one `Character` that compares unequal to "<", and would pass unescaped (found by
     /// FuzzTemplates).
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var output = ""
         output.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

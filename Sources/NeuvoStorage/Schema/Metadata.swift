@@ -21,4 +21,12 @@ public enum InstallationMetadata {
             "INSERT INTO neuvo_metadata (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             key, value)
     }
+
+    /// Removes `key` and overwrites the freed bytes in the file (`secure_delete`): for a secret that should never
+    /// have been stored.
+    public static func erase(_ key: String, in connection: Connection) throws {
+        try connection.execute("PRAGMA secure_delete = ON")
+        defer { try? connection.execute("PRAGMA secure_delete = OFF") }
+        try connection.execute("DELETE FROM neuvo_metadata WHERE key = ?", key)
+    }
 }

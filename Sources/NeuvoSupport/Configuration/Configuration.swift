@@ -34,6 +34,21 @@ public struct Configuration: Sendable, Equatable {
     /// Verifies the provider's delivery receipts; the webhook secret when not set.
     public var smsReceiptSecret: String?
     public var linkSigningSecret: String?
+    /// The key before the last rotation: links it signed keep working for their lifetime.
+    public var linkPreviousSecret: String?
+    /// How long a notice's link may be redeemed.
+    public var linkLifetimeDays: Int = 14
+    /// Identified sessions: an absolute limit and an idle limit.
+    public var sessionMaxSeconds: Double = 43_200
+    public var sessionIdleSeconds: Double = 1_800
+    /// OpenID Connect: the city's identity provider (nil: strong identification is not available).
+    public var oidcIssuer: URL?
+    public var oidcClientID: String?
+    public var oidcClientSecret: String?
+    /// `acr` values that count as strong identification (empty: any successful login is strong).
+    public var oidcSensitiveACR: [String] = []
+    /// The ID token's claim matched against residents' `identity`.
+    public var oidcResidentClaim: String = "sub"
 
     /// The dispatcher: how long a claimed notice is ours, the first retry delay, and per-channel limits.
     public var dispatchLeaseSeconds = DispatchDefaults.leaseSeconds

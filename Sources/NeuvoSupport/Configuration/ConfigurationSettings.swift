@@ -30,7 +30,74 @@ public struct ConfigurationSetting: Sendable {
 
 extension Configuration {
     /// Every setting Neuvo reads. `apply` returns a problem description, or nil when the value was taken.
-    public static let settings: [ConfigurationSetting] = basicSettings + dispatchSettings
+    public static let settings: [ConfigurationSetting] = basicSettings + dispatchSettings + identitySettings
+
+    static let identitySettings: [ConfigurationSetting] = [
+        ConfigurationSetting(
+            "links.previous_secret", "the links key before the last rotation; still verifies links already sent",
+            expected: "at least 32 characters", secret: true,
+            current: { $0.linkPreviousSecret },
+            apply: { value, config in
+                guard value.count >= 32 else { return "the secret has \(value.count) characters, too short to be safe" }
+                config.linkPreviousSecret = value
+                return nil
+            }),
+        integer(
+            "links.lifetime_days", "how long a notice's link can be redeemed (once)", range: 1...90,
+            keyPath: \.linkLifetimeDays),
+        number(
+            "session.max_seconds", "an identified session ends this long after it began", range: 1...2_592_000,
+            keyPath: \.sessionMaxSeconds),
+        number(
+            "session.idle_seconds", "an identified session ends after this long without use", range: 1...2_592_000,
+            keyPath: \.sessionIdleSeconds),
+        ConfigurationSetting(
+            "oidc.issuer", "the city's OpenID provider (discovery at /.well-known/openid-configuration)",
+            expected: "an https:// URL (http:// only on a loopback address)",
+            current: { $0.oidcIssuer?.absoluteString },
+            apply: { value, config in
+                guard let url = httpURL(value) else { return "'\(value)' is not an absolute https URL" }
+                let loopback = ["127.0.0.1", "::1", "[::1]", "localhost"].contains(url.host?.lowercased() ?? "")
+                guard url.scheme?.lowercased() == "https" || loopback else {
+                    return "the issuer must use https:// (http:// is accepted only on a loopback address, for tests)"
+                }
+                config.oidcIssuer = url
+                return nil
+            }),
+        ConfigurationSetting(
+            "oidc.client_id", "this relying party's client id at the provider", expected: "a client id",
+            current: { $0.oidcClientID },
+            apply: { value, config in
+                config.oidcClientID = value.isEmpty ? nil : value
+                return nil
+            }),
+        ConfigurationSetting(
+            "oidc.client_secret", "this relying party's client secret", expected: "a secret", secret: true,
+            current: { $0.oidcClientSecret },
+            apply: { value, config in
+                config.oidcClientSecret = value.isEmpty ? nil : value
+                return nil
+            }),
+        ConfigurationSetting(
+            "oidc.sensitive_acr", "acr values that count as strong identification (none: every login)",
+            expected: "comma-separated acr values",
+            current: { $0.oidcSensitiveACR.joined(separator: ",") },
+            apply: { value, config in
+                config.oidcSensitiveACR = value.split(separator: ",").map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }.filter { !$0.isEmpty }
+                return nil
+            }),
+        ConfigurationSetting(
+            "oidc.resident_claim", "the ID-token claim matched against residents' identity", expected: "a claim name",
+            current: { $0.oidcResidentClaim },
+            apply: { value, config in
+                guard !value.isEmpty, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+                else { return "'\(value)' is not a claim name" }
+                config.oidcResidentClaim = value
+                return nil
+            }),
+    ]
 
     static let dispatchSettings: [ConfigurationSetting] = [
         number(

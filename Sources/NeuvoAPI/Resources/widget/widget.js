@@ -207,6 +207,15 @@
       reply = await res.json().catch(() => null);
     } catch (e) { /* network error or offline: res stays null */ }
     setBusy(false);
+    if (res && res.status === 401 && state.session) {
+      // The identified session ended (idle or too old): start over without it, say so, keep what was typed.
+      state.session = null;
+      state.suggestions = null;
+      addEntry({ r: 'n', k: 'widget.session_expired' });
+      if (!input.value) input.value = text;
+      renderSuggestions();
+      return;
+    }
     if (!res || !res.ok || !reply || typeof reply.reply !== 'string') {
       const s = res ? res.status : 0;
       const retryable = !res || s === 429 || s >= 500 || res.ok;

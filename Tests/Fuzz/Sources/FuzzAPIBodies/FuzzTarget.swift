@@ -85,8 +85,9 @@ private struct Fixture: Sendable {
                     details: ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept_by": "2027-03-15"]))
             arrangements.append(outcome.arrangementID)
         }
-        let token = app.gateway.links.token(residentID: "R1", arrangementID: arrangements[0], now: clock.now())
-        let redirect = await client.execute(.get, "/r/\(token)", headers: [:], body: [])
+        let token = app.gateway.links.token(
+            .open, residentID: "R1", arrangementID: arrangements[0], now: clock.now())
+        let redirect = await client.execute(.post, "/r/\(token)", headers: [:], body: [])
         let session = String((redirect.headers["Location"] ?? "").split(separator: "=").last ?? "")
         guard !session.isEmpty, let notice = try await app.gateway.notices.notices(residentID: "R1").first else {
             fatalError("no session or notice for R1: \(redirect.status)")
