@@ -16,6 +16,11 @@ extension NeuvoApplication {
     {
         var configuration = HTTPServerConfiguration(host: host, port: port)
         configuration.maxConnections = maxConnections
+        configuration.maxConnectionsPerAddress = self.configuration.connectionsPerAddress
+        configuration.maxBufferedRequestBytes = self.configuration.bufferedRequestBytes
+        configuration.trustedProxies = TrustedProxies(parsing: self.configuration.trustedProxies) ?? .none
+        // The routes' body limits and API-key checks, applied before a body is read.
+        configuration.bodyPolicy = APIRoutes.router(self)
         configuration.errorRenderer = ProblemRenderer()
         let logger = logger
         let metrics = metrics

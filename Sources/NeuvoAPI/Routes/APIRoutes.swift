@@ -5,10 +5,12 @@ import NeuvoHTTP
 /// format the result. The handlers live in a file per feature.
 public enum APIRoutes {
     public static func router(_ app: NeuvoApplication) -> Router {
-        var router = Router()
+        var router = Router(defaultMaxBodyBytes: BodyLimits.standard)
         router.add(middleware: StorageErrorMiddleware())
         // Residents and the widget: anyone.
-        router.post("/v1/chat") { request, _ in try await chat(app, request) }
+        router.post("/v1/chat", maxBodyBytes: BodyLimits.chat) { request, context in
+            try await chat(app, request, context)
+        }
         router.get("/v1/widget/texts") { request, _ in try widgetTexts(app, request) }
         router.get("/r/{token}") { request, context in try await identify(app, request, context) }
         // A resident identified by a notice link: the session's resident.
@@ -20,7 +22,9 @@ public enum APIRoutes {
         // City systems and staff: an API key with the group's scope (admin keys have every scope).
         router.group("/v1", middleware: [BearerAuthentication.apiKey(app.keys, scope: .arrangementsWrite)]) { city in
             city.put("/residents/{id}") { request, context in try await putResident(app, request, context) }
-            city.post("/arrangements") { request, _ in try await createArrangements(app, request) }
+            city.post("/arrangements", maxBodyBytes: BodyLimits.bulk) { request, _ in
+                try await createArrangements(app, request)
+            }
             city.post("/notices") { request, _ in try await createNotice(app, request) }
         }
         router.group("/v1/notices", middleware: [BearerAuthentication.apiKey(app.keys, scope: .noticesRead)]) { read in

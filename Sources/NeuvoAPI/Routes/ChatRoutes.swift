@@ -24,7 +24,9 @@ extension APIRoutes {
         }
     }
 
-    static func chat(_ app: NeuvoApplication, _ request: HTTPRequest) async throws -> HTTPResponse {
+    static func chat(_ app: NeuvoApplication, _ request: HTTPRequest, _ context: RequestContext) async throws
+        -> HTTPResponse
+    {
         let body = try JSONBody.decode(ChatRequest.self, from: request)
         var language: Language?
         if let lang = body.lang {

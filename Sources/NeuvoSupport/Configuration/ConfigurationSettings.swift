@@ -30,7 +30,7 @@ public struct ConfigurationSetting: Sendable {
 
 extension Configuration {
     /// Every setting Neuvo reads. `apply` returns a problem description, or nil when the value was taken.
-    public static let settings: [ConfigurationSetting] = basicSettings + dispatchSettings
+    public static let settings: [ConfigurationSetting] = basicSettings + dispatchSettings + limitSettings
 
     static let dispatchSettings: [ConfigurationSetting] = [
         number(
@@ -241,7 +241,7 @@ extension Configuration {
             }),
         ConfigurationSetting(
             "sms.receipt_secret",
-            "Standard Webhooks secret of the provider's delivery receipts (default: sms.webhook_secret)",
+            "Standard Webhooks secret of the provider's delivery receipts (required for receipts; not the webhook secret)",
             expected: "whsec_ followed by base64", secret: true,
             current: { $0.smsReceiptSecret },
             apply: { value, config in
