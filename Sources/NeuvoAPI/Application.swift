@@ -21,6 +21,8 @@ public struct NeuvoApplication: Sendable {
     public let metrics: Metrics
     public let receiptSigner: WebhookSigner?
     public let assets: WidgetAssets
+    /// Rate limits per client address and session.
+    public let limits: ClientLimits
 
     public var configuration: Configuration { runtime.configuration }
     public var database: Database { runtime.database }
@@ -47,5 +49,6 @@ public struct NeuvoApplication: Sendable {
         let secret = configuration.smsReceiptSecret ?? configuration.smsWebhookSecret
         receiptSigner = try secret.map { try WebhookSigner(secret: $0) }
         assets = try WidgetAssets.load()
+        limits = ClientLimits(configuration: configuration, metrics: metrics)
     }
 }

@@ -43,6 +43,10 @@ extension NeuvoApplication {
             metrics.recordRequest(
                 route: entry.routePattern ?? "(unmatched)", method: entry.method, status: entry.status, seconds: seconds
             )
+            // The server's own refusals, before any route (413 from the head, 503 at a cap).
+            if entry.routePattern == nil && (entry.status == 413 || entry.status == 503) {
+                metrics.recordRefusal("http_\(entry.status)")
+            }
         }
         configuration.errorHook = { error, context in
             logger.error(

@@ -36,4 +36,80 @@ struct AbuseTests {
         let resident = String(repeating: " ", count: 65 * 1024)
         #expect(await api.request(.put, "/v1/residents/R9", json: resident, bearer: key).status.code == 413)
     }
+
+    func chat(_ api: TestAPI, _ text: String, session: String? = nil, from address: String = "127.0.0.1:5000")
+        async -> HTTPResponse
+    {
+        var object = #"{"text": "\#(text)""#
+        if let session { object += #", "session_id": "\#(session)""# }
+        var headers = HTTPHeaders()
+        headers["Host"] = "localhost"
+        headers["Content-Type"] = "application/json"
+        let request = HTTPRequest(method: .post, target: "/v1/chat", headers: headers, body: Array((object + "}").utf8))
+        return await api.client.execute(request, remoteAddress: address)
+    }
+
+    /// 300 session-less "I want to talk to a human" messages took 1.3 s and made 300 sessions and 300 open hand-offs.
+    @Test func aBurstFromOneAddressMeets429AndFillsNoStaffQueue() async throws {
+        let api = try await TestAPI.make()
+        var statuses: [Int] = []
+        var retryAfter: String?
+        for _ in 0..<300 {
+            let response = await chat(api, "I want to talk to a human")
+            statuses.append(response.status.code)
+            if response.status.code == 429 { retryAfter = retryAfter ?? response.headers["Retry-After"] }
+        }
+        #expect(statuses.filter { $0 == 200 }.count <= 130)
+        #expect(statuses.filter { $0 == 429 }.count >= 170)
+        #expect(Int(retryAfter ?? "") ?? 0 >= 1)
+        let handoffs = try await api.app.conversations.handoffs()
+        #expect(handoffs.count == api.app.configuration.handoffsPerAddressPerHour)
+        // Another address is unaffected.
+        #expect(await chat(api, "hei", from: "192.0.2.7:1000").status.code == 200)
+        let metrics = await api.request(.get, "/metrics").bodyText
+        #expect(metrics.contains(#"neuvo_refusals_total{reason="chat_address"} "#))
+        #expect(!metrics.contains(#"neuvo_refusals_total{reason="chat_address"} 0"#))
+        #expect(!metrics.contains(#"neuvo_refusals_total{reason="handoff_address"} 0"#))
+    }
+
+    @Test func oneSessionHoldsOneOpenHandoffAndIsRateLimited() async throws {
+        let api = try await TestAPI.make()
+        let first = await chat(api, "I want to talk to a human")
+        let session = try #require(
+            (try JSONSerialization.jsonObject(with: Data(first.body)) as? [String: Any])?["session_id"] as? String)
+        let again = await chat(api, "I want to talk to a human", session: session)
+        #expect(again.status.code == 200)
+        #expect(try await api.app.conversations.handoffs().count == 1)
+        var statuses: [Int] = []
+        for _ in 0..<30 { statuses.append(await chat(api, "hei", session: session).status.code) }
+        #expect(statuses.contains(429))
+        #expect(statuses.prefix(15).allSatisfy { $0 == 200 })
+    }
+
+    /// A household or an office behind one address, chatting at a person's pace for half an hour, never meets 429.
+    @Test func peopleChattingNormallyBehindOneAddressAreNeverLimited() throws {
+        var configuration = Configuration()
+        configuration.chatPerAddressPerMinute = 120
+        let limits = ClientLimits(configuration: configuration, metrics: Metrics())
+        let start = ContinuousClock.now
+        // Six people, each sending a message every five seconds (faster than anyone reads a reply), half of them
+        // starting at once.
+        for second in stride(from: 0, to: 1800, by: 1) {
+            for person in 0..<6 where (second + (person < 3 ? 0 : person)) % 5 == 0 {
+                #expect(
+                    throws: Never.self,
+                    "person \(person) at \(second) s"
+                ) {
+                    try limits.admitChat(
+                        address: "198.51.100.1", session: "person\(person)", now: start + .seconds(second))
+                }
+            }
+        }
+        // A script is not a person: 300 at once from that address is refused.
+        let refused = (0..<300).filter { index in
+            (try? limits.admitChat(
+                address: "198.51.100.1", session: nil, now: start + .seconds(1800) + .milliseconds(index))) == nil
+        }
+        #expect(refused.count >= 150)
+    }
 }

@@ -28,6 +28,10 @@ extension APIRoutes {
         -> HTTPResponse
     {
         let body = try JSONBody.decode(ChatRequest.self, from: request)
+        let address = context.clientAddress
+        // Only a well-formed id names a session (anything else starts a new one), which bounds the bucket keys.
+        let session = body.sessionID.map(SessionID.init(rawValue:))
+        try app.limits.admitChat(address: address, session: session.flatMap { $0.isWellFormed ? $0.rawValue : nil })
         var language: Language?
         if let lang = body.lang {
             guard let parsed = Language(rawValue: lang) else {
@@ -36,8 +40,10 @@ extension APIRoutes {
             language = parsed
         }
         guard body.text.count <= 10_000 else { throw Problem.validation("text may have at most 10,000 characters") }
-        let session = body.sessionID.map(SessionID.init(rawValue:))
-        let reply = try await app.engine.respond(to: body.text, session: session, residentID: nil, language: language)
+        let limits = app.limits
+        let reply = try await app.engine.respond(
+            to: body.text, session: session, residentID: nil, language: language,
+            handoffAllowed: { limits.admitHandoff(address: address) })
         app.metrics.recordChat(fallback: reply.intent == nil)
         return .json(Array(reply.json.utf8))
     }

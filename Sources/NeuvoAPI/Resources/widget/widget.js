@@ -210,15 +210,15 @@
     if (!res || !res.ok || !reply || typeof reply.reply !== 'string') {
       const s = res ? res.status : 0;
       const retryable = !res || s === 429 || s >= 500 || res.ok;
-      showError(!res ? 'widget.error.network' : s === 413 ? 'widget.error.too_long' : s === 429 ? 'widget.error.busy'
-        : s >= 400 && s < 500 ? 'widget.error.invalid' : 'widget.error.server', retryable ? () => send(text, true) : null);
+      showError(!res ? 'widget.error.network' : s === 413 ? 'widget.error.too_long'
+        : s === 429 ? 'widget.error.too_many' : s === 503 ? 'widget.error.busy' : s >= 400 && s < 500 ? 'widget.error.invalid' : 'widget.error.server', retryable ? () => send(text, true) : null);
       if (!retryable && !input.value) input.value = text;
       return;
     }
     if (typeof reply.session_id === 'string' && reply.session_id) state.session = reply.session_id;
     // Links shown under the reply: sources {title, url} and any action carrying {label, url}.
     const links = [].concat(reply.sources || [], reply.actions || []).map((a) => a && { url: a.url, label: a.title || a.label })
-      .filter((a) => a && typeof a.label === 'string' && typeof a.url === 'string' && /^(https:\/\/|\/(?!\/))/.test(a.url));
+      .filter((a) => a && typeof a.label === 'string' && typeof a.url === 'string' && /^(https:\/\/|\/(?![\/\\]))/.test(a.url));
     state.suggestions = (Array.isArray(reply.suggestions) ? reply.suggestions : [])
       .filter((s) => typeof s === 'string' && s.trim()).slice(0, 6).map((s) => ({ t: s }));
     addEntry(links.length ? { r: 'b', t: reply.reply, a: links.slice(0, 5) } : { r: 'b', t: reply.reply });
