@@ -46,8 +46,8 @@ public struct NeuvoApplication: Sendable {
         conversations = ConversationStore(database: database)
         keys = APIKeyStore(database: database)
         metrics = Metrics()
-        let secret = configuration.smsReceiptSecret ?? configuration.smsWebhookSecret
-        receiptSigner = try secret.map { try WebhookSigner(secret: $0) }
+        // Its own secret, never the outbound one: a captured outbound webhook would verify as a receipt.
+        receiptSigner = try configuration.smsReceiptSecret.map { try WebhookSigner(secret: $0) }
         assets = try WidgetAssets.load()
         limits = ClientLimits(configuration: configuration, metrics: metrics)
     }

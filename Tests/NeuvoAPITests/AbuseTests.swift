@@ -1,5 +1,7 @@
 import Foundation
+import NeuvoCrypto
 import NeuvoHTTP
+import NeuvoNotifications
 import NeuvoSupport
 import NeuvoTestSupport
 import Testing
@@ -111,5 +113,100 @@ struct AbuseTests {
                 address: "198.51.100.1", session: nil, now: start + .seconds(1800) + .milliseconds(index))) == nil
         }
         #expect(refused.count >= 150)
+    }
+
+    // MARK: Receipts
+
+    func postReceipt(
+        _ api: TestAPI, notice: String, status: String = "failed", id: String = "msg_\(UUID())",
+        secret: String = TestAPI.receiptSecret
+    ) async throws -> HTTPResponse {
+        let body = #"{"id": "\#(notice)", "status": "\#(status)", "reason": "test"}"#
+        let signer = try WebhookSigner(secret: secret)
+        let time = Int(api.clock.now().timeIntervalSince1970)
+        return await api.request(
+            .post, "/v1/receipts/sms", json: body,
+            headers: [
+                ("webhook-id", id), ("webhook-timestamp", String(time)),
+                ("webhook-signature", signer.sign(id: id, timestamp: time, body: Array(body.utf8))),
+            ])
+    }
+
+    /// A signed receipt for a queued SMS moved it to permanent_failure with zero attempts: delivery suppressed.
+    @Test func aReceiptForANoticeNotWithTheProviderIs409AndChangesNothing() async throws {
+        let api = try await TestAPI.make()
+        _ = try await api.app.intake.arrange(
+            ArrangementRequest(
+                resident: "S1", kind: "preschool_place",
+                details: ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept_by": "2027-03-15"]))
+        let queued = try #require(try await api.app.gateway.notices.notices(residentID: "S1").first)
+        #expect(queued.status == .queued)
+        let refused = try await postReceipt(api, notice: queued.id)
+        #expect(refused.status == .conflict)
+        let after = try #require(try await api.app.gateway.notices.notice(queued.id))
+        #expect(after.status == .queued && after.attempts == 0)
+        #expect(try await api.app.gateway.notices.history(of: queued.id).transitions.map(\.to) == ["queued"])
+    }
+
+    /// An email notice accepted an SMS receipt.
+    @Test func anSMSReceiptForAnEmailNoticeIs409() async throws {
+        let api = try await TestAPI.make()
+        _ = try await api.offer(to: "R1")
+        let email = try #require(try await api.app.gateway.notices.notices(residentID: "R1").first)
+        let claimed = try await api.app.gateway.notices.claim(
+            channel: .email, limit: 1, now: api.clock.now(), lease: 60)
+        #expect(claimed.notices.map(\.id) == [email.id])
+        #expect(try await postReceipt(api, notice: email.id).status == .conflict)
+        #expect(try await api.app.gateway.notices.notice(email.id)?.status == .sending)
+    }
+
+    /// The receipt secret defaulted to the outbound one: a captured outbound webhook replayed as a receipt.
+    @Test func receiptsNeedTheirOwnSecret() async throws {
+        let api = try await TestAPI.make()
+        let notice = try await api.smsWithTheProvider()
+        let outbound = try await postReceipt(api, notice: notice.id, secret: TestAPI.webhookSecret)
+        #expect(outbound.status == .unauthorized)
+        #expect(try await api.app.gateway.notices.notice(notice.id)?.status == .sent)
+        // Without sms.receipt_secret the route is closed, even with the webhook secret set.
+        var configuration = api.app.configuration
+        configuration.smsReceiptSecret = nil
+        let app = try await NeuvoRuntime.open(
+            configuration: configuration, logger: api.app.logger, use: .conversation, clock: api.clock,
+            catalog: api.app.catalog, channels: [:]
+        ).application()
+        #expect(app.receiptSigner == nil)
+    }
+
+    /// No webhook-id de-duplication: the same receipt could be applied again.
+    @Test func aReceiptIsAppliedOncePerWebhookID() async throws {
+        let api = try await TestAPI.make()
+        let notice = try await api.smsWithTheProvider()
+        let first = try await postReceipt(api, notice: notice.id, status: "delivered", id: "msg_once")
+        #expect(object(first)["result"] as? String == "applied")
+        let replay = try await postReceipt(api, notice: notice.id, status: "delivered", id: "msg_once")
+        #expect(replay.status == .ok)
+        #expect(object(replay)["result"] as? String == "duplicate")
+        #expect(
+            try await api.app.gateway.notices.history(of: notice.id).transitions.map(\.to) == [
+                "queued", "sending", "sent", "delivered",
+            ])
+        // A receipt that outran our record of the send (claimed, not yet recorded) still applies.
+        let inFlight = try await api.smsWithTheProvider(recorded: false)
+        #expect(inFlight.status == .sending)
+        let early = try await postReceipt(api, notice: inFlight.id, status: "delivered")
+        #expect(object(early)["result"] as? String == "applied")
+        // A 409 does not consume the id: the provider's retry is judged again.
+        let queued = try await api.app.intake.arrange(
+            ArrangementRequest(
+                resident: "S1", kind: "preschool_place",
+                details: ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept_by": "2027-03-15"],
+                idempotencyKey: "later"))
+        let later = try #require(
+            try await api.app.gateway.notices.notices(residentID: "S1").first {
+                $0.arrangementID == queued.arrangementID
+            })
+        #expect(try await postReceipt(api, notice: later.id, id: "msg_retry").status == .conflict)
+        _ = try await api.app.gateway.notices.claim(channel: .sms, limit: 5, now: api.clock.now(), lease: 60)
+        #expect(object(try await postReceipt(api, notice: later.id, id: "msg_retry"))["result"] as? String == "applied")
     }
 }

@@ -16,7 +16,7 @@ struct MigrationHistoryTests {
                 "arrangements.residents-and-arrangements", "arrangements.reference-index-partial",
                 "conversation.sessions",
                 "notifications.outbox", "notifications.notices-by-arrangement", "notifications.claim-in-index-order",
-                "notifications.notice-state",
+                "notifications.notice-state", "notifications.receipt-ids-and-retention",
                 "api.keys", "api.drop-idempotent-requests",
             ])
         // Every number a database written before ids may record maps to the ids that took its place.

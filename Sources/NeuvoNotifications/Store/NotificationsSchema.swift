@@ -3,7 +3,7 @@ import NeuvoStorage
 /// The tables this module owns, declared by stable ids (the application fixes the order of all modules).
 public enum NotificationsSchema {
     /// In the order they were released.
-    public static let migrations: [Migration] = outbox + lookup + state
+    public static let migrations: [Migration] = outbox + lookup + state + receipts
 
     /// The notification gateway: the outbox of notices, every status transition, every delivery attempt.
     static let outbox: [Migration] = [
@@ -196,6 +196,22 @@ public enum NotificationsSchema {
                     c.urgent, s.attempts, s.next_attempt_at, s.lease_until, s.provider_message_id, s.last_error,
                     c.reference, c.created_at, s.updated_at
                 FROM notice_content c JOIN notice_state s ON s.notice_seq = c.seq;
+                """)
+    ]
+
+    /// The ids of receipts already applied (Standard Webhooks' `webhook-id`), so a replay changes nothing; kept a
+    /// day, by `received_at`. And `erased_at` on the content: when retention erased a final notice's personal
+    /// content (counted from its state's `updated_at`, which a final status never changes again).
+    static let receipts: [Migration] = [
+        Migration(
+            "notifications.receipt-ids-and-retention",
+            sql: """
+                CREATE TABLE notice_receipts (
+                    receipt_id TEXT PRIMARY KEY,
+                    received_at INTEGER NOT NULL
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX notice_receipts_by_time ON notice_receipts (received_at);
+                ALTER TABLE notice_content ADD COLUMN erased_at INTEGER;
                 """)
     ]
 }

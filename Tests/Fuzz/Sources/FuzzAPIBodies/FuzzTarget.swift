@@ -59,7 +59,7 @@ private struct Fixture: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var configuration = Configuration(environment: [:])
         configuration.databasePath = folder.appendingPathComponent("neuvo.db").path
-        configuration.smsWebhookSecret = receiptSecret
+        configuration.smsReceiptSecret = receiptSecret
         configuration.linkSigningSecret = "fuzz-key"
         configuration.publicBaseURL = URL(string: "https://neuvo.example")!
         let clock = ManualClock(Date(timeIntervalSince1970: 1_795_600_800))
