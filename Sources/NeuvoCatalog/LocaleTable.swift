@@ -30,6 +30,21 @@ public struct LocalizedString: Sendable, Hashable {
 
 /// Every locale string by key: an immutable value, swapped as a whole on reload.
 public struct LocaleTable: Sendable {
+    /// The hosts the texts link to (`https://` URLs in any language): the city's own domains, the default of
+    /// `link_hosts`.
+    public var linkedHosts: Set<String> {
+        var sources: [String] = []
+        for string in strings.values {
+            for forms in string.translations.values {
+                switch forms {
+                case .single(let template): sources.append(template.source)
+                case .plural(let one, let other): sources += [one.source, other.source]
+                }
+            }
+        }
+        return LinkHosts.hosts(inTexts: sources)
+    }
+
     public let strings: [String: LocalizedString]
 
     public init(_ strings: [String: LocalizedString]) {

@@ -209,4 +209,41 @@ struct AbuseTests {
         _ = try await api.app.gateway.notices.claim(channel: .sms, limit: 5, now: api.clock.now(), lease: 60)
         #expect(object(try await postReceipt(api, notice: later.id, id: "msg_retry"))["result"] as? String == "applied")
     }
+
+    // MARK: Links
+
+    /// A unit detail holding https://evil.example/phish became an <a href> in the city's HTML email.
+    @Test func onlyAllowedHostsBecomeLinksInEmail() async throws {
+        let api = try await TestAPI.make()
+        let renderer = api.app.runtime.texts.renderer()
+        #expect(renderer.linkHosts.allows("https://www.hel.fi/fi"))
+        #expect(renderer.linkHosts.allows("https://neuvo.example/r/abc"))  // the public base URL's host
+        let message = try renderer.render(
+            .preschoolPlace, channel: .email, locale: "fi",
+            values: [
+                "name": "Resident", "unit": "Kallion ala-aste https://evil.example/phish", "start_date": "1.8.2027",
+                "accept_by": "15.3.2027", "link": "https://neuvo.example/r/token",
+            ])
+        let html = try #require(message.html)
+        #expect(html.contains("https://evil.example/phish"))
+        #expect(!html.contains("href=\"https://evil.example"))
+        #expect(html.contains("<a href=\"https://neuvo.example/r/token\">"))
+        // Userinfo tricks are not the allowed host.
+        #expect(!renderer.linkHosts.allows("https://www.hel.fi@evil.example/"))
+        #expect(!renderer.linkHosts.allows("https://evil.example\\@www.hel.fi/"))
+        #expect(!renderer.linkHosts.allows("https://www.hel.fi.evil.example/"))
+        #expect(!renderer.linkHosts.allows("http://www.hel.fi/"))
+    }
+
+    @Test func configuredLinkHostsReplaceTheDefaultAndReachTheWidget() async throws {
+        let api = try await TestAPI.make()
+        let texts = await api.request(.get, "/v1/widget/texts?lang=fi")
+        let hosts = try #require(object(texts)["link_hosts"] as? [String])
+        #expect(hosts.contains("www.hel.fi") && hosts.contains("neuvo.example"))
+        #expect(!hosts.contains("evil.example"))
+        api.app.runtime.texts.setLinkHosts(configured: ["hel.fi"], ownHost: "neuvo.example")
+        let configured = api.app.runtime.texts.linkHosts
+        #expect(configured.allows("https://palvelukartta.hel.fi/x"))
+        #expect(!configured.allows("https://www.kirjastot.fi/"))
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NeuvoArrangements
 import NeuvoCatalog
+import NeuvoCore
 import NeuvoStorage
 import NeuvoSupport
 import NeuvoTestSupport
@@ -8,10 +9,11 @@ import Testing
 
 @testable import NeuvoNotifications
 
-/// The project's own locale texts, so these tests check the real templates.
-
+/// The project's own locale texts, so these tests check the real templates; links to the catalog's hosts and the
+/// tests' public base URL's become anchors.
 func projectRenderer() throws -> NoticeRenderer {
-    NoticeRenderer(locales: try Catalog.loadLocales(root: projectRoot))
+    let locales = try Catalog.loadLocales(root: projectRoot)
+    return NoticeRenderer(locales: locales, linkHosts: LinkHosts(locales.linkedHosts.union(["neuvo.example"])))
 }
 
 extension GatewayService {

@@ -45,7 +45,22 @@ extension APIRoutes {
             to: body.text, session: session, residentID: nil, language: language,
             handoffAllowed: { limits.admitHandoff(address: address) })
         app.metrics.recordChat(fallback: reply.intent == nil)
-        return .json(Array(reply.json.utf8))
+        return .json(Array(linkSafe(reply, app.runtime.texts).json.utf8))
+    }
+
+    /// The reply with only sources on allowed hosts keeping their URL (`link_hosts`): a unit's web address in
+    /// city data is shown as its name, never as a link elsewhere. The widget makes links of URLs in the text only
+    /// on the same hosts (`link_hosts` of `/v1/widget/texts`).
+    static func linkSafe(_ reply: Reply, _ texts: LiveTexts) -> Reply {
+        guard reply.sources.contains(where: { $0.url != nil }) else { return reply }
+        let hosts = texts.linkHosts
+        let sources = reply.sources.map { source in
+            guard let url = source.url, !hosts.allows(url) else { return source }
+            return ReplySource(kind: source.kind, id: source.id, title: source.title, url: nil)
+        }
+        return Reply(
+            sessionID: reply.sessionID, language: reply.language, text: reply.text, intent: reply.intent,
+            confidence: reply.confidence, suggestions: reply.suggestions, actions: reply.actions, sources: sources)
     }
 
     static func widgetTexts(_ app: NeuvoApplication, _ request: HTTPRequest) throws -> HTTPResponse {
@@ -58,6 +73,7 @@ extension APIRoutes {
         }
         return try JSONBody.response([
             "lang": JSONValue.string(lang), "texts": .object(texts.mapValues { .string($0) }),
+            "link_hosts": .array(app.runtime.texts.linkHosts.hosts.sorted().map { .string($0) }),
         ])
     }
 

@@ -69,6 +69,7 @@ public final class NeuvoRuntime: Sendable {
         catalog: LiveCatalog? = nil, channels: [ChannelKind: any NotificationChannel]? = nil
     ) async throws -> NeuvoRuntime {
         let texts = try catalog.map(LiveTexts.init(catalog:)) ?? Self.loadTexts(configuration, use: use)
+        texts.setLinkHosts(configured: configuration.linkHosts, ownHost: configuration.publicBaseURL().host)
         let channels = try channels ?? Self.channels(configuration)
         let database = try openDatabase(path: configuration.databasePath)
         do {
@@ -106,10 +107,12 @@ public final class NeuvoRuntime: Sendable {
                 "no catalog: the bundle beside the binary is missing; name a folder with --catalog or NEUVO_CATALOG")
         }
         do {
+            let texts: LiveTexts
             switch use {
-            case .conversation: return LiveTexts(catalog: LiveCatalog(try Catalog.load(root: root)))
-            case .notices: return try LiveTexts(localesAt: root)
+            case .conversation: texts = LiveTexts(catalog: LiveCatalog(try Catalog.load(root: root)))
+            case .notices: texts = try LiveTexts(localesAt: root)
             }
+            return texts
         } catch {
             throw RuntimeFailure(.data, error.description)
         }
