@@ -246,4 +246,40 @@ struct AbuseTests {
         #expect(configured.allows("https://palvelukartta.hel.fi/x"))
         #expect(!configured.allows("https://www.kirjastot.fi/"))
     }
+
+    // MARK: Retention
+
+    /// Rendered notices kept their personalisation forever, and transcripts went only when someone ran
+    /// `neuvo transcripts purge`. The server's own pass, on the injected clock, now forgets both.
+    @Test func retentionErasesFinalNoticesAndOldTranscripts() async throws {
+        let api = try await TestAPI.make()
+        let delivered = try await api.smsWithTheProvider()
+        #expect(
+            try await postReceipt(api, notice: delivered.id, status: "delivered").status == .ok)
+        let waiting = try await api.smsWithTheProvider()  // sent, never receipted: not final
+        _ = await chat(api, "hei")
+
+        api.clock.advance(by: 6 * 86_400)
+        var report = try await api.app.runtime.applyRetention()
+        #expect(report.noticesErased == 0)
+        #expect(try await api.app.gateway.notices.notice(delivered.id)?.personalisation.isEmpty == false)
+
+        api.clock.advance(by: 2 * 86_400)  // eight days after its final status
+        report = try await api.app.runtime.applyRetention()
+        #expect(report.noticesErased == 1)
+        let erased = try #require(try await api.app.gateway.notices.notice(delivered.id))
+        #expect(erased.personalisation.isEmpty)
+        #expect(erased.status == .delivered && erased.attempts == 1)
+        #expect(
+            try await api.app.gateway.notices.history(of: delivered.id).transitions.map(\.to) == [
+                "queued", "sending", "sent", "delivered",
+            ])
+        #expect(try await api.app.gateway.notices.notice(waiting.id)?.personalisation.isEmpty == false)
+        #expect(report.transcripts.sessions == 0)
+
+        api.clock.advance(by: 23 * 86_400)  // 31 days after the chat
+        report = try await api.app.runtime.applyRetention()
+        #expect(report.transcripts.sessions >= 1 && report.transcripts.turns >= 2)
+        #expect(report.noticesErased == 0)  // each notice is erased once
+    }
 }

@@ -429,6 +429,24 @@ public struct NoticeStore: Sendable {
 
     // MARK: Receipts
 
+    // MARK: Retention
+
+    /// Erases the personal content (personalisation) of notices that reached a final status (delivered, permanent
+    /// failure, dead) before `cutoff`: nothing about the resident is kept longer than it serves. Status, attempts,
+    /// transitions and the template stay, so the audit trail is whole. Returns how many were erased.
+    public func eraseContent(finalBefore cutoff: Date, now: Date) async throws -> Int {
+        try await database.write { connection in
+            try connection.execute(
+                """
+                UPDATE notice_content SET personalisation = '{}', erased_at = ?
+                WHERE erased_at IS NULL AND seq IN (
+                    SELECT notice_seq FROM notice_state
+                    WHERE status IN ('delivered', 'permanent_failure', 'dead') AND updated_at < ?)
+                """, now, cutoff)
+            return connection.changes
+        }
+    }
+
     public enum ReceiptOutcome: String, Sendable, Hashable, Codable {
         /// The notice moved to the receipt's status.
         case applied
