@@ -23,6 +23,8 @@ public struct NeuvoApplication: Sendable {
     public let assets: WidgetAssets
     /// Rate limits per client address and session.
     public let limits: ClientLimits
+    /// The access log, written off the request path (flushed when `serve` stops).
+    public let accessLog: BufferedLog
 
     public var configuration: Configuration { runtime.configuration }
     public var database: Database { runtime.database }
@@ -50,5 +52,6 @@ public struct NeuvoApplication: Sendable {
         receiptSigner = try configuration.smsReceiptSecret.map { try WebhookSigner(secret: $0) }
         assets = try WidgetAssets.load()
         limits = ClientLimits(configuration: configuration, metrics: metrics)
+        accessLog = BufferedLog(logger: runtime.logger)
     }
 }

@@ -24,18 +24,25 @@ extension NeuvoApplication {
         configuration.errorRenderer = ProblemRenderer()
         let logger = logger
         let metrics = metrics
-        configuration.accessLog = { entry in
-            // The route pattern, not the path: /r/{token} must not write identification tokens to logs.
-            logger.info(
-                "http.request",
-                [
-                    "method": .string(entry.method), "route": .string(entry.routePattern ?? "(none)"),
-                    "status": .int(entry.status), "bytes": .int(entry.bytes),
-                    "ms": .double(
-                        Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds)
-                            * 1000),
-                    "request_id": .string(entry.requestID), "remote": .string(entry.remoteAddress),
-                ])
+        let accessLog = accessLog
+        if accessLog.accepts(.info) {
+            configuration.accessLog = { entry in
+                // The route pattern, not the path: /r/{token} must not write identification tokens to logs. Queued
+                // here, formatted and written by the log's own thread (BufferedLog).
+                accessLog.append(
+                    .info, "http.request",
+                    [
+                        ("method", .string(entry.method)), ("route", .string(entry.routePattern ?? "(none)")),
+                        ("status", .int(entry.status)), ("bytes", .int(entry.bytes)),
+                        (
+                            "ms",
+                            .double(
+                                Double(entry.duration.components.attoseconds) / 1e15
+                                    + Double(entry.duration.components.seconds) * 1000)
+                        ),
+                        ("request_id", .string(entry.requestID)), ("remote", .string(entry.remoteAddress)),
+                    ])
+            }
         }
         configuration.metrics = { entry in
             let seconds =

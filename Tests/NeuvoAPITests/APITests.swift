@@ -379,6 +379,7 @@ struct LogSecrecyTests {
         _ = await api.request(.get, "/v1/me/arrangements", bearer: offer.session)
         _ = await api.request(.post, "/v1/arrangements", json: #"{"resident": "R1"}"#, bearer: key)
         _ = await api.request(.get, "/r/\(offer.token)")
+        api.app.accessLog.flush()
         let text = lines.all
         #expect(text.contains("http.request"), "the access log is written")
         for secret in [key, offer.session, offer.token, "131052-308T", "040 123 4567", "r1@example.org"] {

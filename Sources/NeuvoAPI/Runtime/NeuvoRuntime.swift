@@ -329,6 +329,7 @@ public final class NeuvoRuntime: Sendable {
                 break
             }
             await server.shutdown(gracePeriod: .seconds(10))
+            app.accessLog.flush()  // every request answered is logged before the process ends
             background.cancel()
             await background.value
         }

@@ -73,6 +73,26 @@ public final class LogSink: Sendable {
         level: LogLevel, label: String, event: String, metadata: [(String, LogValue)], date: Date
     ) {
         guard level >= minimumLevel else { return }
+        let line = formatLine(level: level, label: label, event: event, metadata: metadata, date: date)
+        lock.withLock { _ in write(line) }
+    }
+
+    /// Several lines in one write (`BufferedLog`), each redacted like any other.
+    func emitBatch(
+        _ records: [(level: LogLevel, label: String, event: String, metadata: [(String, LogValue)], date: Date)]
+    ) {
+        var text = ""
+        for record in records where record.level >= minimumLevel {
+            text += formatLine(
+                level: record.level, label: record.label, event: record.event, metadata: record.metadata,
+                date: record.date)
+        }
+        if !text.isEmpty { lock.withLock { _ in write(text) } }
+    }
+
+    private func formatLine(
+        level: LogLevel, label: String, event: String, metadata: [(String, LogValue)], date: Date
+    ) -> String {
         var fields: [(String, LogValue)] = [
             ("ts", .string(Self.timestamp(date))), ("level", .string(level.rawValue)),
             ("logger", .string(label)), ("event", .string(event)),
@@ -82,8 +102,7 @@ public final class LogSink: Sendable {
             if case .string(let text) = value { return (key, .string(redactor.redact(text))) }
             return (key, value)
         }
-        let line = format == .json ? Self.jsonLine(redacted) : Self.logfmtLine(redacted)
-        lock.withLock { _ in write(line) }
+        return format == .json ? Self.jsonLine(redacted) : Self.logfmtLine(redacted)
     }
 
     static func timestamp(_ date: Date) -> String {
