@@ -53,4 +53,13 @@ struct BufferedLogTests {
         #expect(text.contains("event=log.dropped"))
         #expect(text.split(separator: "\n").count <= 50)
     }
+
+    @Test func theCachedTimestampIsTheFormattedOne() {
+        let sink = LogSink { _ in }
+        var date = Date(timeIntervalSince1970: 1_795_600_800.9995)
+        for step in [0.0004, 0.001, 0.25, 0.5, 0.999, 1, 3.0007, 59.123, 86_400.5] {
+            date += step
+            #expect(sink.cachedTimestamp(date) == LogSink.timestamp(date), "at \(date.timeIntervalSince1970)")
+        }
+    }
 }
