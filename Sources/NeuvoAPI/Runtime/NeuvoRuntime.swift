@@ -169,6 +169,7 @@ public final class NeuvoRuntime: Sendable {
         settings.concurrency = [
             .email: configuration.dispatchEmailConcurrency, .sms: configuration.dispatchSMSConcurrency,
         ]
+        settings.recordEvery = configuration.dispatchRecordEvery
         return settings
     }
 

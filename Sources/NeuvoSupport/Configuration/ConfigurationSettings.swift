@@ -46,6 +46,10 @@ extension Configuration {
             "dispatch.email_concurrency", "emails sent at once", range: 1...64, keyPath: \.dispatchEmailConcurrency),
         integer(
             "dispatch.sms_concurrency", "SMS webhooks sent at once", range: 1...512, keyPath: \.dispatchSMSConcurrency),
+        integer(
+            "dispatch.record_every",
+            "delivery results recorded while a batch sends, once this many wait (or 100 ms passed)",
+            range: 1...100_000, keyPath: \.dispatchRecordEvery),
     ]
 
     static let basicSettings: [ConfigurationSetting] = [
