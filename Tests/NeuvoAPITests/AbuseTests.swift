@@ -54,13 +54,13 @@ struct AbuseTests {
     /// 300 session-less "I want to talk to a human" messages took 1.3 s and made 300 sessions and 300 open hand-offs.
     @Test func aBurstFromOneAddressMeets429AndFillsNoStaffQueue() async throws {
         let api = try await TestAPI.make()
-        var statuses: [Int] = []
-        var retryAfter: String?
-        for _ in 0..<300 {
-            let response = await chat(api, "I want to talk to a human")
-            statuses.append(response.status.code)
-            if response.status.code == 429 { retryAfter = retryAfter ?? response.headers["Retry-After"] }
+        // At once, as a script sends them (each refusal waits ClientLimits.refusalPause; together, not in turn).
+        let responses = await withTaskGroup(of: HTTPResponse.self) { group in
+            for _ in 0..<300 { group.addTask { await chat(api, "I want to talk to a human") } }
+            return await group.reduce(into: []) { $0.append($1) }
         }
+        let statuses = responses.map(\.status.code)
+        let retryAfter = responses.first { $0.status.code == 429 }?.headers["Retry-After"]
         #expect(statuses.filter { $0 == 200 }.count <= 130)
         #expect(statuses.filter { $0 == 429 }.count >= 170)
         #expect(Int(retryAfter ?? "") ?? 0 >= 1)

@@ -31,7 +31,15 @@ extension APIRoutes {
         let address = context.clientAddress
         // Only a well-formed id names a session (anything else starts a new one), which bounds the bucket keys.
         let session = body.sessionID.map(SessionID.init(rawValue:))
-        try app.limits.admitChat(address: address, session: session.flatMap { $0.isWellFormed ? $0.rawValue : nil })
+        do {
+            try app.limits.admitChat(address: address, session: session.flatMap { $0.isWellFormed ? $0.rawValue : nil })
+        } catch let refusal as HTTPError {
+            // The refusal waits a moment before it is sent (the connection stays open, no thread waits): a script
+            // that floods one connection gets a few answers a second instead of thousands, which spares the CPU
+            // that people's chats need.
+            try? await Task.sleep(for: ClientLimits.refusalPause)
+            throw refusal
+        }
         var language: Language?
         if let lang = body.lang {
             guard let parsed = Language(rawValue: lang) else {

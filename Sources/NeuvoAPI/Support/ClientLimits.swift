@@ -9,6 +9,8 @@ public struct ClientLimits: Sendable {
     let chatBySession: KeyedRateLimiter
     let handoffsByAddress: KeyedRateLimiter
     let metrics: Metrics
+    /// How long a 429 of the chat waits before it is sent.
+    static let refusalPause: Duration = .milliseconds(250)
 
     init(configuration: Configuration, metrics: Metrics) {
         chatByAddress = KeyedRateLimiter(limit: configuration.chatPerAddressPerMinute)
