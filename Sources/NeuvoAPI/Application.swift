@@ -29,6 +29,10 @@ public struct NeuvoApplication: Sendable {
     /// Residents' identities as stored (national identity numbers hashed with the server's key).
     public let identities: IdentityHasher
     public let assets: WidgetAssets
+    /// Rate limits per client address and session.
+    public let limits: ClientLimits
+    /// The access log, written off the request path (flushed when `serve` stops).
+    public let accessLog: BufferedLog
 
     public var configuration: Configuration { runtime.configuration }
     public var database: Database { runtime.database }
@@ -65,8 +69,10 @@ public struct NeuvoApplication: Sendable {
         logins = OpenIDLogins(database: database)
         keys = APIKeyStore(database: database)
         metrics = Metrics()
-        let secret = configuration.smsReceiptSecret ?? configuration.smsWebhookSecret
-        receiptSigner = try secret.map { try WebhookSigner(secret: $0) }
+        // Its own secret, never the outbound one: a captured outbound webhook would verify as a receipt.
+        receiptSigner = try configuration.smsReceiptSecret.map { try WebhookSigner(secret: $0) }
         assets = try WidgetAssets.load()
+        limits = ClientLimits(configuration: configuration, metrics: metrics)
+        accessLog = BufferedLog(logger: runtime.logger)
     }
 }

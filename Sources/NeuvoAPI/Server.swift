@@ -16,21 +16,33 @@ extension NeuvoApplication {
     {
         var configuration = HTTPServerConfiguration(host: host, port: port)
         configuration.maxConnections = maxConnections
+        configuration.maxConnectionsPerAddress = self.configuration.connectionsPerAddress
+        configuration.maxBufferedRequestBytes = self.configuration.bufferedRequestBytes
+        configuration.trustedProxies = TrustedProxies(parsing: self.configuration.trustedProxies) ?? .none
+        // The routes' body limits and API-key checks, applied before a body is read.
+        configuration.bodyPolicy = APIRoutes.router(self)
         configuration.errorRenderer = ProblemRenderer()
         let logger = logger
         let metrics = metrics
-        configuration.accessLog = { entry in
-            // The route pattern, not the path: /r/{token} must not write identification tokens to logs.
-            logger.info(
-                "http.request",
-                [
-                    "method": .string(entry.method), "route": .string(entry.routePattern ?? "(none)"),
-                    "status": .int(entry.status), "bytes": .int(entry.bytes),
-                    "ms": .double(
-                        Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds)
-                            * 1000),
-                    "request_id": .string(entry.requestID), "remote": .string(entry.remoteAddress),
-                ])
+        let accessLog = accessLog
+        if accessLog.accepts(.info) {
+            configuration.accessLog = { entry in
+                // The route pattern, not the path: /r/{token} must not write identification tokens to logs. Queued
+                // here, formatted and written by the log's own thread (BufferedLog).
+                accessLog.append(
+                    .info, "http.request",
+                    [
+                        ("method", .string(entry.method)), ("route", .string(entry.routePattern ?? "(none)")),
+                        ("status", .int(entry.status)), ("bytes", .int(entry.bytes)),
+                        (
+                            "ms",
+                            .double(
+                                Double(entry.duration.components.attoseconds) / 1e15
+                                    + Double(entry.duration.components.seconds) * 1000)
+                        ),
+                        ("request_id", .string(entry.requestID)), ("remote", .string(entry.remoteAddress)),
+                    ])
+            }
         }
         configuration.metrics = { entry in
             let seconds =
@@ -38,6 +50,10 @@ extension NeuvoApplication {
             metrics.recordRequest(
                 route: entry.routePattern ?? "(unmatched)", method: entry.method, status: entry.status, seconds: seconds
             )
+            // The server's own refusals, before any route (413 from the head, 503 at a cap).
+            if entry.routePattern == nil && (entry.status == 413 || entry.status == 503) {
+                metrics.recordRefusal("http_\(entry.status)")
+            }
         }
         configuration.errorHook = { error, context in
             logger.error(

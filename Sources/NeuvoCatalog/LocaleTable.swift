@@ -30,9 +30,27 @@ public struct LocalizedString: Sendable, Hashable {
 
 /// Every locale string by key: an immutable value, swapped as a whole on reload.
 public struct LocaleTable: Sendable {
+    /// The hosts the texts link to (`https://` URLs in any language): the city's own domains, the default of
+    /// `link_hosts`. Found once, when the table is built: each chat reply with sources asks.
+    public let linkedHosts: Set<String>
+
+    private static func linkedHosts(of strings: [String: LocalizedString]) -> Set<String> {
+        var sources: [String] = []
+        for string in strings.values {
+            for forms in string.translations.values {
+                switch forms {
+                case .single(let template): sources.append(template.source)
+                case .plural(let one, let other): sources += [one.source, other.source]
+                }
+            }
+        }
+        return LinkHosts.hosts(inTexts: sources)
+    }
+
     public let strings: [String: LocalizedString]
 
     public init(_ strings: [String: LocalizedString]) {
+        linkedHosts = Self.linkedHosts(of: strings)
         self.strings = strings
     }
 

@@ -102,11 +102,16 @@ public struct ConversationEngine: Sendable {
     ///   runs, tests); binds the session to them with `strong` assurance. A session bound to another resident is
     ///   never continued: a new one starts. An identified session past its expiry throws `sessionExpired`.
     /// - `language`: the resident's explicit choice (`--lang`, a language menu); nil lets Neuvo detect and keep it.
-    public func respond(to text: String, session: SessionID?, residentID: String?, language: Language?)
-        async throws -> Reply
-    {
+    /// - `handoffAllowed`: asked before a new hand-off is queued for staff (the caller's per-client cap); false
+    ///   answers that the resident has asked too often. A session never has more than one open hand-off anyway.
+    public func respond(
+        to text: String, session: SessionID?, residentID: String?, language: Language?,
+        handoffAllowed: (@Sendable () -> Bool)? = nil
+    ) async throws -> Reply {
         for _ in 0..<5 {
-            if let reply = try await attempt(text, session: session, residentID: residentID, language: language) {
+            if let reply = try await attempt(
+                text, session: session, residentID: residentID, language: language, handoffAllowed: handoffAllowed)
+            {
                 return reply
             }
         }
@@ -142,9 +147,10 @@ public struct ConversationEngine: Sendable {
         return reply
     }
 
-    private func attempt(_ text: String, session: SessionID?, residentID: String?, language: Language?)
-        async throws -> Reply?
-    {
+    private func attempt(
+        _ text: String, session: SessionID?, residentID: String?, language: Language?,
+        handoffAllowed: (@Sendable () -> Bool)?
+    ) async throws -> Reply? {
         let now = clock.now()
         let catalog = self.catalog()
         let message = InputText.clean(text, limit: options.maximumMessageLength)
@@ -182,7 +188,8 @@ public struct ConversationEngine: Sendable {
         }
         let draft = try await dialogue(message, state: &state, catalog: catalog, now: now)
         do {
-            return try await commit(draft, state: state, message: message, catalog: catalog, now: now)
+            return try await commit(
+                draft, state: state, message: message, catalog: catalog, now: now, handoffAllowed: handoffAllowed)
         } catch let error as SQLiteError where error.isStorageFailure && !draft.changesData {
             // The disk is full or read-only: an answer that changes nothing is still given, unstored (the
             // session starts afresh next time). Accepting or declining is refused, since it could not be kept.
@@ -204,9 +211,10 @@ public struct ConversationEngine: Sendable {
 
     /// Saves the session, the redacted transcript and the draft's effects in one transaction; nil when the
     /// session changed since it was loaded (the caller retries the whole turn).
-    func commit(_ draft: Draft, state: SessionState, message: String?, catalog: Catalog, now: Date) async throws
-        -> Reply?
-    {
+    func commit(
+        _ draft: Draft, state: SessionState, message: String?, catalog: Catalog, now: Date,
+        handoffAllowed: (@Sendable () -> Bool)? = nil
+    ) async throws -> Reply? {
         var state = state
         state.turns += 1
         state.suggestions = draft.suggestions
@@ -250,9 +258,20 @@ public struct ConversationEngine: Sendable {
                         text = try renderer("conversation.arrangement.nothing_open")
                     }
                 case .handoff(let available):
-                    try store.recordHandoff(
-                        session: saved.id, residentID: saved.residentID, language: saved.language,
-                        staffAvailable: available, now: now, in: connection)
+                    // One open hand-off per session, and the caller's cap per client: a flood of requests for a
+                    // human must not fill the staff queue.
+                    if try store.hasOpenHandoff(session: saved.id, in: connection) {
+                        text = try renderer("handoff.already_open")
+                    } else if let handoffAllowed, !handoffAllowed() {
+                        text = try renderer("handoff.limited")
+                        actions = actions.map {
+                            $0.kind == "handoff.requested" ? ReplyAction(kind: $0.kind, status: "refused") : $0
+                        }
+                    } else {
+                        try store.recordHandoff(
+                            session: saved.id, residentID: saved.residentID, language: saved.language,
+                            staffAvailable: available, now: now, in: connection)
+                    }
                 case .feedback(let feedback):
                     try store.recordFeedback(
                         session: saved.id, language: saved.language, text: feedback, now: now, in: connection)

@@ -225,6 +225,12 @@ public struct ConversationStore: Sendable {
 
     // MARK: What staff read
 
+    func hasOpenHandoff(session: SessionID, in connection: Connection) throws -> Bool {
+        try connection.queryOne(
+            "SELECT 1 AS one FROM conversation_handoffs WHERE session_id = ? AND status = 'open' LIMIT 1",
+            session.rawValue) != nil
+    }
+
     func recordHandoff(
         session: SessionID, residentID: String?, language: Language, staffAvailable: Bool, now: Date,
         in connection: Connection

@@ -6,12 +6,14 @@ import Synchronization
 
 /// What other threads (the acceptor, the server, handler tasks) tell an event loop.
 enum LoopMessage: Sendable {
-    /// A new connection to serve, already non-blocking.
-    case serve(Socket, id: Int, remoteAddress: String)
-    /// A connection over the cap: answer 503 and close.
-    case reject(Socket, id: Int, remoteAddress: String)
+    /// A new connection to serve, already non-blocking; `countedAddress` is the key of the per-address count.
+    case serve(Socket, id: Int, remoteAddress: String, countedAddress: String?)
+    /// A connection over a cap: answer 503 and close.
+    case reject(Socket, id: Int, remoteAddress: String, reason: String)
     /// A handler task finished the request of connection `id`.
     case completed(id: Int, response: HTTPResponse, context: RequestContext)
+    /// The body policy's check of connection `id`'s head finished: nil lets the body be read.
+    case admitted(id: Int, refusal: HTTPError?)
     /// Graceful shutdown: close idle connections now, the others after their response.
     case drain
     /// End of the grace period: cancel handlers and close everything.
@@ -43,10 +45,10 @@ final class EventLoop: TaskExecutor, Sendable {
 
     let epoll: Epoll
     /// Accounts for a connection that a stopped loop could not take (its socket is already closed).
-    private let discarded: @Sendable (_ rejected: Bool) -> Void
+    private let discarded: @Sendable (_ rejected: Bool, _ countedAddress: String?) -> Void
     private let inbox = Mutex(Inbox())
 
-    init(discarded: @escaping @Sendable (_ rejected: Bool) -> Void) throws(SocketError) {
+    init(discarded: @escaping @Sendable (_ rejected: Bool, _ countedAddress: String?) -> Void) throws(SocketError) {
         self.discarded = discarded
         epoll = try Epoll()
     }
@@ -81,12 +83,12 @@ final class EventLoop: TaskExecutor, Sendable {
     /// A message that reached a stopped loop: a socket in it is closed and accounted for.
     func discard(_ message: LoopMessage) {
         switch message {
-        case .serve(let socket, _, _):
+        case .serve(let socket, _, _, let countedAddress):
             socket.close()
-            discarded(false)
-        case .reject(let socket, _, _):
+            discarded(false, countedAddress)
+        case .reject(let socket, _, _, _):
             socket.close()
-            discarded(true)
+            discarded(true, nil)
         default:
             break
         }
@@ -192,12 +194,14 @@ final class LoopRunner {
 
     private func handle(_ message: LoopMessage) {
         switch message {
-        case .serve(let socket, let id, let remoteAddress):
-            open(socket, id: id, remoteAddress: remoteAddress, rejecting: false)
-        case .reject(let socket, let id, let remoteAddress):
-            open(socket, id: id, remoteAddress: remoteAddress, rejecting: true)
+        case .serve(let socket, let id, let remoteAddress, let countedAddress):
+            open(socket, id: id, remoteAddress: remoteAddress, countedAddress: countedAddress, rejection: nil)
+        case .reject(let socket, let id, let remoteAddress, let reason):
+            open(socket, id: id, remoteAddress: remoteAddress, countedAddress: nil, rejection: reason)
         case .completed(let id, let response, let context):
             connections[id]?.completed(response: response, context: context)
+        case .admitted(let id, let refusal):
+            connections[id]?.admitted(refusal: refusal)
         case .drain:
             draining = true
             for connection in Array(connections.values) { connection.drain() }
@@ -209,16 +213,19 @@ final class LoopRunner {
         }
     }
 
-    private func open(_ socket: Socket, id: Int, remoteAddress: String, rejecting: Bool) {
+    private func open(
+        _ socket: Socket, id: Int, remoteAddress: String, countedAddress: String?, rejection: String?
+    ) {
         do {
             try loop.epoll.register(socket, token: UInt64(id))
         } catch {
             socket.close()
-            server.connectionClosed(rejected: rejecting)
+            server.connectionClosed(rejected: rejection != nil, address: countedAddress)
             return
         }
         let connection = HTTPConnection(
-            id: id, socket: socket, remoteAddress: remoteAddress, rejected: rejecting, runner: self)
+            id: id, socket: socket, remoteAddress: remoteAddress, countedAddress: countedAddress,
+            rejection: rejection, runner: self)
         connections[id] = connection
         connection.start()
     }
@@ -227,7 +234,7 @@ final class LoopRunner {
 
     func removed(_ connection: HTTPConnection) {
         connections.removeValue(forKey: connection.id)
-        server.connectionClosed(rejected: connection.rejected)
+        server.connectionClosed(rejected: connection.rejected, address: connection.countedAddress)
     }
 
     func note(deadline: ContinuousClock.Instant) {

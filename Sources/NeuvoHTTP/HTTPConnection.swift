@@ -12,6 +12,8 @@
 final class HTTPConnection {
     private enum State {
         case reading
+        /// The body policy's check of a head runs as a task; nothing is read until it answers.
+        case admitting
         case responding
         case writing(then: AfterWrite)
         case lingering
@@ -49,8 +51,11 @@ final class HTTPConnection {
     let id: Int
     let socket: Socket
     let remoteAddress: String
-    /// Over the cap: answered 503 and closed; counted apart from served connections.
-    let rejected: Bool
+    /// The key this connection counts under in the server's per-address count (nil for a trusted proxy).
+    let countedAddress: String?
+    /// Over a cap, and why: answered 503 and closed; counted apart from served connections.
+    let rejection: String?
+    var rejected: Bool { rejection != nil }
     private unowned let runner: LoopRunner
     private var parser: HTTPRequestParser
     private var state = State.reading
@@ -67,14 +72,20 @@ final class HTTPConnection {
     private var inFlight: InFlight?
     private var task: Task<Void, Never>?
     private var exchange: Exchange?
+    /// Body bytes of the current request reserved under the server's `maxBufferedRequestBytes`.
+    private var reservedBytes = 0
 
-    init(id: Int, socket: Socket, remoteAddress: String, rejected: Bool, runner: LoopRunner) {
+    init(
+        id: Int, socket: Socket, remoteAddress: String, countedAddress: String?, rejection: String?,
+        runner: LoopRunner
+    ) {
         self.id = id
         self.socket = socket
         self.remoteAddress = remoteAddress
-        self.rejected = rejected
+        self.countedAddress = countedAddress
+        self.rejection = rejection
         self.runner = runner
-        parser = HTTPRequestParser(limits: runner.configuration.limits)
+        parser = HTTPRequestParser(limits: runner.configuration.limits, admitsBodies: true)
         // The first request must arrive within the header timeout of the connection opening.
         readDeadline = .now + runner.configuration.headerReadTimeout
     }
@@ -86,7 +97,7 @@ final class HTTPConnection {
         switch state {
         case .reading: readDeadline
         case .writing, .lingering: ioDeadline
-        case .responding, .closed: nil
+        case .admitting, .responding, .closed: nil
         }
     }
 
@@ -106,7 +117,7 @@ final class HTTPConnection {
         case .reading: readRequests()
         case .writing: flush()
         case .lingering: discardInput()
-        case .responding, .closed: break
+        case .admitting, .responding, .closed: break
         }
     }
 
@@ -126,6 +137,10 @@ final class HTTPConnection {
                 begin(request)
                 return
             }
+            if let head = parser.headAwaitingAdmission {
+                guard admit(head) else { return }
+                continue
+            }
             if parser.takeContinueExpectation() {
                 send(
                     Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: .now + configuration.writeTimeout,
@@ -136,7 +151,7 @@ final class HTTPConnection {
             if parser.phase != phase {
                 phase = parser.phase
                 switch phase {
-                case .idle: readDeadline = .now + configuration.idleTimeout
+                case .idle: readDeadline = .now + runner.server.idleTimeoutNow
                 case .head: if !isFirstRequest { readDeadline = .now + configuration.headerReadTimeout }
                 case .body: readDeadline = .now + configuration.bodyReadTimeout
                 }
@@ -163,6 +178,64 @@ final class HTTPConnection {
         }
     }
 
+    /// Decides from the head alone whether its body may be read: the route's limit (413), room under the server's
+    /// buffered-bytes cap (503), and the route's checks before a large body (401). True to go on reading now; false
+    /// when refused or waiting for the check's task (`admitted`).
+    private func admit(_ head: HTTPRequestHead) -> Bool {
+        let admission =
+            configuration.bodyPolicy?.admission(for: head) ?? BodyAdmission(maxBytes: configuration.limits.maxBodyBytes)
+        let maxBytes = min(admission.maxBytes, configuration.limits.maxBodyBytes)
+        if let length = head.contentLength, length > maxBytes {
+            parser.refuseBody(.bodyTooLarge)
+            refuse(BodyAdmission.tooLarge(maxBytes))
+            return false
+        }
+        let reservation = head.contentLength ?? maxBytes
+        guard runner.server.reserveBodyBytes(reservation) else {
+            parser.refuseBody(.refused(status: .serviceUnavailable, detail: "busy"))
+            refuse(
+                HTTPError(
+                    status: .serviceUnavailable, detail: "the server is busy; try again in a moment",
+                    headers: ["Retry-After": String(configuration.retryAfterSeconds)]))
+            return false
+        }
+        reservedBytes = reservation
+        guard admission.needsCheck(head), let check = admission.check else {
+            try? parser.admitBody(maxBytes: maxBytes)
+            return true
+        }
+        state = .admitting
+        let loop = runner.loop
+        let id = id
+        task = Task(executorPreference: configuration.handlersRunOnEventLoops ? loop : nil) {
+            loop.post(.admitted(id: id, refusal: await check(head)))
+        }
+        return false
+    }
+
+    /// The body policy's check answered: refuse, or read the body.
+    func admitted(refusal: HTTPError?) {
+        guard case .admitting = state else { return }
+        task = nil
+        state = .reading
+        if let refusal {
+            parser.refuseBody(.refused(status: refusal.status, detail: refusal.detail ?? ""))
+            return refuse(refusal)
+        }
+        guard let head = parser.headAwaitingAdmission else { return }
+        let maxBytes = min(
+            configuration.bodyPolicy?.admission(for: head).maxBytes ?? configuration.limits.maxBodyBytes,
+            configuration.limits.maxBodyBytes)
+        try? parser.admitBody(maxBytes: maxBytes)
+        runner.note(deadline: readDeadline)
+        readRequests()
+    }
+
+    private func releaseReservation() {
+        runner.server.releaseBodyBytes(reservedBytes)
+        reservedBytes = 0
+    }
+
     /// Hands the request to the responder as a task; with `handlersRunOnEventLoops` it runs on this loop's thread.
     private func begin(_ request: HTTPRequest) {
         let start = ContinuousClock.now
@@ -186,6 +259,7 @@ final class HTTPConnection {
         guard case .responding = state, let request = inFlight else { return }
         task = nil
         inFlight = nil
+        releaseReservation()
         let keepAlive =
             request.keepAlive && !runner.draining && !runner.server.isStopping
             && !response.headers.listValues(for: "Connection").contains { $0.lowercased() == "close" }
@@ -246,7 +320,7 @@ final class HTTPConnection {
             state = .reading
             isFirstRequest = false
             phase = .idle
-            readDeadline = .now + configuration.idleTimeout
+            readDeadline = .now + runner.server.idleTimeoutNow
             runner.note(deadline: readDeadline)
             readRequests()
         case .linger:
@@ -294,9 +368,13 @@ final class HTTPConnection {
     private func refuse(
         status: HTTPStatus, detail: String, headers: HTTPHeaders = [:], writeTimeout: Duration = .seconds(2)
     ) {
+        refuse(HTTPError(status: status, detail: detail, headers: headers), writeTimeout: writeTimeout)
+    }
+
+    private func refuse(_ error: HTTPError, writeTimeout: Duration = .seconds(2)) {
+        releaseReservation()
         let start = ContinuousClock.now
         let requestID = HTTPPipeline.generateRequestID()
-        let error = HTTPError(status: status, detail: detail, headers: headers)
         let rendered = runner.pipeline.renderer.response(for: error, request: nil, requestID: requestID)
         let finalized = ResponseEncoder.finalize(
             rendered, requestID: requestID, requestIDHeader: configuration.requestIDHeader, keepAlive: false,
@@ -310,7 +388,7 @@ final class HTTPConnection {
     /// 503 with `Retry-After` and `Connection: close` (RFC 9110 §15.6.4, §10.2.3).
     private func rejectOverCapacity() {
         refuse(
-            status: .serviceUnavailable, detail: "too many connections",
+            status: .serviceUnavailable, detail: rejection ?? "too many connections",
             headers: ["Retry-After": String(configuration.retryAfterSeconds)], writeTimeout: .seconds(1))
     }
 
@@ -330,7 +408,7 @@ final class HTTPConnection {
             failWrite()
         case .lingering:
             close()
-        case .responding, .closed:
+        case .admitting, .responding, .closed:
             break
         }
     }
@@ -350,6 +428,8 @@ final class HTTPConnection {
     private func close() {
         if case .closed = state { return }
         state = .closed
+        task?.cancel()
+        releaseReservation()
         socket.close()
         runner.removed(self)
     }

@@ -35,12 +35,19 @@ struct HTTPPipeline: Sendable {
     let accessLog: (@Sendable (AccessLogEntry) -> Void)?
     let metrics: (@Sendable (RequestMetrics) -> Void)?
     let errorHook: (@Sendable (any Error, RequestContext) -> Void)?
+    var trustedProxies = TrustedProxies.none
 
     func respond(to request: HTTPRequest, remoteAddress: String, startTime: ContinuousClock.Instant) async -> (
         HTTPResponse, RequestContext
     ) {
+        let peer = hostOfRemoteAddress(remoteAddress)
+        let client =
+            trustedProxies.isEmpty
+            ? peer
+            : trustedProxies.clientAddress(peer: peer, forwardedFor: request.headers.values(for: "X-Forwarded-For"))
         let context = RequestContext(
-            requestID: requestID(for: request), remoteAddress: remoteAddress, startTime: startTime)
+            requestID: requestID(for: request), remoteAddress: remoteAddress, clientAddress: client,
+            startTime: startTime)
         do {
             return (try await responder.respond(to: request, context: context), context)
         } catch let error as HTTPError {
@@ -186,8 +193,15 @@ extension HTTPServerConfiguration {
     {
         let pipeline = HTTPPipeline(
             responder: responder, renderer: errorRenderer, requestIDHeader: requestIDHeader, accessLog: accessLog,
-            metrics: metrics, errorHook: errorHook)
+            metrics: metrics, errorHook: errorHook, trustedProxies: trustedProxies)
         let start = ContinuousClock.now
+        if let refusal = await admissionRefusal(request) {
+            let rendered = errorRenderer.response(
+                for: refusal, request: nil, requestID: HTTPPipeline.generateRequestID())
+            return ResponseEncoder.finalize(
+                rendered, requestID: rendered.headers[requestIDHeader] ?? HTTPPipeline.generateRequestID(),
+                requestIDHeader: requestIDHeader, keepAlive: false, version: request.version)
+        }
         let (response, context) = await pipeline.respond(to: request, remoteAddress: remoteAddress, startTime: start)
         var finalized = ResponseEncoder.finalize(
             response, requestID: context.requestID, requestIDHeader: requestIDHeader, keepAlive: request.keepAlive,
@@ -197,5 +211,21 @@ extension HTTPServerConfiguration {
             method: request.method.rawValue, path: request.path, status: finalized.status, bytes: finalized.body.count,
             context: context, duration: start.duration(to: .now))
         return finalized
+    }
+
+    /// What the socket server's `bodyPolicy` would refuse from this request's head (413, or the route's check).
+    private func admissionRefusal(_ request: HTTPRequest) async -> HTTPError? {
+        let declared = request.headers["Content-Length"].flatMap { Int($0) } ?? request.body.count
+        guard let bodyPolicy, declared > 0 || !request.body.isEmpty else { return nil }
+        let head = HTTPRequestHead(
+            method: request.method, rawPath: request.rawPath, version: request.version, headers: request.headers,
+            contentLength: declared)
+        let admission = bodyPolicy.admission(for: head)
+        let maxBytes = min(admission.maxBytes, limits.maxBodyBytes)
+        if declared > maxBytes {
+            return BodyAdmission.tooLarge(maxBytes)
+        }
+        if admission.needsCheck(head), let check = admission.check { return await check(head) }
+        return nil
     }
 }

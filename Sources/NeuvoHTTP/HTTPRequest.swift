@@ -163,3 +163,30 @@ func hexValue(_ byte: UInt8) -> UInt8? {
     default: nil
     }
 }
+
+/// A request's head before its body is read: what a `HTTPBodyPolicy` decides on.
+public struct HTTPRequestHead: Sendable {
+    public let method: HTTPMethod
+    public let version: HTTPVersion
+    public let headers: HTTPHeaders
+    /// The path before percent-decoding, as routing splits it.
+    public let rawPath: String
+    /// The declared `Content-Length`; nil for a chunked body, whose size is known only once read.
+    public let contentLength: Int?
+
+    public init(
+        method: HTTPMethod, rawPath: String, version: HTTPVersion = .http11, headers: HTTPHeaders = [:],
+        contentLength: Int?
+    ) {
+        self.method = method
+        self.rawPath = rawPath
+        self.version = version
+        self.headers = headers
+        self.contentLength = contentLength
+    }
+
+    init(method: HTTPMethod, target: RequestTarget, version: HTTPVersion, headers: HTTPHeaders, contentLength: Int?) {
+        self.init(
+            method: method, rawPath: target.rawPath, version: version, headers: headers, contentLength: contentLength)
+    }
+}

@@ -44,6 +44,8 @@ public enum HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible 
     case unsupportedTransferCoding
     case invalidChunkedBody
     case bodyTooLarge
+    /// The head was refused before its body was read (the route's policy: 401, 503, ...).
+    case refused(status: HTTPStatus, detail: String)
 
     public var status: HTTPStatus {
         switch self {
@@ -52,6 +54,7 @@ public enum HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible 
         case .unsupportedVersion: .httpVersionNotSupported
         case .headersTooLarge: .requestHeaderFieldsTooLarge
         case .bodyTooLarge: .contentTooLarge
+        case .refused(let status, _): status
         default: .badRequest
         }
     }
@@ -74,6 +77,7 @@ public enum HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible 
         case .unsupportedTransferCoding: "transfer coding not implemented"
         case .invalidChunkedBody: "malformed chunked body"
         case .bodyTooLarge: "content too large"
+        case .refused(_, let detail): detail
         }
     }
 }
@@ -95,6 +99,8 @@ public struct HTTPRequestParser: Sendable {
     }
 
     public let limits: HTTPLimits
+    /// Whether a head with a body waits in `headAwaitingAdmission` until `admitBody` says how much may be read.
+    public let admitsBodies: Bool
 
     private enum State {
         case requestLine(emptyLines: Int)
@@ -104,6 +110,8 @@ public struct HTTPRequestParser: Sendable {
         case chunkData(remaining: Int)
         case chunkDataEnd
         case trailers(bytes: Int)
+        /// A complete head whose body is not read until the caller admits it.
+        case admission
     }
 
     private var buffer: [UInt8] = []
@@ -122,9 +130,39 @@ public struct HTTPRequestParser: Sendable {
     private var headerBytes = 0
     private var body: [UInt8] = []
     private var continueExpected = false
+    /// The body limit of the request being read: `limits.maxBodyBytes`, or less once admitted.
+    private var bodyLimit: Int
+    /// Where `admitBody` resumes: the fixed body or the first chunk size.
+    private var admittedState = State.chunkSize
+    private var pendingHead: HTTPRequestHead?
 
-    public init(limits: HTTPLimits = HTTPLimits()) {
+    public init(limits: HTTPLimits = HTTPLimits(), admitsBodies: Bool = false) {
         self.limits = limits
+        self.admitsBodies = admitsBodies
+        bodyLimit = limits.maxBodyBytes
+    }
+
+    /// A head whose body has not been read yet, while the parser waits for `admitBody` (only with `admitsBodies`).
+    public var headAwaitingAdmission: HTTPRequestHead? { pendingHead }
+
+    /// Lets the waiting body be read, at most `maxBytes` of it (and never more than `limits.maxBodyBytes`);
+    /// a declared length beyond that is refused now, before any of the body is read.
+    public mutating func admitBody(maxBytes: Int) throws(HTTPParseError) {
+        guard case .admission = state, let head = pendingHead else { return }
+        bodyLimit = min(maxBytes, limits.maxBodyBytes)
+        pendingHead = nil
+        if let length = head.contentLength, length > bodyLimit {
+            failure = .bodyTooLarge
+            throw .bodyTooLarge
+        }
+        continueExpected = expectsContinue
+        state = admittedState
+    }
+
+    /// Refuses the waiting head: every later `next()` throws `error`.
+    public mutating func refuseBody(_ error: HTTPParseError) {
+        pendingHead = nil
+        failure = error
     }
 
     public var phase: Phase {
@@ -220,6 +258,8 @@ public struct HTTPRequestParser: Sendable {
                 position += 2
                 scanned = position
                 state = .chunkSize
+            case .admission:
+                return nil
             case .trailers(let bytes):
                 guard let line = try nextLine(orThrow: .invalidChunkedBody) else {
                     if bytes + (buffer.count - position) > limits.maxHeaderBytes { throw .headersTooLarge }
@@ -340,8 +380,7 @@ public struct HTTPRequestParser: Sendable {
             }
             // Other codings (gzip, ...) we do not implement: 501 (RFC 9112 §6.1).
             if transferCodings.count > 1 { throw .unsupportedTransferCoding }
-            continueExpected = expectsContinue
-            state = .chunkSize
+            awaitBody(.chunkSize, contentLength: nil)
             return nil
         }
         var length = 0
@@ -355,9 +394,22 @@ public struct HTTPRequestParser: Sendable {
             length = value
         }
         if length == 0 { return finishRequest() }
-        continueExpected = expectsContinue
-        state = .fixedBody(remaining: length)
+        awaitBody(.fixedBody(remaining: length), contentLength: length)
         return nil
+    }
+
+    /// Goes on to the body, or with `admitsBodies` stops before it until the caller admits it (RFC 9110 §10.1.1:
+    /// a refused body is never asked for with 100 Continue).
+    private mutating func awaitBody(_ next: State, contentLength: Int?) {
+        guard admitsBodies else {
+            continueExpected = expectsContinue
+            state = next
+            return
+        }
+        admittedState = next
+        state = .admission
+        pendingHead = HTTPRequestHead(
+            method: method, target: target!, version: version, headers: headers, contentLength: contentLength)
     }
 
     private var expectsContinue: Bool {
@@ -370,14 +422,14 @@ public struct HTTPRequestParser: Sendable {
         var index = line.startIndex
         while index < line.endIndex, let digit = hexValue(line[index]) {
             size = size &* 16 &+ Int(digit)
-            if size > limits.maxBodyBytes { throw .bodyTooLarge }
+            if size > bodyLimit { throw .bodyTooLarge }
             index += 1
         }
         guard index > line.startIndex else { throw .invalidChunkedBody }
         let rest = line[index...].drop { $0 == 0x20 || $0 == 0x09 }
         guard rest.isEmpty || rest.first == UInt8(ascii: ";") else { throw .invalidChunkedBody }
         guard rest.allSatisfy({ $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }) else { throw .invalidChunkedBody }
-        if body.count + size > limits.maxBodyBytes { throw .bodyTooLarge }
+        if body.count + size > bodyLimit { throw .bodyTooLarge }
         return size
     }
 
@@ -389,6 +441,7 @@ public struct HTTPRequestParser: Sendable {
         headerBytes = 0
         body = []
         continueExpected = false
+        bodyLimit = limits.maxBodyBytes
         return request
     }
 

@@ -14,13 +14,25 @@ public struct HTTPServerConfiguration: Sendable {
     /// Open connections beyond this get `503` with `Retry-After` and are closed. An idle connection costs a few
     /// kilobytes (its parser's buffer and state), not a thread.
     public var maxConnections = 256
+    /// Open connections one client address may hold (trusted proxies are exempt); beyond it, 503 and close, so
+    /// one client cannot take every slot of `maxConnections`.
+    public var maxConnectionsPerAddress = 256
+    /// Request bodies the server buffers at once, over all connections: a body that would go beyond it gets 503
+    /// as soon as its head is read, before any of it is buffered.
+    public var maxBufferedRequestBytes = 64 * 1024 * 1024
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`RequestContext.clientAddress`).
+    public var trustedProxies = TrustedProxies.none
+    /// Per-route body limits and checks before a body is read (a `Router`); nil: `limits.maxBodyBytes` for all.
+    public var bodyPolicy: (any HTTPBodyPolicy)?
     public var limits = HTTPLimits()
     /// From connection or first byte to the end of the header section: what stops slowloris.
     public var headerReadTimeout: Duration = .seconds(10)
     /// From the end of the header section to the end of the body.
     public var bodyReadTimeout: Duration = .seconds(30)
-    /// How long a keep-alive connection may wait for its next request.
+    /// How long a keep-alive connection may wait for its next request; shorter under pressure (`idleTimeoutNow`).
     public var idleTimeout: Duration = .seconds(60)
+    /// The shortest idle timeout, when connections or buffered bytes are at their cap.
+    public var minimumIdleTimeout: Duration = .seconds(2)
     /// For writing one whole response; a client that stops reading is dropped.
     public var writeTimeout: Duration = .seconds(30)
     /// The `Retry-After` (seconds) sent with the over-capacity 503.
@@ -76,6 +88,8 @@ public final class HTTPServer: Sendable {
         var phase = Phase.initial
         var acceptThreadRunning = false
         var connections = 0
+        /// Open connections by client address (not counting trusted proxies).
+        var connectionsByAddress: [String: Int] = [:]
         var nextConnectionID = 0
         var rejecting = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
@@ -88,6 +102,10 @@ public final class HTTPServer: Sendable {
     /// Set by `shutdown` before any loop hears of it, so that no response written after shutdown began offers
     /// keep-alive, whichever loop writes it and whenever that loop gets its `.drain`.
     private let stopping = Atomic<Bool>(false)
+    /// Mirrors `State.connections` for the loops, which read it without the lock.
+    private let openConnections = Atomic<Int>(0)
+    /// Body bytes reserved by requests being read or handled (`reserveBodyBytes`).
+    private let bufferedBytes = Atomic<Int>(0)
 
     /// Whether `shutdown` has begun.
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
@@ -98,7 +116,8 @@ public final class HTTPServer: Sendable {
         self.configuration = configuration
         pipeline = HTTPPipeline(
             responder: handler, renderer: configuration.errorRenderer, requestIDHeader: configuration.requestIDHeader,
-            accessLog: configuration.accessLog, metrics: configuration.metrics, errorHook: configuration.errorHook)
+            accessLog: configuration.accessLog, metrics: configuration.metrics, errorHook: configuration.errorHook,
+            trustedProxies: configuration.trustedProxies)
     }
 
     /// Binds, listens and starts accepting; returns the bound port.
@@ -111,7 +130,9 @@ public final class HTTPServer: Sendable {
             let boundPort = try listener.localPort()
             for _ in 0..<max(1, configuration.eventLoopCount) {
                 loops.append(
-                    try EventLoop { [weak self] rejected in self?.connectionClosed(rejected: rejected) })
+                    try EventLoop { [weak self] rejected, address in
+                        self?.connectionClosed(rejected: rejected, address: address)
+                    })
             }
             let started = state.withLock { state -> Bool in
                 guard case .initial = state.phase else { return false }
@@ -183,10 +204,52 @@ public final class HTTPServer: Sendable {
     }
 
     /// A loop closed a connection it was given.
-    func connectionClosed(rejected: Bool) {
+    func connectionClosed(rejected: Bool, address: String?) {
         updateAndNotify { state in
-            if rejected { state.rejecting -= 1 } else { state.connections -= 1 }
+            if rejected {
+                state.rejecting -= 1
+            } else {
+                state.connections -= 1
+                openConnections.store(state.connections, ordering: .relaxed)
+                if let address, let count = state.connectionsByAddress[address] {
+                    state.connectionsByAddress[address] = count > 1 ? count - 1 : nil
+                }
+            }
         }
+    }
+
+    /// Bytes of request bodies buffered now, for tests and metrics.
+    public var bufferedRequestBytes: Int { bufferedBytes.load(ordering: .relaxed) }
+
+    /// Reserves room for a body of `count` bytes under `maxBufferedRequestBytes`; false when it would not fit.
+    func reserveBodyBytes(_ count: Int) -> Bool {
+        var current = bufferedBytes.load(ordering: .relaxed)
+        while true {
+            guard current + count <= configuration.maxBufferedRequestBytes else { return false }
+            let (exchanged, original) = bufferedBytes.compareExchange(
+                expected: current, desired: current + count, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+    }
+
+    func releaseBodyBytes(_ count: Int) {
+        if count > 0 { bufferedBytes.subtract(count, ordering: .relaxed) }
+    }
+
+    /// The idle timeout for a connection going idle now: the configured one while connections and buffered bytes
+    /// are below half their caps, shrinking linearly to `minimumIdleTimeout` at the caps, so that idle keep-alive
+    /// connections make room for new clients when room is short.
+    var idleTimeoutNow: Duration {
+        let connectionLoad =
+            Double(openConnections.load(ordering: .relaxed)) / Double(max(1, configuration.maxConnections))
+        let byteLoad =
+            Double(bufferedBytes.load(ordering: .relaxed)) / Double(max(1, configuration.maxBufferedRequestBytes))
+        let load = max(connectionLoad, byteLoad)
+        guard load > 0.5 else { return configuration.idleTimeout }
+        let fraction = max(0, min(1, (1 - load) * 2))
+        let minimum = configuration.minimumIdleTimeout
+        return max(minimum, minimum + (configuration.idleTimeout - minimum) * fraction)
     }
 
     // MARK: Accepting
@@ -211,27 +274,36 @@ public final class HTTPServer: Sendable {
             try? socket.setNoDelay()
             enum Decision {
                 case serve(Int)
-                case reject(Int)
+                case reject(Int, String)
                 case drop
             }
+            // A trusted proxy carries many clients: only the global cap applies to it.
+            let host = hostOfRemoteAddress(address)
+            let counted = configuration.trustedProxies.contains(host) ? nil : host
             let decision = state.withLock { state -> Decision in
                 guard case .running = state.phase else { return .drop }
                 state.nextConnectionID += 1
-                if state.connections >= configuration.maxConnections {
+                let fromAddress = counted.map { state.connectionsByAddress[$0, default: 0] } ?? 0
+                let overAddressCap = fromAddress >= configuration.maxConnectionsPerAddress
+                if state.connections >= configuration.maxConnections || overAddressCap {
                     guard state.rejecting < HTTPServer.maxRejecting else { return .drop }
                     state.rejecting += 1
-                    return .reject(state.nextConnectionID)
+                    return .reject(
+                        state.nextConnectionID,
+                        overAddressCap ? "too many connections from your address" : "too many connections")
                 }
                 state.connections += 1
+                openConnections.store(state.connections, ordering: .relaxed)
+                if let counted { state.connectionsByAddress[counted] = fromAddress + 1 }
                 return .serve(state.nextConnectionID)
             }
             let loop = loops[next % loops.count]
             switch decision {
             case .serve(let id):
                 next &+= 1
-                loop.post(.serve(socket, id: id, remoteAddress: address))
-            case .reject(let id):
-                loop.post(.reject(socket, id: id, remoteAddress: address))
+                loop.post(.serve(socket, id: id, remoteAddress: address, countedAddress: counted))
+            case .reject(let id, let reason):
+                loop.post(.reject(socket, id: id, remoteAddress: address, reason: reason))
             case .drop:
                 socket.close()
             }

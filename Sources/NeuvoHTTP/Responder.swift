@@ -54,6 +54,9 @@ public struct RequestContext: Sendable {
     public let requestID: String
     /// The peer as "address:port".
     public let remoteAddress: String
+    /// The client's address without port: the peer's, or from `X-Forwarded-For` when the peer is a trusted proxy
+    /// (`HTTPServerConfiguration.trustedProxies`). What per-client limits count by.
+    public let clientAddress: String
     /// When the request head was complete, for durations.
     public let startTime: ContinuousClock.Instant
     /// Parameters captured by the matched route pattern, percent-decoded.
@@ -63,9 +66,13 @@ public struct RequestContext: Sendable {
 
     let matchedRoute: RouteRecorder
 
-    public init(requestID: String, remoteAddress: String, startTime: ContinuousClock.Instant = .now) {
+    public init(
+        requestID: String, remoteAddress: String, clientAddress: String? = nil,
+        startTime: ContinuousClock.Instant = .now
+    ) {
         self.requestID = requestID
         self.remoteAddress = remoteAddress
+        self.clientAddress = clientAddress ?? hostOfRemoteAddress(remoteAddress)
         self.startTime = startTime
         self.matchedRoute = RouteRecorder()
     }

@@ -4,7 +4,11 @@
 /// path without the method is 405 with `Allow` (RFC 9110 §15.5.6). HEAD falls back to GET (RFC 9110 §9.3.2).
 /// Empty segments are ignored, so a trailing slash does not matter. Router middleware runs before matching,
 /// so it also sees 404 and 405.
-public struct Router: HTTPResponder {
+///
+/// Each route may declare its largest body (`maxBodyBytes`, else `defaultMaxBodyBytes`); as the server's
+/// `HTTPBodyPolicy` the router refuses a longer `Content-Length` with 413 before reading it, and runs its group's
+/// `HTTPHeadCheck` middleware (an API key) before reading a large body.
+public struct Router: HTTPResponder, HTTPBodyPolicy {
     private enum Segment: Sendable, Equatable {
         case literal(String)
         case parameter(String)
@@ -16,19 +20,28 @@ public struct Router: HTTPResponder {
         let pattern: String
         let segments: [Segment]
         let responder: any HTTPResponder
+        let maxBodyBytes: Int?
+        let headChecks: [any HTTPHeadCheck]
     }
 
     private var routes: [Route] = []
     private var middleware: [any HTTPMiddleware] = []
+    /// The body limit of routes that declare none, and of requests no route matches.
+    public var defaultMaxBodyBytes: Int
 
-    public init() {}
+    public init(defaultMaxBodyBytes: Int = 1024 * 1024) {
+        self.defaultMaxBodyBytes = defaultMaxBodyBytes
+    }
 
     /// Adds middleware around every route, in order (the first added is outermost).
     public mutating func add(middleware: any HTTPMiddleware) {
         self.middleware.append(middleware)
     }
 
-    public mutating func on(_ method: HTTPMethod, _ pattern: String, use responder: any HTTPResponder) {
+    public mutating func on(
+        _ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int? = nil, headChecks: [any HTTPHeadCheck] = [],
+        use responder: any HTTPResponder
+    ) {
         let segments = pattern.split(separator: "/").map { part -> Segment in
             if part == "*" { return .wildcard }
             if part.hasPrefix("{") && part.hasSuffix("}") && part.count > 2 {
@@ -36,14 +49,17 @@ public struct Router: HTTPResponder {
             }
             return .literal(String(part))
         }
-        routes.append(Route(method: method, pattern: pattern, segments: segments, responder: responder))
+        routes.append(
+            Route(
+                method: method, pattern: pattern, segments: segments, responder: responder, maxBodyBytes: maxBodyBytes,
+                headChecks: headChecks))
     }
 
     public mutating func on(
-        _ method: HTTPMethod, _ pattern: String,
+        _ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int? = nil,
         handler: @escaping @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
     ) {
-        on(method, pattern, use: ClosureResponder(handler))
+        on(method, pattern, maxBodyBytes: maxBodyBytes, use: ClosureResponder(handler))
     }
 
     public mutating func get(
@@ -51,8 +67,9 @@ public struct Router: HTTPResponder {
     ) { on(.get, pattern, handler: handler) }
 
     public mutating func post(
-        _ pattern: String, handler: @escaping @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
-    ) { on(.post, pattern, handler: handler) }
+        _ pattern: String, maxBodyBytes: Int? = nil,
+        handler: @escaping @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
+    ) { on(.post, pattern, maxBodyBytes: maxBodyBytes, handler: handler) }
 
     public mutating func put(
         _ pattern: String, handler: @escaping @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
@@ -74,7 +91,12 @@ public struct Router: HTTPResponder {
     ) {
         var group = RouteGroup(prefix: prefix, middleware: middleware)
         build(&group)
-        for route in group.routes { on(route.method, route.pattern, use: route.responder) }
+        let headChecks = middleware.compactMap { $0 as? any HTTPHeadCheck }
+        for route in group.routes {
+            on(
+                route.method, route.pattern, maxBodyBytes: route.maxBodyBytes, headChecks: headChecks,
+                use: route.responder)
+        }
     }
 
     public func respond(to request: HTTPRequest, context: RequestContext) async throws -> HTTPResponse {
@@ -85,8 +107,37 @@ public struct Router: HTTPResponder {
     }
 
     private func route(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let best = try find(request.method, rawPath: request.rawPath, displayPath: request.path)
+        context.matchedRoute.pattern.withLock { $0 = best.route.pattern }
+        var context = context
+        context.pathParameters = best.parameters
+        return try await best.route.responder.respond(to: request, context: context)
+    }
+
+    /// The route's declared limit, and its group's head checks; a path no route serves gets the default limit
+    /// (the request is refused with 404 or 405 once read).
+    public func admission(for head: HTTPRequestHead) -> BodyAdmission {
+        guard let route = try? find(head.method, rawPath: head.rawPath, displayPath: head.rawPath).route else {
+            return BodyAdmission(maxBytes: defaultMaxBodyBytes)
+        }
+        var admission = BodyAdmission(maxBytes: route.maxBodyBytes ?? defaultMaxBodyBytes)
+        let checks = route.headChecks
+        if !checks.isEmpty {
+            admission.check = { @Sendable (head: HTTPRequestHead) async -> HTTPError? in
+                for check in checks {
+                    if let error = await check.check(head) { return error }
+                }
+                return nil
+            }
+        }
+        return admission
+    }
+
+    private func find(_ method: HTTPMethod, rawPath: String, displayPath: String) throws(HTTPError) -> (
+        route: Route, parameters: [String: String]
+    ) {
         var path: [String] = []
-        for part in request.rawPath.split(separator: "/") {
+        for part in rawPath.split(separator: "/") {
             guard let decoded = percentDecode(part) else {
                 throw HTTPError(status: .badRequest, detail: "the path has a percent-encoded part that is not UTF-8")
             }
@@ -97,29 +148,26 @@ public struct Router: HTTPResponder {
         for route in routes {
             guard let (rank, parameters) = match(route.segments, path) else { continue }
             allowed.insert(route.method.rawValue)
-            guard route.method == request.method || (request.method == .head && route.method == .get) else {
+            guard route.method == method || (method == .head && route.method == .get) else {
                 continue
             }
             // An explicit HEAD route beats the GET fallback at equal rank.
             if let current = best {
                 let higher = current.rank.lexicographicallyPrecedes(rank)
                 let exactAtSameRank =
-                    rank == current.rank && route.method == request.method && current.route.method != request.method
+                    rank == current.rank && route.method == method && current.route.method != method
                 guard higher || exactAtSameRank else { continue }
             }
             best = (route, rank, parameters)
         }
         guard let best else {
-            if allowed.isEmpty { throw HTTPError(status: .notFound, detail: "no resource at \(request.path)") }
+            if allowed.isEmpty { throw HTTPError(status: .notFound, detail: "no resource at \(displayPath)") }
             if allowed.contains("GET") { allowed.insert("HEAD") }
             let methods = allowed.sorted().joined(separator: ", ")
             throw HTTPError(
-                status: .methodNotAllowed, detail: "\(request.path) accepts \(methods)", headers: ["Allow": methods])
+                status: .methodNotAllowed, detail: "\(displayPath) accepts \(methods)", headers: ["Allow": methods])
         }
-        context.matchedRoute.pattern.withLock { $0 = best.route.pattern }
-        var context = context
-        context.pathParameters = best.parameters
-        return try await best.route.responder.respond(to: request, context: context)
+        return (best.route, best.parameters)
     }
 
     /// The per-segment rank (2 literal, 1 parameter or wildcard) and the captured parameters, if `path` matches.
@@ -147,23 +195,27 @@ public struct Router: HTTPResponder {
 public struct RouteGroup {
     let prefix: String
     let middleware: [any HTTPMiddleware]
-    var routes: [(method: HTTPMethod, pattern: String, responder: any HTTPResponder)] = []
+    var routes: [(method: HTTPMethod, pattern: String, maxBodyBytes: Int?, responder: any HTTPResponder)] = []
 
     public typealias Handler = @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
 
-    public mutating func on(_ method: HTTPMethod, _ pattern: String, handler: @escaping Handler) {
+    public mutating func on(
+        _ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int? = nil, handler: @escaping Handler
+    ) {
         let responder: any HTTPResponder =
             middleware.isEmpty
             ? ClosureResponder(handler)
             : MiddlewareResponder(middleware: middleware, responder: ClosureResponder(handler))
-        routes.append((method, prefix + pattern, responder))
+        routes.append((method, prefix + pattern, maxBodyBytes, responder))
     }
 
     public mutating func get(_ pattern: String = "", handler: @escaping Handler) { on(.get, pattern, handler: handler) }
-    public mutating func post(_ pattern: String = "", handler: @escaping Handler) {
-        on(.post, pattern, handler: handler)
+    public mutating func post(_ pattern: String = "", maxBodyBytes: Int? = nil, handler: @escaping Handler) {
+        on(.post, pattern, maxBodyBytes: maxBodyBytes, handler: handler)
     }
-    public mutating func put(_ pattern: String = "", handler: @escaping Handler) { on(.put, pattern, handler: handler) }
+    public mutating func put(_ pattern: String = "", maxBodyBytes: Int? = nil, handler: @escaping Handler) {
+        on(.put, pattern, maxBodyBytes: maxBodyBytes, handler: handler)
+    }
     public mutating func delete(_ pattern: String = "", handler: @escaping Handler) {
         on(.delete, pattern, handler: handler)
     }

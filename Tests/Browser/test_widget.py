@@ -415,6 +415,44 @@ def test_server_text_is_never_html(d):
     assert d.execute_script("return window.__pwned === undefined")
 
 
+def answer_chat_with(d, status, reply):
+    """The next POST /v1/chat gets this answer (as if from the server), everything else goes through."""
+    d.execute_script("""
+      const [status, reply] = arguments;
+      const original = window.fetch;
+      window.fetch = (url, init) => String(url).endsWith('/v1/chat')
+        ? Promise.resolve(new Response(JSON.stringify(reply), {status, headers: {'Content-Type': 'application/json'}}))
+        : original(url, init);""", status, reply)
+
+
+def test_only_allowed_hosts_and_true_relative_paths_become_links(d):
+    open_widget(d)
+    answer_chat_with(d, 200, {
+        "session_id": "s", "lang": "fi", "intent": None, "confidence": 0, "suggestions": [],
+        "reply": "Katso https://www.hel.fi/fi ja https://evil.example/phish",
+        "actions": [{"kind": "x", "label": "backslash", "url": "/\\evil.example"},
+                    {"kind": "x", "label": "scheme-relative", "url": "//evil.example"},
+                    {"kind": "x", "label": "own page", "url": "/r/abc"},
+                    {"kind": "x", "label": "elsewhere", "url": "https://evil.example/x"}],
+        "sources": []})
+    before = len(q(d, BOT))
+    q(d, INPUT)[0].send_keys("linkit" + Keys.ENTER)
+    wait(d, lambda: len(q(d, BOT)) > before and idle(d), "no answer")
+    hrefs = [a.get_attribute("href") for a in q(d, BOT)[-1].find_elements(By.CSS_SELECTOR, "a")]
+    assert any(h.startswith("https://www.hel.fi/") for h in hrefs), hrefs
+    assert any(h.endswith("/r/abc") for h in hrefs), hrefs
+    assert not any("evil.example" in h for h in hrefs), hrefs
+    assert "https://evil.example/phish" in text_of(q(d, BOT)[-1]), "a URL off the list stays as text"
+
+
+def test_too_many_messages_is_asked_to_wait(d):
+    open_widget(d)
+    answer_chat_with(d, 429, {"type": "/problems/rate-limited", "status": 429, "detail": "wait"})
+    q(d, INPUT)[0].send_keys(QUESTION + Keys.ENTER)
+    wait(d, lambda: q(d, ERROR)[0].is_displayed(), "no message after 429")
+    assert text_of(q(d, ERROR + " p")[0]) == t("widget.error.too_many")
+
+
 # ---------------------------------------------------------------------------------------------- runners
 
 def _finish(d, name):

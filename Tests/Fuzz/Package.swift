@@ -51,5 +51,11 @@ let package = Package(
         .executableTarget(
             name: "FuzzRedaction", dependencies: [.product(name: "NeuvoSupport", package: "neuvo")],
             swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "FuzzRateLimits",
+            dependencies: [
+                .product(name: "NeuvoSupport", package: "neuvo"), .product(name: "NeuvoHTTP", package: "neuvo"),
+            ],
+            swiftSettings: swiftSettings),
     ]
 )

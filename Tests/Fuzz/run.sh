@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 here=$(pwd)
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-all_targets=(FuzzHTTPParser FuzzHTTPResponse FuzzAPIBodies FuzzTemplates FuzzCatalogLoader FuzzEntities FuzzRedaction FuzzJWS)
+all_targets=(FuzzHTTPParser FuzzHTTPResponse FuzzAPIBodies FuzzTemplates FuzzCatalogLoader FuzzEntities FuzzRedaction FuzzJWS FuzzRateLimits)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 

@@ -3,18 +3,20 @@ import NeuvoArrangements
 import NeuvoCatalog
 import NeuvoCrypto
 import NeuvoHTTP
-import NeuvoNotifications
 import NeuvoStorage
 import NeuvoSupport
 import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoAPI
+@testable import NeuvoNotifications
 
 /// One application over a temporary database, driven through the in-memory client (the same pipeline as the
 /// socket server, without sockets).
 struct TestAPI {
     static let receiptSecret = "whsec_" + Data(repeating: 9, count: 32).base64EncodedString()
+    /// The outbound webhook's secret: never accepted on receipts.
+    static let webhookSecret = "whsec_" + Data(repeating: 7, count: 32).base64EncodedString()
     static let sharedCatalog: Catalog = try! Catalog.load(root: projectRoot)
 
     let app: NeuvoApplication
@@ -30,7 +32,8 @@ struct TestAPI {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var configuration = Configuration(environment: [:])
         configuration.databasePath = folder.appendingPathComponent("neuvo.db").path
-        configuration.smsWebhookSecret = receiptSecret
+        configuration.smsWebhookSecret = webhookSecret
+        configuration.smsReceiptSecret = receiptSecret
         configuration.linkSigningSecret = "api-test-key"
         configuration.publicBaseURL = URL(string: "https://neuvo.example")!
         configure(&configuration)
@@ -41,6 +44,11 @@ struct TestAPI {
             catalog: LiveCatalog(sharedCatalog), channels: [:]
         ).application()
         let client = HTTPTestClient(responder: APIRoutes.router(app), configuration: app.serverConfiguration())
+        try await app.gateway.arrangements.upsert(
+            Resident(
+                id: "S1", name: "Resident S1", language: "fi", phone: "+358401234567", consentSMS: true,
+                preferredChannel: .sms, quietStart: 0, quietEnd: 0),
+            now: clock.now())
         for (id, lang) in [("R1", "fi"), ("R2", "sv")] {
             try await app.gateway.arrangements.upsert(
                 Resident(
@@ -81,6 +89,29 @@ struct TestAPI {
         let redirect = await request(.post, "/r/\(token)")
         let location = redirect.headers["Location"] ?? ""
         return String(location.split(separator: "=").last ?? "")
+    }
+}
+
+extension TestAPI {
+    /// An SMS notice to S1, claimed and recorded as accepted by the provider: `sent`, one attempt.
+    func smsWithTheProvider(recorded: Bool = true) async throws -> Notice {
+        _ = try await app.intake.arrange(
+            ArrangementRequest(
+                resident: "S1", kind: "preschool_place",
+                details: ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept_by": "2027-03-15"],
+                idempotencyKey: "sms-\(UUID())"))
+        let now = clock.now()
+        let claimed = try await app.gateway.notices.claim(channel: .sms, limit: 1, now: now, lease: 60)
+        let notice = try #require(claimed.notices.first)
+        if recorded {
+            try await app.gateway.notices.record([
+                AttemptResult(
+                    noticeID: notice.id, attempt: 1, channel: .sms, startedAt: now, finishedAt: now,
+                    outcomeName: "accepted", detail: nil, nextStatus: .sent, reason: "accepted by provider",
+                    nextAttemptAt: nil, providerMessageID: nil)
+            ])
+        }
+        return notice
     }
 }
 
@@ -241,10 +272,11 @@ struct APITests {
         #expect((object(refused)["detail"] as? String)?.contains("arrangements[0]: unknown kind 'rocket'") == true)
     }
 
-    func signedReceipt(_ api: TestAPI, body: String, id: String = "msg_1", timestamp: Int? = nil) throws -> [(
-        String, String
-    )] {
-        let signer = try WebhookSigner(secret: TestAPI.receiptSecret)
+    func signedReceipt(
+        _ api: TestAPI, body: String, id: String = "msg_1", timestamp: Int? = nil,
+        secret: String = TestAPI.receiptSecret
+    ) throws -> [(String, String)] {
+        let signer = try WebhookSigner(secret: secret)
         let time = timestamp ?? Int(api.clock.now().timeIntervalSince1970)
         return [
             ("webhook-id", id), ("webhook-timestamp", String(time)),
@@ -254,9 +286,7 @@ struct APITests {
 
     @Test func receiptsAreVerifiedAndNeverOverwriteAFinalStatus() async throws {
         let api = try await TestAPI.make()
-        let offer = try await api.offer(to: "R1")
-        let notice = try #require(try await api.app.gateway.notices.notices(residentID: "R1").first)
-        _ = offer
+        let notice = try await api.smsWithTheProvider()
         let delivered = #"{"id": "\#(notice.id)", "status": "delivered"}"#
         let first = await api.request(
             .post, "/v1/receipts/sms", json: delivered, headers: try signedReceipt(api, body: delivered))
@@ -362,6 +392,7 @@ struct LogSecrecyTests {
         _ = await api.request(.get, "/v1/me/arrangements", bearer: offer.session)
         _ = await api.request(.post, "/v1/arrangements", json: #"{"resident": "R1"}"#, bearer: key)
         _ = await api.request(.get, "/r/\(offer.token)")
+        api.app.accessLog.flush()
         let text = lines.all
         #expect(text.contains("http.request"), "the access log is written")
         for secret in [key, offer.session, offer.token, "131052-308T", "040 123 4567", "r1@example.org"] {

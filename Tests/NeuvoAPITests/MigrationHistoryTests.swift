@@ -20,6 +20,7 @@ struct MigrationHistoryTests {
                 "conversation.sessions", "conversation.session-assurance",
                 "notifications.outbox", "notifications.notices-by-arrangement", "notifications.claim-in-index-order",
                 "notifications.notice-state", "notifications.link-redemptions",
+                "notifications.receipt-ids-and-retention",
                 "api.keys", "api.drop-idempotent-requests", "api.oidc-logins",
             ])
         // Every number a database written before ids may record maps to the ids that took its place.

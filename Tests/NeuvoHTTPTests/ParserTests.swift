@@ -104,6 +104,36 @@ struct ParserTests {
         #expect(parser.phase == .idle)
     }
 
+    /// With `admitsBodies`, nothing of a body is read (and no 100 Continue offered) until the caller admits it.
+    @Test func bodiesWaitForAdmission() throws {
+        var parser = HTTPRequestParser(admitsBodies: true)
+        parser.append(
+            Array("POST /chat HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhel".utf8))
+        #expect(try parser.next() == nil)
+        let invited = parser.takeContinueExpectation()
+        #expect(!invited)
+        let head = try #require(parser.headAwaitingAdmission)
+        #expect(head.rawPath == "/chat" && head.contentLength == 5)
+        #expect(parser.phase == .body)
+        #expect(throws: HTTPParseError.bodyTooLarge) { try parser.admitBody(maxBytes: 4) }
+        #expect(throws: HTTPParseError.bodyTooLarge) { try parser.next() }
+
+        var admitted = HTTPRequestParser(admitsBodies: true)
+        admitted.append(Array("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n".utf8))
+        #expect(try admitted.next() == nil)
+        #expect(admitted.headAwaitingAdmission?.contentLength == nil)
+        try admitted.admitBody(maxBytes: 4)
+        #expect(try admitted.next() == nil)
+        admitted.append(Array("2\r\nde\r\n0\r\n\r\n".utf8))
+        #expect(throws: HTTPParseError.bodyTooLarge) { try admitted.next() }  // 5 decoded bytes over 4
+
+        var refused = HTTPRequestParser(admitsBodies: true)
+        refused.append(Array("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\n".utf8))
+        #expect(try refused.next() == nil)
+        refused.refuseBody(.refused(status: .unauthorized, detail: "no key"))
+        #expect(throws: HTTPParseError.refused(status: .unauthorized, detail: "no key")) { try refused.next() }
+    }
+
     @Test(
         "Malformed or ambiguous requests are refused",
         arguments: [

@@ -86,9 +86,34 @@ final class RawClient: Sendable {
         return try connect(family: AF_INET, to: &address)
     }
 
-    private static func connect<Address>(family: Int32, to address: inout Address) throws -> RawClient {
+    /// To 127.0.0.1 from `source`, another loopback address (127.0.0.2): a second client address on one machine.
+    static func connect(port: Int, from source: String) throws -> RawClient {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        return try connect(family: AF_INET, to: &address, from: local)
+    }
+
+    private static func connect<Address>(
+        family: Int32, to address: inout Address, from source: sockaddr_in? = nil
+    ) throws -> RawClient {
         let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSocketError(description: "socket") }
+        if var source {
+            let bound = withUnsafePointer(to: &source) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0 else {
+                Glibc.close(fd)
+                throw TestSocketError(description: "bind: errno \(errno)")
+            }
+        }
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 Glibc.connect(fd, $0, socklen_t(MemoryLayout<Address>.size))

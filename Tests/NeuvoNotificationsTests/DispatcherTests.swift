@@ -5,6 +5,7 @@ import NeuvoCrypto
 import NeuvoStorage
 import NeuvoSupport
 import NeuvoTestSupport
+import Synchronization
 import Testing
 
 @testable import NeuvoNotifications
@@ -110,6 +111,79 @@ struct DispatcherTests {
         #expect(notice.status == .sent)
         #expect(notice.attempts == 1)
         #expect(try await setup.service.notices.history(of: notice.id).attempts.first?.outcome == "accepted")
+    }
+
+    /// A batch channel that reports the first `reported` messages accepted at once, then holds the batch until the
+    /// test opens the gate.
+    final class HoldingChannel: BatchNotificationChannel {
+        let kind = ChannelKind.sms
+        let reported: Int
+        private let gate = Mutex<(open: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+        init(reported: Int) { self.reported = reported }
+
+        func open() {
+            let waiter = gate.withLock { gate in
+                gate.open = true
+                defer { gate.waiter = nil }
+                return gate.waiter
+            }
+            waiter?.resume()
+        }
+
+        func send(_ message: OutgoingMessage) async -> DeliveryOutcome { .accepted(providerMessageID: nil) }
+
+        func send(_ messages: [OutgoingMessage], ratePerSecond: Double?, concurrency: Int?) async -> [DeliveryOutcome] {
+            await send(messages, ratePerSecond: ratePerSecond, concurrency: concurrency) { _, _ in }
+        }
+
+        func send(
+            _ messages: [OutgoingMessage], ratePerSecond: Double?, concurrency: Int?,
+            progress: @escaping @Sendable (Int, DeliveryOutcome) -> Void
+        ) async -> [DeliveryOutcome] {
+            for index in 0..<min(reported, messages.count) { progress(index, .accepted(providerMessageID: nil)) }
+            await withCheckedContinuation { continuation in
+                let isOpen = gate.withLock { gate in
+                    if !gate.open { gate.waiter = continuation }
+                    return gate.open
+                }
+                if isOpen { continuation.resume() }
+            }
+            for index in min(reported, messages.count)..<messages.count {
+                progress(index, .accepted(providerMessageID: nil))
+            }
+            return messages.map { _ in .accepted(providerMessageID: nil) }
+        }
+    }
+
+    /// A crash redelivered about 1,000 notices per kill: a batch's results were recorded only when the whole batch
+    /// was done. Now the provider's accepted sends are recorded while the batch is still sending.
+    @Test func acceptedSendsAreRecordedBeforeTheBatchIsDone() async throws {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_795_600_800))
+        let service = try await makeService(clock: clock)
+        for index in 0..<200 {
+            _ = try await service.intake.arrange(
+                ArrangementRequest(
+                    resident: "R2", kind: "budgeting_vote", details: ["district": "Kallio", "closes": "2027-01-31"],
+                    idempotencyKey: "held-\(index)"))
+        }
+        let channel = HoldingChannel(reported: 150)
+        var settings = DispatcherSettings()
+        settings.batchSize = 500
+        let dispatcher = Dispatcher(
+            store: service.notices, channels: [.sms: channel], renderer: service.renderer, links: service.links,
+            settings: settings, clock: clock)
+        let running = Task { try await dispatcher.runUntilIdle() }
+        // While the batch is held, the 150 accepted sends are recorded (in writes of 64 or more).
+        try await waitUntil("the accepted sends are recorded while the batch is held") {
+            (try await service.notices.countsByStatus()[.sent] ?? 0) >= 128
+        }
+        #expect(try await service.notices.countsByStatus()[.sent] ?? 0 <= 150)
+        channel.open()
+        let summary = try await running.value
+        #expect(summary.sent == 200)
+        #expect(try await service.notices.countsByStatus() == [.sent: 200])
+        #expect(try await service.notices.attemptCounts().map(\.count).reduce(0, +) == 200)  // one attempt each
     }
 
     /// Small batches, so that most are recorded in the transaction that claims the next (`recordAndClaim`), by

@@ -1,6 +1,7 @@
 import Foundation
 import NeuvoArrangements
 import NeuvoCatalog
+import NeuvoCore
 import NeuvoStorage
 import NeuvoSupport
 import NeuvoTestSupport
@@ -8,10 +9,11 @@ import Testing
 
 @testable import NeuvoNotifications
 
-/// The project's own locale texts, so these tests check the real templates.
-
+/// The project's own locale texts, so these tests check the real templates; links to the catalog's hosts and the
+/// tests' public base URL's become anchors.
 func projectRenderer() throws -> NoticeRenderer {
-    NoticeRenderer(locales: try Catalog.loadLocales(root: projectRoot))
+    let locales = try Catalog.loadLocales(root: projectRoot)
+    return NoticeRenderer(locales: locales, linkHosts: LinkHosts(locales.linkedHosts.union(["neuvo.example"])))
 }
 
 extension GatewayService {
@@ -409,7 +411,9 @@ struct GatewayCoreTests {
         let ids = try await arrangeNotices(service, keys: ["receipted", "plain"])
         let claimed = try await service.notices.claim(channel: .email, limit: 10, now: noon, lease: 60)
         #expect(Set(claimed.notices.map(\.id)) == Set(ids))
-        #expect(try await service.notices.applyReceipt(id: ids[0], delivered: true, reason: nil, now: noon) == .applied)
+        #expect(
+            try await service.notices.applyReceipt(id: ids[0], channel: .email, delivered: true, reason: nil, now: noon)
+                == .applied)
         let results = ids.map { id in
             var result = AttemptResult(
                 noticeID: id, attempt: 1, channel: .email, startedAt: noon, finishedAt: noon,
@@ -481,10 +485,12 @@ struct GatewayCoreTests {
             ])
         // A receipt may name the provider's message id instead of ours (the look-up's second branch).
         #expect(
-            try await service.notices.applyReceipt(id: "prov-2", delivered: true, reason: nil, now: noon) == .applied)
+            try await service.notices.applyReceipt(
+                id: "prov-2", channel: .email, delivered: true, reason: nil, now: noon) == .applied)
         #expect(try await service.notices.notice(ids[0])?.status == .delivered)
         #expect(
-            try await service.notices.applyReceipt(id: "prov-9", delivered: true, reason: nil, now: noon)
+            try await service.notices.applyReceipt(
+                id: "prov-9", channel: .email, delivered: true, reason: nil, now: noon)
                 == .unknownNotice)
     }
 

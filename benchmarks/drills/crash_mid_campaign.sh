@@ -112,6 +112,8 @@ INTERRUPTED=$(db "SELECT count(*) FROM notice_transitions WHERE reason LIKE 'int
 REQUESTS=$(wc -l < "$WORK/requests.jsonl" | tr -d ' ')
 log "receiver saw $REQUESTS requests for $COUNT notices ($((REQUESTS - COUNT)) resends, deduplicated by webhook-id);" \
     "$INTERRUPTED notices taken back from a killed dispatcher's lease; $ATTEMPTS delivery attempts recorded"
+# The duplicate window: what a provider that does not deduplicate would deliver twice, per kill (target < 100).
+log "redeliveries per kill: $(( (REQUESTS - COUNT) / KILLS )) ($((REQUESTS - COUNT)) resends over $KILLS kills)"
 UNRECORDED=$(db "SELECT count(*) FROM delivery_attempts WHERE outcome = 'interrupted'")
 check "attempts cover every send" "$([ "$ATTEMPTS" -ge "$REQUESTS" ]; echo $?)" \
     "$ATTEMPTS attempts recorded ($UNRECORDED of them 'interrupted': taken back from a killed dispatcher) for $REQUESTS requests the receiver saw"

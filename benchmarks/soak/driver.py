@@ -13,6 +13,12 @@ One asyncio loop drives a running `neuvo serve` on loopback for a given time:
 - idle: after the warm-up, --idle keep-alive connections are opened and held to the end. The server closes a
   connection idle for 60 s (HTTPServerConfiguration.idleTimeout), so each one sends GET /healthz every
   --idle-ping seconds (staggered) and is otherwise silent;
+- abuse (unless --abuse 0): after the warm-up, a client at another loopback address (127.0.0.2) floods beside the
+  normal load: it opens --abuse-connections keep-alive connections and holds them (the per-address cap serves 256,
+  the rest get 503 or are closed), sends chat bodies over the 16 KiB limit (413 from the head alone) and bodies
+  that stall half-way, and posts session-less "I want to talk to a human" as fast as one connection allows (429
+  past the per-address rate). The normal chat comes through 127.0.0.1 as a trusted proxy, each virtual resident
+  with an X-Forwarded-For address of its own, as behind the city's reverse proxy;
 - sampling: every --interval seconds the server's RSS, threads (/proc/PID/status), open fds (/proc/PID/fd), the
   chat latency of that window and the notices by status (/metrics).
 
@@ -54,12 +60,14 @@ class Connection:
 
     opened = 0  # connections of this driver open right now
 
-    def __init__(self, port):
+    def __init__(self, port, source=None):
         self.port = port
+        self.source = source
         self.reader = self.writer = None
 
     async def open(self):
-        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        local = (self.source, 0) if self.source else None
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port, local_addr=local)
         Connection.opened += 1
 
     async def request(self, method, path, body=None, headers=None, timeout=30):
@@ -130,7 +138,8 @@ class Soak:
         self.all_latencies = []  # (t, ms)
         self.totals = {"chat": 0, "chat_errors": 0, "chat_behind": 0, "arrangements": 0, "arrangement_errors": 0,
                        "receipts": 0, "receipt_errors": 0, "idle_open": 0, "idle_reconnects": 0,
-                       "idle_ping_errors": 0}
+                       "idle_ping_errors": 0, "abuse_held": 0, "abuse_refused_connections": 0,
+                       "abuse_chat": {}, "abuse_oversized": {}, "abuse_stalled": 0}
         self.stop = asyncio.Event()
         self.receipts_stop = asyncio.Event()
         self.start = None
@@ -151,7 +160,7 @@ class Soak:
         users = []
         for n in range(args.users):
             users.append({"script": scripts[n % len(scripts)], "step": random.randrange(len(scripts[n % 3])),
-                          "session": None, "busy": False})
+                          "session": None, "busy": False, "address": f"10.1.{n // 250}.{n % 250 + 1}"})
         free_users = asyncio.Queue()
         for user in users:
             free_users.put_nowait(user)
@@ -165,7 +174,8 @@ class Soak:
                 body["session_id"] = user["session"]
             started = time.monotonic()
             try:
-                status, reply = await conn.request("POST", "/v1/chat", body)
+                status, reply = await conn.request("POST", "/v1/chat", body,
+                                                   {"X-Forwarded-For": user["address"]})
                 ms = 1000 * (time.monotonic() - started)
                 if status == 200:
                     user["session"] = json.loads(reply)["session_id"]
@@ -210,6 +220,92 @@ class Soak:
             await asyncio.wait(tasks, timeout=30)
         while not pool.empty():
             pool.get_nowait().close()
+
+    # abuse ------------------------------------------------------------------------------------------------
+    async def abuse(self):
+        args = self.args
+        if not args.abuse:
+            return
+        # After the idle connections are up, so that the warm-up's fd baseline is the normal load's alone.
+        await self.idle_started.wait()
+        await asyncio.sleep(2)
+        totals = self.totals
+        held = []
+
+        async def hold():
+            conn = Connection(args.port, "127.0.0.3")
+            try:
+                await conn.open()
+                held.append(conn)
+                totals["abuse_held"] += 1
+            except Exception:
+                totals["abuse_refused_connections"] += 1
+
+        # Connection flood: the server answers 503 beyond the per-address cap and closes; the rest stay open.
+        for start in range(0, args.abuse_connections, 100):
+            await asyncio.gather(*(hold() for _ in range(min(100, args.abuse_connections - start))))
+        # Which of them the server really serves: one request on each (a refused one was answered 503 and closed).
+        async def probe(conn):
+            try:
+                status, _ = await conn.request("GET", "/healthz", timeout=10)
+                return status == 200
+            except Exception:
+                return False
+        served = await asyncio.gather(*(probe(conn) for conn in held))
+        totals["abuse_held"] = sum(served)
+        totals["abuse_refused_connections"] = len(served) - sum(served)
+
+        def count(bucket, key):
+            totals[bucket][str(key)] = totals[bucket].get(str(key), 0) + 1
+
+        async def declare_too_much():
+            # 1 MiB declared, nothing sent: refused from the head alone.
+            conn = Connection(args.port, "127.0.0.2")
+            try:
+                await conn.open()
+                conn.writer.write(b"POST /v1/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                  b"Content-Length: 1048576\r\n\r\n")
+                status, _ = await asyncio.wait_for(conn._response(), 10)
+                count("abuse_oversized", status)
+            except Exception as error:
+                count("abuse_oversized", type(error).__name__)
+            finally:
+                conn.close()
+
+        async def stall():
+            # A body that stops half-way: it holds its share of the buffered-bytes cap until the body timeout.
+            conn = Connection(args.port, "127.0.0.2")
+            try:
+                await conn.open()
+                conn.writer.write(b"PUT /v1/residents/X HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n"
+                                  + b"{" * 1000)
+                totals["abuse_stalled"] += 1
+                held.append(conn)
+            except Exception:
+                conn.close()
+
+        async def oversized():
+            while not self.stop.is_set():
+                for _ in range(10):
+                    await declare_too_much()
+                await stall()
+                await asyncio.sleep(1)
+
+        async def flood():
+            conn = Connection(args.port, "127.0.0.2")
+            body = {"text": "I want to talk to a human"}
+            while not self.stop.is_set():
+                try:
+                    status, _ = await conn.request("POST", "/v1/chat", body, timeout=10)
+                    count("abuse_chat", status)
+                except Exception as error:
+                    count("abuse_chat", type(error).__name__)
+                    await asyncio.sleep(0.05)
+            conn.close()
+
+        await asyncio.gather(oversized(), flood())
+        for conn in held:
+            conn.close()
 
     # campaign ---------------------------------------------------------------------------------------------
     async def campaign(self):
@@ -391,7 +487,7 @@ class Soak:
         self.idle_conns = []
         base_rss, base_fds, base_threads = self.proc()
         tasks = [asyncio.create_task(c) for c in (self.chat(), self.campaign(), self.receipts(), self.idle(),
-                                                    self.sampler(series))]
+                                                    self.sampler(series), self.abuse())]
         await asyncio.sleep(self.args.seconds)
         self.stop.set()
         receipts = tasks.pop(2)
@@ -442,11 +538,14 @@ def verdict(args, series, extra, totals, latencies):
           f"last window {last['rss_mb']:.1f} MB vs first minute's median {rss0:.1f} MB "
           f"({100 * (last['rss_mb'] / rss0 - 1):+.1f} %, limit +20 %)")
     fds0 = first[0]["fds"]
-    check("no fd leak (under load)", abs(last["fds"] - fds0) <= 5,
+    # The abusive client's connections are closed by the server as they idle: with it, only growth is a leak.
+    check("no fd leak (under load)", (last["fds"] - fds0 <= 5) if args.abuse else abs(last["fds"] - fds0) <= 5,
           f"{last['fds']} at the end vs {fds0} at the start of the steady phase "
           f"(= {extra['pre_idle']['fds']} at the end of the warm-up + {totals['idle_open']} idle connections); limit ±5")
     pre = extra["pre_idle"]
-    check("no fd leak (after the clients closed)", abs(extra["fds_after_close"] - extra["expected_after_close"]) <= 5,
+    check("no fd leak (after the clients closed)",
+          (extra["fds_after_close"] - extra["expected_after_close"] <= 5) if args.abuse
+          else abs(extra["fds_after_close"] - extra["expected_after_close"]) <= 5,
           f"{extra['fds_after_close']} fds once every client connection closed vs {extra['expected_after_close']} "
           f"at the end of the warm-up ({pre['fds']} with the driver's {pre['clients']} connections; "
           f"{extra['start_fds']} before any load, the dispatcher's pooled connections to the receiver come on top)")
@@ -469,6 +568,13 @@ def verdict(args, series, extra, totals, latencies):
           f"{drain['seconds']} s after the load: {json.dumps(drain['notices'])}")
     check("receipts accepted", totals["receipt_errors"] == 0 and totals["receipts"] > 0,
           f"{totals['receipts']} signed receipts accepted, {totals['receipt_errors']} refused or failed")
+    if args.abuse:
+        chat = totals["abuse_chat"]
+        check("abuse refused", chat.get("429", 0) > 0 and totals["abuse_oversized"].get("413", 0) > 0
+              and totals["abuse_held"] <= 256 + 16,
+              f"abusive client at 127.0.0.2 and .3: {totals['abuse_held']} of {args.abuse_connections} connections held "
+              f"open ({totals['abuse_refused_connections']} refused at connect), chat flood {json.dumps(chat)}, "
+              f"1 MiB bodies {json.dumps(totals['abuse_oversized'])}, {totals['abuse_stalled']} stalled bodies")
     return checks
 
 
@@ -479,7 +585,7 @@ def main():
                                 ("warmup", float, 30), ("rate", float, 200), ("idle", int, 500),
                                 ("idle-ping", float, 25), ("connections", int, 16), ("users", int, 64),
                                 ("wave-size", int, 300), ("wave-every", float, 15), ("interval", float, 10), ("drain", float, 60),
-                                ("receipt-delay", float, 0),
+                                ("receipt-delay", float, 0), ("abuse", int, 1), ("abuse-connections", int, 2000),
                                 ("out", str, None)):
         parser.add_argument("--" + name, type=kind, default=default, required=default is None and name != "out")
     args = parser.parse_args()

@@ -15,13 +15,15 @@ trap 'for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; wa
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P1=$(free_port); P2=$(free_port)
 SECRET="whsec_$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
+RECEIPT_SECRET="whsec_$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
+export NEUVO_SMS_RECEIPT_SECRET="$RECEIPT_SECRET"
 export NEUVO_DB="$WORK/n.db" NEUVO_CATALOG="$ROOT" NEUVO_LOG_LEVEL=warning HOME="$WORK"
 export NEUVO_SMS_WEBHOOK_URL="http://127.0.0.1:$P1/sms" NEUVO_SMS_WEBHOOK_SECRET="$SECRET"
 unset NEUVO_SMTP_URL NEUVO_CONFIG 2>/dev/null || true
 "$PY" "$ROOT/benchmarks/gateway/generate.py" --count 40 --channel sms --residents "$WORK/r.jsonl" --arrangements "$WORK/a.jsonl"
 "$BIN" residents import "$WORK/r.jsonl" >/dev/null
 head -20 "$WORK/a.jsonl" >"$WORK/a1.jsonl"; tail -20 "$WORK/a.jsonl" >"$WORK/a2.jsonl"
-"$PY" "$HERE/receipt_first_provider.py" "$P1" "$SECRET" "http://127.0.0.1:$P2" 2>"$WORK/provider.err" & PIDS+=($!)
+"$PY" "$HERE/receipt_first_provider.py" "$P1" "$SECRET" "http://127.0.0.1:$P2" "$RECEIPT_SECRET" 2>"$WORK/provider.err" & PIDS+=($!)
 "$BIN" serve --port "$P2" >"$WORK/serve.out" 2>"$WORK/serve.err" & PIDS+=($!)
 deadline=$((SECONDS + 30)); until grep -q serving "$WORK/serve.out" 2>/dev/null; do [ $SECONDS -lt $deadline ] || exit 1; sleep 0.1; done
 q() { sqlite3 -cmd ".timeout 5000" "$NEUVO_DB" "$1"; }

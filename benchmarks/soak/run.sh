@@ -65,10 +65,15 @@ COUNT=$(( (SECONDS_TOTAL / WAVE_EVERY + 2) * WAVE_SIZE ))
 PORT=$(free_port)
 SINK_PORT=$(free_port)
 SECRET="whsec_$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
+RECEIPT_SECRET="whsec_$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
 export NEUVO_DB="$WORK/soak.db" NEUVO_CATALOG="$ROOT" NEUVO_LOG_LEVEL=warning HOME="$WORK/home"
 export NEUVO_SMS_WEBHOOK_URL="http://127.0.0.1:$SINK_PORT/sms" NEUVO_SMS_WEBHOOK_SECRET="$SECRET"
 export NEUVO_PUBLIC_BASE_URL="http://127.0.0.1:$PORT"
-unset NEUVO_SMTP_URL NEUVO_CONFIG NEUVO_SMS_RECEIPT_SECRET 2>/dev/null || true
+unset NEUVO_SMTP_URL NEUVO_CONFIG 2>/dev/null || true
+export NEUVO_SMS_RECEIPT_SECRET="$RECEIPT_SECRET"
+# The normal load comes through 127.0.0.1 as a reverse proxy (X-Forwarded-For per virtual resident, each typing far
+# faster than a person: 600 a minute); the abusive client at 127.0.0.2 meets the same per-address limits.
+export NEUVO_TRUSTED_PROXIES=127.0.0.1 NEUVO_LIMITS_CHAT_PER_ADDRESS=600 NEUVO_LIMITS_CHAT_PER_SESSION=600
 
 log "soak: $MINUTES min (warm-up $WARMUP s), chat $RATE/s, $IDLE idle connections, waves of $WAVE_SIZE every $WAVE_EVERY s; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" "$ROOT/benchmarks/gateway/generate.py" --count "$COUNT" --channel sms --prefix S \
@@ -93,10 +98,10 @@ done
 log "$(head -1 "$WORK/serve.out") (pid $SERVER)"
 
 set +e
-"$PY" "$HERE/driver.py" --port "$PORT" --pid "$SERVER" --key "$KEY" --secret "$SECRET" \
+"$PY" "$HERE/driver.py" --port "$PORT" --pid "$SERVER" --key "$KEY" --secret "$RECEIPT_SECRET" \
     --receiver-log "$WORK/receiver.jsonl" --arrangements "$WORK/arrangements.jsonl" --seconds "$SECONDS_TOTAL" \
     --warmup "$WARMUP" --rate "$RATE" --idle "$IDLE" --wave-size "$WAVE_SIZE" --wave-every "$WAVE_EVERY" \
-    --receipt-delay "${RECEIPT_DELAY:-0}" \
+    --receipt-delay "${RECEIPT_DELAY:-0}" --abuse "${ABUSE:-1}" \
     --out "$WORK/series.json"
 STATUS=$?
 set -e

@@ -5,10 +5,12 @@ import NeuvoHTTP
 /// format the result. The handlers live in a file per feature.
 public enum APIRoutes {
     public static func router(_ app: NeuvoApplication) -> Router {
-        var router = Router()
+        var router = Router(defaultMaxBodyBytes: BodyLimits.standard)
         router.add(middleware: StorageErrorMiddleware())
         // Residents and the widget: anyone.
-        router.post("/v1/chat") { request, _ in try await chat(app, request) }
+        router.post("/v1/chat", maxBodyBytes: BodyLimits.chat) { request, context in
+            try await chat(app, request, context)
+        }
         router.get("/v1/widget/texts") { request, _ in try widgetTexts(app, request) }
         router.get("/r/{token}") { _, context in try await linkPage(app, context) }
         router.post("/r/{token}") { _, context in try await redeemLink(app, context) }
@@ -31,7 +33,9 @@ public enum APIRoutes {
             residents.put("/{id}") { request, context in try await putResident(app, request, context) }
         }
         router.group("/v1", middleware: [BearerAuthentication.apiKey(app.keys, scope: .arrangementsWrite)]) { city in
-            city.post("/arrangements") { request, _ in try await createArrangements(app, request) }
+            city.post("/arrangements", maxBodyBytes: BodyLimits.bulk) { request, _ in
+                try await createArrangements(app, request)
+            }
             city.post("/notices") { request, _ in try await createNotice(app, request) }
         }
         router.group("/v1/notices", middleware: [BearerAuthentication.apiKey(app.keys, scope: .noticesRead)]) { read in

@@ -24,8 +24,22 @@ extension APIRoutes {
         }
     }
 
-    static func chat(_ app: NeuvoApplication, _ request: HTTPRequest) async throws -> HTTPResponse {
+    static func chat(_ app: NeuvoApplication, _ request: HTTPRequest, _ context: RequestContext) async throws
+        -> HTTPResponse
+    {
         let body = try JSONBody.decode(ChatRequest.self, from: request)
+        let address = context.clientAddress
+        // Only a well-formed id names a session (anything else starts a new one), which bounds the bucket keys.
+        let session = body.sessionID.map(SessionID.init(rawValue:))
+        do {
+            try app.limits.admitChat(address: address, session: session.flatMap { $0.isWellFormed ? $0.rawValue : nil })
+        } catch let refusal as HTTPError {
+            // The refusal waits a moment before it is sent (the connection stays open, no thread waits): a script
+            // that floods one connection gets a few answers a second instead of thousands, which spares the CPU
+            // that people's chats need.
+            try? await Task.sleep(for: ClientLimits.refusalPause)
+            throw refusal
+        }
         var language: Language?
         if let lang = body.lang {
             guard let parsed = Language(rawValue: lang) else {
@@ -34,15 +48,32 @@ extension APIRoutes {
             language = parsed
         }
         guard body.text.count <= 10_000 else { throw Problem.validation("text may have at most 10,000 characters") }
-        let session = body.sessionID.map(SessionID.init(rawValue:))
+        let limits = app.limits
         let reply: Reply
         do {
-            reply = try await app.engine.respond(to: body.text, session: session, residentID: nil, language: language)
+            reply = try await app.engine.respond(
+                to: body.text, session: session, residentID: nil, language: language,
+                handoffAllowed: { limits.admitHandoff(address: address) })
         } catch ConversationError.sessionExpired {
             throw Problem.sessionExpired()
         }
         app.metrics.recordChat(fallback: reply.intent == nil)
-        return .json(Array(reply.json.utf8))
+        return .json(Array(linkSafe(reply, app.runtime.texts).json.utf8))
+    }
+
+    /// The reply with only sources on allowed hosts keeping their URL (`link_hosts`): a unit's web address in
+    /// city data is shown as its name, never as a link elsewhere. The widget makes links of URLs in the text only
+    /// on the same hosts (`link_hosts` of `/v1/widget/texts`).
+    static func linkSafe(_ reply: Reply, _ texts: LiveTexts) -> Reply {
+        guard reply.sources.contains(where: { $0.url != nil }) else { return reply }
+        let hosts = texts.linkHosts
+        let sources = reply.sources.map { source in
+            guard let url = source.url, !hosts.allows(url) else { return source }
+            return ReplySource(kind: source.kind, id: source.id, title: source.title, url: nil)
+        }
+        return Reply(
+            sessionID: reply.sessionID, language: reply.language, text: reply.text, intent: reply.intent,
+            confidence: reply.confidence, suggestions: reply.suggestions, actions: reply.actions, sources: sources)
     }
 
     static func widgetTexts(_ app: NeuvoApplication, _ request: HTTPRequest) throws -> HTTPResponse {
@@ -55,6 +86,7 @@ extension APIRoutes {
         }
         return try JSONBody.response([
             "lang": JSONValue.string(lang), "texts": .object(texts.mapValues { .string($0) }),
+            "link_hosts": .array(app.runtime.texts.linkHosts.hosts.sorted().map { .string($0) }),
         ])
     }
 }

@@ -18,12 +18,13 @@ extension APIRoutes {
         let reason: String?
     }
 
-    /// A delivery receipt signed per Standard Webhooks; duplicates and late receipts never change a final status.
+    /// A delivery receipt signed per Standard Webhooks with `sms.receipt_secret`; duplicates and late receipts never
+    /// change a final status, and a receipt for a notice that is not an SMS with the provider is 409.
     static func receipt(_ app: NeuvoApplication, _ request: HTTPRequest) async throws -> HTTPResponse {
         guard let signer = app.receiptSigner else {
             throw Problem.error(
                 .serviceUnavailable, "receipts-not-configured", "Receipts are not configured",
-                "set NEUVO_SMS_RECEIPT_SECRET or NEUVO_SMS_WEBHOOK_SECRET")
+                "set NEUVO_SMS_RECEIPT_SECRET (the provider's receipt secret, not the outbound webhook secret)")
         }
         do {
             try signer.verify(
@@ -39,8 +40,15 @@ extension APIRoutes {
         case "failed", "undeliverable", "rejected": delivered = false
         default: throw Problem.validation("status must be delivered, failed, undeliverable or rejected")
         }
-        let outcome = try await app.gateway.notices.applyReceipt(
-            id: body.id, delivered: delivered, reason: body.reason, now: app.clock.now())
+        let outcome: NoticeStore.ReceiptOutcome
+        do {
+            // The webhook-id, already verified with the signature, names the receipt: a replay is applied once.
+            outcome = try await app.gateway.notices.applyReceipt(
+                id: body.id, channel: .sms, delivered: delivered, reason: body.reason,
+                receiptID: request.headers["webhook-id"], now: app.clock.now())
+        } catch let conflict as NoticeStore.ReceiptConflict {
+            throw Problem.conflict(conflict.description)
+        }
         if outcome == .unknownNotice { throw Problem.notFound("no notice \(body.id)") }
         return try JSONBody.response(["result": outcome.rawValue])
     }

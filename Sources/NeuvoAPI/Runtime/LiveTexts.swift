@@ -1,5 +1,6 @@
 import Foundation
 import NeuvoCatalog
+import NeuvoCore
 import NeuvoNotifications
 import Synchronization
 
@@ -12,6 +13,8 @@ public final class LiveTexts: Sendable {
     public let catalog: LiveCatalog?
     private let localesOnly: Mutex<LocaleTable>
     public let root: URL
+    /// `link_hosts` as configured (empty: the default), and the public base URL's host, always allowed.
+    private let linkPolicy = Mutex<(configured: [String], own: [String])>(([], []))
 
     /// The whole catalog, trained.
     public init(catalog: LiveCatalog) {
@@ -33,7 +36,20 @@ public final class LiveTexts: Sendable {
     }
 
     /// A renderer over the texts as they are now (each dispatcher batch and each planned notice asks again).
-    public func renderer() -> NoticeRenderer { NoticeRenderer(locales: locales) }
+    public func renderer() -> NoticeRenderer { NoticeRenderer(locales: locales, linkHosts: linkHosts) }
+
+    /// Sets `link_hosts` and this installation's own host (the public base URL's).
+    public func setLinkHosts(configured: [String], ownHost: String?) {
+        linkPolicy.withLock { $0 = (configured, ownHost.map { [$0] } ?? []) }
+    }
+
+    /// The hosts whose URLs become links in emails and chat replies: `link_hosts` when set, otherwise the public
+    /// base URL's host and the hosts the catalog's texts link to (the city's own domains).
+    public var linkHosts: LinkHosts {
+        let (configured, own) = linkPolicy.withLock { $0 }
+        if !configured.isEmpty { return LinkHosts(configured + own) }
+        return LinkHosts(locales.linkedHosts.union(own))
+    }
 
     /// What a reload loaded, for the log line.
     public struct Reloaded: Sendable {

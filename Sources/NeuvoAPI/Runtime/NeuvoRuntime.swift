@@ -72,6 +72,7 @@ public final class NeuvoRuntime: Sendable {
         catalog: LiveCatalog? = nil, channels: [ChannelKind: any NotificationChannel]? = nil
     ) async throws -> NeuvoRuntime {
         let texts = try catalog.map(LiveTexts.init(catalog:)) ?? Self.loadTexts(configuration, use: use)
+        texts.setLinkHosts(configured: configuration.linkHosts, ownHost: configuration.publicBaseURL().host)
         let channels = try channels ?? Self.channels(configuration)
         let database = try openDatabase(path: configuration.databasePath)
         do {
@@ -119,10 +120,12 @@ public final class NeuvoRuntime: Sendable {
                 "no catalog: the bundle beside the binary is missing; name a folder with --catalog or NEUVO_CATALOG")
         }
         do {
+            let texts: LiveTexts
             switch use {
-            case .conversation: return LiveTexts(catalog: LiveCatalog(try Catalog.load(root: root)))
-            case .notices: return try LiveTexts(localesAt: root)
+            case .conversation: texts = LiveTexts(catalog: LiveCatalog(try Catalog.load(root: root)))
+            case .notices: texts = try LiveTexts(localesAt: root)
             }
+            return texts
         } catch {
             throw RuntimeFailure(.data, error.description)
         }
@@ -163,6 +166,7 @@ public final class NeuvoRuntime: Sendable {
         settings.concurrency = [
             .email: configuration.dispatchEmailConcurrency, .sms: configuration.dispatchSMSConcurrency,
         ]
+        settings.recordEvery = configuration.dispatchRecordEvery
         return settings
     }
 
@@ -224,9 +228,36 @@ public final class NeuvoRuntime: Sendable {
 
     /// How often the reminder loop looks for deadlines coming up.
     public static let reminderInterval: Duration = .seconds(600)
+    /// How often a serving process applies retention (docs/SECURITY.md, "Limits").
+    public static let retentionInterval: Duration = .seconds(24 * 3600)
 
-    /// The background work of a serving process: the dispatcher (when a channel is configured) and the reminder
-    /// loop. Runs until cancelled; a dispatcher cancelled between batches leaves claimed notices `sending` under
+    /// What one retention pass removed.
+    public struct RetentionReport: Sendable, Equatable {
+        public var noticesErased = 0
+        public var transcripts = PurgeReport()
+    }
+
+    /// Erases the personal content of notices `notice_retention_days` after their final status, and deletes chat
+    /// sessions, transcripts, hand-offs and feedback older than `transcript_retention_days`; `serve` runs it at
+    /// start and then daily, by the injected clock.
+    public func applyRetention() async throws -> RetentionReport {
+        let now = clock.now()
+        var report = RetentionReport()
+        report.noticesErased = try await gateway.notices.eraseContent(
+            finalBefore: now.addingTimeInterval(-Double(configuration.noticeRetentionDays) * 86_400), now: now)
+        report.transcripts = try await ConversationStore(database: database).purge(
+            retentionDays: configuration.transcriptRetentionDays, now: now)
+        logger.info(
+            "retention.applied",
+            [
+                "notices_erased": .int(report.noticesErased), "sessions": .int(report.transcripts.sessions),
+                "turns": .int(report.transcripts.turns),
+            ])
+        return report
+    }
+
+    /// The background work of a serving process: the dispatcher (when a channel is configured), the reminder
+    /// loop and retention. Runs until cancelled; a dispatcher cancelled between batches leaves claimed notices `sending` under
     /// their lease, resent after a restart, so the outbox stays consistent.
     public func runBackground(listeningOn port: Int? = nil) async {
         let dispatcher = channels.isEmpty ? nil : makeDispatcher(listeningOn: port)
@@ -237,6 +268,16 @@ public final class NeuvoRuntime: Sendable {
                 while !Task.isCancelled {
                     _ = try? await gateway.queueReminders()
                     try? await Task.sleep(for: Self.reminderInterval)
+                }
+            }
+            group.addTask { [self] in
+                while !Task.isCancelled {
+                    do {
+                        _ = try await applyRetention()
+                    } catch {
+                        logger.error("retention.failed", ["error": .string("\(error)")])
+                    }
+                    try? await Task.sleep(for: Self.retentionInterval)
                 }
             }
         }
@@ -286,6 +327,7 @@ public final class NeuvoRuntime: Sendable {
                 break
             }
             await server.shutdown(gracePeriod: .seconds(10))
+            app.accessLog.flush()  // every request answered is logged before the process ends
             background.cancel()
             await background.value
         }

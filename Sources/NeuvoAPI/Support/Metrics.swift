@@ -21,6 +21,7 @@ public final class Metrics: Sendable {
         var latency: [String: Histogram] = [:]  // route
         var chatMessages = 0
         var chatFallbacks = 0
+        var refusals: [String: Int] = [:]  // reason
     }
 
     /// Striped by thread: every response records here, and one shared lock was contended under load.
@@ -54,6 +55,12 @@ public final class Metrics: Sendable {
         }
     }
 
+    /// A request refused by a limit: `chat_address`, `chat_session`, `handoff_address`, or the server's own
+    /// `http_413` (body over the route's limit) and `http_503` (a connection or buffered-bytes cap).
+    public func recordRefusal(_ reason: String) {
+        stripe().state.withLock { $0.refusals[reason, default: 0] += 1 }
+    }
+
     /// The exposition text; `gauges` are read at scrape time (notices by status, dispatch attempts).
     public func render(extra: [String]) -> String {
         // Merge the stripes into one view.
@@ -70,6 +77,7 @@ public final class Metrics: Sendable {
             }
             snapshot.chatMessages += part.chatMessages
             snapshot.chatFallbacks += part.chatFallbacks
+            snapshot.refusals.merge(part.refusals, uniquingKeysWith: +)
         }
         var lines: [String] = []
         lines.append("# HELP neuvo_http_requests_total HTTP requests by route, method and status.")
@@ -102,6 +110,11 @@ public final class Metrics: Sendable {
         lines.append("# TYPE neuvo_chat_fallback_ratio gauge")
         let ratio = snapshot.chatMessages == 0 ? 0 : Double(snapshot.chatFallbacks) / Double(snapshot.chatMessages)
         lines.append("neuvo_chat_fallback_ratio \(ratio)")
+        lines.append("# HELP neuvo_refusals_total Requests refused by a limit, by reason.")
+        lines.append("# TYPE neuvo_refusals_total counter")
+        for reason in ["chat_address", "chat_session", "handoff_address", "http_413", "http_503"] {
+            lines.append("neuvo_refusals_total{reason=\"\(reason)\"} \(snapshot.refusals[reason] ?? 0)")
+        }
         lines.append(contentsOf: extra)
         return lines.joined(separator: "\n") + "\n"
     }

@@ -201,15 +201,20 @@ public final class HTTPClient: Sendable {
 
     /// Runs the requests and suspends until every one has an answer or an error, in the order of `requests`.
     /// `ratePerSecond` (nil: unlimited) and `concurrency` (nil: `maxConnections`, never more) apply from now on.
+    /// `each` is told of every result as it comes (on the client's thread; keep it short), by request index.
     public func perform(
-        _ requests: [HTTPClientRequest], timeout: Duration, ratePerSecond: Double? = nil, concurrency: Int? = nil
+        _ requests: [HTTPClientRequest], timeout: Duration, ratePerSecond: Double? = nil, concurrency: Int? = nil,
+        each: (@Sendable (Int, Result<HTTPClientResponse, HTTPClientError>) -> Void)? = nil
     ) async -> [Result<HTTPClientResponse, HTTPClientError>] {
         guard let epoll = shared.epoll else {
             return requests.map { _ in .failure(HTTPClientError(.system, "epoll is not available")) }
         }
         return await collectResults(count: requests.count) { complete in
             let jobs = requests.enumerated().map { index, request in
-                Job(request: request, timeout: timeout) { complete(index, $0) }
+                Job(request: request, timeout: timeout) { result in
+                    each?(index, result)
+                    complete(index, result)
+                }
             }
             shared.inbox.withLock {
                 $0.jobs.append(contentsOf: jobs)

@@ -57,6 +57,24 @@ public protocol NotificationChannel: Sendable {
 /// and a thread hand-off per message. `ratePerSecond` and `concurrency` are the dispatcher's limits for the
 /// channel (nil: none, and the channel's own maximum).
 public protocol BatchNotificationChannel: NotificationChannel {
+    /// One outcome per message, in the same order; `progress` is told of each outcome as soon as it is known (by
+    /// message index), so the dispatcher can record accepted sends before the whole batch is done.
+    func send(
+        _ messages: [OutgoingMessage], ratePerSecond: Double?, concurrency: Int?,
+        progress: @escaping @Sendable (Int, DeliveryOutcome) -> Void
+    ) async -> [DeliveryOutcome]
     /// One outcome per message, in the same order.
     func send(_ messages: [OutgoingMessage], ratePerSecond: Double?, concurrency: Int?) async -> [DeliveryOutcome]
+}
+
+extension BatchNotificationChannel {
+    /// Without progress of its own: every outcome is reported once the batch is done.
+    public func send(
+        _ messages: [OutgoingMessage], ratePerSecond: Double?, concurrency: Int?,
+        progress: @escaping @Sendable (Int, DeliveryOutcome) -> Void
+    ) async -> [DeliveryOutcome] {
+        let outcomes = await send(messages, ratePerSecond: ratePerSecond, concurrency: concurrency)
+        for (index, outcome) in outcomes.enumerated() { progress(index, outcome) }
+        return outcomes
+    }
 }

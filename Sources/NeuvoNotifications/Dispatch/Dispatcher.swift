@@ -3,6 +3,7 @@ import NeuvoArrangements
 import NeuvoCore
 import NeuvoStorage
 import NeuvoSupport
+import Synchronization
 
 /// How hard the dispatcher pushes each channel.
 public struct DispatcherSettings: Sendable {
@@ -23,6 +24,11 @@ public struct DispatcherSettings: Sendable {
     public var retry = RetryPolicy()
     /// How often a running dispatcher looks for due notices when nothing wakes it.
     public var pollInterval: TimeInterval = 1
+    /// Results are recorded as they come, once this many wait or `recordInterval` passed (one write at a time),
+    /// instead of when the whole batch is done: a crash then resends little more than what was in flight (a
+    /// provider that does not deduplicate on webhook-id would text a resident twice).
+    public var recordEvery = 64
+    public var recordInterval: TimeInterval = 0.1
 
     public init() {}
 }
@@ -131,7 +137,7 @@ public final class Dispatcher: Sendable {
     func drain(_ kind: ChannelKind) async throws -> DispatchSummary {
         guard let channel = channels[kind] else { return DispatchSummary() }
         var summary = DispatchSummary()
-        var inFlight: [Task<[AttemptResult], Never>] = []
+        var inFlight: [Task<(all: [AttemptResult], unrecorded: [AttemptResult]), Never>] = []
         var exhausted = false
         var claim: NoticeStore.Claim?
         while true {
@@ -149,17 +155,19 @@ public final class Dispatcher: Sendable {
                     break
                 }
                 let renderer = renderer()
+                let recorder = ProgressRecorder(
+                    store: store, every: settings.recordEvery, interval: settings.recordInterval, logger: logger)
                 inFlight.append(
                     Task {
-                        var results = await self.send(
-                            next.notices, recipients: next.recipients, channel: channel, renderer: renderer)
-                        for index in results.indices { results[index].seq = next.seqs[results[index].noticeID] }
-                        return results
+                        let results = await self.send(
+                            next.notices, recipients: next.recipients, channel: channel, renderer: renderer,
+                            seqs: next.seqs, recorder: recorder)
+                        return (results, await recorder.finish())
                     })
             }
             guard !inFlight.isEmpty else { return summary }
-            let results = await inFlight.removeFirst().value
-            summary.add(results)
+            let (all, results) = await inFlight.removeFirst().value
+            summary.add(all)
             if exhausted {
                 try await store.record(results)
                 // Claim again after a full round: a drained outbox ends at the first empty claim.
@@ -183,10 +191,12 @@ public final class Dispatcher: Sendable {
     /// itself; any other channel gets a task per notice, `concurrency` at a time, through the shared rate limiter.
     func send(
         _ claimed: [Notice], recipients: [String: NoticeStore.Recipient], channel: any NotificationChannel,
-        renderer: NoticeRenderer
+        renderer: NoticeRenderer, seqs: [String: Int64] = [:], recorder: ProgressRecorder? = nil
     ) async -> [AttemptResult] {
         if let batchChannel = channel as? any BatchNotificationChannel {
-            return await sendBatch(claimed, recipients: recipients, channel: batchChannel, renderer: renderer)
+            return await sendBatch(
+                claimed, recipients: recipients, channel: batchChannel, renderer: renderer, seqs: seqs,
+                recorder: recorder)
         }
         let limiter = limiters[channel.kind]!
         let width = max(1, settings.concurrency[channel.kind] ?? 4)
@@ -204,8 +214,10 @@ public final class Dispatcher: Sendable {
                 return true
             }
             for _ in 0..<width where launch() {}
-            while let result = await group.next() {
+            while var result = await group.next() {
+                result.seq = seqs[result.noticeID]
                 results.append(result)
+                recorder?.add(result)
                 _ = launch()
             }
         }
@@ -214,7 +226,7 @@ public final class Dispatcher: Sendable {
 
     func sendBatch(
         _ claimed: [Notice], recipients: [String: NoticeStore.Recipient], channel: any BatchNotificationChannel,
-        renderer: NoticeRenderer
+        renderer: NoticeRenderer, seqs: [String: Int64] = [:], recorder: ProgressRecorder? = nil
     ) async -> [AttemptResult] {
         let started = clock.now()
         var outcomes: [DeliveryOutcome?] = []
@@ -231,16 +243,33 @@ public final class Dispatcher: Sendable {
                 outcomes.append(refusal.outcome)
             }
         }
-        let sent = await channel.send(
-            messages, ratePerSecond: settings.ratePerSecond[channel.kind],
-            concurrency: settings.concurrency[channel.kind])
-        for (index, outcome) in zip(positions, sent) { outcomes[index] = outcome }
-        let finished = clock.now()
-        return zip(claimed, outcomes).map { notice, outcome in
-            result(
-                of: notice, outcome: outcome!, recipient: recipients[notice.residentID], started: started,
-                finished: finished)
+        // Each send's result goes to the recorder as it comes; the batch's list is built from the same results.
+        let reported = Mutex<[Int: AttemptResult]>([:])
+        for (index, outcome) in outcomes.enumerated() {
+            guard let outcome else { continue }
+            var refused = result(
+                of: claimed[index], outcome: outcome, recipient: recipients[claimed[index].residentID],
+                started: started, finished: started)
+            refused.seq = seqs[refused.noticeID]
+            reported.withLock { $0[index] = refused }
+            recorder?.add(refused)
         }
+        let batchPositions = positions
+        _ = await channel.send(
+            messages, ratePerSecond: settings.ratePerSecond[channel.kind],
+            concurrency: settings.concurrency[channel.kind]
+        ) { [self] message, outcome in
+            let index = batchPositions[message]
+            let notice = claimed[index]
+            var attempt = result(
+                of: notice, outcome: outcome, recipient: recipients[notice.residentID], started: started,
+                finished: clock.now())
+            attempt.seq = seqs[notice.id]
+            reported.withLock { $0[index] = attempt }
+            recorder?.add(attempt)
+        }
+        let all = reported.withLock { $0 }
+        return claimed.indices.map { all[$0]! }
     }
 
     func attempt(
@@ -337,5 +366,125 @@ public final class Dispatcher: Sendable {
             outcomeName: name, detail: detail, nextStatus: decision.status, reason: decision.reason,
             nextAttemptAt: next,
             providerMessageID: providerID)
+    }
+}
+
+/// Records a batch's results while the batch is still sending: once `every` results wait or `interval` passed since
+/// the last write, one write at a time (results that come during a write wait for the next, so under load the
+/// writes grow instead of queueing). What is left when the batch is done is the caller's to record (with the next
+/// claim). A write that fails leaves its results to the caller as well.
+final class ProgressRecorder: Sendable {
+    private struct State {
+        var pending: [AttemptResult] = []
+        var writing = false
+        var lastWrite = ContinuousClock.now
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    let store: NoticeStore
+    let every: Int
+    let interval: Duration
+    let logger: Logger?
+    private let state = Mutex(State())
+
+    init(store: NoticeStore, every: Int, interval: TimeInterval, logger: Logger?) {
+        self.store = store
+        self.every = max(1, every)
+        self.interval = .milliseconds(Int(max(0, interval) * 1000))
+        self.logger = logger
+    }
+
+    func add(_ result: AttemptResult) {
+        let batch = state.withLock { state -> [AttemptResult]? in
+            state.pending.append(result)
+            guard !state.writing,
+                state.pending.count >= every || ContinuousClock.now - state.lastWrite >= interval
+            else { return nil }
+            state.writing = true
+            defer { state.pending = [] }
+            return state.pending
+        }
+        if let batch { Task { await write(batch) } }
+    }
+
+    /// Writes `batch`, then keeps writing what came meanwhile (at once when `every` wait, else after `interval`)
+    /// until nothing waits or the batch is finishing.
+    private func write(_ batch: [AttemptResult]) async {
+        var batch = batch
+        while true {
+            var failed: [AttemptResult] = []
+            do {
+                try await store.record(batch)
+            } catch {
+                logger?.warning("dispatcher.progress_record_failed", ["error": .string("\(error)")])
+                failed = batch
+            }
+            enum Next {
+                case done([CheckedContinuation<Void, Never>])
+                case now([AttemptResult])
+                case later
+            }
+            let next = state.withLock { state -> Next in
+                state.pending = failed + state.pending
+                state.lastWrite = .now
+                if !state.waiters.isEmpty {
+                    // The batch is finishing: what is left is the caller's, and no write starts again.
+                    defer { state.waiters = [] }
+                    return .done(state.waiters)
+                }
+                if !failed.isEmpty || state.pending.isEmpty {
+                    state.writing = false
+                    return .done([])
+                }
+                if state.pending.count >= every {
+                    defer { state.pending = [] }
+                    return .now(state.pending)
+                }
+                return .later
+            }
+            switch next {
+            case .done(let waiters):
+                for waiter in waiters { waiter.resume() }
+                return
+            case .now(let more):
+                batch = more
+            case .later:
+                try? await Task.sleep(for: interval)
+                let taken = state.withLock { state -> [AttemptResult]? in
+                    guard state.waiters.isEmpty else { return nil }
+                    defer { state.pending = [] }
+                    return state.pending
+                }
+                guard let taken else {
+                    let waiters = state.withLock { state in
+                        defer { state.waiters = [] }
+                        return state.waiters
+                    }
+                    for waiter in waiters { waiter.resume() }
+                    return
+                }
+                batch = taken
+            }
+        }
+    }
+
+    /// Waits for a write under way, then hands over what is not recorded (no further writes start).
+    func finish() async -> [AttemptResult] {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { state -> Bool in
+                if state.writing {
+                    state.waiters.append(continuation)
+                    return false
+                }
+                state.writing = true  // no write starts after this
+                return true
+            }
+            if ready { continuation.resume() }
+        }
+        return state.withLock { state in
+            state.writing = true
+            defer { state.pending = [] }
+            return state.pending
+        }
     }
 }

@@ -429,47 +429,102 @@ public struct NoticeStore: Sendable {
 
     // MARK: Receipts
 
+    // MARK: Retention
+
+    /// Erases the personal content (personalisation) of notices that reached a final status (delivered, permanent
+    /// failure, dead) before `cutoff`: nothing about the resident is kept longer than it serves. Status, attempts,
+    /// transitions and the template stay, so the audit trail is whole. Returns how many were erased.
+    public func eraseContent(finalBefore cutoff: Date, now: Date) async throws -> Int {
+        try await database.write { connection in
+            try connection.execute(
+                """
+                UPDATE notice_content SET personalisation = '{}', erased_at = ?
+                WHERE erased_at IS NULL AND seq IN (
+                    SELECT notice_seq FROM notice_state
+                    WHERE status IN ('delivered', 'permanent_failure', 'dead') AND updated_at < ?)
+                """, now, cutoff)
+            return connection.changes
+        }
+    }
+
     public enum ReceiptOutcome: String, Sendable, Hashable, Codable {
         /// The notice moved to the receipt's status.
         case applied
         /// The notice was already final (a duplicate or late receipt): nothing changed.
         case ignored
+        /// This receipt (its `webhook-id`) was handled before: nothing changed.
+        case duplicate
         case unknownNotice = "unknown_notice"
     }
 
+    /// A receipt that does not fit the notice: nothing changed (409).
+    public struct ReceiptConflict: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// How long a receipt's id is remembered: Standard Webhooks signatures expire after five minutes, so a replay
+    /// older than this is refused by its signature already.
+    static let receiptIDRetention: TimeInterval = 24 * 3600
+
     /// A provider's delivery receipt, matched by notice id (our `webhook-id`) or the provider's message id.
-    /// Receipts may arrive twice or out of order; a final status is never overwritten.
-    public func applyReceipt(id: String, delivered: Bool, reason: String?, now: Date) async throws -> ReceiptOutcome {
+    /// Receipts may arrive twice or out of order; a final status is never overwritten, and a receipt id
+    /// (`receiptID`, the provider's `webhook-id`) is applied once. Only a notice of the receipt's `channel` that was
+    /// handed to the provider can have one: `sent` (its attempt recorded) or `sending` (claimed, the attempt under
+    /// way: the receipt outran our record of it). Any other notice throws `ReceiptConflict` and nothing changes: a
+    /// receipt for a queued notice would otherwise suppress a delivery that never happened.
+    public func applyReceipt(
+        id: String, channel: ChannelKind, delivered: Bool, reason: String?, receiptID: String? = nil, now: Date
+    ) async throws -> ReceiptOutcome {
         try await database.write { connection in
+            if let receiptID {
+                if try connection.queryOne("SELECT 1 AS one FROM notice_receipts WHERE receipt_id = ?", receiptID)
+                    != nil
+                {
+                    return .duplicate
+                }
+            }
             guard
                 // Two lookups, not "id = ?1 OR provider_message_id = ?1": the columns are in two tables, and
                 // SQLite's OR optimisation works only within one, so that query read the whole outbox.
                 let row = try connection.queryOne(
                     """
-                    SELECT id, status FROM notices WHERE id = ?1
-                    UNION ALL SELECT id, status FROM notices WHERE provider_message_id = ?1 LIMIT 1
+                    SELECT id, status, channel FROM notices WHERE id = ?1
+                    UNION ALL SELECT id, status, channel FROM notices WHERE provider_message_id = ?1 LIMIT 1
                     """, id),
                 let status = NoticeStatus(rawValue: try row.get("status"))
             else { return .unknownNotice }
+            let noticeChannel: String = try row.get("channel")
+            guard noticeChannel == channel.rawValue else {
+                throw ReceiptConflict(description: "notice \(id) is sent by \(noticeChannel), not \(channel.rawValue)")
+            }
             let noticeID: String = try row.get("id")
             let target: NoticeStatus = delivered ? .delivered : .permanentFailure
             let text = delivered ? "delivery receipt" : "provider receipt: " + (reason ?? "not delivered")
+            let outcome: ReceiptOutcome
             switch status {
             case .sent:
                 try Self.transition(noticeID, to: target, reason: text, now: now, in: connection)
-                return .applied
-            case .sending, .temporaryFailure, .queued:
+                outcome = .applied
+            case .sending:
                 // The receipt outran our own record of the send: record the send first, then the receipt.
-                if status != .sending {
-                    try Self.transition(
-                        noticeID, to: .sending, reason: "receipt arrived first", now: now, in: connection)
-                }
                 try Self.transition(noticeID, to: .sent, reason: "receipt arrived first", now: now, in: connection)
                 try Self.transition(noticeID, to: target, reason: text, now: now, in: connection)
-                return .applied
+                outcome = .applied
+            case .queued, .temporaryFailure:
+                throw ReceiptConflict(
+                    description: "notice \(id) is \(status.rawValue): it is not with the provider, so it has no receipt"
+                )
             case .delivered, .permanentFailure, .dead:
-                return .ignored
+                outcome = .ignored
             }
+            if let receiptID {
+                try connection.execute(
+                    "INSERT INTO notice_receipts (receipt_id, received_at) VALUES (?, ?)", receiptID, now)
+                try connection.execute(
+                    "DELETE FROM notice_receipts WHERE received_at < ?",
+                    now.addingTimeInterval(-Self.receiptIDRetention))
+            }
+            return outcome
         }
     }
 

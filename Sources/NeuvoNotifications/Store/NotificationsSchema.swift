@@ -3,7 +3,7 @@ import NeuvoStorage
 /// The tables this module owns, declared by stable ids (the application fixes the order of all modules).
 public enum NotificationsSchema {
     /// In the order they were released.
-    public static let migrations: [Migration] = outbox + lookup + state + links
+    public static let migrations: [Migration] = outbox + lookup + state + links + receipts
 
     /// The notification gateway: the outbox of notices, every status transition, every delivery attempt.
     static let outbox: [Migration] = [
@@ -213,6 +213,22 @@ public enum NotificationsSchema {
                     expires_at INTEGER NOT NULL
                 ) STRICT;
                 CREATE INDEX link_redemptions_by_expiry ON link_redemptions (expires_at);
+                """)
+    ]
+
+    /// The ids of receipts already applied (Standard Webhooks' `webhook-id`), so a replay changes nothing; kept a
+    /// day, by `received_at`. And `erased_at` on the content: when retention erased a final notice's personal
+    /// content (counted from its state's `updated_at`, which a final status never changes again).
+    static let receipts: [Migration] = [
+        Migration(
+            "notifications.receipt-ids-and-retention",
+            sql: """
+                CREATE TABLE notice_receipts (
+                    receipt_id TEXT PRIMARY KEY,
+                    received_at INTEGER NOT NULL
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX notice_receipts_by_time ON notice_receipts (received_at);
+                ALTER TABLE notice_content ADD COLUMN erased_at INTEGER;
                 """)
     ]
 }

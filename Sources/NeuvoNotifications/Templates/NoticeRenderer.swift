@@ -61,8 +61,13 @@ public struct NoticeRenderer: Sendable {
     /// Each template's locale keys, spelt once (building them per render was an allocation each).
     private let keys: [NoticeTemplate: (sms: String, subject: String, body: String)]
 
-    public init(locales: LocaleTable) {
+    /// Hosts whose URLs become links in the HTML; others stay text.
+    public let linkHosts: LinkHosts
+
+    /// `linkHosts` nil: the hosts the catalog's own texts link to.
+    public init(locales: LocaleTable, linkHosts: LinkHosts? = nil) {
         self.locales = locales
+        self.linkHosts = linkHosts ?? LinkHosts(locales.linkedHosts)
         var versions: [String: String] = [:]
         for template in NoticeTemplate.allCases {
             for channel in ChannelKind.allCases {
@@ -95,7 +100,8 @@ public struct NoticeRenderer: Sendable {
                 let html = try locales.render(
                     keys.body, language: language, values: values, escape: HTML.escape, escapeText: true)
                 return RenderedMessage(
-                    subject: subject, text: text, html: HTML.document(body: html, title: subject), segments: nil)
+                    subject: subject, text: text, html: HTML.document(body: html, title: subject, linkHosts: linkHosts),
+                    segments: nil)
             }
         } catch {
             throw .template(error.description)
@@ -145,10 +151,10 @@ public enum HTML {
     }
 
     /// `body` is fully escaped (values and template text), so it holds no markup of its own; it is safe to turn
-    /// blank lines into paragraphs and https links into anchors.
-    static func document(body: String, title: String) -> String {
+    /// blank lines into paragraphs and https links on `linkHosts` into anchors.
+    static func document(body: String, title: String, linkHosts: LinkHosts) -> String {
         let paragraphs = body.components(separatedBy: "\n\n").map { paragraph in
-            "<p>" + linkify(paragraph).replacingOccurrences(of: "\n", with: "<br>\n") + "</p>"
+            "<p>" + linkify(paragraph, linkHosts: linkHosts).replacingOccurrences(of: "\n", with: "<br>\n") + "</p>"
         }
         return """
             <!DOCTYPE html>
@@ -159,7 +165,7 @@ public enum HTML {
             """
     }
 
-    static func linkify(_ text: String) -> String {
+    static func linkify(_ text: String, linkHosts: LinkHosts) -> String {
         var output = ""
         var rest = Substring(text)
         while let range = rest.range(of: "https://") {
@@ -169,7 +175,8 @@ public enum HTML {
             var url = tail[..<end]
             // Sentence punctuation after a link is not part of it.
             while let last = url.last, ".,;:!?)".contains(last) { url = url.dropLast() }
-            output += "<a href=\"\(url)\">\(url)</a>"
+            // The text is escaped: "&amp;" in a query is the HTML for "&", as an href wants it.
+            output += linkHosts.allows(url) ? "<a href=\"\(url)\">\(url)</a>" : String(url)
             rest = tail[url.endIndex...]
         }
         return output + rest

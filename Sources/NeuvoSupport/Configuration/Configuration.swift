@@ -31,7 +31,8 @@ public struct Configuration: Sendable, Equatable {
     public var smtpFrom: String = "Helsingin kaupunki <neuvo@hel.fi>"
     public var smsWebhookURL: URL?
     public var smsWebhookSecret: String?
-    /// Verifies the provider's delivery receipts; the webhook secret when not set.
+    /// Verifies the provider's delivery receipts; required for the receipts route (never the outbound secret, or a
+    /// captured outbound webhook would replay as a receipt).
     public var smsReceiptSecret: String?
     public var linkSigningSecret: String?
     /// The key before the last rotation: links it signed keep working for their lifetime.
@@ -57,6 +58,25 @@ public struct Configuration: Sendable, Equatable {
     public var dispatchSMSRate = DispatchDefaults.smsRate
     public var dispatchEmailConcurrency = DispatchDefaults.emailConcurrency
     public var dispatchSMSConcurrency = DispatchDefaults.smsConcurrency
+    /// Delivery results recorded as they come, once this many wait (or 100 ms passed): the most a crash resends
+    /// beyond what was in flight.
+    public var dispatchRecordEvery = 64
+
+    /// Abuse limits (`ConfigurationLimits.swift`; every one is listed in docs/SECURITY.md, "Limits").
+    public var trustedProxies: String = ""
+    public var connectionsPerAddress = 256
+    public var bufferedRequestBytes = 64 * 1024 * 1024
+    /// Chat messages per minute from one client address, and from one session (token buckets: the burst is one
+    /// minute's worth).
+    public var chatPerAddressPerMinute = 120
+    public var chatPerSessionPerMinute = 20
+    /// Hand-offs to staff per hour from one client address (a session never has more than one open).
+    public var handoffsPerAddressPerHour = 10
+    /// Hosts whose URLs become links in emails and chat replies; empty: the public base URL's host and the
+    /// city's domains in the catalog.
+    public var linkHosts: [String] = []
+    /// Days after a notice's final state when its personalisation and rendered body are erased.
+    public var noticeRetentionDays = 7
 
     /// Where each value came from, by key (`database`, `log.level`, ...).
     public var sources: [String: ConfigurationSource] = [:]

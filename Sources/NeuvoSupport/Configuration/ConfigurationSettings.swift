@@ -30,7 +30,7 @@ public struct ConfigurationSetting: Sendable {
 
 extension Configuration {
     /// Every setting Neuvo reads. `apply` returns a problem description, or nil when the value was taken.
-    public static let settings: [ConfigurationSetting] = basicSettings + dispatchSettings + identitySettings
+    public static let settings: [ConfigurationSetting] = basicSettings + dispatchSettings + identitySettings + limitSettings
 
     static let identitySettings: [ConfigurationSetting] = [
         ConfigurationSetting(
@@ -113,6 +113,10 @@ extension Configuration {
             "dispatch.email_concurrency", "emails sent at once", range: 1...64, keyPath: \.dispatchEmailConcurrency),
         integer(
             "dispatch.sms_concurrency", "SMS webhooks sent at once", range: 1...512, keyPath: \.dispatchSMSConcurrency),
+        integer(
+            "dispatch.record_every",
+            "delivery results recorded while a batch sends, once this many wait (or 100 ms passed)",
+            range: 1...100_000, keyPath: \.dispatchRecordEvery),
     ]
 
     static let basicSettings: [ConfigurationSetting] = [
@@ -308,7 +312,7 @@ extension Configuration {
             }),
         ConfigurationSetting(
             "sms.receipt_secret",
-            "Standard Webhooks secret of the provider's delivery receipts (default: sms.webhook_secret)",
+            "Standard Webhooks secret of the provider's delivery receipts (required for receipts; not the webhook secret)",
             expected: "whsec_ followed by base64", secret: true,
             current: { $0.smsReceiptSecret },
             apply: { value, config in

@@ -73,8 +73,28 @@ public final class LogSink: Sendable {
         level: LogLevel, label: String, event: String, metadata: [(String, LogValue)], date: Date
     ) {
         guard level >= minimumLevel else { return }
+        let line = formatLine(level: level, label: label, event: event, metadata: metadata, date: date)
+        lock.withLock { _ in write(line) }
+    }
+
+    /// Several lines in one write (`BufferedLog`), each redacted like any other.
+    func emitBatch(
+        _ records: [(level: LogLevel, label: String, event: String, metadata: [(String, LogValue)], date: Date)]
+    ) {
+        var text = ""
+        for record in records where record.level >= minimumLevel {
+            text += formatLine(
+                level: record.level, label: record.label, event: record.event, metadata: record.metadata,
+                date: record.date)
+        }
+        if !text.isEmpty { lock.withLock { _ in write(text) } }
+    }
+
+    private func formatLine(
+        level: LogLevel, label: String, event: String, metadata: [(String, LogValue)], date: Date
+    ) -> String {
         var fields: [(String, LogValue)] = [
-            ("ts", .string(Self.timestamp(date))), ("level", .string(level.rawValue)),
+            ("ts", .string(cachedTimestamp(date))), ("level", .string(level.rawValue)),
             ("logger", .string(label)), ("event", .string(event)),
         ]
         fields.append(contentsOf: metadata)
@@ -82,13 +102,38 @@ public final class LogSink: Sendable {
             if case .string(let text) = value { return (key, .string(redactor.redact(text))) }
             return (key, value)
         }
-        let line = format == .json ? Self.jsonLine(redacted) : Self.logfmtLine(redacted)
-        lock.withLock { _ in write(line) }
+        return format == .json ? Self.jsonLine(redacted) : Self.logfmtLine(redacted)
     }
 
     static func timestamp(_ date: Date) -> String {
         date.formatted(
             .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    /// The last whole second formatted, per sink: `timestamp` for every line of a busy access log cost more than
+    /// the rest of the line; within one second only the milliseconds change.
+    private let secondCache = Mutex<(second: Int, text: String)>((Int.min, ""))
+
+    func cachedTimestamp(_ date: Date) -> String {
+        let seconds = date.timeIntervalSince1970
+        let second = Int(seconds.rounded(.down))
+        let milliseconds = min(999, max(0, Int(((seconds - Double(second)) * 1000).rounded(.down))))
+        let base = secondCache.withLock { $0.second == second ? $0.text : nil }
+        let text: String
+        if let base {
+            text = base
+        } else {
+            text = Self.timestamp(Date(timeIntervalSince1970: Double(second)))
+            secondCache.withLock { $0 = (second, text) }
+        }
+        // "...:SS.000Z": the three digits after the only "." are the milliseconds.
+        guard let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) > 3 else {
+            return Self.timestamp(date)
+        }
+        let digits = String(milliseconds)
+        let padded = String(repeating: "0", count: 3 - digits.count) + digits
+        let start = text.index(after: dot)
+        return text.replacingCharacters(in: start..<text.index(start, offsetBy: 3), with: padded)
     }
 
     static func jsonLine(_ fields: [(String, LogValue)]) -> String {

@@ -63,6 +63,14 @@
   }
 
   const texts = {};
+  // Hosts whose URLs become links (the server's link_hosts); any other URL in a reply stays text.
+  let linkHosts = [];
+  const allowedLink = (url) => {
+    let host;
+    try { const u = new URL(url); if (u.protocol !== 'https:' || u.username || u.password) return false; host = u.hostname; }
+    catch (e) { return false; }
+    return linkHosts.some((h) => host === h || host.endsWith('.' + h));
+  };
   const t = (k) => (texts[state.lang] || {})[k] || (FALLBACK[state.lang] || {})[k] || '';
 
   const loadTexts = async (lang) => {
@@ -71,6 +79,7 @@
     const body = res.ok ? await res.json() : null;
     if (!body || !body.texts || typeof body.texts !== 'object') throw new Error('texts ' + res.status);
     texts[lang] = body.texts;
+    if (Array.isArray(body.link_hosts)) linkHosts = body.link_hosts.filter((h) => typeof h === 'string');
   };
 
   // DOM helpers: every element is created here; text goes in through textContent only.
@@ -111,13 +120,14 @@
 
   const scrollDown = () => { body.scrollTop = body.scrollHeight; };
 
-  // Bot text: https:// addresses become links (built as elements, never parsed as HTML).
+  // Bot text: https:// addresses on allowed hosts become links (built as elements, never parsed as HTML).
   const appendText = (parent, text, links) => {
     const re = /https:\/\/[^\s<>"']+/g;
     let at = 0;
     let m;
     while (links && (m = re.exec(text))) {
       const url = m[0].replace(/[.,;:!?)]+$/, '');
+      if (!allowedLink(url)) continue;
       parent.appendChild(document.createTextNode(text.slice(at, m.index)));
       el('a', 'link', { href: url }, parent).textContent = url;
       at = m.index + url.length;
@@ -219,15 +229,15 @@
     if (!res || !res.ok || !reply || typeof reply.reply !== 'string') {
       const s = res ? res.status : 0;
       const retryable = !res || s === 429 || s >= 500 || res.ok;
-      showError(!res ? 'widget.error.network' : s === 413 ? 'widget.error.too_long' : s === 429 ? 'widget.error.busy'
-        : s >= 400 && s < 500 ? 'widget.error.invalid' : 'widget.error.server', retryable ? () => send(text, true) : null);
+      showError(!res ? 'widget.error.network' : s === 413 ? 'widget.error.too_long'
+        : s === 429 ? 'widget.error.too_many' : s === 503 ? 'widget.error.busy' : s >= 400 && s < 500 ? 'widget.error.invalid' : 'widget.error.server', retryable ? () => send(text, true) : null);
       if (!retryable && !input.value) input.value = text;
       return;
     }
     if (typeof reply.session_id === 'string' && reply.session_id) state.session = reply.session_id;
     // Links shown under the reply: sources {title, url} and any action carrying {label, url}.
     const links = [].concat(reply.sources || [], reply.actions || []).map((a) => a && { url: a.url, label: a.title || a.label })
-      .filter((a) => a && typeof a.label === 'string' && typeof a.url === 'string' && /^(https:\/\/|\/(?!\/))/.test(a.url));
+      .filter((a) => a && typeof a.label === 'string' && typeof a.url === 'string' && (/^\/(?![\/\\])/.test(a.url) || allowedLink(a.url)));
     state.suggestions = (Array.isArray(reply.suggestions) ? reply.suggestions : [])
       .filter((s) => typeof s === 'string' && s.trim()).slice(0, 6).map((s) => ({ t: s }));
     addEntry(links.length ? { r: 'b', t: reply.reply, a: links.slice(0, 5) } : { r: 'b', t: reply.reply });

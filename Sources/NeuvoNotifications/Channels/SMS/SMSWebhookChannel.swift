@@ -109,6 +109,13 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
     public func send(_ messages: [OutgoingMessage], ratePerSecond: Double?, concurrency: Int?) async
         -> [DeliveryOutcome]
     {
+        await send(messages, ratePerSecond: ratePerSecond, concurrency: concurrency, progress: { _, _ in })
+    }
+
+    public func send(
+        _ messages: [OutgoingMessage], ratePerSecond: Double?, concurrency: Int?,
+        progress: @escaping @Sendable (Int, DeliveryOutcome) -> Void
+    ) async -> [DeliveryOutcome] {
         var outcomes: [DeliveryOutcome?] = Array(repeating: nil, count: messages.count)
         var requests: [SignedRequest] = []
         var positions: [Int] = []
@@ -117,10 +124,17 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
             case .success(let request):
                 requests.append(request)
                 positions.append(index)
-            case .failure(let refusal): outcomes[index] = refusal.outcome
+            case .failure(let refusal):
+                outcomes[index] = refusal.outcome
+                progress(index, refusal.outcome)
             }
         }
-        let answers = await perform(requests, ratePerSecond: ratePerSecond, concurrency: concurrency)
+        let clock = configuration.clock
+        let sentPositions = positions
+        let answers = await perform(requests, ratePerSecond: ratePerSecond, concurrency: concurrency) {
+            request, answer in
+            progress(sentPositions[request], Self.classify(answer, now: clock.now()))
+        }
         let now = configuration.clock.now()
         for (index, answer) in zip(positions, answers) { outcomes[index] = Self.classify(answer, now: now) }
         return outcomes.map { $0! }
@@ -139,7 +153,12 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
         case failure(String)
     }
 
-    private func perform(_ requests: [SignedRequest], ratePerSecond: Double?, concurrency: Int?) async -> [Answer] {
+    /// `each` hears of every answer as it comes where the transport can tell (the built-in client); libcurl's
+    /// answers are reported when the batch is done.
+    private func perform(
+        _ requests: [SignedRequest], ratePerSecond: Double?, concurrency: Int?,
+        each: @escaping @Sendable (Int, Answer) -> Void
+    ) async -> [Answer] {
         switch transport {
         case .builtIn(let client, let target):
             var prepared: [HTTPClientRequest] = []
@@ -153,9 +172,23 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
                     refused[index] = .failure(error.message)
                 }
             }
+            for (index, answer) in refused { each(index, answer) }
+            // Prepared requests are the unrefused ones, in order: map each back to its request's index.
+            let preparedIndex = requests.indices.filter { refused[$0] == nil }
             var results = await client.perform(
                 prepared, timeout: .milliseconds(Int(configuration.timeout * 1000)), ratePerSecond: ratePerSecond,
-                concurrency: concurrency
+                concurrency: concurrency,
+                each: { index, result in
+                    switch result {
+                    case .success(let response):
+                        each(
+                            preparedIndex[index],
+                            .response(
+                                status: response.status, retryAfter: response.headers["retry-after"],
+                                body: response.body))
+                    case .failure(let error): each(preparedIndex[index], .failure(error.message))
+                    }
+                }
             ).makeIterator()
             return requests.indices.map { index in
                 if let answer = refused[index] { return answer }
@@ -185,14 +218,16 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
                 ]
                 return (options + perRequest, nil)
             }
-            return await engine.perform(transfers, ratePerSecond: ratePerSecond, concurrency: concurrency).map {
-                response in
+            let answers = await engine.perform(transfers, ratePerSecond: ratePerSecond, concurrency: concurrency).map {
+                response -> Answer in
                 guard response.succeeded else {
                     return .failure("\(response.error) (curl \(response.result.rawValue))")
                 }
                 return .response(
                     status: response.responseCode, retryAfter: response.header("retry-after"), body: response.body)
             }
+            for (index, answer) in answers.enumerated() { each(index, answer) }
+            return answers
         }
     }
 

@@ -13,7 +13,9 @@ import NeuvoTestSupport
 // Property: whatever the JSON body of an API route, the response is never 5xx, and every 4xx is
 // application/problem+json with a string `type` and a string `detail`.
 //
-// Input: byte 0 picks the route, byte 1 the path's {id} and options, the rest is the body. In the body, "$NOTICE"
+// Input: byte 0 picks the route (its high bits the client address and an X-Forwarded-For from the body's first
+// line, through a trusted proxy), byte 1 the path's {id} and options, the rest is the body. Receipts carry a
+// webhook-id taken from the input, so replays, duplicates and conflicts are reached; chat meets the rate limits. In the body, "$NOTICE"
 // and "$ARRANGEMENT" become the id of a real notice and arrangement, so receipts and decisions can reach them.
 // One application over a temporary database serves every input (built once, as in Tests/NeuvoAPITests).
 
@@ -59,7 +61,9 @@ private struct Fixture: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var configuration = Configuration(environment: [:])
         configuration.databasePath = folder.appendingPathComponent("neuvo.db").path
-        configuration.smsWebhookSecret = receiptSecret
+        configuration.smsReceiptSecret = receiptSecret
+        configuration.trustedProxies = "127.0.0.1"
+        configuration.chatPerAddressPerMinute = 30
         configuration.linkSigningSecret = "fuzz-key"
         configuration.publicBaseURL = URL(string: "https://neuvo.example")!
         let clock = ManualClock(Date(timeIntervalSince1970: 1_795_600_800))
@@ -67,8 +71,9 @@ private struct Fixture: Sendable {
             configuration: configuration, logger: Logger(label: "fuzz", sink: LogSink { _ in }), use: .conversation,
             clock: clock, catalog: LiveCatalog(Catalog.load(root: projectRoot)), channels: [:]
         ).application()
-        var serverConfiguration = HTTPServerConfiguration()
-        serverConfiguration.errorRenderer = ProblemRenderer()
+        // The application's own server configuration: body limits, trusted proxies, problem documents.
+        var serverConfiguration = app.serverConfiguration()
+        serverConfiguration.accessLog = nil
         let client = HTTPTestClient(responder: APIRoutes.router(app), configuration: serverConfiguration)
         for (id, lang) in [("R1", "fi"), ("R2", "sv")] {
             try await app.gateway.arrangements.upsert(
@@ -168,7 +173,8 @@ public func fuzzAPIBodies(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     if target.hasSuffix("/sms") {
         let time = Int(fixture.clock.now().timeIntervalSince1970)
-        let id = "msg_\(input.count)"
+        // A few ids, so the same receipt id comes back: applied once, then a duplicate.
+        let id = "msg_\(input.count % 7)_\(input[1] % 3)"
         headers["webhook-id"] = id
         headers["webhook-timestamp"] = String(time)
         headers["webhook-signature"] = fixture.signer.sign(id: id, timestamp: time, body: body)
@@ -176,8 +182,17 @@ public func fuzzAPIBodies(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     if target == "/v1/arrangements" && input[1] & 2 != 0 {
         headers["Idempotency-Key"] = "fuzz-\(input[1])"
     }
+    if input[0] & 0x40 != 0, let line = body.split(separator: UInt8(ascii: "\n")).first {
+        headers["X-Forwarded-For"] = String(decoding: line.prefix(200), as: UTF8.self).filter {
+            !$0.isNewline && $0 != "\0"
+        }
+    }
+    let peer = input[0] & 0x80 != 0 ? "127.0.0.1:4000" : "192.0.2.\(input[1] % 4):4000"
     let request = HTTPRequest(method: method, target: target, headers: headers, body: body)
-    let response = runBlocking { await fixture.client.execute(request) }
+    let response = runBlocking { await fixture.client.execute(request, remoteAddress: peer) }
+    if response.status.code == 429, response.headers["Retry-After"].flatMap(Int.init) ?? 0 < 1 {
+        fatalError("429 without a Retry-After of at least a second for \(method) \(target)")
+    }
 
     let described = "\(method) \(target) with \(String(decoding: body, as: UTF8.self).debugDescription)"
     guard response.status.code < 500 else {
