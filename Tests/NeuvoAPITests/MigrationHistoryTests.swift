@@ -12,7 +12,7 @@ struct MigrationHistoryTests {
         #expect(
             NeuvoRuntime.schema.map(\.id) == [
                 "storage.metadata",
-                "registry.service-tree", "registry.units", "registry.districts",
+                "registry.service-tree", "registry.units", "registry.districts", "registry.search-cache",
                 "arrangements.residents-and-arrangements", "arrangements.reference-index-partial",
                 "conversation.sessions",
                 "notifications.outbox", "notifications.notices-by-arrangement", "notifications.claim-in-index-order",
