@@ -35,7 +35,7 @@ struct BuiltIndexes: Sendable {
             })
     }
 
-    func write(to writer: inout IndexWriter) {
+    func write(to writer: inout BinaryWriter) {
         writer.array(unitIDs) { $0.string($1) }
         writer.array(unitCoordinates) { $0.coordinates($1) }
         writer.array(unitPostalCodes) { writer, code in writer.optional(code) { $0.string($1) } }
@@ -62,7 +62,7 @@ struct BuiltIndexes: Sendable {
         unitIndex.write(to: &writer)
     }
 
-    init(from reader: inout IndexReader) throws {
+    init(from reader: inout BinaryReader) throws {
         unitIDs = try reader.array { try $0.string() }
         unitCoordinates = try reader.array { try $0.coordinates() }
         unitPostalCodes = try reader.array { reader in try reader.optional { try $0.string() } }
@@ -86,7 +86,7 @@ struct BuiltIndexes: Sendable {
         guard unitCoordinates.count == units, unitPostalCodes.count == units, conceptUnits.count == concepts.count,
             conceptIndex.documentCount == concepts.count, unitIndex.documentCount == units,
             conceptUnits.allSatisfy({ $0.allSatisfy { (0..<units).contains($0) } })
-        else { throw IndexReadError(description: "inconsistent counts") }
+        else { throw BinaryReadError("inconsistent counts") }
     }
 }
 
@@ -137,38 +137,23 @@ enum RegistryIndexStore {
 
     static func read(_ reader: DatabaseReader) -> BuiltIndexes? {
         guard let bytes = try? reader.read({ try stored("indexes", $0) }) else { return nil }
-        var input = IndexReader(bytes)
+        var input = BinaryReader(bytes)
         guard let built = try? BuiltIndexes(from: &input), input.isAtEnd else { return nil }
         return built
     }
 
-    static func readGazetteer(_ reader: DatabaseReader) -> [GazetteerEntry]? {
+    static func readGazetteer(_ reader: DatabaseReader) -> Gazetteer? {
         guard let bytes = try? reader.read({ try stored("gazetteer", $0) }) else { return nil }
-        var input = IndexReader(bytes)
-        let entries = try? input.array { reader in
-            guard let kind = EntityKind(rawValue: try reader.string()) else {
-                throw IndexReadError(description: "bad entity kind")
-            }
-            return GazetteerEntry(kind: kind, id: try reader.string(), names: try reader.array { try $0.string() })
-        }
-        return input.isAtEnd ? entries : nil
+        return try? Gazetteer(encoded: bytes)
     }
 
     /// Keeps what was built for `generation`, unless an import has changed the registry since (then the next start
     /// builds again). Failing to write (a read-only or in-memory database) only costs the next start a build.
-    static func write(_ built: BuiltIndexes, gazetteer: [GazetteerEntry], generation: Int, to database: Database)
-        async
-    {
+    static func write(_ built: BuiltIndexes, gazetteer: Gazetteer, generation: Int, to database: Database) async {
         guard database.path != ":memory:", !database.path.hasPrefix("file::memory:") else { return }
-        var indexes = IndexWriter(capacity: 8 << 20)
+        var indexes = BinaryWriter(capacity: 8 << 20)
         built.write(to: &indexes)
-        var names = IndexWriter()
-        names.array(gazetteer) { writer, entry in
-            writer.string(entry.kind.rawValue)
-            writer.string(entry.id)
-            writer.array(entry.names) { $0.string($1) }
-        }
-        let rows = [("indexes", indexes.bytes), ("gazetteer", names.bytes)]
+        let rows = [("indexes", indexes.bytes), ("gazetteer", gazetteer.encoded())]
         let version = version
         _ = try? await database.write { connection in
             guard try Self.generation(connection) == generation else { return }

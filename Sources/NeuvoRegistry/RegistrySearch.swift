@@ -59,7 +59,7 @@ public final class RegistrySearch: Sendable {
         let built = BuiltIndexes(snapshot: snapshot)
         let search = RegistrySearch(built: built, reader: reader)
         await RegistryIndexStore.write(
-            built, gazetteer: search.buildGazetteerEntries(), generation: generation, to: database)
+            built, gazetteer: Gazetteer(search.buildGazetteerEntries()), generation: generation, to: database)
         return search
     }
 

@@ -288,7 +288,7 @@ enum Stopwords {
 // MARK: Persistence
 
 extension TextIndex {
-    func write(to writer: inout IndexWriter) {
+    func write(to writer: inout BinaryWriter) {
         writer.int(documentCount)
         writer.array(termTexts) { $0.string($1) }
         var isStem = [Bool](repeating: false, count: termTexts.count)
@@ -315,11 +315,11 @@ extension TextIndex {
         }
     }
 
-    init(from reader: inout IndexReader) throws {
+    init(from reader: inout BinaryReader) throws {
         documentCount = try reader.int()
         termTexts = try reader.array { try $0.string() }
         let isStem = try reader.array { try $0.bool() }
-        guard isStem.count == termTexts.count else { throw IndexReadError(description: "term kinds") }
+        guard isStem.count == termTexts.count else { throw BinaryReadError("term kinds") }
         for (id, text) in termTexts.enumerated() {
             if isStem[id] { stemIDs[text] = Int32(id) } else { termIDs[text] = Int32(id) }
         }
@@ -328,7 +328,7 @@ extension TextIndex {
                 Posting(document: try reader.int32(), field: try reader.int32(), position: try reader.int32())
             }
         }
-        guard postings.count == termTexts.count else { throw IndexReadError(description: "postings") }
+        guard postings.count == termTexts.count else { throw BinaryReadError("postings") }
         fields = try reader.array { reader in
             FieldInfo(document: try reader.int32(), tokenCount: try reader.int(), weight: try reader.double())
         }
@@ -347,16 +347,16 @@ extension TextIndex {
             where !(0..<documents).contains(posting.document) || !(0..<fieldCount).contains(posting.field)
                 || !(0..<64).contains(posting.position)
             {
-                throw IndexReadError(description: "posting out of range")
+                throw BinaryReadError("posting out of range")
             }
         }
         for table in tables {
             for ids in table.values where ids.contains(where: { !(0..<terms).contains($0) }) {
-                throw IndexReadError(description: "term out of range")
+                throw BinaryReadError("term out of range")
             }
         }
         for field in fields where !(0..<documents).contains(field.document) {
-            throw IndexReadError(description: "field out of range")
+            throw BinaryReadError("field out of range")
         }
     }
 }
