@@ -82,10 +82,13 @@ public struct Gazetteer: Sendable {
                 } else {
                     key = Gazetteer.key(TextNormalizer.foldDiacritics(lastWord))
                 }
+                // Equal lists share one storage (most names have no diacritics to fold).
                 patterns.append(
                     Pattern(
-                        entry: entryIndex, leading: leading, leadingFolded: leadingFolded, stems: stems,
-                        stemsFolded: stemsFolded, lastWord: lastWord, order: patterns.count, key: key))
+                        entry: entryIndex, leading: leading,
+                        leadingFolded: leadingFolded == leading ? leading : leadingFolded, stems: stems,
+                        stemsFolded: stemsFolded == stems ? stems : stemsFolded, lastWord: lastWord,
+                        order: patterns.count, key: key))
             }
         }
         self.init(entries: entries, patterns: patterns)
@@ -292,6 +295,17 @@ extension Gazetteer {
     /// Reads what `encoded()` wrote; throws on anything else, and the caller builds the gazetteer instead.
     public init(encoded bytes: [UInt8]) throws {
         var reader = BinaryReader(bytes)
+        // Words repeat across hundreds of names ("kirjasto", "Kallion"): each distinct one is stored once, and a
+        // folded list equal to the written one shares its storage. At city scale this is a third of the memory.
+        var interned: [String: String] = [:]
+        func strings(_ reader: inout BinaryReader) throws -> [String] {
+            try reader.array { reader in
+                let word = try reader.string()
+                if let known = interned[word] { return known }
+                interned[word] = word
+                return word
+            }
+        }
         let entries = try reader.array { reader in
             guard let kind = EntityKind(rawValue: try reader.string()) else { throw BinaryReadError("bad kind") }
             return GazetteerEntry(kind: kind, id: try reader.string(), names: try reader.strings())
@@ -300,14 +314,20 @@ extension Gazetteer {
         let patterns = try reader.array { reader in
             let entry = try reader.int()
             guard (0..<entries.count).contains(entry) else { throw BinaryReadError("entry out of range") }
+            let leading = try strings(&reader)
+            let leadingFolded = try strings(&reader)
+            let stems = try strings(&reader)
+            let stemsFolded = try strings(&reader)
+            let lastWord = try reader.string()
+            let key = try reader.string()
+            guard leading.count == leadingFolded.count, stems.count == stemsFolded.count else {
+                throw BinaryReadError("pattern")
+            }
             defer { order += 1 }
-            let pattern = Pattern(
-                entry: entry, leading: try reader.strings(), leadingFolded: try reader.strings(),
-                stems: try reader.strings(), stemsFolded: try reader.strings(), lastWord: try reader.string(),
-                order: order, key: try reader.string())
-            guard pattern.leading.count == pattern.leadingFolded.count, pattern.stems.count == pattern.stemsFolded.count
-            else { throw BinaryReadError("pattern") }
-            return pattern
+            return Pattern(
+                entry: entry, leading: leading, leadingFolded: leadingFolded == leading ? leading : leadingFolded,
+                stems: stems, stemsFolded: stemsFolded == stems ? stems : stemsFolded,
+                lastWord: interned[lastWord] ?? lastWord, order: order, key: key)
         }
         guard reader.isAtEnd else { throw BinaryReadError("trailing bytes") }
         self.init(entries: entries, patterns: patterns)
