@@ -171,7 +171,7 @@ extension RegistrySearch {
     /// Names for the language engine's entity extractor: every district, every unit, and the services residents
     /// name: the tree's top three levels, services that have units here, and short keywords (one or two words).
     public func gazetteerEntries() -> [GazetteerEntry] {
-        RegistryIndexStore.readGazetteer(reader)?.entries ?? buildGazetteerEntries()
+        buildGazetteerEntries()
     }
 
     /// The gazetteer of `gazetteerEntries()`, read back when the registry is unchanged since it was built.

@@ -24,7 +24,8 @@ struct GazetteerEncodingTests {
     @Test func aGazetteerReadBackFindsWhatTheBuiltOneFinds() throws {
         let built = Gazetteer(entries)
         let read = try Gazetteer(encoded: built.encoded())
-        #expect(read.entries == built.entries)
+        #expect(read.entries.map(\.id) == built.entries.map(\.id))
+        #expect(read.entries.map(\.kind) == built.entries.map(\.kind))
         for text in [
             "missä on Kallion kirjastossa", "kallion uimahalliin", "Kallio swimming hall", "Oodissa", "kalliossa",
             "Berghälls bibliotek", "närmaste hälsostation i Nordsjö", "nearest health station in vuosaari",

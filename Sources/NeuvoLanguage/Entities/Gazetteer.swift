@@ -270,12 +270,12 @@ public struct Gazetteer: Sendable {
 
 extension Gazetteer {
     /// The built gazetteer as bytes (`BinaryWriter`), so a start on unchanged names reads it instead of building it.
+    /// Entries are kept by kind and id: matching needs no more, and at city scale their names are megabytes.
     public func encoded() -> [UInt8] {
         var writer = BinaryWriter(capacity: 1 << 20)
         writer.array(entries) { writer, entry in
             writer.string(entry.kind.rawValue)
             writer.string(entry.id)
-            writer.strings(entry.names)
         }
         let patterns = (Array(byPrefix.values.joined()) + Array(byFirstWords.values.joined())).sorted {
             $0.order < $1.order
@@ -292,7 +292,8 @@ extension Gazetteer {
         return writer.bytes
     }
 
-    /// Reads what `encoded()` wrote; throws on anything else, and the caller builds the gazetteer instead.
+    /// Reads what `encoded()` wrote, finding what the encoded gazetteer found; its `entries` have no names. Throws on
+    /// anything else, and the caller builds the gazetteer instead.
     public init(encoded bytes: [UInt8]) throws {
         var reader = BinaryReader(bytes)
         // Words repeat across hundreds of names ("kirjasto", "Kallion"): each distinct one is stored once, and a
@@ -308,7 +309,7 @@ extension Gazetteer {
         }
         let entries = try reader.array { reader in
             guard let kind = EntityKind(rawValue: try reader.string()) else { throw BinaryReadError("bad kind") }
-            return GazetteerEntry(kind: kind, id: try reader.string(), names: try reader.strings())
+            return GazetteerEntry(kind: kind, id: try reader.string(), names: [])
         }
         var order = 0
         let patterns = try reader.array { reader in
