@@ -61,13 +61,23 @@ public struct ConversationEngine: Sendable {
         gazetteer: [GazetteerEntry] = [], clock: any WallClock = SystemClock(), options: Options = Options(),
         afterTransition: ArrangementDesk.AfterTransition? = nil
     ) {
+        self.init(
+            catalog: catalog, database: database, directory: directory, built: Gazetteer(gazetteer), clock: clock,
+            options: options, afterTransition: afterTransition)
+    }
+
+    init(
+        catalog: @escaping @Sendable () -> Catalog, database: Database, directory: (any ServiceDirectory)?,
+        built gazetteer: Gazetteer, clock: any WallClock, options: Options,
+        afterTransition: ArrangementDesk.AfterTransition?
+    ) {
         self.catalog = catalog
         self.database = database
         store = ConversationStore(database: database, limits: options.sessionLimits)
         arrangements = ArrangementStore(database: database)
         desk = ArrangementDesk(afterTransition: afterTransition)
         self.directory = directory
-        extractor = EntityExtractor(gazetteer: Gazetteer(gazetteer))
+        extractor = EntityExtractor(gazetteer: gazetteer)
         identifier = .bundled
         self.clock = clock
         self.options = options
@@ -89,9 +99,9 @@ public struct ConversationEngine: Sendable {
         clock: any WallClock = SystemClock(), options: Options = Options(),
         afterTransition: ArrangementDesk.AfterTransition? = nil
     ) async throws -> ConversationEngine {
-        let entries = try await directory?.gazetteerEntries() ?? []
+        let gazetteer = try await directory?.gazetteer() ?? .empty
         return ConversationEngine(
-            catalog: catalog, database: database, directory: directory, gazetteer: entries, clock: clock,
+            catalog: catalog, database: database, directory: directory, built: gazetteer, clock: clock,
             options: options, afterTransition: afterTransition)
     }
 

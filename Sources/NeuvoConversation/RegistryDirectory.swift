@@ -4,6 +4,10 @@ import NeuvoRegistry
 
 /// The Service Map registry as the conversation's directory.
 extension RegistrySearch: ServiceDirectory {
+    public func gazetteer() async throws -> Gazetteer {
+        builtGazetteer()
+    }
+
     public func directoryUnit(id: String, language: Language) async throws -> DirectoryUnit? {
         unit(id: id, language: language).map { DirectoryUnit($0) }
     }

@@ -35,6 +35,8 @@ public struct DirectoryUnit: Sendable, Hashable {
 public protocol ServiceDirectory: Sendable {
     /// Districts, units and services by name, for the entity extractor.
     func gazetteerEntries() async throws -> [GazetteerEntry]
+    /// The gazetteer of `gazetteerEntries()`, built; a directory that keeps one built may return it instead.
+    func gazetteer() async throws -> Gazetteer
     /// One unit by its id.
     func directoryUnit(id: String, language: Language) async throws -> DirectoryUnit?
     /// The unit offering one of `services` (gazetteer or Service Map service ids) nearest to `district`; nil
@@ -47,6 +49,10 @@ public protocol ServiceDirectory: Sendable {
 }
 
 extension ServiceDirectory {
+    public func gazetteer() async throws -> Gazetteer {
+        Gazetteer(try await gazetteerEntries())
+    }
+
     public func unit(services: [String], inDistrict district: String, language: Language) async throws
         -> DirectoryUnit?
     {

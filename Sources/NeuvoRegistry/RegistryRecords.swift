@@ -132,6 +132,18 @@ struct UnitRecord: Sendable, Hashable, Codable {
     var searchWords: String?
 }
 
+/// What the search's indexes need of a unit, while they are built.
+struct UnitSummary: Sendable, Hashable {
+    var id: String
+    var names: LocalizedNames
+    var postalCode: String?
+    var coordinates: Coordinates?
+    var serviceIDs: [Int]
+    var keywordIDs: [Int]
+    var categories: [LocalizedNames]
+    var searchWords: String?
+}
+
 /// A district (kaupunginosa or peruspiiri) with its main postal codes and an approximate centre.
 struct DistrictRecord: Sendable, Hashable, Codable {
     var id: String

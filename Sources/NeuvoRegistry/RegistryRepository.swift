@@ -12,11 +12,13 @@ struct RegistryBatch: Sendable {
     var isEmpty: Bool { services.isEmpty && keywords.isEmpty && units.isEmpty && districts.isEmpty }
 }
 
-/// Everything the registry holds, for building the in-memory search index.
+/// What the search indexes are built from: the service tree, keywords and districts whole, and of each unit only
+/// what its indexes need (names, search words, place, service links). Descriptions, addresses and connections stay
+/// in the database and are read for the few units an answer shows.
 struct RegistrySnapshot: Sendable {
     var services: [ServiceNodeRecord]
     var keywords: [KeywordRecord]
-    var units: [UnitRecord]
+    var units: [UnitSummary]
     var districts: [DistrictRecord]
 }
 
@@ -91,6 +93,10 @@ public struct RegistryRepository: Sendable {
             }
             for record in batch.districts {
                 counts[.district, default: ImportCounts()].add(try Self.upsert(record, now: now, connection))
+            }
+            // A changed record makes the search's stored indexes stale (RegistryIndexStore).
+            if counts.values.contains(where: { $0.inserted + $0.updated > 0 }) {
+                try connection.execute("UPDATE registry_generation SET generation = generation + 1 WHERE id = 1")
             }
             return counts
         }
@@ -250,103 +256,143 @@ public struct RegistryRepository: Sendable {
 
     // MARK: Reading
 
-    /// Reads the whole registry (a few thousand rows) for the in-memory index.
+    /// Reads what the search indexes are built from.
     func snapshot() async throws -> RegistrySnapshot {
-        try await database.read { connection in
-            let services = try connection.query(
-                """
-                SELECT id, parent_id, name_fi, name_sv, name_en, child_ids, keyword_reference, search_words_fi,
-                    search_words_sv, search_words_en
-                FROM registry_services ORDER BY id
-                """
-            ).map { row in
-                ServiceNodeRecord(
-                    id: try row.get("id"), parentID: try row.get("parent_id"), names: try Self.names(row, "name_"),
-                    childIDs: (try row.get("child_ids", as: String.self)).split(separator: ",").compactMap {
-                        Int($0)
+        try await database.read { connection in try Self.snapshot(connection) }
+    }
+
+    static func snapshot(_ connection: Connection) throws -> RegistrySnapshot {
+        let services = try connection.query(
+            """
+            SELECT id, parent_id, name_fi, name_sv, name_en, child_ids, keyword_reference, search_words_fi,
+                search_words_sv, search_words_en
+            FROM registry_services ORDER BY id
+            """
+        ).map { row in
+            ServiceNodeRecord(
+                id: try row.get("id"), parentID: try row.get("parent_id"), names: try Self.names(row, "name_"),
+                childIDs: (try row.get("child_ids", as: String.self)).split(separator: ",").compactMap {
+                    Int($0)
+                },
+                keywordReference: try row.get("keyword_reference"),
+                searchWords: try Self.names(row, "search_words_"))
+        }
+        let keywords = try connection.query(
+            """
+            SELECT id, name_fi, name_sv, name_en, search_words_fi, search_words_sv, search_words_en
+            FROM registry_keywords ORDER BY id
+            """
+        ).map { row in
+            KeywordRecord(
+                id: try row.get("id"), names: try Self.names(row, "name_"),
+                searchWords: try Self.names(row, "search_words_"))
+        }
+        // Rows are streamed, not collected: at city scale a collected result is tens of megabytes that malloc
+        // keeps after the build.
+        var units: [UnitSummary] = []
+        var unitIndex: [String: Int] = [:]
+        try connection.forEachRow(
+            """
+            SELECT id, name_fi, name_sv, name_en, postal_code, latitude, longitude, search_words
+            FROM registry_units ORDER BY id
+            """, arguments: []
+        ) { row in
+            let id: String = try row.get("id")
+            let latitude: Double? = try row.get("latitude")
+            let longitude: Double? = try row.get("longitude")
+            unitIndex[id] = units.count
+            units.append(
+                UnitSummary(
+                    id: id, names: try Self.names(row, "name_"), postalCode: try row.get("postal_code"),
+                    coordinates: latitude.flatMap { latitude in
+                        longitude.map { Coordinates(latitude: latitude, longitude: $0) }
                     },
-                    keywordReference: try row.get("keyword_reference"),
-                    searchWords: try Self.names(row, "search_words_"))
+                    serviceIDs: [], keywordIDs: [], categories: [], searchWords: try row.get("search_words")))
+        }
+        try connection.forEachRow("SELECT unit_id, service_id FROM registry_unit_services", arguments: []) { row in
+            if let index = unitIndex[try row.get("unit_id")] {
+                units[index].serviceIDs.append(try row.get("service_id"))
             }
-            let keywords = try connection.query(
-                """
-                SELECT id, name_fi, name_sv, name_en, search_words_fi, search_words_sv, search_words_en
-                FROM registry_keywords ORDER BY id
-                """
-            ).map { row in
-                KeywordRecord(
-                    id: try row.get("id"), names: try Self.names(row, "name_"),
-                    searchWords: try Self.names(row, "search_words_"))
+        }
+        try connection.forEachRow("SELECT unit_id, keyword_id FROM registry_unit_keywords", arguments: []) { row in
+            if let index = unitIndex[try row.get("unit_id")] {
+                units[index].keywordIDs.append(try row.get("keyword_id"))
             }
-            var serviceLinks: [String: [Int]] = [:]
-            for row in try connection.query("SELECT unit_id, service_id FROM registry_unit_services") {
-                serviceLinks[try row.get("unit_id"), default: []].append(try row.get("service_id"))
+        }
+        try connection.forEachRow(
+            "SELECT unit_id, name_fi, name_sv, name_en FROM registry_unit_categories ORDER BY unit_id, position",
+            arguments: []
+        ) { row in
+            if let index = unitIndex[try row.get("unit_id")] {
+                units[index].categories.append(try Self.names(row, "name_"))
             }
-            var keywordLinks: [String: [Int]] = [:]
-            for row in try connection.query("SELECT unit_id, keyword_id FROM registry_unit_keywords") {
-                keywordLinks[try row.get("unit_id"), default: []].append(try row.get("keyword_id"))
-            }
-            var categories: [String: [LocalizedNames]] = [:]
-            for row in try connection.query(
-                "SELECT unit_id, name_fi, name_sv, name_en FROM registry_unit_categories ORDER BY unit_id, position")
-            {
-                categories[try row.get("unit_id"), default: []].append(try Self.names(row, "name_"))
-            }
-            var connections: [String: [ConnectionRecord]] = [:]
-            for row in try connection.query(
-                """
-                SELECT unit_id, section_type, name_fi, name_sv, name_en, www_fi, www_sv, www_en, phone, email
-                FROM registry_unit_connections ORDER BY unit_id, position
-                """)
-            {
-                connections[try row.get("unit_id"), default: []].append(
-                    ConnectionRecord(
-                        sectionType: try row.get("section_type"), names: try Self.names(row, "name_"),
-                        www: try Self.names(row, "www_"), phone: try row.get("phone"), email: try row.get("email")))
-            }
-            let units = try connection.query(
+        }
+        var postalCodes: [String: [String]] = [:]
+        for row in try connection.query(
+            "SELECT district_id, postal_code FROM registry_district_postal_codes ORDER BY district_id, postal_code")
+        {
+            postalCodes[try row.get("district_id"), default: []].append(try row.get("postal_code"))
+        }
+        let districts = try connection.query(
+            "SELECT id, name_fi, name_sv, name_en, latitude, longitude FROM registry_districts ORDER BY id"
+        ).map { row in
+            let id: String = try row.get("id")
+            let latitude: Double? = try row.get("latitude")
+            let longitude: Double? = try row.get("longitude")
+            return DistrictRecord(
+                id: id, names: try Self.names(row, "name_"), postalCodes: postalCodes[id] ?? [],
+                centre: latitude.flatMap { latitude in
+                    longitude.map { Coordinates(latitude: latitude, longitude: $0) }
+                })
+        }
+        return RegistrySnapshot(services: services, keywords: keywords, units: units, districts: districts)
+    }
+
+    /// One unit as an answer shows it (no service links or categories), or nil when it is not stored.
+    static func unit(id: String, _ connection: Connection) throws -> UnitRecord? {
+        guard
+            let row = try connection.queryOne(
                 """
                 SELECT id, source, is_sample, name_fi, name_sv, name_en, street_fi, street_sv, street_en, postal_code,
                     city_fi, city_sv, city_en, phone, email, www_fi, www_sv, www_en, short_desc_fi, short_desc_sv,
                     short_desc_en, latitude, longitude, search_words
-                FROM registry_units ORDER BY id
-                """
-            ).map { row in
-                let id: String = try row.get("id")
-                let latitude: Double? = try row.get("latitude")
-                let longitude: Double? = try row.get("longitude")
-                return UnitRecord(
-                    id: id, source: try row.get("source"), isSample: try row.get("is_sample"),
-                    names: try Self.names(row, "name_"), street: try Self.names(row, "street_"),
-                    postalCode: try row.get("postal_code"), city: try Self.names(row, "city_"),
-                    phone: try row.get("phone"), email: try row.get("email"), www: try Self.names(row, "www_"),
-                    shortDescription: try Self.names(row, "short_desc_"),
-                    coordinates: latitude.flatMap { latitude in
-                        longitude.map { Coordinates(latitude: latitude, longitude: $0) }
-                    },
-                    serviceIDs: serviceLinks[id] ?? [], keywordIDs: keywordLinks[id] ?? [],
-                    categories: categories[id] ?? [], connections: connections[id] ?? [],
-                    searchWords: try row.get("search_words"))
-            }
-            var postalCodes: [String: [String]] = [:]
-            for row in try connection.query(
-                "SELECT district_id, postal_code FROM registry_district_postal_codes ORDER BY district_id, postal_code")
-            {
-                postalCodes[try row.get("district_id"), default: []].append(try row.get("postal_code"))
-            }
-            let districts = try connection.query(
-                "SELECT id, name_fi, name_sv, name_en, latitude, longitude FROM registry_districts ORDER BY id"
-            ).map { row in
-                let id: String = try row.get("id")
-                let latitude: Double? = try row.get("latitude")
-                let longitude: Double? = try row.get("longitude")
-                return DistrictRecord(
-                    id: id, names: try Self.names(row, "name_"), postalCodes: postalCodes[id] ?? [],
-                    centre: latitude.flatMap { latitude in
-                        longitude.map { Coordinates(latitude: latitude, longitude: $0) }
-                    })
-            }
-            return RegistrySnapshot(services: services, keywords: keywords, units: units, districts: districts)
+                FROM registry_units WHERE id = ?
+                """, id)
+        else { return nil }
+        let connections = try connection.query(
+            """
+            SELECT section_type, name_fi, name_sv, name_en, www_fi, www_sv, www_en, phone, email
+            FROM registry_unit_connections WHERE unit_id = ? ORDER BY position
+            """, id
+        ).map { row in
+            ConnectionRecord(
+                sectionType: try row.get("section_type"), names: try Self.names(row, "name_"),
+                www: try Self.names(row, "www_"), phone: try row.get("phone"), email: try row.get("email"))
+        }
+        let latitude: Double? = try row.get("latitude")
+        let longitude: Double? = try row.get("longitude")
+        return UnitRecord(
+            id: id, source: try row.get("source"), isSample: try row.get("is_sample"),
+            names: try Self.names(row, "name_"), street: try Self.names(row, "street_"),
+            postalCode: try row.get("postal_code"), city: try Self.names(row, "city_"),
+            phone: try row.get("phone"), email: try row.get("email"), www: try Self.names(row, "www_"),
+            shortDescription: try Self.names(row, "short_desc_"),
+            coordinates: latitude.flatMap { latitude in
+                longitude.map { Coordinates(latitude: latitude, longitude: $0) }
+            },
+            serviceIDs: [], keywordIDs: [], categories: [], connections: connections,
+            searchWords: try row.get("search_words"))
+    }
+
+    /// Every unit's names and street address, in id order, for the gazetteer.
+    static func forEachUnitName(
+        _ connection: Connection, _ body: (_ id: String, _ names: LocalizedNames, _ street: LocalizedNames) -> Void
+    ) throws {
+        try connection.forEachRow(
+            "SELECT id, name_fi, name_sv, name_en, street_fi, street_sv, street_en FROM registry_units ORDER BY id",
+            arguments: []
+        ) { row in
+            body(try row.get("id"), try Self.names(row, "name_"), try Self.names(row, "street_"))
         }
     }
 

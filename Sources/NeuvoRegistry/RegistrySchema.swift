@@ -7,6 +7,10 @@ public enum RegistrySchema {
     /// Rows are keyed by the source's own ids so a re-import upserts; `fingerprint` is a hash of the imported
     /// record, which tells an unchanged record from an updated one without comparing every column.
     /// Only `NeuvoRegistry`'s repository reads or writes these tables.
+    ///
+    /// `registry_generation` counts the stores that changed a record; `registry_search_cache` keeps the search's
+    /// built indexes for one generation (see `RegistryIndexStore`), so a start on an unchanged registry reads them
+    /// instead of building them.
     public static let migrations: [Migration] = [
         Migration(
             "registry.service-tree", legacyVersion: 2,
@@ -124,6 +128,21 @@ public enum RegistrySchema {
                     PRIMARY KEY (postal_code, district_id)
                 ) STRICT, WITHOUT ROWID;
                 CREATE INDEX registry_district_postal_codes_district ON registry_district_postal_codes (district_id);
+                """),
+        Migration(
+            "registry.search-cache",
+            sql: """
+                CREATE TABLE registry_generation (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    generation INTEGER NOT NULL
+                ) STRICT;
+                INSERT INTO registry_generation (id, generation) VALUES (1, 0);
+                CREATE TABLE registry_search_cache (
+                    name TEXT PRIMARY KEY,
+                    version TEXT NOT NULL,
+                    generation INTEGER NOT NULL,
+                    data BLOB NOT NULL
+                ) STRICT;
                 """),
     ]
 }

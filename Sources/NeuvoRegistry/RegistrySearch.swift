@@ -14,12 +14,24 @@ struct ServiceConcept: Sendable {
     var fields: [IndexField] = []
 }
 
-/// Search over the registry, from an in-memory index built once from the stored records.
+/// Search over the registry: indexes in memory choose the candidate units, and the few an answer shows are read
+/// from the database.
 ///
-/// Build with `load(from:)` after an import or seeding (about 0.2 s for the bundled registry in a release build);
-/// searching never touches the database, so it is fast and safe to call from any task.
+/// The indexes are service → units (`conceptUnits`), name and search-word tokens → units (`unitIndex`),
+/// postal code → units (for districts), and each unit's point (for "nearest"); what a query costs follows the
+/// units that can match it, not the size of the register. Unit details (addresses, hours, descriptions) are read
+/// on demand through a read-only connection of their own, so memory does not grow with them.
+///
+/// Build with `load(from:)` after an import or seeding; it is safe to call from any task.
 public final class RegistrySearch: Sendable {
-    let units: [UnitRecord]
+    /// Units in id order: the index every other structure refers to.
+    let unitIDs: [String]
+    let unitCoordinates: [Coordinates?]
+    let unitPostalCodes: [String?]
+    private let unitIndexByID: [String: Int]
+    /// Unit indices by postal code, ascending.
+    private let unitsByPostalCode: [String: [Int]]
+    let reader: DatabaseReader
     let concepts: [ServiceConcept]
     let districts: [DistrictRecord]
     private let unitIndex: TextIndex
@@ -33,8 +45,22 @@ public final class RegistrySearch: Sendable {
     private let extractor: EntityExtractor
 
     /// Reads the registry and builds the index.
+    ///
+    /// The built indexes are kept in the database by the registry's generation (which every import that changes a
+    /// record advances): a start on an unchanged registry reads them back instead of building them.
     public static func load(from database: Database) async throws -> RegistrySearch {
-        RegistrySearch(snapshot: try await RegistryRepository(database: database).snapshot())
+        let reader = try await database.makeReader()
+        if let built = RegistryIndexStore.read(reader) { return RegistrySearch(built: built, reader: reader) }
+        let (generation, snapshot) = try reader.read { connection in
+            try RegistryIndexStore.consistently(connection) {
+                (try RegistryIndexStore.generation($0), try RegistryRepository.snapshot($0))
+            }
+        }
+        let built = BuiltIndexes(snapshot: snapshot)
+        let search = RegistrySearch(built: built, reader: reader)
+        await RegistryIndexStore.write(
+            built, gazetteer: Gazetteer(search.buildGazetteerEntries()), generation: generation, to: database)
+        return search
     }
 
     /// The bundled registry alone, without touching any file: for tools that must stay read-only
@@ -51,12 +77,21 @@ public final class RegistrySearch: Sendable {
         conceptByID["node:\(id)"] != nil || conceptByID[id] != nil
     }
 
-    init(snapshot: RegistrySnapshot) {
-        units = snapshot.units
-        districts = snapshot.districts
-        let built = Self.buildConcepts(snapshot)
+    init(built: BuiltIndexes, reader: DatabaseReader) {
+        self.reader = reader
+        unitIDs = built.unitIDs
+        unitCoordinates = built.unitCoordinates
+        unitPostalCodes = built.unitPostalCodes
+        unitIndexByID = Dictionary(
+            built.unitIDs.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        var unitsByCode: [String: [Int]] = [:]
+        for (index, code) in built.unitPostalCodes.enumerated() {
+            if let code { unitsByCode[code, default: []].append(index) }
+        }
+        unitsByPostalCode = unitsByCode
+        districts = built.districts
         concepts = built.concepts
-        conceptUnits = built.units
+        conceptUnits = built.conceptUnits
         var byID: [String: Int] = [:]
         for (index, concept) in concepts.enumerated() {
             byID[concept.id] = index
@@ -64,35 +99,26 @@ public final class RegistrySearch: Sendable {
             for keyword in concept.keywordIDs { byID["keyword:\(keyword)"] = byID["keyword:\(keyword)"] ?? index }
         }
         conceptByID = byID
-        conceptIndex = TextIndex(documents: concepts.map(\.fields))
-        unitIndex = TextIndex(
-            documents: snapshot.units.map { unit in
-                var fields = unit.names.all.map { IndexField(text: $0.1, language: $0.0, weight: 1) }
-                if let words = unit.searchWords {
-                    fields += words.split(separator: ",").map {
-                        IndexField(text: String($0), language: .fi, weight: 0.6)
-                    }
-                }
-                return fields
-            })
+        conceptIndex = built.conceptIndex
+        unitIndex = built.unitIndex
         districtByID = Dictionary(
-            snapshot.districts.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
+            built.districts.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
         var byPostalCode: [String: [Int]] = [:]
-        for (index, district) in snapshot.districts.enumerated() {
+        for (index, district) in built.districts.enumerated() {
             for code in district.postalCodes { byPostalCode[code, default: []].append(index) }
         }
         // A district whose main (first) postal code this is comes first.
         for (code, indices) in byPostalCode {
             byPostalCode[code] = indices.sorted { lhs, rhs in
-                let lhsMain = snapshot.districts[lhs].postalCodes.first == code
-                let rhsMain = snapshot.districts[rhs].postalCodes.first == code
+                let lhsMain = built.districts[lhs].postalCodes.first == code
+                let rhsMain = built.districts[rhs].postalCodes.first == code
                 return lhsMain && !rhsMain || (lhsMain == rhsMain && lhs < rhs)
             }
         }
         districtsByPostalCode = byPostalCode
         var sums: [String: (Double, Double, Int)] = [:]
-        for unit in snapshot.units {
-            guard let code = unit.postalCode, let point = unit.coordinates else { continue }
+        for (code, point) in zip(built.unitPostalCodes, built.unitCoordinates) {
+            guard let code, let point else { continue }
             let sum = sums[code] ?? (0, 0, 0)
             sums[code] = (sum.0 + point.latitude, sum.1 + point.longitude, sum.2 + 1)
         }
@@ -101,14 +127,14 @@ public final class RegistrySearch: Sendable {
         }
         extractor = EntityExtractor(
             gazetteer: Gazetteer(
-                snapshot.districts.map { district in
+                built.districts.map { district in
                     GazetteerEntry(kind: .district, id: district.id, names: Self.uniqueNames(district.names))
                 }))
     }
 
     // MARK: Counts
 
-    public var unitCount: Int { units.count }
+    public var unitCount: Int { unitIDs.count }
     public var serviceCount: Int { concepts.count }
     public var districtCount: Int { districts.count }
 
@@ -153,7 +179,7 @@ public final class RegistrySearch: Sendable {
             // The relevant ones nearest first, the rest after them by relevance.
             var distances: [Int: Double] = [:]
             for candidate in ranked where candidate.score >= best * 0.75 {
-                distances[candidate.unit] = units[candidate.unit].coordinates?.distance(to: centre) ?? .infinity
+                distances[candidate.unit] = unitCoordinates[candidate.unit]?.distance(to: centre) ?? .infinity
             }
             func distance(_ unit: Int) -> Double { distances[unit] ?? .infinity }
             ranked.sort { lhs, rhs in
@@ -170,7 +196,7 @@ public final class RegistrySearch: Sendable {
             ranked.sort { $0.score > $1.score || ($0.score == $1.score && $0.unit < $1.unit) }
         }
         return RegistrySearchResult(
-            units: ranked.prefix(limit).map {
+            units: ranked.prefix(limit).compactMap {
                 answer($0.unit, language: language, from: centre, score: $0.score)
             },
             services: serviceHits.prefix(limit).map { serviceMatch($0.document, language: language, score: $0.score) },
@@ -209,10 +235,10 @@ public final class RegistrySearch: Sendable {
         let candidates = unitIndices(forService: service)
         var ranked: [(unit: Int, distance: Double)] = []
         for unit in candidates {
-            if let point = units[unit].coordinates { ranked.append((unit, point.distance(to: centre))) }
+            if let point = unitCoordinates[unit] { ranked.append((unit, point.distance(to: centre))) }
         }
         ranked.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.unit < $1.unit) }
-        return ranked.prefix(limit).map { answer($0.unit, language: language, from: centre, score: 1) }
+        return ranked.prefix(limit).compactMap { answer($0.unit, language: language, from: centre, score: 1) }
     }
 
     /// Units with this postal code, optionally only those giving `service`, by name.
@@ -220,8 +246,8 @@ public final class RegistrySearch: Sendable {
         -> [UnitAnswer]
     {
         let allowed = service.map { Set(unitIndices(forService: $0)) }
-        return units.indices.filter { units[$0].postalCode == code && (allowed?.contains($0) ?? true) }
-            .map { answer($0, language: language, from: nil, score: 1) }
+        return (unitsByPostalCode[code] ?? []).filter { allowed?.contains($0) ?? true }
+            .compactMap { answer($0, language: language, from: nil, score: 1) }
             .sorted { $0.name.text < $1.name.text }.prefix(limit).map { $0 }
     }
 
@@ -231,19 +257,22 @@ public final class RegistrySearch: Sendable {
     {
         guard let index = districtByID[id] else { return [] }
         let district = districts[index]
-        let codes = Set(district.postalCodes)
         let allowed = service.map { Set(unitIndices(forService: $0)) }
-        let found = units.indices.filter { unit in
-            guard let code = units[unit].postalCode, codes.contains(code) else { return false }
-            return allowed?.contains(unit) ?? true
+        let found = Set(district.postalCodes).flatMap { unitsByPostalCode[$0] ?? [] }.sorted().filter { unit in
+            allowed?.contains(unit) ?? true
         }
-        return found.map { answer($0, language: language, from: district.centre, score: 1) }
-            .sorted { ($0.distanceMeters ?? .infinity) < ($1.distanceMeters ?? .infinity) }
-            .prefix(limit).map { $0 }
+        // Ordered by the same distances the answers carry, before any unit is read.
+        let centre = district.centre
+        func distance(_ unit: Int) -> Double? {
+            centre.flatMap { centre in unitCoordinates[unit].map { $0.distance(to: centre) } }
+        }
+        return found.map { (unit: $0, distance: distance($0)) }
+            .sorted { ($0.distance ?? .infinity) < ($1.distance ?? .infinity) }
+            .prefix(limit).compactMap { answer($0.unit, language: language, from: centre, score: 1) }
     }
 
     public func unit(id: String, language: Language) -> UnitAnswer? {
-        units.firstIndex { $0.id == id }.map { answer($0, language: language, from: nil, score: 1) }
+        unitIndexByID[id].flatMap { answer($0, language: language, from: nil, score: 1) }
     }
 
     public func district(id: String, language: Language) -> DistrictAnswer? {
@@ -293,8 +322,14 @@ public final class RegistrySearch: Sendable {
     private static let epoch = Date(timeIntervalSince1970: 0)
     private static let helsinki = City.timeZone
 
-    private func answer(_ index: Int, language: Language, from centre: Coordinates?, score: Double) -> UnitAnswer {
-        let unit = units[index]
+    /// The unit's stored record: nil when it is no longer stored (a unit is never deleted by an import, so only a
+    /// database replaced under a running server does this) or cannot be read.
+    func record(_ index: Int) -> UnitRecord? {
+        try? reader.read { try RegistryRepository.unit(id: unitIDs[index], $0) }
+    }
+
+    private func answer(_ index: Int, language: Language, from centre: Coordinates?, score: Double) -> UnitAnswer? {
+        guard let unit = record(index) else { return nil }
         let hours = unit.connections.filter { $0.sectionType == "OPENING_HOURS" }
         var openingHours: LocalizedText?
         for candidate in [language] + Language.allCases.filter({ $0 != language }) {

@@ -171,6 +171,15 @@ extension RegistrySearch {
     /// Names for the language engine's entity extractor: every district, every unit, and the services residents
     /// name: the tree's top three levels, services that have units here, and short keywords (one or two words).
     public func gazetteerEntries() -> [GazetteerEntry] {
+        buildGazetteerEntries()
+    }
+
+    /// The gazetteer of `gazetteerEntries()`, read back when the registry is unchanged since it was built.
+    public func builtGazetteer() -> Gazetteer {
+        RegistryIndexStore.readGazetteer(reader) ?? Gazetteer(buildGazetteerEntries())
+    }
+
+    func buildGazetteerEntries() -> [GazetteerEntry] {
         var entries = districts.map { district in
             GazetteerEntry(kind: .district, id: district.id, names: Self.uniqueNames(district.names))
         }
@@ -200,14 +209,19 @@ extension RegistrySearch {
         let serviceNames = Set(entries.filter { $0.kind == .service }.flatMap { $0.names.map(Self.folded) })
         let districtNames = Set(
             districts.flatMap { $0.names.all.map { TextNormalizer.foldDiacritics($0.1.lowercased()) } })
+        // Names and streets are read from the database for this one pass; only the entries stay.
+        var units: [(id: String, names: [String], aliases: [String])] = []
         var owners: [String: Int] = [:]
-        for unit in units {
-            let forms = Set((Self.shortForms(unit.names) + Self.streetNames(unit.street)).map(Self.folded))
-            for form in forms { owners[form, default: 0] += 1 }
+        try? reader.read { connection in
+            try RegistryRepository.forEachUnitName(connection) { id, names, street in
+                let aliases = Self.shortForms(names) + Self.streetNames(street)
+                for form in Set(aliases.map(Self.folded)) { owners[form, default: 0] += 1 }
+                units.append((id, Self.uniqueNames(names), aliases))
+            }
         }
         entries += units.map { unit in
-            var names = Self.uniqueNames(unit.names)
-            for alias in Self.shortForms(unit.names) + Self.streetNames(unit.street)
+            var names = unit.names
+            for alias in unit.aliases
             where owners[Self.folded(alias)] == 1 && !districtNames.contains(Self.folded(alias))
                 && !serviceNames.contains(Self.folded(alias)) && !Self.genericWords.contains(Self.folded(alias))
                 && !names.contains(where: { Self.folded($0) == Self.folded(alias) })

@@ -284,3 +284,79 @@ enum Stopwords {
         "there", "any", "can", "hi", "hello", "thanks", "by", "no",
     ]
 }
+
+// MARK: Persistence
+
+extension TextIndex {
+    func write(to writer: inout BinaryWriter) {
+        writer.int(documentCount)
+        writer.array(termTexts) { $0.string($1) }
+        var isStem = [Bool](repeating: false, count: termTexts.count)
+        for id in stemIDs.values { isStem[Int(id)] = true }
+        writer.array(isStem) { $0.bool($1) }
+        writer.array(postings) { writer, postings in
+            writer.int(postings.count)
+            for posting in postings {
+                writer.int32(posting.document)
+                writer.int32(posting.field)
+                writer.int32(posting.position)
+            }
+        }
+        writer.array(fields) { writer, field in
+            writer.int32(field.document)
+            writer.int(field.tokenCount)
+            writer.double(field.weight)
+        }
+        for table in [suffixes, prefixes, trigrams] {
+            writer.array(Array(table)) { writer, entry in
+                writer.string(entry.key)
+                writer.int32s(entry.value)
+            }
+        }
+    }
+
+    init(from reader: inout BinaryReader) throws {
+        documentCount = try reader.int()
+        termTexts = try reader.array { try $0.string() }
+        let isStem = try reader.array { try $0.bool() }
+        guard isStem.count == termTexts.count else { throw BinaryReadError("term kinds") }
+        for (id, text) in termTexts.enumerated() {
+            if isStem[id] { stemIDs[text] = Int32(id) } else { termIDs[text] = Int32(id) }
+        }
+        postings = try reader.array { reader in
+            try reader.array { reader in
+                Posting(document: try reader.int32(), field: try reader.int32(), position: try reader.int32())
+            }
+        }
+        guard postings.count == termTexts.count else { throw BinaryReadError("postings") }
+        fields = try reader.array { reader in
+            FieldInfo(document: try reader.int32(), tokenCount: try reader.int(), weight: try reader.double())
+        }
+        var tables: [[String: [Int32]]] = []
+        for _ in 0..<3 {
+            let entries = try reader.array { reader in (try reader.string(), try reader.int32s()) }
+            tables.append(Dictionary(entries, uniquingKeysWith: { first, _ in first }))
+        }
+        (suffixes, prefixes, trigrams) = (tables[0], tables[1], tables[2])
+        let terms = Int32(termTexts.count)
+        let documents = Int32(documentCount)
+        let fieldCount = Int32(fields.count)
+        // Ids out of range would crash a search: refuse them here.
+        for list in postings {
+            for posting in list
+            where !(0..<documents).contains(posting.document) || !(0..<fieldCount).contains(posting.field)
+                || !(0..<64).contains(posting.position)
+            {
+                throw BinaryReadError("posting out of range")
+            }
+        }
+        for table in tables {
+            for ids in table.values where ids.contains(where: { !(0..<terms).contains($0) }) {
+                throw BinaryReadError("term out of range")
+            }
+        }
+        for field in fields where !(0..<documents).contains(field.document) {
+            throw BinaryReadError("field out of range")
+        }
+    }
+}

@@ -14,7 +14,7 @@ struct MigrationHistoryTests {
         #expect(
             NeuvoRuntime.schema.map(\.id) == [
                 "storage.metadata",
-                "registry.service-tree", "registry.units", "registry.districts",
+                "registry.service-tree", "registry.units", "registry.districts", "registry.search-cache",
                 "arrangements.residents-and-arrangements", "arrangements.reference-index-partial",
                 "arrangements.identity-and-contact-changes",
                 "conversation.sessions", "conversation.session-assurance",

@@ -55,6 +55,17 @@ struct RedactorTests {
         #expect(redactor.redact("maija@example.fi\u{301}").contains("[EMAIL]"))
     }
 
+    /// A unit's address has seven digits but no phone number: the phone rules' expressions are not even run
+    /// (their digits must lie in one stretch of digits, spaces, '-', '(', ')' and '+'), and a number beside it is
+    /// still found.
+    @Test func tellsAnAddressFromAPhoneNumber() {
+        #expect(redactor.redact("Yrjönkatu 21 b, 00100 Helsinki") == "Yrjönkatu 21 b, 00100 Helsinki")
+        #expect(
+            redactor.redact("Yrjönkatu 21 b, 00100 Helsinki, puh. 09 310 87400")
+                == "Yrjönkatu 21 b, 00100 Helsinki, puh. [PHONE]")
+        #expect(redactor.redact("Viides linja 11, 00530, +358 9 310 85053") == "Viides linja 11, 00530, [PHONE]")
+    }
+
     @Test func redactsEverythingInOneLine() {
         let text = "Asiakas 131052-308T (puh. 040 123 4567, maija@example.fi) kysyi paikkaa"
         #expect(redactor.redact(text) == "Asiakas [HETU] (puh. [PHONE], [EMAIL]) kysyi paikkaa")

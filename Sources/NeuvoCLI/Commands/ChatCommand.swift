@@ -9,6 +9,7 @@ import NeuvoNotifications
 import NeuvoRegistry
 import NeuvoStorage
 import NeuvoSupport
+import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -62,6 +63,7 @@ struct ChatCommand: ParsableCommand {
         // Staff edits go live on SIGHUP; a broken set is refused and the current one keeps answering.
         try await runtime.withSignals(stoppingOn: []) { _ in try await converse(engine: engine, runtime: runtime) }
         await runtime.close()
+        UntilExit.keep(engine)
     }
 
     func converse(engine: ConversationEngine, runtime: NeuvoRuntime) async throws {
@@ -128,6 +130,17 @@ extension ChatCommand {
                 ChatOutput.write(ChatOutput.text(reply, style: style))
             }
         }
+    }
+}
+
+/// Values kept until the process exits. A city-scale engine is hundreds of thousands of small objects (gazetteer
+/// patterns, index postings); releasing them one by one when `neuvo chat` ends only delays its exit, since the
+/// kernel takes the memory back at once.
+enum UntilExit {
+    private static let kept = Mutex<[any Sendable]>([])
+
+    static func keep(_ value: any Sendable) {
+        kept.withLock { $0.append(value) }
     }
 }
 

@@ -20,11 +20,16 @@ public struct GazetteerEntry: Sendable, Hashable {
 /// as in Kamppi → Kampi-, Ruoholahti → Ruoholahde-, "-nen" → "-se-"/"-si-", "-s" → "-kse-"), and an input word
 /// matches when it is a stem plus a known ending. Ranking: longer span, then exact diacritics, then longer stem.
 public struct Gazetteer: Sendable {
-    public static let empty = Gazetteer([])
+    public static let empty = Gazetteer([GazetteerEntry]())
 
     public let entries: [GazetteerEntry]
-    /// Patterns by the first three folded letters of their first word.
-    private let index: [String: [Pattern]]
+    /// Names of one word by the first three folded letters: an input word matches them by a stem plus an ending, so
+    /// only its beginning is known.
+    private let byPrefix: [String: [Pattern]]
+    /// Names of several words by their first word, folded, which an input word must equal (as written or folded),
+    /// and the first two folded letters of their second word, which every stem of it keeps: at city scale hundreds
+    /// of unit names share a first word ("Kallion ..."), few the beginning of the next one too.
+    private let byFirstWords: [String: [Pattern]]
 
     /// A class, so that scanning a bucket retains one reference instead of copying five arrays and strings.
     final class Pattern: Sendable {
@@ -36,10 +41,14 @@ public struct Gazetteer: Sendable {
         let stems: [String]
         let stemsFolded: [String]
         let lastWord: String
+        /// Position among all patterns: candidates are produced in this order whichever bucket holds them.
+        let order: Int
+        /// The bucket's key (see `byPrefix` and `byFirstWords`).
+        let key: String
 
         init(
             entry: Int, leading: [String], leadingFolded: [String], stems: [String], stemsFolded: [String],
-            lastWord: String
+            lastWord: String, order: Int, key: String
         ) {
             self.entry = entry
             self.leading = leading
@@ -47,30 +56,74 @@ public struct Gazetteer: Sendable {
             self.stems = stems
             self.stemsFolded = stemsFolded
             self.lastWord = lastWord
+            self.order = order
+            self.key = key
         }
     }
 
     public init(_ entries: [GazetteerEntry]) {
-        self.entries = entries
-        var index: [String: [Pattern]] = [:]
+        var patterns: [Pattern] = []
         for (entryIndex, entry) in entries.enumerated() {
             for name in entry.names {
                 let words = EntityTokenizer.tokenize(Array(name)).map(\.lower)
                 guard let lastWord = words.last else { continue }
                 let leading = Array(words.dropLast())
+                let leadingFolded = leading.map(TextNormalizer.foldDiacritics)
                 let stems = Gazetteer.stems(of: lastWord)
-                let pattern = Pattern(
-                    entry: entryIndex, leading: leading, leadingFolded: leading.map(TextNormalizer.foldDiacritics),
-                    stems: stems, stemsFolded: stems.map(TextNormalizer.foldDiacritics), lastWord: lastWord)
-                let key = Gazetteer.key(TextNormalizer.foldDiacritics(words[0]))
-                index[key, default: []].append(pattern)
+                let stemsFolded = stems.map(TextNormalizer.foldDiacritics)
+                let key: String
+                if let first = leadingFolded.first {
+                    // What every form of the second word an input may have starts with: the word as written when
+                    // it is a leading one, else the common beginning of the last word and its stems.
+                    let forms =
+                        leadingFolded.count > 1
+                        ? [leadingFolded[1]] : [TextNormalizer.foldDiacritics(lastWord)] + stemsFolded
+                    key = Gazetteer.key(first: first, next: Gazetteer.commonPrefix(forms, limit: 2))
+                } else {
+                    key = Gazetteer.key(TextNormalizer.foldDiacritics(lastWord))
+                }
+                // Equal lists share one storage (most names have no diacritics to fold).
+                patterns.append(
+                    Pattern(
+                        entry: entryIndex, leading: leading,
+                        leadingFolded: leadingFolded == leading ? leading : leadingFolded, stems: stems,
+                        stemsFolded: stemsFolded == stems ? stems : stemsFolded, lastWord: lastWord,
+                        order: patterns.count, key: key))
             }
         }
-        self.index = index
+        self.init(entries: entries, patterns: patterns)
+    }
+
+    private init(entries: [GazetteerEntry], patterns: [Pattern]) {
+        self.entries = entries
+        var byPrefix: [String: [Pattern]] = [:]
+        var byFirstWords: [String: [Pattern]] = [:]
+        for pattern in patterns {
+            if pattern.leading.isEmpty {
+                byPrefix[pattern.key, default: []].append(pattern)
+            } else {
+                byFirstWords[pattern.key, default: []].append(pattern)
+            }
+        }
+        self.byPrefix = byPrefix
+        self.byFirstWords = byFirstWords
     }
 
     private static func key(_ folded: String) -> String {
         String(folded.prefix(3))
+    }
+
+    /// A name of several words is found by its first word and up to two letters that begin every form of the next.
+    private static func key(first: String, next: Substring) -> String {
+        first + " " + next
+    }
+
+    private static func commonPrefix(_ words: [String], limit: Int) -> Substring {
+        var prefix = words[0].prefix(limit)
+        for word in words.dropFirst() {
+            while !word.hasPrefix(prefix) { prefix = prefix.dropLast() }
+        }
+        return prefix
     }
 
     // MARK: Inflection
@@ -141,11 +194,34 @@ public struct Gazetteer: Sendable {
 
     /// All names starting at each token, ranked for overlap resolution.
     func matches(_ tokens: [EntityToken]) -> [EntityCandidate] {
-        guard !index.isEmpty else { return [] }
+        guard !byPrefix.isEmpty || !byFirstWords.isEmpty else { return [] }
         var found: [EntityCandidate] = []
         for start in tokens.indices {
-            guard let patterns = index[Gazetteer.key(tokens[start].folded)] else { continue }
-            for pattern in patterns {
+            let single = byPrefix[Gazetteer.key(tokens[start].folded)] ?? []
+            var several: [Pattern] = []
+            if let next = tokens.token(start + 1) {
+                // Patterns keyed by two, one or no letters of their second word may all match this next word.
+                var lookedUp = Set<Substring>()
+                var buckets = 0
+                for length in [2, 1, 0] where lookedUp.insert(next.folded.prefix(length)).inserted {
+                    let key = Gazetteer.key(first: tokens[start].folded, next: next.folded.prefix(length))
+                    guard let bucket = byFirstWords[key] else { continue }
+                    several += bucket
+                    buckets += 1
+                }
+                if buckets > 1 { several.sort { $0.order < $1.order } }
+            }
+            // Both buckets are in pattern order; merged, candidates come in the order one bucket gave them before.
+            var (i, j) = (0, 0)
+            while i < single.count || j < several.count {
+                let pattern: Pattern
+                if j == several.count || (i < single.count && single[i].order < several[j].order) {
+                    pattern = single[i]
+                    i += 1
+                } else {
+                    pattern = several[j]
+                    j += 1
+                }
                 if let candidate = match(pattern, tokens, at: start) { found.append(candidate) }
             }
         }
@@ -187,5 +263,74 @@ public struct Gazetteer: Sendable {
         let quality = (exact ? 0 : 1_000_000) - stemLength * 1000 + min(pattern.entry, 999)
         return EntityCandidate(
             kind: entry.kind, value: entry.id, first: start, last: lastIndex, priority: 3, quality: quality)
+    }
+}
+
+// MARK: Persistence
+
+extension Gazetteer {
+    /// The built gazetteer as bytes (`BinaryWriter`), so a start on unchanged names reads it instead of building it.
+    /// Entries are kept by kind and id: matching needs no more, and at city scale their names are megabytes.
+    public func encoded() -> [UInt8] {
+        var writer = BinaryWriter(capacity: 1 << 20)
+        writer.array(entries) { writer, entry in
+            writer.string(entry.kind.rawValue)
+            writer.string(entry.id)
+        }
+        let patterns = (Array(byPrefix.values.joined()) + Array(byFirstWords.values.joined())).sorted {
+            $0.order < $1.order
+        }
+        writer.array(patterns) { writer, pattern in
+            writer.int(pattern.entry)
+            writer.strings(pattern.leading)
+            writer.strings(pattern.leadingFolded)
+            writer.strings(pattern.stems)
+            writer.strings(pattern.stemsFolded)
+            writer.string(pattern.lastWord)
+            writer.string(pattern.key)
+        }
+        return writer.bytes
+    }
+
+    /// Reads what `encoded()` wrote, finding what the encoded gazetteer found; its `entries` have no names. Throws on
+    /// anything else, and the caller builds the gazetteer instead.
+    public init(encoded bytes: [UInt8]) throws {
+        var reader = BinaryReader(bytes)
+        // Words repeat across hundreds of names ("kirjasto", "Kallion"): each distinct one is stored once, and a
+        // folded list equal to the written one shares its storage. At city scale this is a third of the memory.
+        var interned: [String: String] = [:]
+        func strings(_ reader: inout BinaryReader) throws -> [String] {
+            try reader.array { reader in
+                let word = try reader.string()
+                if let known = interned[word] { return known }
+                interned[word] = word
+                return word
+            }
+        }
+        let entries = try reader.array { reader in
+            guard let kind = EntityKind(rawValue: try reader.string()) else { throw BinaryReadError("bad kind") }
+            return GazetteerEntry(kind: kind, id: try reader.string(), names: [])
+        }
+        var order = 0
+        let patterns = try reader.array { reader in
+            let entry = try reader.int()
+            guard (0..<entries.count).contains(entry) else { throw BinaryReadError("entry out of range") }
+            let leading = try strings(&reader)
+            let leadingFolded = try strings(&reader)
+            let stems = try strings(&reader)
+            let stemsFolded = try strings(&reader)
+            let lastWord = try reader.string()
+            let key = try reader.string()
+            guard leading.count == leadingFolded.count, stems.count == stemsFolded.count else {
+                throw BinaryReadError("pattern")
+            }
+            defer { order += 1 }
+            return Pattern(
+                entry: entry, leading: leading, leadingFolded: leadingFolded == leading ? leading : leadingFolded,
+                stems: stems, stemsFolded: stemsFolded == stems ? stems : stemsFolded,
+                lastWord: interned[lastWord] ?? lastWord, order: order, key: key)
+        }
+        guard reader.isAtEnd else { throw BinaryReadError("trailing bytes") }
+        self.init(entries: entries, patterns: patterns)
     }
 }

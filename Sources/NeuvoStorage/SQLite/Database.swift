@@ -52,12 +52,14 @@ public actor Database {
     /// Checkpoints the log off the writer's thread; nil for in-memory and read-only databases.
     private let checkpointer: Checkpointer?
     public nonisolated let path: String
+    private let busyTimeoutMilliseconds: Int32
 
     /// Opens or creates the database file and migrates it. Errors about the file itself are
     /// `DatabaseOpenError`s phrased for the operator; nothing is overwritten or deleted.
     public init(path: String, options: Options = Options()) throws {
         self.path = path
         self.executor = DispatchQueueExecutor(label: "neuvo.database")
+        self.busyTimeoutMilliseconds = options.busyTimeoutMilliseconds
         let connection = try Self.open(path: path, options: options)
         self.connection = connection
         let isMemory = path == ":memory:" || path.hasPrefix("file::memory:")
@@ -255,6 +257,14 @@ public actor Database {
     /// The ids of the migrations applied to this database, in the order they were.
     public func appliedMigrations() throws -> [String] {
         try Migrator(migrations: []).appliedIDs(requireConnection())
+    }
+
+    /// A reader of this database (see `DatabaseReader`).
+    public func makeReader() throws -> DatabaseReader {
+        let isMemory = path == ":memory:" || path.hasPrefix("file::memory:")
+        return try DatabaseReader(
+            copying: isMemory ? requireConnection() : nil, path: path,
+            busyTimeoutMilliseconds: busyTimeoutMilliseconds)
     }
 
     /// A consistent copy of the database in a new file (SQLite's online backup API), taken while others write.

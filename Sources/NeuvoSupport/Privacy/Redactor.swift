@@ -24,6 +24,9 @@ public struct Redactor: Sendable {
         case atSignOrParenthesis
         /// This many ASCII digits in the whole text.
         case digits(Int)
+        /// This many ASCII digits in one stretch of digits, spaces, '-', '(', ')' and '+': the only characters a
+        /// phone number's expression matches, so its digits all lie in one such stretch.
+        case phoneDigits(Int)
     }
 
     /// Order matters: a henkilötunnus holds digit runs that the phone rule would otherwise claim.
@@ -40,12 +43,12 @@ public struct Redactor: Sendable {
         Rule(
             name: "phone", replacement: "[PHONE]",
             pattern: #"(?<![0-9A-Za-z+])(?:\+|00)[1-9][0-9]{0,2}(?:[ \-]?\(?[0-9]{1,4}\)?){2,6}(?![0-9])"#,
-            minimumDigits: 8, needs: .digits(8)),
+            minimumDigits: 8, needs: .phoneDigits(8)),
         // Finnish national forms: 040 123 4567, 040-1234567, 0401234567, (09) 310 12345, 09 3101 2345.
         Rule(
             name: "phone", replacement: "[PHONE]",
             pattern: #"(?<![0-9A-Za-z.:\-])\(?0[1-9][0-9]{0,2}\)?(?:[ \-]?[0-9]{2,4}){2,3}(?![0-9]|[.:][0-9])"#,
-            minimumDigits: 7, needs: .digits(7)),
+            minimumDigits: 7, needs: .phoneDigits(7)),
     ]
 
     private let expressions: [(NSRegularExpression, Rule)]
@@ -61,18 +64,25 @@ public struct Redactor: Sendable {
     struct Prerequisites {
         var digits = 0
         var longestDigitRun = 0
+        /// The most digits in one stretch of the characters a phone number is written with (`Needs.phoneDigits`).
+        var mostPhoneDigits = 0
         /// An '@' or a '(' (an address written "name (at) example.fi").
         var atSign = false
 
         init(_ text: String) {
             var run = 0
+            var phoneRun = 0
             for byte in text.utf8 {
                 if byte >= 0x30 && byte <= 0x39 {
                     digits += 1
                     run += 1
                     if run > longestDigitRun { longestDigitRun = run }
+                    phoneRun += 1
+                    if phoneRun > mostPhoneDigits { mostPhoneDigits = phoneRun }
                 } else {
                     run = 0
+                    // Space, '-', '(', ')' and '+' continue a phone number's stretch; anything else ends it.
+                    if !(byte == 0x20 || byte == 0x2D || byte == 0x28 || byte == 0x29 || byte == 0x2B) { phoneRun = 0 }
                     if byte == 0x40 || byte == 0x28 { atSign = true }
                 }
             }
@@ -87,6 +97,7 @@ public struct Redactor: Sendable {
             case .digitRun(let count): longestDigitRun >= count
             case .atSignOrParenthesis: atSign
             case .digits(let count): digits >= count
+            case .phoneDigits(let count): mostPhoneDigits >= count
             }
         }
     }
