@@ -34,7 +34,7 @@ struct ChatCommandTests {
         let folder = try TemporaryFolder()
         let result = try await chat(["missä on lähin kirjasto Kalliossa?", "1", "kerro vitsi"], folder: folder)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("Kallion kirjasto on osoitteessa"))
+        #expect(result.stdout.contains("Kallion kirjasto\nOsoite: Viides linja 11"))
         #expect(result.stdout.contains("  1) Entä aukioloajat?"))
         #expect(result.stdout.contains("Valitettavasti en ymmärtänyt"))
         #expect(!result.stdout.contains("\u{1B}"))  // not a terminal, NO_COLOR: no escapes at all
