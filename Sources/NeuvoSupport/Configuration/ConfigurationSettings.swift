@@ -30,7 +30,8 @@ public struct ConfigurationSetting: Sendable {
 
 extension Configuration {
     /// Every setting Neuvo reads. `apply` returns a problem description, or nil when the value was taken.
-    public static let settings: [ConfigurationSetting] = basicSettings + dispatchSettings + identitySettings + limitSettings
+    public static let settings: [ConfigurationSetting] =
+        basicSettings + dispatchSettings + identitySettings + limitSettings
 
     static let identitySettings: [ConfigurationSetting] = [
         ConfigurationSetting(
