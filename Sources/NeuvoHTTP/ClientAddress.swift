@@ -75,7 +75,10 @@ public struct TrustedProxies: Sendable, Equatable {
 
     /// The 4 or 16 bytes of an IPv4 or IPv6 address in text, nil for anything else.
     static func addressBytes(_ text: String) -> [UInt8]? {
-        guard !text.isEmpty, text.utf8.count <= 64 else { return nil }
+        // inet_pton reads a C string: a NUL inside would end it early and pass what follows. Address characters only.
+        guard !text.isEmpty, text.utf8.count <= 64,
+            text.utf8.allSatisfy({ hexValue($0) != nil || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
+        else { return nil }
         if text.contains(":") {
             var address = in6_addr()
             guard inet_pton(AF_INET6, text, &address) == 1 else { return nil }

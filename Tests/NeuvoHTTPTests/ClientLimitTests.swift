@@ -204,6 +204,10 @@ struct ClientLimitTests {
         #expect(!proxies.contains("not an address"))
         #expect(TrustedProxies(parsing: "10.0.0.1/33") == nil)
         #expect(TrustedProxies(parsing: "example.org") == nil)
+        // Found by FuzzRateLimits: inet_pton stopped at a NUL, so "::0\0junk" passed as an address and came back
+        // whole as the client's.
+        #expect(TrustedProxies(parsing: "::0\u{0}junk") == nil)
+        #expect(proxies.clientAddress(peer: "10.0.0.1", forwardedFor: ["::0\u{0}0.20 junk"]) == "10.0.0.1")
         // The rightmost untrusted entry; a malformed entry stops the walk at the proxy itself.
         #expect(proxies.clientAddress(peer: "10.0.0.1", forwardedFor: ["1.2.3.4, 5.6.7.8, 10.8.0.9"]) == "5.6.7.8")
         #expect(proxies.clientAddress(peer: "10.0.0.1", forwardedFor: ["1.2.3.4, junk"]) == "10.0.0.1")

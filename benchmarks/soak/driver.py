@@ -573,7 +573,7 @@ def verdict(args, series, extra, totals, latencies):
         check("abuse refused", chat.get("429", 0) > 0 and totals["abuse_oversized"].get("413", 0) > 0
               and totals["abuse_held"] <= 256 + 16,
               f"abusive client at 127.0.0.2 and .3: {totals['abuse_held']} of {args.abuse_connections} connections held "
-              f"open ({totals['abuse_refused_connections']} refused at connect), chat flood {json.dumps(chat)}, "
+              f"open ({totals['abuse_refused_connections']} refused: 503 or closed), chat flood {json.dumps(chat)}, "
               f"1 MiB bodies {json.dumps(totals['abuse_oversized'])}, {totals['abuse_stalled']} stalled bodies")
     return checks
 

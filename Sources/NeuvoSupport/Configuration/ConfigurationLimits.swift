@@ -60,6 +60,10 @@ enum ProxyList {
             let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count <= 2 else { return false }
             let address = String(parts[0])
+            // inet_pton stops at a NUL: address characters only.
+            guard address.unicodeScalars.allSatisfy({ $0.properties.isASCIIHexDigit || $0 == ":" || $0 == "." }) else {
+                return false
+            }
             var v4 = in_addr()
             var v6 = in6_addr()
             let bits: Int
