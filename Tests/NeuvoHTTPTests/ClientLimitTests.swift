@@ -54,7 +54,8 @@ struct ClientLimitTests {
             $0.maxConnections = 4096
             $0.maxConnectionsPerAddress = 256
             // In the full parallel suite on a loaded machine, opening and counting 2,000 connections can outlast the
-            // default 60 s idle timeout; the first connection must still be open when the test uses it.
+            // first request's 10 s and the idle 60 s: the flood's connections must stay open until the test uses them.
+            $0.headerReadTimeout = .seconds(600)
             $0.idleTimeout = .seconds(600)
         }
         try await withServer(configuration, responder: router) { server, port in
