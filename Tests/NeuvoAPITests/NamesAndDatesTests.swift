@@ -54,3 +54,15 @@ struct NamesAndDatesTests {
         #expect(rendered.text.components(separatedBy: "only available in Finnish").count == 2, "said once")
     }
 }
+
+/// Only https links on the allowed hosts survive in a chat reply's sources, but Neuvo's own paths (the identify
+/// action's `/auth/login?return=/`) do too; `//host` and `/\host` are other sites to a browser.
+@Suite("Links in chat replies")
+struct ChatReplyLinkTests {
+    @Test func ownPathsStayAndProtocolRelativeOnesDoNot() {
+        #expect(APIRoutes.isOwnPath("/auth/login?return=/"))
+        #expect(!APIRoutes.isOwnPath("//evil.example/phish"))
+        #expect(!APIRoutes.isOwnPath("/\\evil.example"))
+        #expect(!APIRoutes.isOwnPath("https://evil.example/"))
+    }
+}

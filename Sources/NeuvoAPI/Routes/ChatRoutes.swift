@@ -68,12 +68,21 @@ extension APIRoutes {
         guard reply.sources.contains(where: { $0.url != nil }) else { return reply }
         let hosts = texts.linkHosts
         let sources = reply.sources.map { source in
-            guard let url = source.url, !hosts.allows(url) else { return source }
+            // Neuvo's own paths (the identify action's `/auth/login?return=/`) stay; `//host` and `/\host` are other
+            // sites to a browser, so they do not count as paths.
+            guard let url = source.url, !(isOwnPath(url) || hosts.allows(url)) else { return source }
             return ReplySource(kind: source.kind, id: source.id, title: source.title, url: nil)
         }
         return Reply(
             sessionID: reply.sessionID, language: reply.language, text: reply.text, intent: reply.intent,
             confidence: reply.confidence, suggestions: reply.suggestions, actions: reply.actions, sources: sources)
+    }
+
+    /// A path on this server: one leading '/' not followed by another '/' or a '\\'.
+    static func isOwnPath(_ url: String) -> Bool {
+        guard url.hasPrefix("/") else { return false }
+        let second = url.dropFirst().first
+        return second != "/" && second != "\\"
     }
 
     static func widgetTexts(_ app: NeuvoApplication, _ request: HTTPRequest) throws -> HTTPResponse {
