@@ -17,7 +17,8 @@
 #   benchmarks/drills/disk_full.sh [--size MB] [--residents N]     (about 40 s; KEEP=1 keeps the work folder)
 # Prints each observation (status, content type, body) so the report can say precisely what the product does.
 set -euo pipefail
-SIZE=12
+# The server writes the bundled registry and its search indexes (~8 MB with the WAL) before the drill begins.
+SIZE=17
 RESIDENTS=6000
 while [ $# -gt 0 ]; do
     case "$1" in
