@@ -19,7 +19,7 @@ func run(_ arguments: [String], in folder: URL? = nil) throws -> (status: Int32,
     let errors = Pipe()
     process.standardOutput = output
     process.standardError = errors
-    try process.run()
+    try ProcessLaunch.run(process)
     let out = output.fileHandleForReading.readDataToEndOfFile()
     let err = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()

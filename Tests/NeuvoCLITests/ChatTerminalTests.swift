@@ -164,7 +164,7 @@ private final class PseudoTerminal: @unchecked Sendable {  // used by one test a
         process.standardInput = handle
         process.standardOutput = handle
         process.standardError = handle
-        try process.run()
+        try ProcessLaunch.run(process)
         self.process = process
     }
 

@@ -55,7 +55,7 @@ struct NeuvoProcess {
         process.standardInput = input
         // A child that exits before reading its input must not end this process with SIGPIPE: the write fails.
         signal(SIGPIPE, SIG_IGN)
-        try process.run()
+        try ProcessLaunch.run(process)
         // Both pipes are drained at once, and stdin is written meanwhile: reading one to its end first would
         // deadlock with a child that fills the other (64 KiB) and blocks writing it.
         let group = DispatchGroup()

@@ -23,7 +23,7 @@ final class RunningServer: @unchecked Sendable {  // used by one test at a time
         } else {
             process.standardError = FileHandle.nullDevice
         }
-        try process.run()
+        try ProcessLaunch.run(process)
         let handle = output.fileHandleForReading
         // The first line names the address; reading it blocks, so it happens on a dispatch thread.
         let line: String = try await withCheckedThrowingContinuation { continuation in

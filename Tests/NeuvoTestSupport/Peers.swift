@@ -27,7 +27,7 @@ public enum Peers {
         process.arguments = ["python3", "-c", "import \(module)"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
+        guard (try? ProcessLaunch.run(process)) != nil else { return false }
         process.waitUntilExit()
         return process.terminationStatus == 0
     }
@@ -71,7 +71,7 @@ public final class PeerProcess {
             _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
             process.standardError = try FileHandle(forWritingTo: errors)
             process.standardOutput = FileHandle.nullDevice
-            try process.run()
+            try ProcessLaunch.run(process)
             let peer = PeerProcess(port: port, process: process)
             if await eventually(timeout: timeout, { Network.isOpen(port) || !process.isRunning }),
                 process.isRunning
