@@ -175,6 +175,7 @@ public struct CatalogLoader: Sendable {
                 continue
             }
             var translations: [Language: LocalizedString.Forms] = [:]
+            var lines: [Language: Int] = [:]
             for entry in languages {
                 guard let language = Language(rawValue: entry.key) else {
                     problem(
@@ -186,6 +187,7 @@ public struct CatalogLoader: Sendable {
                     entry.value, key: member.key, language: language, file: file, into: &result.problems)
                 {
                     translations[language] = forms
+                    lines[language] = entry.keyPosition.line
                 }
             }
             for language in Language.allCases
@@ -210,7 +212,7 @@ public struct CatalogLoader: Sendable {
                 }
             }
             result.locales[member.key] = LocalizedString(
-                key: member.key, translations: translations, file: file, line: line)
+                key: member.key, translations: translations, file: file, line: line, lines: lines)
         }
     }
 

@@ -19,13 +19,19 @@ public struct LocalizedString: Sendable, Hashable {
     public let translations: [Language: Forms]
     public let file: String
     public let line: Int
+    /// Where each language's text starts in the file (the key's line when the string was built in code).
+    public let lines: [Language: Int]
 
-    public init(key: String, translations: [Language: Forms], file: String, line: Int) {
+    public init(key: String, translations: [Language: Forms], file: String, line: Int, lines: [Language: Int] = [:]) {
         self.key = key
         self.translations = translations
         self.file = file
         self.line = line
+        self.lines = lines
     }
+
+    /// The line of one language's text, for problems that concern it.
+    public func line(of language: Language) -> Int { lines[language] ?? line }
 }
 
 /// Every locale string by key: an immutable value, swapped as a whole on reload.

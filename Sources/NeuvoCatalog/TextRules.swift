@@ -29,7 +29,7 @@ public enum TextRules {
             let optional = optionalValues.filter { string.key.hasPrefix($0.keyPrefix) }.reduce(into: Set<String>()) {
                 $0.formUnion($1.names)
             }
-            for (offset, language) in Language.allCases.enumerated() {
+            for language in Language.allCases {
                 guard let forms = string.translations[language] else { continue }
                 let templates: [Template]
                 switch forms {
@@ -39,7 +39,7 @@ public enum TextRules {
                 func warn(_ message: String, _ hint: String) {
                     problems.append(
                         CatalogProblem(
-                            file: string.file, line: string.line + offset + 1, column: 1, severity: .warning,
+                            file: string.file, line: string.line(of: language), column: 1, severity: .warning,
                             message: "'\(string.key)' (\(language.rawValue)): \(message)", hint: hint))
                 }
                 for template in templates {

@@ -96,6 +96,33 @@ struct CatalogLoaderTests {
         }
     }
 
+    /// A text rule's warning points at the language's own text, however the file is laid out (a fuzzed one-line
+    /// file once got a warning on its line 2).
+    @Test func aTextWarningPointsAtTheLanguagesLine() throws {
+        let fixture = try CatalogFixture()
+        try fixture.write(
+            "locales/general.json",
+            #"{"unit.opening_hours.answer": {"fi": "((unit)) on auki ((hours)).", "sv": "((unit)) har öppet ((hours)).", "en": "((unit)) is open ((hours))."}, "greeting.answer": {"fi": "Hei ((count))ssa", "sv": "Hej", "en": "Hi"}}"#
+        )
+        let oneLine = fixture.load().problems.filter { $0.message.contains("case ending") }
+        #expect(oneLine.count == 1)
+        #expect(oneLine.first?.line == 1)
+        try fixture.write(
+            "locales/general.json",
+            """
+            {
+              "unit.opening_hours.answer": {"fi": "((unit)) on auki ((hours)).", "sv": "((unit)) har öppet ((hours)).", "en": "((unit)) is open ((hours))."},
+              "greeting.answer": {
+                "sv": "Hej",
+                "en": "Hi",
+                "fi": "Hei ((count))ssa"
+              }
+            }
+            """)
+        let laidOut = fixture.load().problems.filter { $0.message.contains("case ending") }
+        #expect(laidOut.map(\.line) == [6])
+    }
+
     @Test func aSyntaxErrorNamesFileLineAndColumn() throws {
         let fixture = try CatalogFixture()
         try fixture.write("locales/broken.json", "{\n  \"a.b\": {\"fi\": \"x\" \"sv\": \"y\"}\n}")
