@@ -59,31 +59,58 @@ struct ClientLimitTests {
             $0.idleTimeout = .seconds(600)
         }
         try await withServer(configuration, responder: router) { server, port in
-            // No child process may be launched while the descriptors are opened (see `ProcessLaunch`); the lock is
-            // held until the server has accepted its 256, so the burst is over when it is released.
-            let flood = await onThread {
-                ProcessLaunch.excludingLaunches {
-                    let clients = (0..<2000).compactMap { _ in try? RawClient.connect(port: port) }
+            // No child process may be launched while thousands of descriptors are open (see `ProcessLaunch`): the
+            // whole flood runs on one thread under the launch lock, and the lock is released only when every
+            // descriptor it opened is closed and the server has closed its side too.
+            let outcome = await onThread {
+                ProcessLaunch.excludingLaunches { () -> FloodOutcome in
+                    var outcome = FloodOutcome()
+                    var flood = (0..<2000).compactMap { _ in try? RawClient.connect(port: port) }
+                    outcome.opened = flood.count
                     let deadline = ContinuousClock.now + .seconds(120)
                     while server.connectionCount < 256 && ContinuousClock.now < deadline { usleep(2_000) }
-                    return clients
+                    outcome.accepted = server.connectionCount
+                    if let neighbour = try? RawClient.connect(port: port, from: "127.0.0.2") {
+                        try? neighbour.send(ServerTests.get)
+                        outcome.neighbour = neighbour.readResponseBlocking()
+                        outcome.countWithNeighbour = server.connectionCount
+                    }
+                    // The first address itself was refused beyond its cap, politely while few refusals are in
+                    // flight: the 503 is written as the connection is accepted, so it is read without sending (a
+                    // request sent after the server closed would draw a reset that can discard the answer).
+                    if flood.count == 2000 {
+                        outcome.refused = flood[256].readResponseBlocking()
+                        try? flood[0].send(ServerTests.get)
+                        outcome.first = flood[0].readResponseBlocking()
+                    }
+                    flood.removeAll()
+                    let closing = ContinuousClock.now + .seconds(120)
+                    while server.connectionCount > 0 && ContinuousClock.now < closing { usleep(2_000) }
+                    outcome.left = server.connectionCount
+                    return outcome
                 }
             }
-            #expect(flood.count == 2000)
-            #expect(server.connectionCount >= 256, "the first address's connections were not all accepted")
-            let neighbour = try RawClient.connect(port: port, from: "127.0.0.2")
-            try neighbour.send(ServerTests.get)
-            #expect(try await neighbour.readResponse().status == 200)
-            #expect(server.connectionCount == 256 + 1)
-            // The first address itself was refused beyond its cap, politely while few refusals are in flight: the
-            // 503 is written as the connection is accepted, so it is read without sending (a request sent after the
-            // server closed would draw a reset that can discard the answer).
-            let refused = try await flood[256].readResponse()
+            #expect(outcome.opened == 2000)
+            #expect(outcome.accepted >= 256, "the first address's connections were not all accepted")
+            #expect(try outcome.neighbour?.get().status == 200)
+            #expect(outcome.countWithNeighbour == 256 + 1)
+            let refused = try #require(outcome.refused).get()
             #expect(refused.status == 503)
             #expect(refused.body.contains("too many connections from your address"))
-            try flood[0].send(ServerTests.get)
-            #expect(try await flood[0].readResponse().status == 200)
+            #expect(try outcome.first?.get().status == 200)
+            #expect(outcome.left == 0, "the server still held the flood's connections")
         }
+    }
+
+    /// What the flood saw, carried out of its thread.
+    struct FloodOutcome: Sendable {
+        var opened = 0
+        var accepted = 0
+        var countWithNeighbour = 0
+        var neighbour: Result<RawResponse, TestSocketError>?
+        var refused: Result<RawResponse, TestSocketError>?
+        var first: Result<RawResponse, TestSocketError>?
+        var left = -1
     }
 
     @Test func aTrustedProxyIsExemptFromTheAddressCapAndNamesTheClient() async throws {

@@ -170,26 +170,29 @@ final class RawClient: Sendable {
 
     /// The next response, framed by Content-Length (our server always sends one).
     func readResponse(timeout: Duration = .seconds(60), headOnly: Bool = false) async throws -> RawResponse {
-        let result: Result<RawResponse, TestSocketError> = await onThread {
-            let deadline = ContinuousClock.now + timeout
-            var bytes = self.pending.withLock { $0 }
-            while true {
-                if let (response, used) = Self.parse(bytes, headOnly: headOnly) {
-                    self.pending.withLock { $0 = Array(bytes[used...]) }
-                    return .success(response)
-                }
-                guard let chunk = self.receive(until: deadline) else {
-                    return .failure(
-                        TestSocketError(description: "timed out; got \(String(decoding: bytes, as: UTF8.self))"))
-                }
-                if chunk.isEmpty {
-                    return .failure(
-                        TestSocketError(description: "closed; got \(String(decoding: bytes, as: UTF8.self))"))
-                }
-                bytes += chunk
+        try await onThread { self.readResponseBlocking(timeout: timeout, headOnly: headOnly) }.get()
+    }
+
+    /// `readResponse` on the calling thread, for code that must not leave it (see `ProcessLaunch`).
+    func readResponseBlocking(timeout: Duration = .seconds(60), headOnly: Bool = false) -> Result<
+        RawResponse, TestSocketError
+    > {
+        let deadline = ContinuousClock.now + timeout
+        var bytes = pending.withLock { $0 }
+        while true {
+            if let (response, used) = Self.parse(bytes, headOnly: headOnly) {
+                pending.withLock { $0 = Array(bytes[used...]) }
+                return .success(response)
             }
+            guard let chunk = receive(until: deadline) else {
+                return .failure(
+                    TestSocketError(description: "timed out; got \(String(decoding: bytes, as: UTF8.self))"))
+            }
+            if chunk.isEmpty {
+                return .failure(TestSocketError(description: "closed; got \(String(decoding: bytes, as: UTF8.self))"))
+            }
+            bytes += chunk
         }
-        return try result.get()
     }
 
     private static func parse(_ bytes: [UInt8], headOnly: Bool) -> (RawResponse, Int)? {

@@ -1,11 +1,12 @@
 import Foundation
 import Synchronization
 
-/// Child processes are launched one at a time, never while a test opens file descriptors by the thousand.
+/// Child processes are launched one at a time, never while a test holds file descriptors by the thousand.
 ///
-/// Foundation's `Process.run()` on Linux walks the process's open descriptors to close them in the child; a test
-/// that opens 2,000 sockets meanwhile (the per-address cap test) made it copy past its buffer and crash the whole
-/// test process (signal 11 in `Process.run`, seen once in CI). Launches and such bursts take this one lock.
+/// Foundation's `Process.run()` on Linux lists the process's open descriptors to close each one in the child
+/// (`3 ... findMaximumOpenFD()`); while a test held 2,000 sockets, a launch crashed the whole test process in
+/// libc's copy with descriptor 1361 in hand (signal 11, twice in CI). A test that opens such a burst does its whole
+/// work inside `excludingLaunches`, on its own thread, and closes every descriptor before it returns.
 public enum ProcessLaunch {
     private static let lock = Mutex<Void>(())
 
