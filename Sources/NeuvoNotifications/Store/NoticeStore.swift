@@ -431,9 +431,11 @@ public struct NoticeStore: Sendable {
 
     // MARK: Retention
 
-    /// Erases the personal content (personalisation) of notices that reached a final status (delivered, permanent
-    /// failure, dead) before `cutoff`: nothing about the resident is kept longer than it serves. Status, attempts,
-    /// transitions and the template stay, so the audit trail is whole. Returns how many were erased.
+    /// Erases the personal content (personalisation) of notices settled before `cutoff`: nothing about the resident
+    /// is kept longer than it serves. Settled is a final status (delivered, permanent failure, dead) or `sent`:
+    /// nothing sends a sent notice again (a provider's receipt only changes its status), and an email never gets a
+    /// receipt, so waiting for a final status kept every email's content forever. Status, attempts, transitions and
+    /// the template stay, so the audit trail is whole. Returns how many were erased.
     public func eraseContent(finalBefore cutoff: Date, now: Date) async throws -> Int {
         try await database.write { connection in
             try connection.execute(
@@ -441,7 +443,7 @@ public struct NoticeStore: Sendable {
                 UPDATE notice_content SET personalisation = '{}', erased_at = ?
                 WHERE erased_at IS NULL AND seq IN (
                     SELECT notice_seq FROM notice_state
-                    WHERE status IN ('delivered', 'permanent_failure', 'dead') AND updated_at < ?)
+                    WHERE status IN ('sent', 'delivered', 'permanent_failure', 'dead') AND updated_at < ?)
                 """, now, cutoff)
             return connection.changes
         }
