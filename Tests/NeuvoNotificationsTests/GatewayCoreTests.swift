@@ -282,6 +282,28 @@ struct GatewayCoreTests {
         }
     }
 
+    /// A notice records which wording it was sent with: the version follows the text of its language and channel.
+    @Test func aTemplateVersionFollowsItsText() throws {
+        var strings = CatalogLoader(root: projectRoot).loadLocales().locales
+        let before = NoticeRenderer(locales: LocaleTable(strings))
+        let fi = before.version(.preschoolPlace, channel: .sms, locale: "fi")
+        #expect(fi.count == 12)
+        #expect(
+            NoticeRenderer(locales: LocaleTable(strings)).version(.preschoolPlace, channel: .sms, locale: "fi") == fi)
+        #expect(before.version(.preschoolPlace, channel: .sms, locale: "sv") != fi)
+        #expect(before.version(.preschoolPlace, channel: .email, locale: "fi") != fi)
+        let original = try #require(strings[NoticeTemplate.preschoolPlace.key("sms")])
+        var translations = original.translations
+        translations[.fi] = .single(try Template(parsing: "Uusi teksti ((link))"))
+        strings[original.key] = LocalizedString(
+            key: original.key, translations: translations, file: original.file, line: original.line)
+        let after = NoticeRenderer(locales: LocaleTable(strings))
+        #expect(after.version(.preschoolPlace, channel: .sms, locale: "fi") != fi)
+        #expect(
+            after.version(.preschoolPlace, channel: .sms, locale: "sv")
+                == before.version(.preschoolPlace, channel: .sms, locale: "sv"))
+    }
+
     /// A city system changes a resident's email: audited, and the notice about it goes to the previous address,
     /// never to the new one (which is how a resident learns of a change they did not make).
     @Test func aContactChangeIsAuditedAndToldToThePreviousAddress() async throws {
