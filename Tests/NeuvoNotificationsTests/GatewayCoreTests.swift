@@ -282,6 +282,20 @@ struct GatewayCoreTests {
         }
     }
 
+    /// Multi-row writes come in a few fixed sizes, so each is prepared once: the dispatcher records 64 or more
+    /// results at a time, and a statement per count filled the connection's cache with programs used once.
+    @Test func multiRowWritesComeInAFewSizes() {
+        #expect(NoticeStore.statementChunks(0).isEmpty)
+        #expect(NoticeStore.statementChunks(70).map(\.count) == [64, 4, 1, 1])
+        #expect(NoticeStore.statementChunks(500).map(\.count) == [250, 250])
+        for count in 0...600 {
+            let ranges = NoticeStore.statementChunks(count)
+            #expect(ranges.map(\.count).reduce(0, +) == count)
+            #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            #expect(ranges.allSatisfy { NoticeStore.statementSizes.contains($0.count) })
+        }
+    }
+
     /// A notice records which wording it was sent with: the version follows the text of its language and channel.
     @Test func aTemplateVersionFollowsItsText() throws {
         var strings = CatalogLoader(root: projectRoot).loadLocales().locales
