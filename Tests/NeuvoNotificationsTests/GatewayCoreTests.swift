@@ -471,6 +471,36 @@ struct GatewayCoreTests {
         #expect(try await service.notices.countsByStatus() == [.delivered: 1, .sent: 1])
     }
 
+    /// The end of a batch does not wait out the recorder's interval: a writer that waited for more results held
+    /// the next claim for up to 100 ms at the end of every batch, and the provider's connections sat idle. Here the
+    /// interval is a minute; the batch's end comes at once with what is left, and nothing is recorded twice.
+    @Test func aBatchsEndDoesNotWaitForTheRecordersInterval() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        let ids = try await arrangeNotices(service, keys: ["one", "two", "three"])
+        let claimed = try await service.notices.claim(channel: .email, limit: 10, now: noon, lease: 3600)
+        #expect(Set(claimed.notices.map(\.id)) == Set(ids))
+        let recorder = ProgressRecorder(store: service.notices, every: 2, interval: 60, logger: nil)
+        for id in ids {
+            var result = AttemptResult(
+                noticeID: id, attempt: 1, channel: .email, startedAt: noon, finishedAt: noon,
+                outcomeName: "accepted", detail: nil, nextStatus: .sent, reason: "accepted by provider",
+                nextAttemptAt: nil, providerMessageID: nil)
+            result.seq = claimed.seqs[id]
+            recorder.add(result)
+        }
+        // The first two are written at once (`every`); the third then waits for more, or for the interval.
+        try await waitUntil("the first two are recorded") {
+            try await service.notices.countsByStatus()[.sent] == 2
+        }
+        let started = ContinuousClock.now
+        let left = await recorder.finish()
+        #expect(left.map(\.noticeID) == [ids[2]])
+        #expect(ContinuousClock.now - started < .seconds(30), "finish waited for the recorder's interval")
+        try await service.notices.record(left)
+        #expect(try await service.notices.countsByStatus() == [.sent: 3])
+        #expect(try await service.notices.attemptCounts().map(\.count).reduce(0, +) == 3)
+    }
+
     /// Recording an attempt: a failure writes the error and the retry time; an accepted send (the lean statement,
     /// found by the seq of its claim) leaves both as they were; a result without a seq finds its notice by id.
     @Test func recordingAnAttemptWritesWhatTheOutcomeChangesAndNoMore() async throws {
