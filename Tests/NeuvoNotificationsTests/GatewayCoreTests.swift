@@ -652,6 +652,12 @@ struct RetryPolicyTests {
         }
         #expect(
             signer.link(.open, residentID: "R1", arrangementID: nil, now: noon).hasPrefix("https://neuvo.example/r/"))
+        // The stand-in a notice is checked with at queueing has the shape of a link and opens nothing.
+        let checking = signer.link(forChecking: .open)
+        #expect(checking.hasPrefix("https://neuvo.example/r/"))
+        #expect(throws: ResidentLinkSigner.LinkError.malformed) {
+            try signer.verify(String(checking.split(separator: "/").last!), purpose: .open, now: noon)
+        }
         // Purpose-bound: an unsubscribe token opens nothing, and the reverse.
         let unsubscribe = signer.token(.unsubscribe, residentID: "R1", arrangementID: nil, noticeID: "n1", now: noon)
         #expect(throws: ResidentLinkSigner.LinkError.wrongPurpose) {
