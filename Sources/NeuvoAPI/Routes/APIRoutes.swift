@@ -57,6 +57,9 @@ public enum APIRoutes {
         router.get("/") { request, _ in asset(app.assets.demoPage, "text/html; charset=utf-8", request, page: true) }
         router.get("/widget.js") { request, _ in asset(app.assets.script, "text/javascript; charset=utf-8", request) }
         router.get("/widget.css") { request, _ in asset(app.assets.stylesheet, "text/css; charset=utf-8", request) }
+        router.post("/v1/chat/rating") { request, _ in try await rateReply(app, request) }
+        // The staff console and its API (StaffRoutes.swift): every route behind `StaffAuthentication`.
+        staffRoutes(app, &router)
         return router
     }
 }
