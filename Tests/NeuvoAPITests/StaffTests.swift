@@ -280,3 +280,21 @@ struct StaffReviewTests {
         }
     }
 }
+
+@Suite("Staff console: the API is documented")
+struct StaffDocumentationTests {
+    @Test func everyStaffRouteIsInTheOpenAPIDocument() async throws {
+        let api = try await TestAPI.make()
+        let paths = try #require(object(await api.request(.get, "/openapi.json"))["paths"] as? [String: Any])
+        for route in [
+            "/v1/chat/rating", "/staff", "/staff/", "/staff/intents", "/staff/translations", "/staff/publish",
+            "/staff/signin", "/staff/signin/{token}", "/staff/console.js", "/staff/console.css", "/staff/texts",
+            "/staff/api/session", "/staff/api/signout", "/staff/api/misunderstood", "/staff/api/misunderstood/dismiss",
+            "/staff/api/examples", "/staff/api/translations", "/staff/api/intents", "/staff/api/draft",
+            "/staff/api/draft/{id}", "/staff/api/versions", "/staff/api/audit", "/staff/api/publish",
+            "/staff/api/rollback",
+        ] {
+            #expect(paths[route] != nil, "\(route) is not documented")
+        }
+    }
+}
