@@ -157,7 +157,7 @@
 
   const languageSelect = (parent, name) => {
     const field = el('div', { class: 'field' }, parent);
-    const selectId = id(name);
+    const selectId = name;
     el('label', { for: selectId }, field, t('staff.language'));
     const select = el('select', { id: selectId, name }, field);
     LANGS.forEach((l) => el('option', { value: l }, select, l));
@@ -372,6 +372,11 @@
   const VIEWS = { '/staff/': misunderstoodView, '/staff/intents': intentsView, '/staff/translations': translationsView, '/staff/publish': publishView };
 
   const render = async () => {
+    document.body.removeAttribute('data-ready');
+    try { await show(); } finally { document.body.setAttribute('data-ready', 'true'); }
+  };
+
+  const show = async () => {
     clear(main);
     if (currentPath().startsWith('/staff/signin')) { signinView(); return; }
     if (!session) {
@@ -401,7 +406,6 @@
   const start = async () => {
     try { await loadTexts(); } catch (e) { /* keep the page's own texts */ }
     await render();
-    document.body.setAttribute('data-ready', 'true');
   };
   start();
 })();
