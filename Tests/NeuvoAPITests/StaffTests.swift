@@ -288,7 +288,8 @@ struct StaffDocumentationTests {
         let paths = try #require(object(await api.request(.get, "/openapi.json"))["paths"] as? [String: Any])
         for route in [
             "/v1/chat/rating", "/staff", "/staff/", "/staff/intents", "/staff/translations", "/staff/publish",
-            "/staff/signin", "/staff/signin/{token}", "/staff/console.js", "/staff/console.css", "/staff/texts",
+            "/staff/signin", "/staff/signin/{token}", "/staff/auth/login", "/staff/console.js", "/staff/console.css",
+            "/staff/texts",
             "/staff/api/session", "/staff/api/signout", "/staff/api/misunderstood", "/staff/api/misunderstood/dismiss",
             "/staff/api/examples", "/staff/api/translations", "/staff/api/intents", "/staff/api/draft",
             "/staff/api/draft/{id}", "/staff/api/versions", "/staff/api/audit", "/staff/api/publish",

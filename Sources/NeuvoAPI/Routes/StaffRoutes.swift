@@ -20,6 +20,7 @@ extension APIRoutes {
         }
         router.get("/staff/texts") { request, _ in try staffTexts(app, request) }
         router.get("/staff/signin") { request, _ in staffPage(app, request) }
+        router.get("/staff/auth/login") { _, _ in try await staffLogin(app) }
         router.get("/staff/signin/{token}") { request, context in try await redeemInvite(app, request, context) }
         // The console's pages: one document, each page a view of it; without a session, the sign-in page.
         router.group("/staff", middleware: [StaffAuthentication.page(app)]) { pages in
@@ -83,6 +84,7 @@ extension APIRoutes {
         }
         return try JSONBody.response([
             "lang": JSONValue.string(lang), "texts": .object(texts.mapValues { .string($0) }),
+            "city_sign_in": .bool(app.openID != nil),
         ])
     }
 

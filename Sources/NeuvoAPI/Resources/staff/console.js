@@ -15,6 +15,7 @@
   try { lang = localStorage.getItem(KEY) || ''; } catch (e) { /* storage unavailable */ }
   if (!LANGS.includes(lang)) lang = LANGS.find((l) => (navigator.language || '').toLowerCase().startsWith(l)) || 'fi';
   let texts = {};
+  let citySignIn = false;
   let session = null;
 
   const t = (key, values) => {
@@ -36,7 +37,9 @@
 
   const loadTexts = async () => {
     const res = await fetch('/staff/texts?lang=' + lang, { headers: { Accept: 'application/json' } });
-    texts = (await res.json()).texts || {};
+    const data = await res.json();
+    texts = data.texts || {};
+    citySignIn = data.city_sign_in === true;
     document.documentElement.setAttribute('lang', lang);
     document.querySelectorAll('[data-k]').forEach((e) => { e.textContent = t(e.getAttribute('data-k')); });
     langSelect.value = lang;
@@ -90,6 +93,7 @@
     const failed = new URLSearchParams(window.location.search).get('failed');
     if (failed) el('p', { class: 'problems', role: 'alert' }, main, t(failed === 'expired' ? 'staff.signin.expired' : 'staff.signin.failed'));
     el('p', null, main, t('staff.signin.text'));
+    if (citySignIn) el('a', { href: '/staff/auth/login', class: 'button', id: 'city-sign-in' }, el('p', null, main), t('staff.signin.city'));
   };
 
   // ---------------------------------------------------------------- misunderstood messages
