@@ -196,6 +196,9 @@ class StaffConsole(unittest.TestCase):
         text.send_keys(Keys.DELETE)
         text.send_keys("Tässä on väärä muuttuja ((wrong))")
         self.assertEqual(text.get_attribute("value"), "Tässä on väärä muuttuja ((wrong))")
+        # The problem shows beside the field as it is typed.
+        wait(d, lambda: "placeholders" in text_of(d.find_element(By.ID, "text-problems")),
+             "the placeholder problem is not shown beside the field")
         d.find_element(By.CSS_SELECTOR, "#edit-text button[type=submit]").click()
         wait(d, lambda: status_text(d) == s("staff.draft.added"), "the change was not added to the draft")
         open_page(d, "/staff/publish")

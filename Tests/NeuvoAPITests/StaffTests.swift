@@ -255,6 +255,21 @@ struct StaffReviewTests {
         let key = string.key
         let before = try String(contentsOf: root.appendingPathComponent(string.file), encoding: .utf8)
         let member = try await api.signIn("Eeva", roles: [.editor, .publisher])
+        // The console shows the problem beside the field as it is typed, before anything is in the draft.
+        let query =
+            "key=\(key)&lang=fi&text=" + "Teksti toisella muuttujalla ((wrong))"
+            .addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let checked = try #require(
+            object(await api.request(.get, "/staff/api/check?\(query)", headers: member.cookieOnly))["problems"]
+                as? [[String: Any]])
+        #expect(checked.contains { ($0["message"] as? String)?.contains("placeholders") == true })
+        let fine =
+            "key=\(key)&lang=fi&text="
+            + (string.translations[.fi].map {
+                if case .single(let template) = $0 { template.source } else { "" }
+            } ?? "").addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let clean = object(await api.request(.get, "/staff/api/check?\(fine)", headers: member.cookieOnly))
+        #expect((clean["problems"] as? [Any])?.isEmpty == true, "\(clean)")
         let change = #"{"key": "\#(key)", "lang": "fi", "text": "Teksti toisella muuttujalla ((wrong))"}"#
         #expect(await api.staff(.post, "/staff/api/translations", member, json: change).status == .created)
         let refused = await api.staff(.post, "/staff/api/publish", member, json: "{}")
@@ -292,7 +307,8 @@ struct StaffDocumentationTests {
             "/staff/texts",
             "/staff/api/session", "/staff/api/signout", "/staff/api/misunderstood", "/staff/api/misunderstood/dismiss",
             "/staff/api/examples", "/staff/api/translations", "/staff/api/intents", "/staff/api/draft",
-            "/staff/api/draft/{id}", "/staff/api/versions", "/staff/api/audit", "/staff/api/publish",
+            "/staff/api/draft/{id}", "/staff/api/check", "/staff/api/versions", "/staff/api/audit",
+            "/staff/api/publish",
             "/staff/api/rollback",
         ] {
             #expect(paths[route] != nil, "\(route) is not documented")

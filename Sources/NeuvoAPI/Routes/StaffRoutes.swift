@@ -36,6 +36,7 @@ extension APIRoutes {
             api.get("/intents") { _, _ in try await staffIntents(app) }
             api.get("/translations") { _, _ in try await staffTranslations(app) }
             api.get("/draft") { _, _ in try await staffDraft(app) }
+            api.get("/check") { request, _ in try await checkField(app, request) }
             api.get("/versions") { _, _ in try await JSONBody.response(["versions": try await app.staff.versions()]) }
             api.get("/audit") { _, _ in try await JSONBody.response(["entries": try await app.staff.auditLog()]) }
         }
@@ -322,6 +323,51 @@ extension APIRoutes {
                 missing: Language.allCases.filter { texts[$0.rawValue]?.isEmpty ?? true }.map(\.rawValue))
         }
         return try JSONBody.response(["translations": keys])
+    }
+
+    /// The catalog's problems that one proposed change (on top of the draft) would bring to its field, for the
+    /// console to show beside it while staff type: `key` (a translation) or `intent` (an example), `lang`, `text`.
+    static func checkField(_ app: NeuvoApplication, _ request: HTTPRequest) async throws -> HTTPResponse {
+        let language = try language(request.queryParameter("lang") ?? "")
+        let text = request.queryParameter("text") ?? ""
+        guard text.count <= 5_000 else { throw Problem.validation("text may have at most 5,000 characters") }
+        let change: DraftChange
+        if let key = request.queryParameter("key") {
+            guard app.catalog.catalog.locales.strings[key] != nil else {
+                throw Problem.validation("there is no locale key '\(key)'")
+            }
+            change = DraftChange(id: 0, kind: .translation, target: key, lang: language, text: text, memberID: "")
+        } else if let intent = request.queryParameter("intent") {
+            guard app.catalog.catalog.intents[intent] != nil else {
+                throw Problem.validation("there is no intent '\(intent)'")
+            }
+            change = DraftChange(id: 0, kind: .example, target: intent, lang: language, text: text, memberID: "")
+        } else {
+            throw Problem.validation("give key (a translation) or intent (an example), with lang and text")
+        }
+        let publisher = publisher(app)
+        let live = app.catalog.catalog
+        let draft = try await app.staff.draft()
+        let result = try await Task.detached { () throws -> [CatalogProblem] in
+            let files = try publisher.apply(draft + [change], to: try publisher.currentFiles(), catalog: live)
+            let loaded = try CatalogPublisher.problems(in: files)
+            switch change.kind {
+            case .translation:
+                let string = loaded.locales[change.target]
+                return loaded.problems.filter { problem in
+                    problem.severity != .note
+                        && (problem.message.contains("'\(change.target)'")
+                            || (string.map { problem.file == $0.file && problem.line == $0.line(of: change.lang) }
+                                ?? false))
+                }
+            case .example:
+                let file = live.intents[change.target]?.file
+                return loaded.problems.filter {
+                    $0.severity != .note && ($0.file == file || $0.message.contains(change.text))
+                }
+            }
+        }.value
+        return try JSONBody.response(["problems": result])
     }
 
     // MARK: Publishing

@@ -117,6 +117,13 @@ struct CatalogPublisher: Sendable {
         return PublishEvaluation(problems: problems, figures: figures, drops: drops, tolerance: tolerance)
     }
 
+    /// The problems `neuvo check`'s rules find in `files` (no training): for the console's live check of a field.
+    static func problems(in files: [String: String]) throws -> CatalogLoader.Result {
+        let folder = try stage(files)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        return CatalogLoader(root: folder).load()
+    }
+
     static func percent(_ share: Double) -> String { String(format: "%.1f %%", share * 100) }
 
     /// Replaces the catalog's files with `files`: each written beside its place and renamed over it (a reader sees

@@ -176,6 +176,25 @@
     return box;
   };
 
+  // The catalog's problems for a field, shown beside it while staff type (GET /staff/api/check, debounced).
+  const liveCheck = (box, query) => {
+    let timer = null;
+    let asked = 0;
+    return () => {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(async () => {
+        const params = query();
+        if (!params) { clear(box); return; }
+        const mine = ++asked;
+        const r = await api('GET', '/check?' + new URLSearchParams(params).toString());
+        if (mine !== asked) return;
+        clear(box);
+        const problems = (r.data && r.data.problems) || [];
+        if (problems.length) problemList(box, problems).setAttribute('role', 'status');
+      }, 400);
+    };
+  };
+
   const intentsView = async () => {
     heading(t('staff.nav.intents'));
     el('p', null, main, t('staff.intents.intro'));
@@ -190,7 +209,9 @@
     el('label', { for: 'example-text' }, field, t('staff.intents.text'));
     const input = el('input', { id: 'example-text', type: 'text', name: 'text', maxlength: '500', required: '' }, field);
     el('button', { type: 'submit' }, row, t('staff.draft.add'));
-    const feedback = el('div', null, form);
+    const feedback = el('div', { id: 'example-problems', 'aria-live': 'polite' }, form);
+    const check = liveCheck(feedback, () => (input.value.trim() ? { intent: select.value, lang: language.value, text: input.value } : null));
+    [input, select, language].forEach((e) => e.addEventListener(e === input ? 'input' : 'change', check));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       clear(feedback);
@@ -244,13 +265,17 @@
     const textField = el('div', { class: 'field' }, form);
     el('label', { for: 'text-value' }, textField, t('staff.translations.text'));
     const textInput = el('textarea', { id: 'text-value', name: 'text', required: '' }, textField);
+    const feedback = el('div', { id: 'text-problems', 'aria-live': 'polite' }, textField);
     el('button', { type: 'submit' }, form, t('staff.draft.add'));
-    const feedback = el('div', null, form);
+    const check = liveCheck(feedback, () => (all.some((i) => i.key === keyInput.value) && textInput.value
+      ? { key: keyInput.value, lang: language.value, text: textInput.value } : null));
+    textInput.addEventListener('input', check);
+    language.addEventListener('change', check);
     const fill = () => {
       const item = all.find((i) => i.key === keyInput.value);
       if (item && !textInput.value) textInput.value = item.texts[language.value] || '';
     };
-    keyInput.addEventListener('change', fill);
+    keyInput.addEventListener('change', () => { fill(); check(); });
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       clear(feedback);
@@ -274,6 +299,7 @@
         keyInput.value = item.key;
         textInput.value = item.texts[language.value] || '';
         textInput.focus();
+        check();
       });
       LANGS.forEach((l) => {
         const td = el('td', { lang: l }, tr);
