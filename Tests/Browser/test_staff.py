@@ -216,6 +216,18 @@ class StaffConsole(unittest.TestCase):
         wait(d, lambda: not [b for b in q(d, "#draft button") if b.get_attribute("aria-label") == label],
              "the change was not removed")
 
+    def test_2b_a_notice_text_is_previewed_as_email_and_sms_with_its_encoding(self):
+        d = self.d
+        sign_in(d, "Eeva Editori", "editor")
+        open_page(d, "/staff/translations")
+        d.find_element(By.ID, "text-key").send_keys("notice.preschool_place.sms")
+        Select(d.find_element(By.ID, "text-lang")).select_by_value("fi")  # the key field's change fills the text
+        wait(d, lambda: "GSM-7" in text_of(d.find_element(By.ID, "sms-segments")), "no SMS preview")
+        self.assertIn("SAMPLE-LINK", text_of(d.find_element(By.ID, "notice-preview")))
+        d.find_element(By.ID, "text-value").send_keys(" 😀")
+        wait(d, lambda: "UCS-2" in text_of(d.find_element(By.ID, "sms-segments")),
+             "an emoji did not make the preview UCS-2")
+
     def test_3_every_console_page_and_the_widget_have_no_serious_accessibility_violation(self):
         from selenium_axe_python import Axe
         d = self.d

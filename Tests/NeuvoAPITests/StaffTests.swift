@@ -284,6 +284,33 @@ struct StaffReviewTests {
         #expect(try await api.app.staff.draft().count == 1)
     }
 
+    @Test func aNoticePreviewShowsTheEmailAndTheSMSWithItsEncodingAndParts() async throws {
+        let api = try await TestAPI.make()
+        let editor = try await api.signIn("Eeva", roles: [.editor])
+        func preview(_ query: String) async -> [String: Any] {
+            object(await api.request(.get, "/staff/api/preview?\(query)", headers: editor.cookieOnly))
+        }
+        let live = await preview("key=notice.preschool_place.sms&lang=fi")
+        #expect(live["template"] as? String == "preschool_place")
+        let email = try #require(live["email"] as? [String: Any])
+        #expect((email["subject"] as? String)?.isEmpty == false)
+        #expect((email["text"] as? String)?.contains("https://neuvo.hel.fi/r/SAMPLE-LINK") == true)
+        let sms = try #require(live["sms"] as? [String: Any])
+        #expect(sms["encoding"] as? String == "GSM-7")
+        // An emoji makes the whole message UCS-2, 70 characters a part: the preview says so before it is published.
+        let text = "Esiopetuspaikka 😀 ((unit)), alkaen ((start_date)). Vastaa viimeistään ((accept_by)): ((link))"
+            .addingPercentEncoding(
+                withAllowedCharacters: .alphanumerics)!
+        let changed = try #require(
+            await preview("key=notice.preschool_place.sms&lang=fi&text=\(text)")["sms"] as? [String: Any])
+        #expect(changed["encoding"] as? String == "UCS-2")
+        #expect((changed["text"] as? String)?.contains("😀") == true)
+        #expect(try await api.app.staff.draft().isEmpty, "a preview changes nothing")
+        let notANotice = await api.request(
+            .get, "/staff/api/preview?key=widget.title&lang=fi", headers: editor.cookieOnly)
+        #expect(notANotice.status == .unprocessableContent)
+    }
+
     @Test func catalogFilesPrintBackByteForByte() throws {
         for folder in ["intents", "locales"] {
             let url = projectRoot.appendingPathComponent(folder)
@@ -307,7 +334,8 @@ struct StaffDocumentationTests {
             "/staff/texts",
             "/staff/api/session", "/staff/api/signout", "/staff/api/misunderstood", "/staff/api/misunderstood/dismiss",
             "/staff/api/examples", "/staff/api/translations", "/staff/api/intents", "/staff/api/draft",
-            "/staff/api/draft/{id}", "/staff/api/check", "/staff/api/versions", "/staff/api/audit",
+            "/staff/api/draft/{id}", "/staff/api/check", "/staff/api/preview", "/staff/api/versions",
+            "/staff/api/audit",
             "/staff/api/publish",
             "/staff/api/rollback",
         ] {

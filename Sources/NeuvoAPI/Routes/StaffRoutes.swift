@@ -4,6 +4,7 @@ import NeuvoConversation
 import NeuvoCore
 import NeuvoHTTP
 import NeuvoLanguage
+import NeuvoNotifications
 import NeuvoSupport
 
 /// The staff console: its pages, the sign-in link of `neuvo staff invite`, and the JSON API under `/staff/api`
@@ -37,6 +38,7 @@ extension APIRoutes {
             api.get("/translations") { _, _ in try await staffTranslations(app) }
             api.get("/draft") { _, _ in try await staffDraft(app) }
             api.get("/check") { request, _ in try await checkField(app, request) }
+            api.get("/preview") { request, _ in try await previewNotice(app, request) }
             api.get("/versions") { _, _ in try await JSONBody.response(["versions": try await app.staff.versions()]) }
             api.get("/audit") { _, _ in try await JSONBody.response(["entries": try await app.staff.auditLog()]) }
         }
@@ -368,6 +370,63 @@ extension APIRoutes {
             }
         }.value
         return try JSONBody.response(["problems": result])
+    }
+
+    struct NoticePreview: Encodable {
+        struct Email: Encodable {
+            let subject: String
+            let text: String
+        }
+        struct SMS: Encodable {
+            let text: String
+            let encoding: String
+            let units: Int
+            let segments: Int
+        }
+        let template: String
+        let lang: String
+        let email: Email
+        let sms: SMS
+    }
+
+    /// A notice as the resident will read it, by email and by SMS (with its encoding and segment count), rendered
+    /// from sample details with the draft and, when `text` is given, this one change to `key` (`notice.<kind>.*`).
+    static func previewNotice(_ app: NeuvoApplication, _ request: HTTPRequest) async throws -> HTTPResponse {
+        let language = try language(request.queryParameter("lang") ?? "")
+        let key = request.queryParameter("key") ?? ""
+        let parts = key.split(separator: ".")
+        guard parts.count == 3, parts[0] == "notice", let template = NoticeTemplate(rawValue: String(parts[1])) else {
+            throw Problem.validation("key must be a notice text, notice.<kind>.subject, .body or .sms")
+        }
+        var draft = try await app.staff.draft()
+        if let text = request.queryParameter("text") {
+            guard text.count <= 5_000, app.catalog.catalog.locales.strings[key] != nil else {
+                throw Problem.validation("there is no locale key '\(key)', or the text is over 5,000 characters")
+            }
+            draft.append(DraftChange(id: 0, kind: .translation, target: key, lang: language, text: text, memberID: ""))
+        }
+        let publisher = publisher(app)
+        let live = app.catalog.catalog
+        let files = try await Task.detached { () throws -> [String: String] in
+            try publisher.apply(draft, to: try publisher.currentFiles(), catalog: live)
+        }.value
+        let loaded = try await Task.detached { try CatalogPublisher.problems(in: files) }.value
+        let errors = loaded.problems.filter { $0.severity == .error }
+        guard errors.isEmpty else {
+            return try refusal(PublishEvaluation(problems: errors, figures: [], drops: [], tolerance: 0))
+        }
+        let renderer = NoticeRenderer(locales: LocaleTable(loaded.locales))
+        let values = try NoticeSamples.values(for: template, language: language, renderer: renderer)
+        let email = try renderer.render(template, channel: .email, locale: language.rawValue, values: values)
+        let sms = try renderer.render(template, channel: .sms, locale: language.rawValue, values: values)
+        let segments = sms.segments ?? SMSSegments.count(sms.text)
+        return try JSONBody.response(
+            NoticePreview(
+                template: template.rawValue, lang: language.rawValue,
+                email: .init(subject: email.subject ?? "", text: email.text),
+                sms: .init(
+                    text: sms.text, encoding: segments.encoding == .gsm7 ? "GSM-7" : "UCS-2", units: segments.units,
+                    segments: segments.segments)))
     }
 
     // MARK: Publishing

@@ -269,13 +269,41 @@
     el('button', { type: 'submit' }, form, t('staff.draft.add'));
     const check = liveCheck(feedback, () => (all.some((i) => i.key === keyInput.value) && textInput.value
       ? { key: keyInput.value, lang: language.value, text: textInput.value } : null));
-    textInput.addEventListener('input', check);
-    language.addEventListener('change', check);
+    // A notice's text: the email and the SMS as the resident will see them, with the SMS's encoding and parts.
+    const preview = el('section', { id: 'notice-preview', class: 'group', 'aria-labelledby': 'notice-preview-title', hidden: '' }, form);
+    let previewAsked = 0;
+    const updatePreview = async () => {
+      const key = keyInput.value;
+      if (!/^notice\.[a-z_]+\.(subject|body|sms)$/.test(key)) { preview.hidden = true; return; }
+      const mine = ++previewAsked;
+      const params = { key, lang: language.value };
+      if (textInput.value) params.text = textInput.value;
+      const r = await api('GET', '/preview?' + new URLSearchParams(params).toString());
+      if (mine !== previewAsked || !r.ok) return;
+      clear(preview);
+      preview.hidden = false;
+      el('h2', { id: 'notice-preview-title' }, preview, t('staff.preview.title'));
+      el('p', { class: 'meta' }, preview, t('staff.preview.intro'));
+      el('h3', null, preview, t('staff.preview.email'));
+      el('p', { lang: r.data.lang }, preview, t('staff.preview.subject') + ' ' + r.data.email.subject);
+      el('pre', { class: 'message', lang: r.data.lang }, preview, r.data.email.text);
+      el('h3', null, preview, t('staff.preview.sms'));
+      el('pre', { class: 'message', lang: r.data.lang }, preview, r.data.sms.text);
+      el('p', { id: 'sms-segments' }, preview, t('staff.preview.segments', { encoding: r.data.sms.encoding, segments: r.data.sms.segments, units: r.data.sms.units }));
+    };
+    let previewTimer = null;
+    const schedulePreview = () => { window.clearTimeout(previewTimer); previewTimer = window.setTimeout(updatePreview, 400); };
+    textInput.addEventListener('input', () => { check(); schedulePreview(); });
+    language.addEventListener('change', () => { check(); schedulePreview(); });
+    keyInput.addEventListener('change', schedulePreview);
     const fill = () => {
       const item = all.find((i) => i.key === keyInput.value);
       if (item && !textInput.value) textInput.value = item.texts[language.value] || '';
     };
     keyInput.addEventListener('change', () => { fill(); check(); });
+    keyInput.addEventListener('input', () => {
+      if (all.some((i) => i.key === keyInput.value)) { fill(); check(); schedulePreview(); }
+    });
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       clear(feedback);
@@ -300,6 +328,7 @@
         textInput.value = item.texts[language.value] || '';
         textInput.focus();
         check();
+        schedulePreview();
       });
       LANGS.forEach((l) => {
         const td = el('td', { lang: l }, tr);
