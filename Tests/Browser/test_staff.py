@@ -284,6 +284,23 @@ class StaffConsole(unittest.TestCase):
         ActionChains(d).send_keys("moikkelis koikkelis", Keys.ENTER).perform()
         wait(d, lambda: status_text(d) == s("staff.draft.added"), "the example was not added")
 
+        # Intents: move an example to another intent (the same form changes its wording).
+        greeting = json.loads((ROOT / "intents" / "greeting.json").read_text(encoding="utf-8"))["examples"]["fi"][0]
+        in_change_form = ("./ancestor::form[@id='change-example']")
+        tab_to(d, lambda e: e.get_attribute("name") == "intent" and e.find_elements(By.XPATH, in_change_form))
+        ActionChains(d).send_keys("greeting").perform()
+        tab_to(d, lambda e: e.get_attribute("id") == "change-text")
+        ActionChains(d).send_keys(greeting).perform()
+        tab_to(d, lambda e: e.get_attribute("id") == "change-move-to")
+        ActionChains(d).send_keys("thanks").perform()
+        self.assertEqual(Select(d.find_element(By.ID, "change-move-to")).first_selected_option.get_attribute("value"),
+                         "thanks")
+        tab_to(d, lambda e: e.get_attribute("type") == "submit" and e.find_element(By.XPATH, "./ancestor::form")
+               .get_attribute("id") == "change-example")
+        ActionChains(d).send_keys(Keys.ENTER).perform()
+        wait(d, lambda: status_text(d) == s("staff.draft.added") and not d.find_element(By.ID, "change-text")
+             .get_attribute("value"), "the move was not added")
+
         # Translations: change a text (the edit button fills the form and moves the focus to the text).
         open_page(d, "/staff/translations")
         tab_to(d, lambda e: (e.get_attribute("aria-label") or "").startswith(s("staff.translations.edit_title") + ": "))
@@ -296,7 +313,7 @@ class StaffConsole(unittest.TestCase):
 
         # Publishing: the draft's changes are removed one by one with Enter, and the language changes from the keyboard.
         open_page(d, "/staff/publish")
-        for _ in range(2):
+        for _ in range(4):  # the example, the move (taken out of one intent, added to another), the text
             count = len(q(d, "#draft tr"))
             tab_to(d, lambda e: (e.get_attribute("aria-label") or "").startswith(s("staff.publish.remove") + ": "))
             ActionChains(d).send_keys(Keys.ENTER).perform()

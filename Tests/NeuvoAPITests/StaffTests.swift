@@ -284,6 +284,45 @@ struct StaffReviewTests {
         #expect(try await api.app.staff.draft().count == 1)
     }
 
+    @Test func examplesAreEditedAndMovedAndAFinnishChangeFlagsTheOtherLanguagesAsStale() async throws {
+        let folder = try TemporaryFolder()
+        let root = try folder.catalogCopy()
+        let api = try await TestAPI.make(catalog: LiveCatalog(try Catalog.load(root: root)))
+        let member = try await api.signIn("Eeva", roles: [.editor, .publisher])
+        let greeting = try #require(api.app.catalog.catalog.intents["greeting"])
+        let thanks = try #require(api.app.catalog.catalog.intents["thanks"])
+        let edited = try #require(greeting.examples(in: .fi).first?.text)
+        let moved = try #require(thanks.examples(in: .fi).last?.text)
+        let edit = #"{"intent": "greeting", "lang": "fi", "text": "\#(edited)", "new_text": "moikkelis kaikille"}"#
+        #expect(await api.staff(.post, "/staff/api/examples/change", member, json: edit).status == .created)
+        let move = #"{"intent": "thanks", "lang": "fi", "text": "\#(moved)", "move_to": "greeting"}"#
+        #expect(await api.staff(.post, "/staff/api/examples/change", member, json: move).status == .created)
+        let unknown = #"{"intent": "thanks", "lang": "fi", "text": "ei tällaista", "move_to": "greeting"}"#
+        #expect(
+            await api.staff(.post, "/staff/api/examples/change", member, json: unknown).status == .unprocessableContent)
+        let finnish = #"{"key": "widget.send", "lang": "fi", "text": "Lähetä viesti"}"#
+        #expect(await api.staff(.post, "/staff/api/translations", member, json: finnish).status == .created)
+        let published = await api.staff(.post, "/staff/api/publish", member, json: "{}")
+        #expect(published.status == .ok, "\(published.bodyText)")
+
+        let live = api.app.catalog.catalog
+        let greetings = live.intents["greeting"]?.examples(in: .fi).map(\.text) ?? []
+        #expect(greetings.contains("moikkelis kaikille") && !greetings.contains(edited))
+        #expect(greetings.contains(moved))
+        #expect(live.intents["thanks"]?.examples(in: .fi).contains { $0.text == moved } == false)
+        func stale() async throws -> [String]? {
+            let list = try #require(
+                object(await api.request(.get, "/staff/api/translations", headers: member.cookieOnly))["translations"]
+                    as? [[String: Any]])
+            return list.first { $0["key"] as? String == "widget.send" }?["stale"] as? [String]
+        }
+        #expect(try await stale() == ["sv", "en"])
+        let swedish = #"{"key": "widget.send", "lang": "sv", "text": "Skicka meddelandet"}"#
+        #expect(await api.staff(.post, "/staff/api/translations", member, json: swedish).status == .created)
+        #expect(await api.staff(.post, "/staff/api/publish", member, json: "{}").status == .ok)
+        #expect(try await stale() == ["en"])
+    }
+
     @Test func aNoticePreviewShowsTheEmailAndTheSMSWithItsEncodingAndParts() async throws {
         let api = try await TestAPI.make()
         let editor = try await api.signIn("Eeva", roles: [.editor])
@@ -333,7 +372,8 @@ struct StaffDocumentationTests {
             "/staff/signin", "/staff/signin/{token}", "/staff/auth/login", "/staff/console.js", "/staff/console.css",
             "/staff/texts",
             "/staff/api/session", "/staff/api/signout", "/staff/api/misunderstood", "/staff/api/misunderstood/dismiss",
-            "/staff/api/examples", "/staff/api/translations", "/staff/api/intents", "/staff/api/draft",
+            "/staff/api/examples", "/staff/api/examples/change", "/staff/api/translations", "/staff/api/intents",
+            "/staff/api/draft",
             "/staff/api/draft/{id}", "/staff/api/check", "/staff/api/preview", "/staff/api/versions",
             "/staff/api/audit",
             "/staff/api/publish",

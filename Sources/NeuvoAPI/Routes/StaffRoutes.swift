@@ -46,6 +46,7 @@ extension APIRoutes {
         router.group("/staff/api", middleware: [StaffAuthentication.api(app, role: .editor)]) { api in
             api.post("/examples") { request, context in try await addExample(app, request, context) }
             api.post("/translations") { request, context in try await setTranslation(app, request, context) }
+            api.post("/examples/change") { request, context in try await changeExample(app, request, context) }
             api.post("/misunderstood/dismiss") { request, context in try await dismiss(app, request, context) }
             api.delete("/draft/{id}") { _, context in try await removeDraftChange(app, context) }
         }
@@ -234,6 +235,55 @@ extension APIRoutes {
             ["id": JSONValue.number(Double(id)), "status": .string("in the draft")], status: .created)
     }
 
+    struct ExampleChangeRequest: Decodable {
+        let intent: String
+        let lang: String
+        let text: String
+        /// Another intent to move the example to (nil: it stays).
+        let moveTo: String?
+        /// New wording (nil: unchanged).
+        let newText: String?
+
+        enum CodingKeys: String, CodingKey {
+            case intent, lang, text
+            case moveTo = "move_to"
+            case newText = "new_text"
+        }
+    }
+
+    /// Edits an example's wording or moves it to another intent (or both), in the draft: the old one is taken out
+    /// and the new one added, as two changes that are published together.
+    static func changeExample(_ app: NeuvoApplication, _ request: HTTPRequest, _ context: RequestContext)
+        async throws -> HTTPResponse
+    {
+        let body = try JSONBody.decode(ExampleChangeRequest.self, from: request)
+        let language = try language(body.lang)
+        let catalog = app.catalog.catalog
+        guard let intent = catalog.intents[body.intent] else {
+            throw Problem.validation("there is no intent '\(body.intent)'")
+        }
+        guard intent.examples(in: language).contains(where: { $0.text == body.text }) else {
+            throw Problem.validation("\(body.intent) has no \(language.rawValue) example '\(body.text)'")
+        }
+        let target = body.moveTo ?? body.intent
+        guard catalog.intents[target] != nil else { throw Problem.validation("there is no intent '\(target)'") }
+        let text = (body.newText ?? body.text).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, text.count <= 500 else {
+            throw Problem.validation("new_text must have 1 to 500 characters")
+        }
+        guard target != body.intent || text != body.text else {
+            throw Problem.validation("give move_to (another intent) or new_text (other wording)")
+        }
+        let member = try context.staff().member
+        let now = app.clock.now()
+        _ = try await app.staff.addToDraft(
+            .exampleRemoval, target: body.intent, lang: language, text: body.text, member: member, now: now)
+        let id = try await app.staff.addToDraft(
+            .example, target: target, lang: language, text: text, member: member, now: now)
+        return try JSONBody.response(
+            ["id": JSONValue.number(Double(id)), "status": .string("in the draft")], status: .created)
+    }
+
     struct TranslationRequest: Decodable {
         let key: String
         let lang: String
@@ -305,10 +355,13 @@ extension APIRoutes {
         let texts: [String: String]
         let placeholders: [String: [String]]
         let missing: [String]
+        /// Languages whose text was published before the Finnish one last changed.
+        let stale: [String]
     }
 
     static func staffTranslations(_ app: NeuvoApplication) async throws -> HTTPResponse {
         let locales = app.catalog.catalog.locales
+        let stale = try await app.staff.staleTranslations()
         let keys = locales.strings.values.sorted { $0.key < $1.key }.map { string in
             var texts: [String: String] = [:]
             var placeholders: [String: [String]] = [:]
@@ -322,7 +375,8 @@ extension APIRoutes {
             }
             return TranslationView(
                 key: string.key, file: string.file, texts: texts, placeholders: placeholders,
-                missing: Language.allCases.filter { texts[$0.rawValue]?.isEmpty ?? true }.map(\.rawValue))
+                missing: Language.allCases.filter { texts[$0.rawValue]?.isEmpty ?? true }.map(\.rawValue),
+                stale: (stale[string.key] ?? []).map(\.rawValue))
         }
         return try JSONBody.response(["translations": keys])
     }
@@ -362,7 +416,7 @@ extension APIRoutes {
                             || (string.map { problem.file == $0.file && problem.line == $0.line(of: change.lang) }
                                 ?? false))
                 }
-            case .example:
+            case .example, .exampleRemoval:
                 let file = live.intents[change.target]?.file
                 return loaded.problems.filter {
                     $0.severity != .note && ($0.file == file || $0.message.contains(change.text))

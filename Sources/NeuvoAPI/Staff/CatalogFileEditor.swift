@@ -131,6 +131,22 @@ enum CatalogFileEditor {
         files[path] = document.printed()
     }
 
+    /// Takes `text` out of the examples of `language` in the intent file at `path`.
+    static func removeExample(_ text: String, language: String, file path: String, in files: inout [String: String])
+        throws(CatalogEditError)
+    {
+        guard let content = files[path], var document = try? OrderedJSON.parse(content) else {
+            throw CatalogEditError(description: "\(path) cannot be read as JSON")
+        }
+        guard var examples = document["examples"], case .array(var list) = examples[language] ?? .array([]),
+            let index = list.firstIndex(of: .string(text))
+        else { throw CatalogEditError(description: "\(path) has no \(language) example \"\(text)\"") }
+        list.remove(at: index)
+        examples[language] = .array(list)
+        document["examples"] = examples
+        files[path] = document.printed()
+    }
+
     /// Sets the `language` text of `key` in the locale file at `path`; a key with plural forms is edited in the file.
     static func setTranslation(
         _ text: String, key: String, language: String, file path: String,

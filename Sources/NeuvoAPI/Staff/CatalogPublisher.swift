@@ -58,6 +58,12 @@ struct CatalogPublisher: Sendable {
                 }
                 try CatalogFileEditor.addExample(
                     change.text, language: change.lang.rawValue, file: intent.file, in: &files)
+            case .exampleRemoval:
+                guard let intent = catalog.intents[change.target] else {
+                    throw CatalogEditError(description: "there is no intent \(change.target)")
+                }
+                try CatalogFileEditor.removeExample(
+                    change.text, language: change.lang.rawValue, file: intent.file, in: &files)
             case .translation:
                 guard let string = catalog.locales.strings[change.target] else {
                     throw CatalogEditError(description: "there is no locale key \(change.target)")

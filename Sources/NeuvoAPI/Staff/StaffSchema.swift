@@ -59,12 +59,21 @@ public enum StaffSchema {
                 -- The draft: changes to the catalog waiting to be published, in order.
                 CREATE TABLE staff_draft_changes (
                     id INTEGER PRIMARY KEY,
-                    kind TEXT NOT NULL CHECK (kind IN ('example', 'translation')),
+                    kind TEXT NOT NULL CHECK (kind IN ('example', 'example_removal', 'translation')),
                     target TEXT NOT NULL,
                     lang TEXT NOT NULL CHECK (lang IN ('fi', 'sv', 'en')),
                     text TEXT NOT NULL,
                     member_id TEXT NOT NULL,
                     created_at INTEGER NOT NULL
+                ) STRICT;
+                -- When each language's text of a locale key was last published through the console: a Swedish or
+                -- English text older than the Finnish one is flagged as possibly stale.
+                CREATE TABLE staff_text_changes (
+                    key TEXT NOT NULL,
+                    lang TEXT NOT NULL CHECK (lang IN ('fi', 'sv', 'en')),
+                    version INTEGER NOT NULL,
+                    changed_at INTEGER NOT NULL,
+                    PRIMARY KEY (key, lang)
                 ) STRICT;
                 -- Every published catalog (its intents/ and locales/ files as one JSON object), for rollback.
                 -- Version 1 is the catalog as it was before the first publication.

@@ -36,7 +36,11 @@ public struct StaffSession: Sendable, Hashable {
 
 /// One change in the draft.
 public struct DraftChange: Sendable, Hashable, Codable {
-    public enum Kind: String, Sendable, Hashable, Codable { case example, translation }
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case example, translation
+        /// An example taken out of an intent: with an `example` of another intent or text, a move or an edit.
+        case exampleRemoval = "example_removal"
+    }
     public let id: Int64
     public let kind: Kind
     /// The intent of an example, the locale key of a translation.
@@ -304,6 +308,23 @@ public struct StaffStore: Sendable {
         }
     }
 
+    /// Locale keys whose Swedish or English text was published before their Finnish one changed (through the
+    /// console): key → the languages that may need updating.
+    public func staleTranslations() async throws -> [String: [Language]] {
+        try await database.read { connection in
+            var changed: [String: [Language: Date]] = [:]
+            for row in try connection.query("SELECT key, lang, changed_at FROM staff_text_changes") {
+                guard let lang = Language(rawValue: try row.get("lang")) else { continue }
+                changed[try row.get("key"), default: [:]][lang] = try row.get("changed_at")
+            }
+            return changed.compactMapValues { times in
+                guard let finnish = times[.fi] else { return nil }
+                let stale = [Language.sv, .en].filter { (times[$0] ?? .distantPast) < finnish }
+                return stale.isEmpty ? nil : stale
+            }
+        }
+    }
+
     // MARK: Published versions
 
     public func versions() async throws -> [CatalogVersion] {
@@ -341,6 +362,12 @@ public struct StaffStore: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, next, encoded, member?.id, member?.name, note, evaluation, now)
             if let draftUpTo {
+                try connection.execute(
+                    """
+                    INSERT INTO staff_text_changes (key, lang, version, changed_at)
+                    SELECT target, lang, ?, ? FROM staff_draft_changes WHERE kind = 'translation' AND id <= ?
+                    ON CONFLICT (key, lang) DO UPDATE SET version = excluded.version, changed_at = excluded.changed_at
+                    """, next, now, draftUpTo)
                 try connection.execute("DELETE FROM staff_draft_changes WHERE id <= ?", draftUpTo)
             }
             return next

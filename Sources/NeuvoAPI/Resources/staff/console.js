@@ -218,6 +218,46 @@
       const r = await api('POST', '/examples', { intent: select.value, lang: language.value, text: input.value });
       if (r.ok) { input.value = ''; say(t('staff.draft.added')); } else if (r.data) problemList(feedback, [r.data.detail]);
     });
+    // Change the wording of an example or move it to another topic: the example is picked from the chosen topic's
+    // examples in the chosen language.
+    const change = el('form', { class: 'group', id: 'change-example' }, main);
+    el('h2', null, change, t('staff.intents.change_title'));
+    const changeRow = el('div', { class: 'actions' }, change);
+    const from = intentSelect(changeRow, intents);
+    const changeLang = languageSelect(changeRow, 'change-lang');
+    const currentField = el('div', { class: 'field' }, changeRow);
+    el('label', { for: 'change-text' }, currentField, t('staff.intents.current'));
+    const current = el('input', { id: 'change-text', type: 'text', list: 'change-examples', required: '', autocomplete: 'off' }, currentField);
+    const examples = el('datalist', { id: 'change-examples' }, currentField);
+    const fillExamples = () => {
+      clear(examples);
+      const intent = intents.find((i) => i.id === from.value);
+      ((intent && intent.examples[changeLang.value]) || []).forEach((text) => el('option', { value: text }, examples));
+    };
+    from.addEventListener('change', fillExamples);
+    changeLang.addEventListener('change', fillExamples);
+    fillExamples();
+    const newRow = el('div', { class: 'actions' }, change);
+    const newField = el('div', { class: 'field' }, newRow);
+    el('label', { for: 'change-new-text' }, newField, t('staff.intents.new_text'));
+    const newText = el('input', { id: 'change-new-text', type: 'text', maxlength: '500', autocomplete: 'off' }, newField);
+    const moveField = el('div', { class: 'field' }, newRow);
+    el('label', { for: 'change-move-to' }, moveField, t('staff.intents.move_to'));
+    const moveTo = el('select', { id: 'change-move-to' }, moveField);
+    el('option', { value: '' }, moveTo, t('staff.intents.keep'));
+    intents.filter((i) => i.id !== 'out_of_scope').forEach((i) => el('option', { value: i.id }, moveTo, i.id));
+    el('button', { type: 'submit' }, newRow, t('staff.draft.add'));
+    const changeFeedback = el('div', { 'aria-live': 'polite' }, change);
+    change.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      clear(changeFeedback);
+      const body = { intent: from.value, lang: changeLang.value, text: current.value };
+      if (moveTo.value) body.move_to = moveTo.value;
+      if (newText.value.trim()) body.new_text = newText.value.trim();
+      const r = await api('POST', '/examples/change', body);
+      if (r.ok) { current.value = ''; newText.value = ''; moveTo.value = ''; say(t('staff.draft.added')); } else if (r.data) problemList(changeFeedback, [r.data.detail]);
+    });
+
     intents.forEach((intent) => {
       const section = el('section', { class: 'intent' }, main);
       el('h2', null, section, intent.id);
@@ -333,7 +373,10 @@
       LANGS.forEach((l) => {
         const td = el('td', { lang: l }, tr);
         if (item.missing.includes(l)) el('span', { class: 'missing' }, td, t('staff.translations.missing'));
-        else withVariables(td, item.texts[l]);
+        else {
+          if ((item.stale || []).includes(l)) el('span', { class: 'stale' }, el('p', null, td), t('staff.translations.stale'));
+          withVariables(td, item.texts[l]);
+        }
       });
       return [tr, (item.key + ' ' + Object.values(item.texts).join(' ')).toLowerCase()];
     });
@@ -357,7 +400,8 @@
       const body = el('tbody', null, table);
       changes.forEach((change) => {
         const tr = el('tr', null, body);
-        el('td', null, tr, change.kind === 'example' ? t('staff.intents.text') : t('staff.translations.text'));
+        el('td', null, tr, t(change.kind === 'example' ? 'staff.intents.text'
+          : change.kind === 'example_removal' ? 'staff.publish.removal' : 'staff.translations.text'));
         el('td', null, tr, change.target);
         el('td', null, tr, change.lang);
         el('td', { lang: change.lang }, tr, change.text);
