@@ -126,7 +126,7 @@ class StaffConsole(unittest.TestCase):
     def setUp(self):
         needs_server()
         self.d = new_driver()
-        self.d.set_script_timeout(60)
+        self.d.set_script_timeout(180)
 
     def tearDown(self):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

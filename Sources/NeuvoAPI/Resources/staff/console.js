@@ -258,8 +258,24 @@
       if (r.ok) { current.value = ''; newText.value = ''; moveTo.value = ''; say(t('staff.draft.added')); } else if (r.data) problemList(changeFeedback, [r.data.detail]);
     });
 
-    intents.forEach((intent) => {
-      const section = el('section', { class: 'intent' }, main);
+    // One topic at a time, chosen here: the whole catalog's examples on one page would be thousands of lines.
+    const showField = el('div', { class: 'field' }, main);
+    el('label', { for: 'show-intent' }, showField, t('staff.intents.show'));
+    const show = el('select', { id: 'show-intent' }, showField);
+    intents.forEach((i) => el('option', { value: i.id }, show, i.id));
+    const shown = el('div', { id: 'intent-view', 'aria-live': 'polite' }, main);
+    const showIntent = () => {
+      clear(shown);
+      const intent = intents.find((i) => i.id === show.value);
+      if (intent) renderIntent(shown, intent);
+    };
+    show.addEventListener('change', showIntent);
+    showIntent();
+  };
+
+  const renderIntent = (parent, intent) => {
+    {
+      const section = el('section', { class: 'intent' }, parent);
       el('h2', null, section, intent.id);
       el('p', { class: 'meta' }, section, intent.summary);
       const table = el('table', null, section);
@@ -275,7 +291,7 @@
           (intent[field][l] || []).forEach((text) => el('li', null, list, text));
         });
       });
-    });
+    }
   };
 
   // ---------------------------------------------------------------- translations
