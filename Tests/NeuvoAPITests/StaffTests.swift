@@ -323,6 +323,31 @@ struct StaffReviewTests {
         #expect(try await stale() == ["en"])
     }
 
+    @Test func aFolderEditedByHandIsSeenAndADraftChangeItBreaksIsNamed() async throws {
+        let folder = try TemporaryFolder()
+        let root = try folder.catalogCopy()
+        let api = try await TestAPI.make(catalog: LiveCatalog(try Catalog.load(root: root)))
+        let member = try await api.signIn("Eeva", roles: [.editor])
+        let thanks = try #require(api.app.catalog.catalog.intents["thanks"]?.examples(in: .fi).last?.text)
+        let move = #"{"intent": "thanks", "lang": "fi", "text": "\#(thanks)", "move_to": "greeting"}"#
+        #expect(await api.staff(.post, "/staff/api/examples/change", member, json: move).status == .created)
+        var draft = object(await api.request(.get, "/staff/api/draft", headers: member.cookieOnly))
+        #expect(draft["folder_changed"] as? Bool == false)
+        #expect((draft["conflicts"] as? [Any])?.isEmpty == true)
+        // Someone removes the same example in the file by hand (without a reload).
+        let file = root.appendingPathComponent("intents/thanks.json")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        try text.replacingOccurrences(of: ",\n      \"\(thanks)\"", with: "").write(
+            to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(5)], ofItemAtPath: file.path)
+        draft = object(await api.request(.get, "/staff/api/draft", headers: member.cookieOnly))
+        #expect(draft["folder_changed"] as? Bool == true)
+        let conflicts = try #require(draft["conflicts"] as? [[String: Any]])
+        #expect(conflicts.count == 1)
+        #expect((conflicts.first?["reason"] as? String)?.contains(thanks) == true)
+    }
+
     @Test func aNoticePreviewShowsTheEmailAndTheSMSWithItsEncodingAndParts() async throws {
         let api = try await TestAPI.make()
         let editor = try await api.signIn("Eeva", roles: [.editor])

@@ -308,8 +308,43 @@ extension APIRoutes {
             ["id": JSONValue.number(Double(id)), "status": .string("in the draft")], status: .created)
     }
 
+    struct DraftView: Encodable {
+        struct Conflict: Encodable {
+            let id: Int64
+            let reason: String
+        }
+        let changes: [DraftChange]
+        /// Changes that no longer apply to the files on disk (edited by hand, or by another change).
+        let conflicts: [Conflict]
+        /// The catalog's files changed on disk after the live catalog was loaded (edited by hand, not reloaded).
+        let folderChanged: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case changes, conflicts
+            case folderChanged = "folder_changed"
+        }
+    }
+
+    /// The draft, re-read against the folder as it is now: what no longer applies, and whether the files changed by
+    /// hand since the live catalog was loaded (publishing starts from the files, so it would put those live too).
     static func staffDraft(_ app: NeuvoApplication) async throws -> HTTPResponse {
-        try JSONBody.response(["changes": try await app.staff.draft()])
+        let draft = try await app.staff.draft()
+        let publisher = publisher(app)
+        let live = app.catalog.catalog
+        let view = try await Task.detached { () throws -> DraftView in
+            var files = try publisher.currentFiles()
+            var conflicts: [DraftView.Conflict] = []
+            for change in draft {
+                do {
+                    files = try publisher.apply([change], to: files, catalog: live)
+                } catch let error as CatalogEditError {
+                    conflicts.append(.init(id: change.id, reason: error.description))
+                }
+            }
+            return DraftView(
+                changes: draft, conflicts: conflicts, folderChanged: publisher.changed(since: live.loadedAt))
+        }.value
+        return try JSONBody.response(view)
     }
 
     static func removeDraftChange(_ app: NeuvoApplication, _ context: RequestContext) async throws -> HTTPResponse {

@@ -45,6 +45,21 @@ struct CatalogPublisher: Sendable {
         return files
     }
 
+    /// Whether a catalog file was modified after `date` (an edit by hand that no reload has read yet).
+    func changed(since date: Date) -> Bool {
+        let manager = FileManager.default
+        for folder in Self.folders {
+            let url = root.appendingPathComponent(folder)
+            for name in (try? manager.contentsOfDirectory(atPath: url.path)) ?? [] where name.hasSuffix(".json") {
+                let modified =
+                    try? manager.attributesOfItem(atPath: url.appendingPathComponent(name).path)[
+                        .modificationDate] as? Date
+                if let modified, modified > date { return true }
+            }
+        }
+        return false
+    }
+
     /// The files with every change of the draft applied, or the reason one could not be.
     func apply(_ draft: [DraftChange], to files: [String: String], catalog: Catalog) throws(CatalogEditError)
         -> [String: String]

@@ -409,6 +409,9 @@
     el('p', null, main, t('staff.publish.intro'));
     const [draft, versions] = await Promise.all([api('GET', '/draft'), api('GET', '/versions')]);
     el('h2', null, main, t('staff.publish.draft'));
+    if (draft.data.folder_changed) el('p', { class: 'problems', id: 'folder-changed' }, main, t('staff.publish.folder_changed'));
+    const conflicts = {};
+    (draft.data.conflicts || []).forEach((c) => { conflicts[c.id] = c.reason; });
     const changes = draft.data.changes;
     if (!changes.length) el('p', null, main, t('staff.publish.empty'));
     else {
@@ -420,7 +423,8 @@
           : change.kind === 'example_removal' ? 'staff.publish.removal' : 'staff.translations.text'));
         el('td', null, tr, change.target);
         el('td', null, tr, change.lang);
-        el('td', { lang: change.lang }, tr, change.text);
+        const textCell = el('td', { lang: change.lang }, tr, change.text);
+        if (conflicts[change.id]) el('p', { class: 'problems conflict' }, textCell, t('staff.publish.conflict') + ' ' + conflicts[change.id]);
         const remove = el('button', { type: 'button', class: 'secondary' }, el('td', null, tr), t('staff.publish.remove'));
         remove.setAttribute('aria-label', t('staff.publish.remove') + ': ' + change.text);
         remove.addEventListener('click', async () => {
