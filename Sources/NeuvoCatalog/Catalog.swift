@@ -83,7 +83,7 @@ public struct Catalog: Sendable {
 extension Catalog {
     /// Only the locale strings, validated, without training the classifier: for tools that render notices.
     public static func loadLocales(root: URL) throws(LoadError) -> LocaleTable {
-        let source = CatalogLoader(root: root).load()
+        let source = CatalogLoader(root: root).loadLocales()
         guard !source.problems.contains(where: { $0.severity == .error }) else {
             throw LoadError(problems: source.problems)
         }

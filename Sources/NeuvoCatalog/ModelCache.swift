@@ -1,5 +1,6 @@
 import Foundation
 import NeuvoLanguage
+import NeuvoSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -35,17 +36,6 @@ public struct ModelCache: Sendable {
         return nil
     }
 
-    /// The running executable's size and modification time: a rebuilt trainer never reads an older one's model.
-    static let buildIdentity: String = {
-        let manager = FileManager.default
-        guard let path = try? manager.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
-            let attributes = try? manager.attributesOfItem(atPath: path)
-        else { return "-" }
-        let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(path)|\(size)@\(modified)"
-    }()
-
     /// 128 bits of FNV-1a over the build, the options and every example, in training order.
     static func key(_ examples: [LabeledUtterance], options: IntentClassifierOptions) -> String {
         var low: UInt64 = 0xCBF2_9CE4_8422_2325
@@ -58,7 +48,7 @@ public struct ModelCache: Sendable {
             low = (low ^ 0x1F) &* 0x0000_0100_0000_01B3
             high = (high ^ 0x1F) &* 0x0000_0100_0000_0129
         }
-        mix(buildIdentity)
+        mix(BuildIdentity.current)
         mix(options.trainingFingerprint)
         for example in examples {
             mix(example.intent)

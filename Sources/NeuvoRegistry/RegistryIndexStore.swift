@@ -1,6 +1,7 @@
 import Foundation
 import NeuvoLanguage
 import NeuvoStorage
+import NeuvoSupport
 
 /// What building the search costs: the units' places, the services with their units, the two text indexes. Built
 /// from a snapshot, or read back from the database (`RegistryIndexStore`).
@@ -98,18 +99,7 @@ enum RegistryIndexStore {
     /// Bumped when the layout of what is written changes.
     static let format = "registry-index-1"
 
-    /// The running executable's size and modification time: a rebuilt program never reads an older one's indexes.
-    static let buildIdentity: String = {
-        let manager = FileManager.default
-        guard let path = try? manager.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
-            let attributes = try? manager.attributesOfItem(atPath: path)
-        else { return "-" }
-        let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(path)|\(size)@\(modified)"
-    }()
-
-    static var version: String { "\(format)|\(buildIdentity)" }
+    static var version: String { "\(format)|\(BuildIdentity.current)" }
 
     /// Runs `body` in one read transaction, so the generation it reads belongs to the rows it reads.
     static func consistently<T>(_ connection: Connection, _ body: (Connection) throws -> T) throws -> T {

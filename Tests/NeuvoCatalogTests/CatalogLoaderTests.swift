@@ -96,6 +96,26 @@ struct CatalogLoaderTests {
         }
     }
 
+    /// Processes that only render notices read `locales/` alone: the same strings as a whole load, a broken
+    /// locale file still refused, and an intent's problem (which concerns the chat only) not in their way.
+    @Test func theLocalesAloneLoadAsInTheWholeCatalog() throws {
+        let fixture = try CatalogFixture()
+        let whole = fixture.load()
+        let alone = CatalogLoader(root: fixture.root).loadLocales()
+        #expect(alone.problems.isEmpty)
+        #expect(alone.intents.isEmpty)
+        #expect(alone.locales == whole.locales)
+        #expect(try Catalog.loadLocales(root: fixture.root).strings.count == 2)
+
+        try fixture.write("intents/greeting.json", "{ not json")
+        #expect(fixture.load().problems.contains { $0.severity == .error })
+        #expect(try Catalog.loadLocales(root: fixture.root).strings.count == 2)
+
+        try fixture.write(
+            "locales/general.json", #"{"greeting.answer": {"fi": "Hei ((name", "sv": "Hej", "en": "Hi"}}"#)
+        #expect(throws: Catalog.LoadError.self) { try Catalog.loadLocales(root: fixture.root) }
+    }
+
     /// A text rule's warning points at the language's own text, however the file is laid out (a fuzzed one-line
     /// file once got a warning on its line 2).
     @Test func aTextWarningPointsAtTheLanguagesLine() throws {

@@ -40,13 +40,6 @@ final class Signal: Sendable {
     }
 }
 
-/// Collects values from hooks called on other threads.
-final class Recorder<Value: Sendable>: Sendable {
-    private let values = Mutex<[Value]>([])
-    func append(_ value: Value) { values.withLock { $0.append(value) } }
-    var all: [Value] { values.withLock { $0 } }
-}
-
 struct RawResponse: Sendable {
     let status: Int
     let headers: [String: String]  // lowercased names

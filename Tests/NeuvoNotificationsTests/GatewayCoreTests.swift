@@ -282,6 +282,42 @@ struct GatewayCoreTests {
         }
     }
 
+    /// Multi-row writes come in a few fixed sizes, so each is prepared once: the dispatcher records 64 or more
+    /// results at a time, and a statement per count filled the connection's cache with programs used once.
+    @Test func multiRowWritesComeInAFewSizes() {
+        #expect(NoticeStore.statementChunks(0).isEmpty)
+        #expect(NoticeStore.statementChunks(70).map(\.count) == [64, 4, 1, 1])
+        #expect(NoticeStore.statementChunks(500).map(\.count) == [250, 250])
+        for count in 0...600 {
+            let ranges = NoticeStore.statementChunks(count)
+            #expect(ranges.map(\.count).reduce(0, +) == count)
+            #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            #expect(ranges.allSatisfy { NoticeStore.statementSizes.contains($0.count) })
+        }
+    }
+
+    /// A notice records which wording it was sent with: the version follows the text of its language and channel.
+    @Test func aTemplateVersionFollowsItsText() throws {
+        var strings = CatalogLoader(root: projectRoot).loadLocales().locales
+        let before = NoticeRenderer(locales: LocaleTable(strings))
+        let fi = before.version(.preschoolPlace, channel: .sms, locale: "fi")
+        #expect(fi.count == 12)
+        #expect(
+            NoticeRenderer(locales: LocaleTable(strings)).version(.preschoolPlace, channel: .sms, locale: "fi") == fi)
+        #expect(before.version(.preschoolPlace, channel: .sms, locale: "sv") != fi)
+        #expect(before.version(.preschoolPlace, channel: .email, locale: "fi") != fi)
+        let original = try #require(strings[NoticeTemplate.preschoolPlace.key("sms")])
+        var translations = original.translations
+        translations[.fi] = .single(try Template(parsing: "Uusi teksti ((link))"))
+        strings[original.key] = LocalizedString(
+            key: original.key, translations: translations, file: original.file, line: original.line)
+        let after = NoticeRenderer(locales: LocaleTable(strings))
+        #expect(after.version(.preschoolPlace, channel: .sms, locale: "fi") != fi)
+        #expect(
+            after.version(.preschoolPlace, channel: .sms, locale: "sv")
+                == before.version(.preschoolPlace, channel: .sms, locale: "sv"))
+    }
+
     /// A city system changes a resident's email: audited, and the notice about it goes to the previous address,
     /// never to the new one (which is how a resident learns of a change they did not make).
     @Test func aContactChangeIsAuditedAndToldToThePreviousAddress() async throws {
@@ -435,6 +471,36 @@ struct GatewayCoreTests {
         #expect(try await service.notices.countsByStatus() == [.delivered: 1, .sent: 1])
     }
 
+    /// The end of a batch does not wait out the recorder's interval: a writer that waited for more results held
+    /// the next claim for up to 100 ms at the end of every batch, and the provider's connections sat idle. Here the
+    /// interval is a minute; the batch's end comes at once with what is left, and nothing is recorded twice.
+    @Test func aBatchsEndDoesNotWaitForTheRecordersInterval() async throws {
+        let service = try await makeService(clock: ManualClock(noon))
+        let ids = try await arrangeNotices(service, keys: ["one", "two", "three"])
+        let claimed = try await service.notices.claim(channel: .email, limit: 10, now: noon, lease: 3600)
+        #expect(Set(claimed.notices.map(\.id)) == Set(ids))
+        let recorder = ProgressRecorder(store: service.notices, every: 2, interval: 60, logger: nil)
+        for id in ids {
+            var result = AttemptResult(
+                noticeID: id, attempt: 1, channel: .email, startedAt: noon, finishedAt: noon,
+                outcomeName: "accepted", detail: nil, nextStatus: .sent, reason: "accepted by provider",
+                nextAttemptAt: nil, providerMessageID: nil)
+            result.seq = claimed.seqs[id]
+            recorder.add(result)
+        }
+        // The first two are written at once (`every`); the third then waits for more, or for the interval.
+        try await waitUntil("the first two are recorded") {
+            try await service.notices.countsByStatus()[.sent] == 2
+        }
+        let started = ContinuousClock.now
+        let left = await recorder.finish()
+        #expect(left.map(\.noticeID) == [ids[2]])
+        #expect(ContinuousClock.now - started < .seconds(30), "finish waited for the recorder's interval")
+        try await service.notices.record(left)
+        #expect(try await service.notices.countsByStatus() == [.sent: 3])
+        #expect(try await service.notices.attemptCounts().map(\.count).reduce(0, +) == 3)
+    }
+
     /// Recording an attempt: a failure writes the error and the retry time; an accepted send (the lean statement,
     /// found by the seq of its claim) leaves both as they were; a result without a seq finds its notice by id.
     @Test func recordingAnAttemptWritesWhatTheOutcomeChangesAndNoMore() async throws {
@@ -586,6 +652,12 @@ struct RetryPolicyTests {
         }
         #expect(
             signer.link(.open, residentID: "R1", arrangementID: nil, now: noon).hasPrefix("https://neuvo.example/r/"))
+        // The stand-in a notice is checked with at queueing has the shape of a link and opens nothing.
+        let checking = signer.link(forChecking: .open)
+        #expect(checking.hasPrefix("https://neuvo.example/r/"))
+        #expect(throws: ResidentLinkSigner.LinkError.malformed) {
+            try signer.verify(String(checking.split(separator: "/").last!), purpose: .open, now: noon)
+        }
         // Purpose-bound: an unsubscribe token opens nothing, and the reverse.
         let unsubscribe = signer.token(.unsubscribe, residentID: "R1", arrangementID: nil, noticeID: "n1", now: noon)
         #expect(throws: ResidentLinkSigner.LinkError.wrongPurpose) {

@@ -379,6 +379,8 @@ final class ProgressRecorder: Sendable {
         var writing = false
         var lastWrite = ContinuousClock.now
         var waiters: [CheckedContinuation<Void, Never>] = []
+        /// The writer waiting out `interval` for more results: woken early by `every` results or by `finish`.
+        var sleeper: CheckedContinuation<Void, Never>?
     }
 
     let store: NoticeStore
@@ -395,16 +397,30 @@ final class ProgressRecorder: Sendable {
     }
 
     func add(_ result: AttemptResult) {
-        let batch = state.withLock { state -> [AttemptResult]? in
+        let (batch, sleeper) = state.withLock { state -> ([AttemptResult]?, CheckedContinuation<Void, Never>?) in
             state.pending.append(result)
-            guard !state.writing,
-                state.pending.count >= every || ContinuousClock.now - state.lastWrite >= interval
-            else { return nil }
+            if state.writing {
+                guard state.pending.count >= every, let sleeper = state.sleeper else { return (nil, nil) }
+                state.sleeper = nil
+                return (nil, sleeper)
+            }
+            guard state.pending.count >= every || ContinuousClock.now - state.lastWrite >= interval else {
+                return (nil, nil)
+            }
             state.writing = true
             defer { state.pending = [] }
-            return state.pending
+            return (state.pending, nil)
         }
+        sleeper?.resume()
         if let batch { Task { await write(batch) } }
+    }
+
+    /// Ends the writer's wait for more results, if it waits.
+    private func wake() {
+        state.withLock { state in
+            defer { state.sleeper = nil }
+            return state.sleeper
+        }?.resume()
     }
 
     /// Writes `batch`, then keeps writing what came meanwhile (at once when `every` wait, else after `interval`)
@@ -449,7 +465,24 @@ final class ProgressRecorder: Sendable {
             case .now(let more):
                 batch = more
             case .later:
-                try? await Task.sleep(for: interval)
+                // Waits for `every` results, `interval`, or the batch's end, whichever comes first: a plain sleep
+                // here held `finish` (and so the next claim) for up to `interval` at the end of every batch, and
+                // the provider's connections sat idle meanwhile.
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let now = state.withLock { state -> Bool in
+                        guard state.waiters.isEmpty, state.pending.count < every else { return true }
+                        state.sleeper = continuation
+                        return false
+                    }
+                    if now {
+                        continuation.resume()
+                    } else {
+                        Task { [interval] in
+                            try? await Task.sleep(for: interval)
+                            self.wake()
+                        }
+                    }
+                }
                 let taken = state.withLock { state -> [AttemptResult]? in
                     guard state.waiters.isEmpty else { return nil }
                     defer { state.pending = [] }
@@ -471,14 +504,16 @@ final class ProgressRecorder: Sendable {
     /// Waits for a write under way, then hands over what is not recorded (no further writes start).
     func finish() async -> [AttemptResult] {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { state -> Bool in
+            let (ready, sleeper) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
                 if state.writing {
                     state.waiters.append(continuation)
-                    return false
+                    defer { state.sleeper = nil }
+                    return (false, state.sleeper)
                 }
                 state.writing = true  // no write starts after this
-                return true
+                return (true, nil)
             }
+            sleeper?.resume()
             if ready { continuation.resume() }
         }
         return state.withLock { state in

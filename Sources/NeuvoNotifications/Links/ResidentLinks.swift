@@ -106,6 +106,12 @@ public struct ResidentLinkSigner: Sendable {
             + token(purpose, residentID: residentID, arrangementID: arrangementID, noticeID: noticeID, now: now)
     }
 
+    /// A link of the right shape that opens nothing (its token is not signed): for rendering a notice as a check
+    /// before it is queued, where only the sender's links will ever reach a resident.
+    public func link(forChecking purpose: LinkPurpose) -> String {
+        base + (purpose == .open ? "/r/" : "/unsubscribe/") + "check"
+    }
+
     /// The claims of a token signed by one of the keys, for `purpose`, not expired. Whether it was already
     /// redeemed is the redemption store's to say.
     public func verify(_ token: String, purpose: LinkPurpose, now: Date) throws(LinkError) -> Claims {

@@ -28,14 +28,12 @@ public enum NoticePlanner {
             }
         }
         let id = Identifier.make("ntc", now: now)
-        // Render now, links included: a missing or unknown placeholder refuses the notice at creation.
-        _ = try renderer.render(
-            template, channel: channel, locale: resident.language,
-            values: values.merging(
-                Self.links(
-                    for: template, residentID: resident.id, arrangementID: arrangement?.id, noticeID: id, now: now,
-                    links: links)
-            ) { $1 })
+        // Render now, links included: a missing or unknown placeholder refuses the notice at creation. The links
+        // here only stand for the ones the sender signs (signing them cost queueing a twentieth of its CPU).
+        var checked = values
+        checked["link"] = links.link(forChecking: .open)
+        if !template.isEssential { checked["unsubscribe"] = links.link(forChecking: .unsubscribe) }
+        _ = try renderer.render(template, channel: channel, locale: resident.language, values: checked)
         let due =
             urgent
             ? now

@@ -128,8 +128,8 @@ public struct NoticeStore: Sendable {
             moved[index] = try move(moves[index], countAttempt: countAttempt, in: connection)
         }
         let audited = moves.indices.filter { moved[$0] }.map { moves[$0] }
-        for start in stride(from: 0, to: audited.count, by: recordChunk) {
-            let chunk = audited[start..<min(start + recordChunk, audited.count)]
+        for range in statementChunks(audited.count) {
+            let chunk = audited[range]
             try connection.execute(
                 insertTransitionsSQL(count: chunk.count),
                 arguments: chunk.flatMap { move -> [SQLiteValue] in
@@ -169,8 +169,8 @@ public struct NoticeStore: Sendable {
         _ moves: [StatusMove], from expected: NoticeStatus, countAttempt: Bool, in connection: Connection
     ) throws -> Set<Int64> {
         var moved = Set<Int64>(minimumCapacity: moves.count)
-        for start in stride(from: 0, to: moves.count, by: recordChunk) {
-            let chunk = moves[start..<min(start + recordChunk, moves.count)]
+        for range in statementChunks(moves.count) {
+            let chunk = moves[range]
             // In the order the markers appear: the attempt count (SET), the rows (FROM), the expected status.
             var arguments: [SQLiteValue] = [.integer(countAttempt ? 1 : 0)]
             arguments.reserveCapacity(chunk.count * 4 + 2)
@@ -202,8 +202,8 @@ public struct NoticeStore: Sendable {
     /// of the UPDATE's plan: when the outbox had one, SQLite guessed it cheaper than hundreds of primary-key lookups
     /// and scanned every queued notice for every batch (a claim cost grew with the outbox; a test holds the plan).
     private static func markSending(_ moves: [StatusMove], in connection: Connection) throws {
-        for start in stride(from: 0, to: moves.count, by: 400) {
-            let chunk = moves[start..<min(start + 400, moves.count)]
+        for range in statementChunks(moves.count) {
+            let chunk = moves[range]
             guard let first = chunk.first, let lease = first.lease else { continue }
             precondition(chunk.allSatisfy { $0.to == .sending })
             try connection.execute(
@@ -386,9 +386,25 @@ public struct NoticeStore: Sendable {
     static let recordChunk = 250
 
     static func record(_ results: [AttemptResult], in connection: Connection) throws {
-        for start in stride(from: 0, to: results.count, by: recordChunk) {
-            try record(results[start..<min(start + recordChunk, results.count)], in: connection)
+        for range in statementChunks(results.count) { try record(results[range], in: connection) }
+    }
+
+    /// Row counts a multi-row statement is made for. A statement is prepared once per distinct SQL text: chunks of
+    /// whatever size came (the dispatcher records 64 or more results at a time, a claim 500) made a new program
+    /// for almost every write and pushed the others out of the connection's cache, so writes are cut into these
+    /// sizes only, largest first (70 rows: 64 + 4 + 1 + 1).
+    static let statementSizes = [recordChunk, 64, 16, 4, 1]
+
+    /// `0..<count` cut into ranges of `statementSizes`.
+    static func statementChunks(_ count: Int) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0
+        while start < count {
+            let size = statementSizes.first { $0 <= count - start } ?? 1
+            ranges.append(start..<start + size)
+            start += size
         }
+        return ranges
     }
 
     static func record(_ results: ArraySlice<AttemptResult>, in connection: Connection) throws {
@@ -431,9 +447,11 @@ public struct NoticeStore: Sendable {
 
     // MARK: Retention
 
-    /// Erases the personal content (personalisation) of notices that reached a final status (delivered, permanent
-    /// failure, dead) before `cutoff`: nothing about the resident is kept longer than it serves. Status, attempts,
-    /// transitions and the template stay, so the audit trail is whole. Returns how many were erased.
+    /// Erases the personal content (personalisation) of notices settled before `cutoff`: nothing about the resident
+    /// is kept longer than it serves. Settled is a final status (delivered, permanent failure, dead) or `sent`:
+    /// nothing sends a sent notice again (a provider's receipt only changes its status), and an email never gets a
+    /// receipt, so waiting for a final status kept every email's content forever. Status, attempts, transitions and
+    /// the template stay, so the audit trail is whole. Returns how many were erased.
     public func eraseContent(finalBefore cutoff: Date, now: Date) async throws -> Int {
         try await database.write { connection in
             try connection.execute(
@@ -441,7 +459,7 @@ public struct NoticeStore: Sendable {
                 UPDATE notice_content SET personalisation = '{}', erased_at = ?
                 WHERE erased_at IS NULL AND seq IN (
                     SELECT notice_seq FROM notice_state
-                    WHERE status IN ('delivered', 'permanent_failure', 'dead') AND updated_at < ?)
+                    WHERE status IN ('sent', 'delivered', 'permanent_failure', 'dead') AND updated_at < ?)
                 """, now, cutoff)
             return connection.changes
         }

@@ -121,8 +121,16 @@ public struct NoticeRenderer: Sendable {
         var hasher = SHA256()
         for part in parts {
             let string = locales.strings[template.key(part)]
-            let source = Language(rawValue: locale).flatMap { string?.translations[$0] }.map { "\($0)" } ?? ""
+            // The texts as staff wrote them (a renderer is made for each batch a dispatcher sends, and describing
+            // the parsed templates by reflection cost a tenth of a campaign's CPU).
+            let source: String =
+                switch Language(rawValue: locale).flatMap({ string?.translations[$0] }) {
+                case .single(let template): "single\u{1F}" + template.source
+                case .plural(let one, let other): "plural\u{1F}" + one.source + "\u{1F}" + other.source
+                case nil: ""
+                }
             hasher.update(Array(source.utf8))
+            hasher.update([0x1E])
         }
         return String(Hex.encode(hasher.finalize()).prefix(12))
     }

@@ -65,12 +65,18 @@ final class CurlMultiEngine: Sendable {
     }
 
     /// Runs transfers and suspends until every one has finished; the responses are in the order of `transfers`.
+    /// `each` hears of every response as its transfer finishes (on the engine's thread), so a caller can record
+    /// what a provider accepted before the whole batch is done.
     func perform(
-        _ transfers: [(options: [CurlOption], upload: [UInt8]?)], ratePerSecond: Double?, concurrency: Int? = nil
+        _ transfers: [(options: [CurlOption], upload: [UInt8]?)], ratePerSecond: Double?, concurrency: Int? = nil,
+        each: @escaping @Sendable (Int, CurlResponse) -> Void = { _, _ in }
     ) async -> [CurlResponse] {
         await collectResults(count: transfers.count) { complete in
             let jobs = transfers.enumerated().map { index, transfer in
-                Job(options: transfer.options, upload: transfer.upload) { complete(index, $0) }
+                Job(options: transfer.options, upload: transfer.upload) { response in
+                    each(index, response)
+                    complete(index, response)
+                }
             }
             submit(jobs, ratePerSecond: ratePerSecond, concurrency: concurrency)
         }

@@ -153,8 +153,7 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
         case failure(String)
     }
 
-    /// `each` hears of every answer as it comes where the transport can tell (the built-in client); libcurl's
-    /// answers are reported when the batch is done.
+    /// `each` hears of every answer as it comes, whichever client carries the requests.
     private func perform(
         _ requests: [SignedRequest], ratePerSecond: Double?, concurrency: Int?,
         each: @escaping @Sendable (Int, Answer) -> Void
@@ -218,17 +217,17 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
                 ]
                 return (options + perRequest, nil)
             }
-            let answers = await engine.perform(transfers, ratePerSecond: ratePerSecond, concurrency: concurrency).map {
-                response -> Answer in
-                guard response.succeeded else {
-                    return .failure("\(response.error) (curl \(response.result.rawValue))")
-                }
-                return .response(
-                    status: response.responseCode, retryAfter: response.header("retry-after"), body: response.body)
-            }
-            for (index, answer) in answers.enumerated() { each(index, answer) }
-            return answers
+            return await engine.perform(
+                transfers, ratePerSecond: ratePerSecond, concurrency: concurrency,
+                each: { index, response in each(index, Self.answer(response)) }
+            ).map(Self.answer)
         }
+    }
+
+    /// libcurl's response as an answer: a transfer that did not complete is no answer at all.
+    static func answer(_ response: CurlResponse) -> Answer {
+        guard response.succeeded else { return .failure("\(response.error) (curl \(response.result.rawValue))") }
+        return .response(status: response.responseCode, retryAfter: response.header("retry-after"), body: response.body)
     }
 
     struct Refusal: Error {
