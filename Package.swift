@@ -172,7 +172,7 @@ let package = Package(
             dependencies: [
                 "NeuvoTestSupport",
                 "NeuvoAPI", "NeuvoHTTP", "NeuvoCatalog", "NeuvoNotifications", "NeuvoArrangements", "NeuvoStorage",
-                "NeuvoSupport", "NeuvoCrypto", "NeuvoCore",
+                "NeuvoSupport", "NeuvoCrypto", "NeuvoCore", "NeuvoBundledCatalog",
             ], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArgumentParsingTests", dependencies: ["NeuvoTestSupport", "ArgumentParsing"],

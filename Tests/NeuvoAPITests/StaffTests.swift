@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoBundledCatalog
 import NeuvoCatalog
 import NeuvoHTTP
 import NeuvoSupport
@@ -373,6 +374,18 @@ struct StaffReviewTests {
         let notANotice = await api.request(
             .get, "/staff/api/preview?key=widget.title&lang=fi", headers: editor.cookieOnly)
         #expect(notANotice.status == .unprocessableContent)
+    }
+
+    @Test func theCatalogBundledWithTheBinaryIsNeverPublishedTo() async throws {
+        let bundled = try #require(BundledCatalog.root)
+        let api = try await TestAPI.make(catalog: LiveCatalog(try Catalog.load(root: bundled)))
+        let member = try await api.signIn("Pekka", roles: [.editor, .publisher])
+        let add = #"{"intent": "greeting", "lang": "fi", "text": "moikkelis"}"#
+        #expect(await api.staff(.post, "/staff/api/examples", member, json: add).status == .created)
+        let refused = await api.staff(.post, "/staff/api/publish", member, json: "{}")
+        #expect(refused.status == .conflict)
+        #expect(object(refused)["detail"] as? String ?? "" != "" && refused.bodyText.contains("NEUVO_CATALOG"))
+        #expect(await api.staff(.post, "/staff/api/rollback", member, json: #"{"version": 1}"#).status == .conflict)
     }
 
     @Test func catalogFilesPrintBackByteForByte() throws {

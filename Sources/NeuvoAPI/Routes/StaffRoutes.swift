@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoBundledCatalog
 import NeuvoCatalog
 import NeuvoConversation
 import NeuvoCore
@@ -532,6 +533,17 @@ extension APIRoutes {
             evaluationSet: app.configuration.staffEvaluationSet.map { URL(fileURLWithPath: $0) })
     }
 
+    /// Publishing writes the deployment's own catalog folder (`NEUVO_CATALOG`), never the copy bundled with the binary
+    /// (a rebuild would overwrite it, and it is shared by every process started from that binary).
+    static func requireOwnCatalog(_ app: NeuvoApplication) throws {
+        let root = app.catalog.root.standardizedFileURL.path
+        if let bundled = BundledCatalog.root?.standardizedFileURL.path, bundled == root {
+            throw Problem.conflict(
+                "this server answers from the catalog bundled with the binary, which is not changed: set NEUVO_CATALOG "
+                    + "(or --catalog) to a folder of its own holding a copy of intents/ and locales/, then publish")
+        }
+    }
+
     /// Publishing is one at a time: a second request while one trains waits for it.
     static let publishing = PublishLock()
 
@@ -546,6 +558,7 @@ extension APIRoutes {
         let reason = body.overrideReason?.trimmingCharacters(in: .whitespacesAndNewlines)
         if let reason, reason.count > 1_000 { throw Problem.validation("override_reason has at most 1,000 characters") }
         let member = try context.staff().member
+        try requireOwnCatalog(app)
         return try await publishing.run {
             let draft = try await app.staff.draft()
             guard let last = draft.last?.id else { throw Problem.conflict("the draft is empty: nothing to publish") }
@@ -652,6 +665,7 @@ extension APIRoutes {
     {
         let body = try JSONBody.decode(RollbackRequest.self, from: request)
         let member = try context.staff().member
+        try requireOwnCatalog(app)
         return try await publishing.run {
             guard let files = try await app.staff.files(ofVersion: body.version) else {
                 throw Problem.notFound("there is no published version \(body.version) (see GET /staff/api/versions)")
