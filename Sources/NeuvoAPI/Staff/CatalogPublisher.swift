@@ -13,8 +13,17 @@ public struct PublishEvaluation: Sendable, Codable, Hashable {
         public let draft: Double
     }
 
+    /// Cross-validation recall of one intent (its examples the other folds' model files under it), live and draft.
+    public struct IntentFigure: Sendable, Codable, Hashable {
+        public let intent: String
+        public let live: Double
+        public let draft: Double
+    }
+
     public let problems: [CatalogProblem]
     public let figures: [Figure]
+    /// Per intent, for review beside the per-language figures (the tolerance applies to the languages).
+    public var intents: [IntentFigure] = []
     /// Figures whose drop is beyond the tolerance, described.
     public let drops: [String]
     public let tolerance: Double
@@ -131,11 +140,17 @@ struct CatalogPublisher: Sendable {
                     .init(measure: "evaluation_set", lang: figure.lang, live: figure.accuracy, draft: next.accuracy))
             }
         }
+        let liveRecall = Dictionary(uniqueKeysWithValues: liveValidation.perIntent.map { ($0.intent, $0.recall) })
+        let intents = draftValidation.perIntent.map {
+            PublishEvaluation.IntentFigure(intent: $0.intent, live: liveRecall[$0.intent] ?? 0, draft: $0.recall)
+        }
         let drops = figures.filter { $0.live - $0.draft > tolerance }.map {
             "\($0.measure) accuracy in \($0.lang) drops from \(Self.percent($0.live)) to \(Self.percent($0.draft))"
                 + " (tolerance \(Self.percent(tolerance)))"
         }
-        return PublishEvaluation(problems: problems, figures: figures, drops: drops, tolerance: tolerance)
+        var evaluation = PublishEvaluation(problems: problems, figures: figures, drops: drops, tolerance: tolerance)
+        evaluation.intents = intents
+        return evaluation
     }
 
     /// The problems `neuvo check`'s rules find in `files` (no training): for the console's live check of a field.

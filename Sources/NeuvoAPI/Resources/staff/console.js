@@ -450,12 +450,12 @@
       clear(result);
       if (r.ok) {
         el('p', { class: 'ok', role: 'status' }, result, t('staff.publish.done', { version: r.data.version }));
-        figures(result, r.data.evaluation.figures);
+        figures(result, r.data.evaluation.figures, r.data.evaluation.intents);
       } else if (r.status === 409) {
         el('p', { role: 'alert' }, result, t('staff.publish.refused'));
         const found = (r.data.problems || []).concat(r.data.drops || []);
         problemList(result, found.length ? found : [r.data.detail]);
-        if (r.data.evaluation) figures(result, r.data.evaluation.figures);
+        if (r.data.evaluation) figures(result, r.data.evaluation.figures, r.data.evaluation.intents);
       } else {
         el('p', { class: 'problems', role: 'alert' }, result, t('staff.error'));
       }
@@ -475,7 +475,24 @@
     });
   };
 
-  const figures = (parent, list) => {
+  // Per intent: only those whose cross-validation recall changes, so the review stays short.
+  const intentFigures = (parent, list) => {
+    const changed = (list || []).filter((f) => Math.abs(f.live - f.draft) > 0.0001);
+    if (!changed.length) return;
+    const table = el('table', { class: 'figures intents' }, parent);
+    const head = el('tr', null, el('thead', null, table));
+    [t('staff.misunderstood.intent'), t('staff.publish.live'), t('staff.publish.candidate')].forEach((h) => el('th', { scope: 'col' }, head, h));
+    const body = el('tbody', null, table);
+    changed.forEach((f) => {
+      const tr = el('tr', null, body);
+      el('th', { scope: 'row' }, tr, f.intent);
+      el('td', null, tr, (f.live * 100).toFixed(1) + ' %');
+      el('td', f.live - f.draft > 0.0001 ? { class: 'drop' } : null, tr, (f.draft * 100).toFixed(1) + ' %');
+    });
+  };
+
+  const figures = (parent, list, intents) => {
+    if (intents) intentFigures(parent, intents);
     if (!list || !list.length) return;
     const table = el('table', { class: 'figures' }, parent);
     const head = el('tr', null, el('thead', null, table));
