@@ -102,10 +102,11 @@ let package = Package(
             name: "NeuvoAPI",
             dependencies: [
                 "NeuvoHTTP", "NeuvoConversation", "NeuvoNotifications", "NeuvoArrangements", "NeuvoCatalog",
-                "NeuvoBundledCatalog", "NeuvoRegistry",
+                "NeuvoBundledCatalog", "NeuvoRegistry", "NeuvoLanguage",
                 "NeuvoStorage", "NeuvoCrypto", "NeuvoSupport", "NeuvoCore",
             ],
-            resources: [.copy("Resources/widget"), .copy("Resources/openapi.json")], swiftSettings: swiftSettings),
+            resources: [.copy("Resources/widget"), .copy("Resources/staff"), .copy("Resources/openapi.json")],
+            swiftSettings: swiftSettings),
 
         // The command line: a generic declarative parser, then Neuvo's commands, then the executable.
         .target(name: "ArgumentParsing", dependencies: ["NeuvoSupport"], swiftSettings: swiftSettings),
@@ -171,7 +172,7 @@ let package = Package(
             dependencies: [
                 "NeuvoTestSupport",
                 "NeuvoAPI", "NeuvoHTTP", "NeuvoCatalog", "NeuvoNotifications", "NeuvoArrangements", "NeuvoStorage",
-                "NeuvoSupport", "NeuvoCrypto", "NeuvoCore",
+                "NeuvoSupport", "NeuvoCrypto", "NeuvoCore", "NeuvoBundledCatalog",
             ], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArgumentParsingTests", dependencies: ["NeuvoTestSupport", "ArgumentParsing"],

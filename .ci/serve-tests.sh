@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Tests against a running `neuvo serve`: schemathesis on every endpoint of /openapi.json, the widget in headless
-# Chromium, and a graceful SIGTERM. Called by .ci/run after `swift test`; runnable alone after `swift build`.
+# Tests against a running `neuvo serve`: schemathesis on every endpoint of /openapi.json, the widget and the staff
+# console in headless Chromium (with axe-core), and a graceful SIGTERM. Called by .ci/run after `swift test`; runnable alone after `swift build`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 neuvo=.build/debug/neuvo
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-export NEUVO_DB="$work/neuvo.db" NEUVO_CATALOG="$PWD" NEUVO_PUBLIC_BASE_URL="$base" NEUVO_SMTP_URL="file://$work/outbox"
+# The staff console's browser tests publish to the catalog (and roll back): the server serves a copy, a git working
+# tree like a city's, never the checkout itself.
+mkdir -p "$work/catalog"
+cp -R intents locales "$work/catalog/"
+git -C "$work/catalog" init --quiet
+git -C "$work/catalog" add -A
+git -C "$work/catalog" -c user.name=CI -c user.email=ci@localhost commit --quiet -m "The catalog as checked out"
+export NEUVO_DB="$work/neuvo.db" NEUVO_CATALOG="$work/catalog" NEUVO_PUBLIC_BASE_URL="$base" NEUVO_SMTP_URL="file://$work/outbox"
 export NEUVO_SMS_WEBHOOK_SECRET="whsec_$(head -c 32 /dev/urandom | base64)" NEUVO_LOG_LEVEL=warning
 export NEUVO_SMS_RECEIPT_SECRET="whsec_$(head -c 32 /dev/urandom | base64)"
 # schemathesis sends thousands of chat messages from one address: the limits are the tests' and the soak's to
@@ -79,8 +86,8 @@ if ! run_schemathesis 2>&1 | tee "$work/schemathesis.log"; then
     fi
 fi
 
-echo "==> widget in headless Chromium"
-NEUVO_BASE_URL="$base" NEUVO_TEST_LINK_TOKEN="${link##*/r/}" NEUVO_TEST_LINK_EXPECT="Kallion ala-aste" \
+echo "==> widget and staff console in headless Chromium (the staff tests make invite links with neuvo staff invite)"
+NEUVO_BASE_URL="$base" NEUVO_BIN="$neuvo" NEUVO_TEST_LINK_TOKEN="${link##*/r/}" NEUVO_TEST_LINK_EXPECT="Kallion ala-aste" \
     NEUVO_TEST_HEALTH_LINK_TOKEN="${health_link##*/r/}" NEUVO_TEST_HEALTH_EXPECT="Kallion terveysasema" \
     NEUVO_TEST_OIDC_USER=resident NEUVO_TEST_OIDC_PASSWORD="correct horse battery staple" \
     python3 -m pytest Tests/Browser -q -rs -p no:cacheprovider
@@ -93,4 +100,7 @@ wait "$server" && status=0 || status=$?
 server=""
 [ "$status" -eq 0 ] || { echo "neuvo serve exited with $status after SIGTERM"; tail -20 "$work/serve.err"; exit 1; }
 "$neuvo" db check >/dev/null
+# The staff tests published to the catalog copy, as a git working tree: each publication is a commit by the member.
+git -C "$work/catalog" log --format='%an: %s' | grep -q "^Pekka Julkaisija: Neuvo catalog version" \
+    || { echo "publishing did not commit to the catalog's git repository"; git -C "$work/catalog" log --oneline; exit 1; }
 echo "serve tests passed"

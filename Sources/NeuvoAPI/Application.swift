@@ -22,6 +22,8 @@ public struct NeuvoApplication: Sendable {
     public let conversations: ConversationStore
     public let desk: ArrangementDesk
     public let keys: APIKeyStore
+    /// Staff members, their sessions, the audit log, the draft and published catalog versions.
+    public let staff: StaffStore
     public let metrics: Metrics
     public let receiptSigner: WebhookSigner?
     /// Single use of notice links.
@@ -77,6 +79,7 @@ public struct NeuvoApplication: Sendable {
         }
         logins = OpenIDLogins(database: database)
         keys = APIKeyStore(database: database)
+        staff = StaffStore(database: database)
         metrics = Metrics()
         // Its own secret, never the outbound one: a captured outbound webhook would verify as a receipt.
         receiptSigner = try configuration.smsReceiptSecret.map { try WebhookSigner(secret: $0) }

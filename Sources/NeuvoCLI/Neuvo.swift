@@ -23,7 +23,7 @@ public struct Neuvo: ParsableCommand {
                 ServeCommand.self, ChatCommand.self, ResidentsCommand.self, ArrangeCommand.self, DispatchCommand.self,
                 NoticesCommand.self,
                 NluCommand.self, CheckCommand.self, RegistryCommand.self, TranscriptsCommand.self, KeysCommand.self,
-                ConfigCommand.self,
+                StaffCommand.self, ConfigCommand.self,
                 DatabaseCommand.self,
             ])
     }

@@ -80,5 +80,18 @@ public enum ConversationSchema {
                 ALTER TABLE conversation_sessions ADD COLUMN expires_at INTEGER;
                 UPDATE conversation_sessions SET resident_id = NULL WHERE resident_id IS NOT NULL;
                 """),
+        Migration(
+            "conversation.turn-ratings",
+            sql: """
+                -- "Was this helpful?" under a reply: the resident's turn it answered, and the verdict. Staff review the
+                -- turns rated unhelpful beside those Neuvo did not understand. Purged with the turn it rates.
+                CREATE TABLE conversation_ratings (
+                    turn_id INTEGER PRIMARY KEY REFERENCES conversation_turns (id) ON DELETE CASCADE,
+                    session_id TEXT NOT NULL,
+                    helpful INTEGER NOT NULL CHECK (helpful IN (0, 1)),
+                    created_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX conversation_ratings_by_time ON conversation_ratings (created_at);
+                """),
     ]
 }

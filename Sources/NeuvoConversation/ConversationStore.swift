@@ -296,6 +296,62 @@ public struct ConversationStore: Sendable {
         }
     }
 
+    // MARK: Ratings and what Neuvo misunderstood
+
+    /// Records "Was this helpful?" for the session's latest exchange (the resident's last turn): the widget asks it
+    /// under its newest reply only. A second verdict on the same turn replaces the first. False when the session has
+    /// no resident turn (unknown, purged, or only started by a link).
+    public func rate(session: SessionID, helpful: Bool, now: Date) async throws -> Bool {
+        guard session.isWellFormed else { return false }
+        return try await database.write { connection in
+            guard
+                let turn = try connection.scalar(
+                    "SELECT max(id) FROM conversation_turns WHERE session_id = ? AND speaker = 'resident'",
+                    session.rawValue, as: Int64?.self) ?? nil
+            else { return false }
+            try connection.execute(
+                """
+                INSERT INTO conversation_ratings (turn_id, session_id, helpful, created_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (turn_id) DO UPDATE SET helpful = excluded.helpful, created_at = excluded.created_at
+                """,
+                turn, session.rawValue, helpful, now)
+            return true
+        }
+    }
+
+    /// A resident's turn that Neuvo answered without an intent, with a low confidence (a clarifying question among
+    /// them), or that the resident rated unhelpful. Its text was redacted when it was stored.
+    public struct MisunderstoodTurn: Sendable, Hashable {
+        public let id: Int64
+        public let language: Language
+        public let text: String
+        public let intent: String?
+        public let confidence: Double?
+        public let ratedUnhelpful: Bool
+        public let at: Date
+    }
+
+    /// The newest misunderstood resident turns first, at most `limit`: `confidence` below `lowConfidence` counts as
+    /// not understood.
+    public func misunderstood(lowConfidence: Double, limit: Int) async throws -> [MisunderstoodTurn] {
+        try await database.read { connection in
+            try connection.query(
+                """
+                SELECT t.id, t.language, t.text, t.intent, t.confidence, t.at, r.helpful
+                FROM conversation_turns t LEFT JOIN conversation_ratings r ON r.turn_id = t.id
+                WHERE t.speaker = 'resident' AND (t.intent IS NULL OR t.confidence < ? OR r.helpful = 0)
+                ORDER BY t.id DESC LIMIT ?
+                """, lowConfidence, limit
+            ).map { row in
+                let helpful: Int64? = try row.get("helpful")
+                return MisunderstoodTurn(
+                    id: try row.get("id"), language: Language(rawValue: try row.get("language")) ?? .fi,
+                    text: try row.get("text"), intent: try row.get("intent"), confidence: try row.get("confidence"),
+                    ratedUnhelpful: helpful == 0, at: try row.get("at"))
+            }
+        }
+    }
+
     // MARK: Retention
 
     /// Deletes everything residents wrote that is older than `cutoff`: turns, sessions idle since before it (with
@@ -321,7 +377,9 @@ public struct ConversationStore: Sendable {
             try connection.execute(
                 "DELETE FROM conversation_turns WHERE at < ? OR session_id IN (\(idle))", cutoff, cutoff)
             try connection.execute("DELETE FROM conversation_sessions WHERE updated_at < ?", cutoff)
-            for table in ["conversation_handoffs", "conversation_feedback", "conversation_unanswered"] {
+            for table in [
+                "conversation_handoffs", "conversation_feedback", "conversation_unanswered", "conversation_ratings",
+            ] {
                 try connection.execute("DELETE FROM \(table) WHERE created_at < ?", cutoff)
             }
             return report

@@ -26,7 +26,7 @@ struct TestAPI {
 
     static func make(
         logs: LogSink = LogSink { _ in }, now: Date = Date(timeIntervalSince1970: 1_795_600_800),
-        configure: (inout Configuration) -> Void = { _ in }
+        catalog: LiveCatalog? = nil, configure: (inout Configuration) -> Void = { _ in }
     ) async throws -> TestAPI {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("neuvo-api-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -41,7 +41,7 @@ struct TestAPI {
         let logger = Logger(label: "test", sink: logs)
         let app = try await NeuvoRuntime.open(
             configuration: configuration, logger: logger, use: .conversation, clock: clock,
-            catalog: LiveCatalog(sharedCatalog), channels: [:]
+            catalog: catalog ?? LiveCatalog(sharedCatalog), channels: [:]
         ).application()
         let client = HTTPTestClient(responder: APIRoutes.router(app), configuration: app.serverConfiguration())
         try await app.gateway.arrangements.upsert(

@@ -17,11 +17,12 @@ struct MigrationHistoryTests {
                 "registry.service-tree", "registry.units", "registry.districts", "registry.search-cache",
                 "arrangements.residents-and-arrangements", "arrangements.reference-index-partial",
                 "arrangements.identity-and-contact-changes",
-                "conversation.sessions", "conversation.session-assurance",
+                "conversation.sessions", "conversation.session-assurance", "conversation.turn-ratings",
                 "notifications.outbox", "notifications.notices-by-arrangement", "notifications.claim-in-index-order",
                 "notifications.notice-state", "notifications.link-redemptions",
                 "notifications.receipt-ids-and-retention",
                 "api.keys", "api.drop-idempotent-requests", "api.oidc-logins",
+                "staff.members-sessions-audit",
             ])
         // Every number a database written before ids may record maps to the ids that took its place.
         let legacy = Dictionary(grouping: NeuvoRuntime.schema.filter { $0.legacyVersion != nil }) { $0.legacyVersion! }

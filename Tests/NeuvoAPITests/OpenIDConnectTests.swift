@@ -129,6 +129,46 @@ struct OpenIDProviderTests {
         }
     }
 
+    /// Staff sign in to the console at the same provider, with the roles its `neuvo_roles` claim lists; a resident's
+    /// login there opens no console.
+    @Test func staffSignInWithTheRolesTheProviderGivesAndResidentsGetNoStaffSession() async throws {
+        let (provider, folder, api) = try await start()
+        defer { provider.stop() }
+        func signIn(_ user: String) async throws -> HTTPResponse {
+            let started = await api.request(.get, "/staff/auth/login")
+            #expect(started.status == .found)
+            let authorization = try #require(started.headers["Location"])
+            let login = try run([
+                "python3", Peers.oidcFolder.appendingPathComponent("login.py").path, authorization, user,
+                "correct horse battery staple",
+            ])
+            #expect(login.status == 0, "\(login.errors)")
+            if login.status != 0 {
+                print(try String(contentsOf: folder.url.appendingPathComponent("provider.py.stderr"), encoding: .utf8))
+            }
+            let callback = login.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            api.clock.set(Date())
+            return await api.request(.get, String(callback.dropFirst("https://neuvo.example".count)))
+        }
+        let staff = try await signIn("staff")
+        #expect(staff.status.code == 303, "\(staff.bodyText)")
+        #expect(staff.headers["Location"] == "/staff/")
+        let cookie = try #require(staff.headers["Set-Cookie"])
+        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+        let token = String(cookie.dropFirst("neuvo_staff=".count).prefix { $0 != ";" })
+        let session = object(
+            await api.request(.get, "/staff/api/session", headers: [("Cookie", "neuvo_staff=\(token)")]))
+        #expect(session["name"] as? String == "Sanna Henkilöstö")
+        #expect(session["roles"] as? [String] == ["editor", "publisher"])
+
+        let resident = try await signIn("resident")
+        #expect(resident.status == .forbidden)
+        #expect(resident.headers["Set-Cookie"] == nil)
+        let audit = try await api.app.staff.auditLog()
+        #expect(audit.map(\.action) == ["signin.oidc", "signin.oidc"])
+        #expect(audit.first?.detail.contains("refused") == true)
+    }
+
     @Test func anExpiredIDTokenIsRefused() async throws {
         let (provider, folder, api) = try await start(idTokenSeconds: 30)
         defer { provider.stop() }

@@ -18,7 +18,7 @@ public enum APIRoutes {
         router.get("/unsubscribe/{token}") { _, context in try await unsubscribePage(app, context) }
         router.post("/unsubscribe/{token}") { request, context in try await unsubscribe(app, request, context) }
         router.get("/auth/login") { request, _ in try await login(app, request) }
-        router.get("/auth/callback") { request, _ in try await callback(app, request) }
+        router.get("/auth/callback") { request, context in try await callback(app, request, context) }
         // A resident identified by a redeemed link or strongly: what the session may see.
         router.group("/v1/me", middleware: [BearerAuthentication.residentSession(app.conversations, clock: app.clock)])
         { me in
@@ -57,6 +57,9 @@ public enum APIRoutes {
         router.get("/") { request, _ in asset(app.assets.demoPage, "text/html; charset=utf-8", request, page: true) }
         router.get("/widget.js") { request, _ in asset(app.assets.script, "text/javascript; charset=utf-8", request) }
         router.get("/widget.css") { request, _ in asset(app.assets.stylesheet, "text/css; charset=utf-8", request) }
+        router.post("/v1/chat/rating") { request, context in try await rateReply(app, request, context) }
+        // The staff console and its API (StaffRoutes.swift): every route behind `StaffAuthentication`.
+        staffRoutes(app, &router)
         return router
     }
 }

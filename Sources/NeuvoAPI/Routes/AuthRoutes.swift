@@ -26,14 +26,24 @@ extension APIRoutes {
     }
 
     static func login(_ app: NeuvoApplication, _ request: HTTPRequest) async throws -> HTTPResponse {
+        guard let returnPath = sameOriginPath(request.queryParameter("return")) else {
+            throw Problem.validation("return must be a path on this site, such as /")
+        }
+        return try await beginLogin(app, returnPath: returnPath)
+    }
+
+    /// Staff sign in at the same provider; the callback sees the return path under `/staff/` and signs a staff member
+    /// in by the roles claim instead of identifying a resident.
+    static func staffLogin(_ app: NeuvoApplication) async throws -> HTTPResponse {
+        try await beginLogin(app, returnPath: "/staff/")
+    }
+
+    static func beginLogin(_ app: NeuvoApplication, returnPath: String) async throws -> HTTPResponse {
         let language = Language(rawValue: app.configuration.defaultLanguage) ?? .fi
         guard let party = app.openID else {
             return try page(
                 app, .serviceUnavailable, language, title: "identify.unavailable.title",
                 text: "identify.unavailable.text", home: true)
-        }
-        guard let returnPath = sameOriginPath(request.queryParameter("return")) else {
-            throw Problem.validation("return must be a path on this site, such as /")
         }
         let state = Base64URL.encode(SecureRandom.bytes(32))
         let nonce = Base64URL.encode(SecureRandom.bytes(32))
@@ -60,7 +70,40 @@ extension APIRoutes {
         return response
     }
 
-    static func callback(_ app: NeuvoApplication, _ request: HTTPRequest) async throws -> HTTPResponse {
+    /// A staff member signed in at the provider: their roles are the configured claim's (comma- or space-separated
+    /// names); without one, no session. The member is found again by issuer and subject, with the provider's current
+    /// roles and name.
+    static func staffSignedIn(
+        _ app: NeuvoApplication, _ claims: IDTokenClaims, address: String,
+        refuse: (String, HTTPStatus, String) throws -> HTTPResponse
+    ) async throws -> HTTPResponse {
+        let roles = StaffRole.parse(claims.textClaims[app.configuration.staffRolesClaim] ?? "")
+        guard !roles.isEmpty else {
+            try await app.staff.audit(
+                member: nil, action: "signin.oidc", detail: "refused: no staff role in the ID token", address: address,
+                status: 403, now: app.clock.now())
+            return try refuse(
+                "no role in the \(app.configuration.staffRolesClaim) claim", .forbidden, "identify.failed.text")
+        }
+        let name = String((claims.textClaims["name"] ?? claims.subject).prefix(100))
+        let (session, member) = try await app.staff.signIn(
+            subject: (try await app.openID?.metadata().issuer ?? "") + " " + claims.subject, name: name, roles: roles,
+            now: app.clock.now())
+        try await app.staff.audit(
+            member: member, action: "signin.oidc", detail: "signed in through the city's provider", address: address,
+            status: 303, now: app.clock.now())
+        app.logger.info("staff.signin", ["method": .string("oidc")])
+        return StaffAuthentication.redirect(
+            to: "/staff/",
+            cookie: StaffAuthentication.cookie(
+                session, secure: app.configuration.publicBaseURL().scheme == "https",
+                maxAge: Int(app.staff.sessionMaxSeconds)))
+    }
+
+    static func callback(_ app: NeuvoApplication, _ request: HTTPRequest, _ context: RequestContext) async throws
+        -> HTTPResponse
+    {
+        let address = context.clientAddress
         let language = Language(rawValue: app.configuration.defaultLanguage) ?? .fi
         func refuse(_ reason: String, status: HTTPStatus = .unauthorized, text: String = "identify.failed.text")
             throws -> HTTPResponse
@@ -96,6 +139,9 @@ extension APIRoutes {
             return try refuse(error.description)
         } catch let error as IDTokenError {
             return try refuse(error.description)
+        }
+        if login.returnPath.hasPrefix("/staff/") {
+            return try await staffSignedIn(app, claims, address: address, refuse: refuse)
         }
         guard claims.assurance(sensitiveACR: app.configuration.oidcSensitiveACR) == .strong else {
             return try refuse("acr \(claims.acr ?? "none") is not strong", status: .forbidden)

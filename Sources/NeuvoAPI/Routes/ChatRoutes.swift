@@ -85,6 +85,32 @@ extension APIRoutes {
         return second != "/" && second != "\\"
     }
 
+    struct RatingRequest: Decodable {
+        let sessionID: String
+        let helpful: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case helpful
+            case sessionID = "session_id"
+        }
+    }
+
+    /// "Was this helpful?" under the newest reply of a session: the answer is kept with the resident's turn, and an
+    /// unhelpful one brings the turn to the staff console's misunderstood messages.
+    static func rateReply(_ app: NeuvoApplication, _ request: HTTPRequest, _ context: RequestContext) async throws
+        -> HTTPResponse
+    {
+        let body = try JSONBody.decode(RatingRequest.self, from: request)
+        // A rating is a write like a chat message: the same per-address and per-session limits hold.
+        let session = SessionID(rawValue: body.sessionID)
+        try app.limits.admitChat(address: context.clientAddress, session: session.isWellFormed ? session.rawValue : nil)
+        guard
+            try await app.conversations.rate(
+                session: SessionID(rawValue: body.sessionID), helpful: body.helpful, now: app.clock.now())
+        else { throw Problem.notFound("no reply to rate in this session") }
+        return HTTPResponse(status: .noContent)
+    }
+
     static func widgetTexts(_ app: NeuvoApplication, _ request: HTTPRequest) throws -> HTTPResponse {
         let lang = request.queryParameter("lang") ?? app.configuration.defaultLanguage
         guard let language = Language(rawValue: lang) else { throw Problem.validation("lang must be fi, sv or en") }

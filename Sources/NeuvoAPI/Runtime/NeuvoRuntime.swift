@@ -60,6 +60,7 @@ public final class NeuvoRuntime: Sendable {
     public static let schema: [Migration] =
         StorageSchema.migrations + RegistrySchema.migrations + ArrangementsSchema.migrations
         + ConversationSchema.migrations + NotificationsSchema.migrations + APISchema.migrations
+        + StaffSchema.migrations
 
     /// Opens (creating and migrating) the database at `path` with `schema`.
     public static func openDatabase(path: String) throws -> Database {

@@ -7,6 +7,10 @@ public struct WidgetAssets: Sendable {
     public let stylesheet: [UInt8]
     public let demoPage: [UInt8]
     public let openAPI: [UInt8]
+    /// The staff console: one page (each of its views), its script and its stylesheet.
+    public let staffPage: [UInt8]
+    public let staffScript: [UInt8]
+    public let staffStylesheet: [UInt8]
 
     static func load() throws -> WidgetAssets {
         func read(_ name: String, _ ext: String, _ folder: String?) throws -> [UInt8] {
@@ -18,7 +22,9 @@ public struct WidgetAssets: Sendable {
         }
         return WidgetAssets(
             script: try read("widget", "js", "widget"), stylesheet: try read("widget", "css", "widget"),
-            demoPage: try read("demo", "html", "widget"), openAPI: try read("openapi", "json", nil))
+            demoPage: try read("demo", "html", "widget"), openAPI: try read("openapi", "json", nil),
+            staffPage: try read("console", "html", "staff"), staffScript: try read("console", "js", "staff"),
+            staffStylesheet: try read("console", "css", "staff"))
     }
 
     /// A strong validator for caching: the content's hash.

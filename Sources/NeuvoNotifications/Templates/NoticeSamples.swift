@@ -26,6 +26,20 @@ public enum NoticeSamples {
     static let link = "https://neuvo.hel.fi/r/SAMPLE-LINK"
     static let unsubscribe = "https://neuvo.hel.fi/unsubscribe/SAMPLE-TOKEN"
 
+    /// The sample values a template is rendered with in `language` (for the samples and the staff console's preview).
+    public static func values(for template: NoticeTemplate, language: Language, renderer: NoticeRenderer) throws
+        -> [String: String]
+    {
+        var values: [String: String] = ["name": names[language]!, "link": link]
+        if !template.isEssential { values["unsubscribe"] = unsubscribe }
+        let localized = LocalizedDetails(details[template] ?? [:], language: language)
+        values.merge(localized.values) { $1 }
+        if localized.namesOnlyInFinnish {
+            values["names_note"] = try renderer.locales.render("notice.names_only_in_finnish", language: language)
+        }
+        return values
+    }
+
     /// File name → Markdown, one file per notice kind plus `README.md`.
     public static func render(with renderer: NoticeRenderer) throws -> [String: String] {
         var files: [String: String] = [:]

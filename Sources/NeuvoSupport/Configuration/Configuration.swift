@@ -50,6 +50,12 @@ public struct Configuration: Sendable, Equatable {
     public var oidcSensitiveACR: [String] = []
     /// The ID token's claim matched against residents' `identity`.
     public var oidcResidentClaim: String = "sub"
+    /// The staff console: the ID-token claim that lists a staff member's roles (a staff sign-in through the
+    /// provider without it is refused), how much accuracy a publication may lose per language, and an optional
+    /// labelled evaluation set (JSONL) measured before and after.
+    public var staffRolesClaim: String = "neuvo_roles"
+    public var staffPublishTolerance: Double = 0.02
+    public var staffEvaluationSet: String?
 
     /// The dispatcher: how long a claimed notice is ours, the first retry delay, and per-channel limits.
     public var dispatchLeaseSeconds = DispatchDefaults.leaseSeconds

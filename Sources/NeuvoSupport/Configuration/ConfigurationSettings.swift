@@ -98,6 +98,27 @@ extension Configuration {
                 config.oidcResidentClaim = value
                 return nil
             }),
+        ConfigurationSetting(
+            "staff.roles_claim", "the ID-token claim that lists a staff member's roles (editor, publisher, ...)",
+            expected: "a claim name",
+            current: { $0.staffRolesClaim },
+            apply: { value, config in
+                guard !value.isEmpty, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+                else { return "'\(value)' is not a claim name" }
+                config.staffRolesClaim = value
+                return nil
+            }),
+        number(
+            "staff.publish_tolerance", "how much accuracy per language a publication may lose without an override",
+            range: 0...1, keyPath: \.staffPublishTolerance),
+        ConfigurationSetting(
+            "staff.evaluation_set", "labelled messages (JSONL) measured before and after each publication",
+            expected: "a file path",
+            current: { $0.staffEvaluationSet },
+            apply: { value, config in
+                config.staffEvaluationSet = value.isEmpty ? nil : value
+                return nil
+            }),
     ]
 
     static let dispatchSettings: [ConfigurationSetting] = [

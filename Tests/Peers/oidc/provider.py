@@ -6,7 +6,8 @@
 Sets up, in FOLDER (a fresh temporary folder): a SQLite database, one RS256 signing key, one test user
 ("resident", password "correct horse battery staple") and one confidential client "neuvo" (secret "neuvo-secret")
 for REDIRECT_URI, consent not asked. The issuer is http://127.0.0.1:PORT/openid. ID tokens carry the Suomi.fi-style
-acr "http://ftn.ficora.fi/2017/loa3" and the test user's personal identity code in "hetu". Test peer only.
+acr "http://ftn.ficora.fi/2017/loa3" and the test user's personal identity code in "hetu"; a second user, "staff" (the
+same password), is a city employee whose tokens carry "neuvo_roles" and "name" instead. Test peer only.
 """
 import argparse
 import os
@@ -19,12 +20,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 USER, PASSWORD = "resident", "correct horse battery staple"
 CLIENT_ID, CLIENT_SECRET = "neuvo", "neuvo-secret"
 HETU = "131052-308T"
+STAFF_USER, STAFF_NAME = "staff", "Sanna Henkilöstö"
 ACR = "http://ftn.ficora.fi/2017/loa3"
 
 
 def id_token_hook(id_token, user=None, **kwargs):
     id_token["acr"] = ACR
-    id_token["hetu"] = HETU
+    if user is not None and user.username == STAFF_USER:
+        # A city employee: Neuvo's staff console takes the roles from this claim (staff.roles_claim).
+        id_token["neuvo_roles"] = "editor publisher"
+        id_token["name"] = STAFF_NAME
+    else:
+        id_token["hetu"] = HETU
     return id_token
 
 
@@ -75,6 +82,7 @@ def main():
     call_command("migrate", verbosity=0)
     call_command("creatersakey")
     User.objects.create_user(USER, password=PASSWORD)
+    User.objects.create_user(STAFF_USER, password=PASSWORD)
     client = Client.objects.create(
         name="Neuvo", client_type="confidential", client_id=CLIENT_ID, client_secret=CLIENT_SECRET, jwt_alg="RS256",
         require_consent=False, reuse_consent=True)

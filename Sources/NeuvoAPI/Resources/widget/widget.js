@@ -146,13 +146,46 @@
       link.textContent = a.label;
     });
     scrollDown();
+    return msg;
   };
   const addEntry = (entry) => {
     state.log.push(entry);
     if (state.log.length > 100) state.log = state.log.slice(-100);
     save();
-    renderEntry(entry);
+    return renderEntry(entry);
   };
+
+  // "Was this helpful?" under the newest reply only: the verdict is stored with the resident's latest turn
+  // (POST /v1/chat/rating), and an unhelpful one reaches the staff console's misunderstood messages.
+  let rating = null;
+  const offerRating = (msg) => {
+    if (rating) rating.remove();
+    rating = el('div', 'rate', { role: 'group', 'data-k-label': 'widget.rate.question' }, msg);
+    rating.setAttribute('aria-label', t('widget.rate.question'));
+    el('span', 'rate-question', null, rating).textContent = t('widget.rate.question') + ' ';
+    [['yes', true, '\u{1F44D}'], ['no', false, '\u{1F44E}']].forEach(([k, helpful, icon]) => {
+      const b = el('button', 'rate-button', { type: 'button', 'data-helpful': String(helpful), 'aria-label': t('widget.rate.' + k) }, rating);
+      b.textContent = icon;
+    });
+  };
+  log.addEventListener('click', async (e) => {
+    const button = e.target.closest && e.target.closest('.neuvo-widget__rate-button');
+    if (!button || !state.session || !rating) return;
+    const box = rating;
+    try {
+      const res = await fetch(api + '/v1/chat/rating', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({ session_id: state.session, helpful: button.getAttribute('data-helpful') === 'true' })
+      });
+      if (!res.ok) return;
+    } catch (err) { return; }
+    while (box.firstChild) box.removeChild(box.firstChild);
+    box.removeAttribute('role');
+    box.setAttribute('role', 'status');
+    box.textContent = t('widget.rate.thanks');
+    if (document.activeElement === button || !document.activeElement || document.activeElement === document.body) input.focus();
+  });
 
   const renderSuggestions = () => {
     while (suggestionBox.firstChild) suggestionBox.removeChild(suggestionBox.firstChild);
@@ -240,7 +273,7 @@
       .filter((a) => a && typeof a.label === 'string' && typeof a.url === 'string' && (/^\/(?![\/\\])/.test(a.url) || allowedLink(a.url)));
     state.suggestions = (Array.isArray(reply.suggestions) ? reply.suggestions : [])
       .filter((s) => typeof s === 'string' && s.trim()).slice(0, 6).map((s) => ({ t: s }));
-    addEntry(links.length ? { r: 'b', t: reply.reply, a: links.slice(0, 5) } : { r: 'b', t: reply.reply });
+    offerRating(addEntry(links.length ? { r: 'b', t: reply.reply, a: links.slice(0, 5) } : { r: 'b', t: reply.reply }));
     renderSuggestions();
     if (pick(reply.lang) && reply.lang !== state.lang) setLang(reply.lang, false);
   };
