@@ -164,7 +164,8 @@ struct NluEvalCommand: ParsableCommand {
         help: """
             Change a training option (repeatable): c, tolerance, calibration-folds, char-ngrams (e.g. 1-5), \
             word-bigrams, boundary-bigrams, stems, fold-characters, fold-words, sublinear, character-weight, \
-            word-weight, stem-weight, min-df (booleans: true or false).
+            word-weight, stem-weight, min-df, nb-weight (a number, or auto: chosen on the calibration folds), \
+            nb-alpha (booleans: true or false).
             """)
     var settings: [String]
     @Flag(help: "Print one JSON object.") var json = false
@@ -191,6 +192,8 @@ struct NluEvalCommand: ParsableCommand {
             case "tolerance": options.tolerance = try number()
             case "calibration-folds": options.calibrationFolds = Int(try number())
             case "min-df": options.minimumDocumentFrequency = Int(try number())
+            case "nb-weight": options.naiveBayesWeight = value == "auto" ? nil : try number()
+            case "nb-alpha": options.naiveBayesAlpha = try number()
             case "char-ngrams":
                 let bounds = value.split(separator: "-").compactMap { Int($0) }
                 guard bounds.count == 2, bounds[0] >= 1, bounds[0] <= bounds[1], bounds[1] <= 8 else {

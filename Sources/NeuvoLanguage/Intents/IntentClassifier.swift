@@ -29,6 +29,14 @@ public struct IntentClassifierOptions: Sendable {
     public var outOfScopePolicy: OutOfScopePolicy? = nil
     /// When set, used instead of the fitted softmax temperature.
     public var temperature: Double? = nil
+    /// Scale of the multinomial naive Bayes log-likelihoods added to the SVM's scores (`MultinomialNaiveBayes`);
+    /// 0 is the SVM alone. nil: the candidate (`naiveBayesWeights`) whose out-of-fold predictions are right
+    /// most often, so each training set decides how much naive Bayes it wants (0 without calibration folds).
+    public var naiveBayesWeight: Double? = nil
+    /// The weights tried when `naiveBayesWeight` is nil.
+    public var naiveBayesWeights: [Double] = [0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.13, 0.16, 0.2]
+    /// Additive smoothing of naive Bayes, in units of TF-IDF mass (a message holds about 3).
+    public var naiveBayesAlpha: Double = 0.01
 
     public init() {}
 }
@@ -73,11 +81,15 @@ public struct IntentClassifier: Sendable {
     let model: LinearModel
     /// The class whose examples are not intents, if the training set had one.
     let outOfScopeIndex: Int?
+    /// The naive Bayes weight the model was trained with (already part of its linear weights).
+    public let naiveBayesWeight: Double
 
     init(
         intents: [String], options: IntentClassifierOptions, outOfScopePolicy: OutOfScopePolicy, temperature: Double,
-        model: LinearModel, outOfScopeIndex: Int? = nil, calibration: CalibrationSummary? = nil
+        model: LinearModel, outOfScopeIndex: Int? = nil, calibration: CalibrationSummary? = nil,
+        naiveBayesWeight: Double = 0
     ) {
+        self.naiveBayesWeight = naiveBayesWeight
         self.intents = intents
         self.options = options
         self.outOfScopePolicy = outOfScopePolicy
@@ -103,11 +115,16 @@ public struct IntentClassifier: Sendable {
         let classIndex = Dictionary(uniqueKeysWithValues: intents.enumerated().map { ($1, $0) })
         let labels = examples.map { classIndex[$0.intent]! }
         let matrix = LinearModel.matrix(keyRows: keyRows, options: options)
-        if options.temperature == nil || options.outOfScopePolicy == nil,
-            let heldOut = outOfFoldScores(
+        var naiveBayesWeight = options.naiveBayesWeight ?? 0
+        if options.temperature == nil || options.outOfScopePolicy == nil || options.naiveBayesWeight == nil,
+            let parts = outOfFoldScores(
                 examples, matrix: matrix, keyRows: keyRows, labels: labels, intents: intents, featurizer: featurizer,
                 options: options)
         {
+            if options.naiveBayesWeight == nil {
+                naiveBayesWeight = bestNaiveBayesWeight(parts, candidates: options.naiveBayesWeights)
+            }
+            let heldOut = (scores: parts.combined(naiveBayesWeight), gold: parts.gold)
             if options.temperature == nil {
                 // A one-parameter fit: a few thousand held-out predictions pin it down (an evenly spaced sample
                 // keeps large training sets from spending seconds here).
@@ -129,10 +146,54 @@ public struct IntentClassifier: Sendable {
                 samples: samples, folds: options.calibrationFolds, temperature: temperature, policy: policy)
         }
         let model = LinearModel.fit(
-            matrix, labels: labels, classCount: intents.count, featurizer: featurizer, options: options)
+            matrix, labels: labels, classCount: intents.count, featurizer: featurizer, options: options,
+            naiveBayesWeight: naiveBayesWeight)
         return IntentClassifier(
             intents: intents, options: options, outOfScopePolicy: policy, temperature: temperature, model: model,
-            outOfScopeIndex: outOfScopeIndex, calibration: calibration)
+            outOfScopeIndex: outOfScopeIndex, calibration: calibration, naiveBayesWeight: naiveBayesWeight)
+    }
+
+    /// Out-of-fold scores of the two parts of the model, kept apart so that their mix can be chosen.
+    struct HeldOutScores {
+        var svm: [[Double]]
+        var naiveBayes: [[Double]]
+        var gold: [Int]
+
+        func combined(_ weight: Double) -> [[Double]] {
+            zip(svm, naiveBayes).map { svm, naiveBayes in zip(svm, naiveBayes).map { $0 + weight * $1 } }
+        }
+
+        /// How many held-out examples the mix with `weight` ranks right.
+        func right(_ weight: Double) -> Int {
+            var right = 0
+            for (index, gold) in gold.enumerated() {
+                var best = 0
+                var bestScore = -Double.infinity
+                for k in svm[index].indices {
+                    let score = svm[index][k] + weight * naiveBayes[index][k]
+                    if score > bestScore {
+                        best = k
+                        bestScore = score
+                    }
+                }
+                if best == gold { right += 1 }
+            }
+            return right
+        }
+    }
+
+    /// The candidate weight with the most held-out examples right; the smallest among equals.
+    static func bestNaiveBayesWeight(_ heldOut: HeldOutScores, candidates: [Double]) -> Double {
+        var best = 0.0
+        var bestRight = -1
+        for weight in candidates.sorted() {
+            let right = heldOut.right(weight)
+            if right > bestRight {
+                best = weight
+                bestRight = right
+            }
+        }
+        return best
     }
 
     /// Every example scored by a model that did not see it: examples are dealt round-robin per intent, in input
@@ -140,7 +201,7 @@ public struct IntentClassifier: Sendable {
     static func outOfFoldScores(
         _ examples: [LabeledUtterance], matrix: LinearModel.TrainingMatrix, keyRows: [[UInt64]], labels: [Int],
         intents: [String], featurizer: IntentFeaturizer, options: IntentClassifierOptions
-    ) -> (scores: [[Double]], gold: [Int])? {
+    ) -> HeldOutScores? {
         let folds = options.calibrationFolds
         // Thresholds tuned on a handful of examples would be noise.
         guard folds >= 2, examples.count >= 100, intents.count >= 2 else { return nil }
@@ -155,12 +216,16 @@ public struct IntentClassifier: Sendable {
         var probeOptions = options
         probeOptions.tolerance = max(options.tolerance, 2.0)
         var scores = [[Double]](repeating: [], count: examples.count)
+        var naiveBayesScores = [[Double]](repeating: [], count: examples.count)
         for k in 0..<folds {
             let fit = examples.indices.filter { fold[$0] != k }
             guard !fit.isEmpty else { continue }
             let probe = LinearModel.fit(
                 matrix, subset: fit, labels: fit.map { labels[$0] }, classCount: intents.count, featurizer: featurizer,
-                options: probeOptions)
+                options: probeOptions, naiveBayesWeight: 0)
+            let naiveBayesProbe = LinearModel.naiveBayes(
+                matrix, subset: fit, labels: fit.map { labels[$0] }, classCount: intents.count, featurizer: featurizer,
+                alpha: options.naiveBayesAlpha)
             // As at classification time, a feature the probe never saw is no feature at all.
             var seen = [Bool](repeating: false, count: matrix.idf.count)
             for row in fit {
@@ -170,10 +235,12 @@ public struct IntentClassifier: Sendable {
             }
             for index in examples.indices where fold[index] == k {
                 scores[index] = probe.scores(sortedKeys: keyRows[index], seen: seen).scores
+                naiveBayesScores[index] = naiveBayesProbe.scores(sortedKeys: keyRows[index], seen: seen).scores
             }
         }
         let kept = examples.indices.filter { !scores[$0].isEmpty }
-        return (kept.map { scores[$0] }, kept.map { labels[$0] })
+        return HeldOutScores(
+            svm: kept.map { scores[$0] }, naiveBayes: kept.map { naiveBayesScores[$0] }, gold: kept.map { labels[$0] })
     }
 
     public func classify(_ text: String, language: Language?) -> IntentPrediction {
@@ -245,20 +312,43 @@ struct LinearModel: Sendable {
         }
     }
 
-    /// Trains the SVM on `matrix` (or on the rows `subset` of it, whose labels `labels` then are).
+    /// Trains the SVM on `matrix` (or on the rows `subset` of it, whose labels `labels` then are) and adds
+    /// `naiveBayesWeight` times the naive Bayes log-likelihoods of the same rows to its weights.
     static func fit(
         _ matrix: TrainingMatrix, subset: [Int]? = nil, labels: [Int], classCount: Int, featurizer: IntentFeaturizer,
-        options: IntentClassifierOptions
+        options: IntentClassifierOptions, naiveBayesWeight: Double
     ) -> LinearModel {
         let parameters = LinearSVM.Parameters(
             c: options.c, tolerance: options.tolerance, maximumEpochs: options.maximumEpochs, seed: options.seed,
             threads: options.threads)
-        let (weights, bias) = LinearSVM.train(
-            rows: subset.map { matrix.rows($0) } ?? matrix.rows, labels: labels, classCount: classCount,
-            featureCount: matrix.idf.count, parameters: parameters)
+        let rows = subset.map { matrix.rows($0) } ?? matrix.rows
+        var (weights, bias) = LinearSVM.train(
+            rows: rows, labels: labels, classCount: classCount, featureCount: matrix.idf.count, parameters: parameters)
+        if naiveBayesWeight != 0 {
+            let (logLikelihood, logPrior) = MultinomialNaiveBayes.train(
+                rows: rows, labels: labels, classCount: classCount, featureCount: matrix.idf.count,
+                alpha: options.naiveBayesAlpha)
+            let scale = Float(naiveBayesWeight)
+            for index in weights.indices { weights[index] += scale * logLikelihood[index] }
+            for k in bias.indices { bias[k] += scale * logPrior[k] }
+        }
         return LinearModel(
             featurizer: featurizer, vocabulary: matrix.vocabulary, idf: matrix.idf, views: matrix.views,
             weights: weights, bias: bias, classCount: classCount, viewWeights: matrix.viewWeights)
+    }
+
+    /// Naive Bayes alone on `matrix` (or its rows `subset`), as a linear model: the calibration probes score
+    /// it apart from the SVM to choose their mix.
+    static func naiveBayes(
+        _ matrix: TrainingMatrix, subset: [Int]? = nil, labels: [Int], classCount: Int, featurizer: IntentFeaturizer,
+        alpha: Double
+    ) -> LinearModel {
+        let (logLikelihood, logPrior) = MultinomialNaiveBayes.train(
+            rows: subset.map { matrix.rows($0) } ?? matrix.rows, labels: labels, classCount: classCount,
+            featureCount: matrix.idf.count, alpha: alpha)
+        return LinearModel(
+            featurizer: featurizer, vocabulary: matrix.vocabulary, idf: matrix.idf, views: matrix.views,
+            weights: logLikelihood, bias: logPrior, classCount: classCount, viewWeights: matrix.viewWeights)
     }
 
     static func matrix(keyRows: [[UInt64]], options: IntentClassifierOptions) -> TrainingMatrix {
