@@ -334,7 +334,10 @@ struct NluEvalCommand: ParsableCommand {
             throw CommandFailure(
                 exitCode: .dataError, message: "the catalog has problems, first: \(problem); run neuvo check")
         }
-        let validation = CrossValidation.run(source.intents, folds: folds)
+        // The folds' models are read for their best class only: no calibration folds inside them.
+        var options = try trainingOptions()
+        options.calibrationFolds = 0
+        let validation = CrossValidation.run(source.intents, folds: folds, options: options)
         let calibration = try loadCatalog().classifier.calibration
         let report = CatalogReport(
             accuracy: validation.accuracy,
