@@ -29,9 +29,16 @@ enum MultinomialNaiveBayes {
         }
         let logDenominators = classMass.map { Float(log($0 + alpha * Double(featureCount))) }
         let smoothing = Float(alpha)
-        for f in 0..<featureCount {
-            for k in 0..<classCount {
-                mass[f * classCount + k] = log(mass[f * classCount + k] + smoothing) - logDenominators[k]
+        // Most features occur in few classes: the empty cells share one value per class, and only the others
+        // need a logarithm (the calibration folds train this six times).
+        let emptyCell = logDenominators.map { Float(log(alpha)) - $0 }
+        mass.withUnsafeMutableBufferPointer { mass in
+            for f in 0..<featureCount {
+                let row = f * classCount
+                for k in 0..<classCount {
+                    let value = mass[row + k]
+                    mass[row + k] = value == 0 ? emptyCell[k] : log(value + smoothing) - logDenominators[k]
+                }
             }
         }
         let total = Double(max(rows.count, 1))
