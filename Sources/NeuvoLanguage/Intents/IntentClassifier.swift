@@ -243,8 +243,10 @@ public struct IntentClassifier: Sendable {
                 }
             }
             for index in examples.indices where fold[index] == k {
-                scores[index] = probe.scores(sortedKeys: keyRows[index], seen: seen).scores
-                naiveBayesScores[index] = naiveBayesProbe.scores(sortedKeys: keyRows[index], seen: seen).scores
+                // The probes share the vocabulary and weighting: the features are looked up once for both.
+                let (indices, values) = probe.features(sortedKeys: keyRows[index], seen: seen)
+                scores[index] = probe.scores(indices: indices, values: values)
+                naiveBayesScores[index] = naiveBayesProbe.scores(indices: indices, values: values)
             }
         }
         let kept = examples.indices.filter { !scores[$0].isEmpty }
@@ -453,6 +455,13 @@ struct LinearModel: Sendable {
 
     /// Raw SVM scores for a message's sorted feature keys; with `seen`, only the features it marks count.
     func scores(sortedKeys keys: [UInt64], seen: [Bool]? = nil) -> (scores: [Double], knownFeatures: Int) {
+        let (indices, values) = features(sortedKeys: keys, seen: seen)
+        return (scores(indices: indices, values: values), indices.count)
+    }
+
+    /// A message's TF-IDF features (vocabulary ids and values) from its sorted keys; with `seen`, only the
+    /// features it marks count.
+    func features(sortedKeys keys: [UInt64], seen: [Bool]? = nil) -> (indices: [Int32], values: [Float]) {
         var indices: [Int32] = []
         var values: [Float] = []
         for key in keys {
@@ -467,6 +476,11 @@ struct LinearModel: Sendable {
         Self.weigh(
             &values, indices: indices, range: 0..<values.count, idf: idf, views: views,
             sublinear: featurizer.options.sublinearTF, viewWeights: viewWeights)
+        return (indices, values)
+    }
+
+    /// Scores of TF-IDF features from `features(sortedKeys:seen:)` of a model with the same vocabulary.
+    func scores(indices: [Int32], values: [Float]) -> [Double] {
         var sums = bias
         weights.withUnsafeBufferPointer { w in
             sums.withUnsafeMutableBufferPointer { sums in
@@ -476,7 +490,7 @@ struct LinearModel: Sendable {
                 }
             }
         }
-        return (sums.map(Double.init), indices.count)
+        return sums.map(Double.init)
     }
 }
 
