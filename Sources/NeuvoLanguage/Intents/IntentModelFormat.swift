@@ -134,7 +134,7 @@ extension IntentClassifierOptions {
             "\(minimumDocumentFrequency)", "\(seed)", "\(calibrationFolds)", outOfScopeIntent ?? "-",
             "\(outOfScopeTarget)", "\(rejectionBudget)", policy, temperature.map { "\($0)" } ?? "-",
             naiveBayesWeight.map { "\($0)" } ?? naiveBayesWeights.map { "\($0)" }.joined(separator: ","),
-            "\(naiveBayesAlpha)",
+            "\(naiveBayesAlpha)", "\(warmStart)",
         ].joined(separator: "|")
     }
 }
