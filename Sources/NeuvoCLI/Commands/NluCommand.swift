@@ -164,7 +164,8 @@ struct NluEvalCommand: ParsableCommand {
         help: """
             Change a training option (repeatable): c, tolerance, calibration-folds, char-ngrams (e.g. 1-5), \
             word-bigrams, boundary-bigrams, stems, fold-characters, fold-words, sublinear, character-weight, \
-            word-weight, stem-weight, min-df (booleans: true or false).
+            word-weight, stem-weight, min-df, nb-weight (a number, or auto: chosen on the calibration folds), \
+            nb-alpha, warm-start (booleans: true or false).
             """)
     var settings: [String]
     @Flag(help: "Print one JSON object.") var json = false
@@ -191,6 +192,9 @@ struct NluEvalCommand: ParsableCommand {
             case "tolerance": options.tolerance = try number()
             case "calibration-folds": options.calibrationFolds = Int(try number())
             case "min-df": options.minimumDocumentFrequency = Int(try number())
+            case "nb-weight": options.naiveBayesWeight = value == "auto" ? nil : try number()
+            case "nb-alpha": options.naiveBayesAlpha = try number()
+            case "warm-start": options.warmStart = try flag()
             case "char-ngrams":
                 let bounds = value.split(separator: "-").compactMap { Int($0) }
                 guard bounds.count == 2, bounds[0] >= 1, bounds[0] <= bounds[1], bounds[1] <= 8 else {
@@ -331,7 +335,10 @@ struct NluEvalCommand: ParsableCommand {
             throw CommandFailure(
                 exitCode: .dataError, message: "the catalog has problems, first: \(problem); run neuvo check")
         }
-        let validation = CrossValidation.run(source.intents, folds: folds)
+        // The folds' models are read for their best class only: no calibration folds inside them.
+        var options = try trainingOptions()
+        options.calibrationFolds = 0
+        let validation = CrossValidation.run(source.intents, folds: folds, options: options)
         let calibration = try loadCatalog().classifier.calibration
         let report = CatalogReport(
             accuracy: validation.accuracy,

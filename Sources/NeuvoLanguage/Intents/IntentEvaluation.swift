@@ -47,6 +47,8 @@ public struct EvaluationReport: Sendable, Codable {
     /// The most frequent wrong (expected, predicted) pairs, at most 20.
     public let confusions: [Confusion]
     public let outOfScope: OutOfScope
+    /// The naive Bayes weight mixed into the model (chosen on the calibration folds unless set).
+    public let naiveBayesWeight: Double
 
     enum CodingKeys: String, CodingKey {
         case accuracy
@@ -61,6 +63,7 @@ public struct EvaluationReport: Sendable, Codable {
         case intents
         case confusions
         case outOfScope = "out_of_scope"
+        case naiveBayesWeight = "naive_bayes_weight"
     }
 }
 
@@ -171,6 +174,7 @@ public enum IntentEvaluation {
                 temperature: classifier.temperature,
                 rejectionRate: Double(test.count - accepted) / n,
                 accuracyOnAccepted: accepted > 0 ? Double(acceptedCorrect) / Double(accepted) : 0,
-                wrongRejected: wrong > 0 ? Double(wrongRejected) / Double(wrong) : 0))
+                wrongRejected: wrong > 0 ? Double(wrongRejected) / Double(wrong) : 0),
+            naiveBayesWeight: classifier.naiveBayesWeight)
     }
 }

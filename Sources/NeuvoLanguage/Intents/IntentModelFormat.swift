@@ -11,12 +11,14 @@ public enum IntentModelError: Error, Equatable, Sendable {
 /// A trained intent classifier as bytes, so a catalog that did not change is not trained again at start-up.
 ///
 /// Layout (little-endian): "NINT" version:u8, header length:u32, header (JSON: intents, options that shape the
-/// features, temperature, policy, calibration, the out-of-scope class), then features:u32 and classes:u32 and
+/// features, temperature, policy, calibration, the out-of-scope class, the naive Bayes weight already mixed into
+/// the weights), then features:u32 and classes:u32 and
 /// the arrays: vocabulary keys u64 × features (in id order), idf f32 × features, views u8 × features,
 /// weights f32 × (features × classes), bias f32 × classes.
 extension IntentClassifier {
     static let modelMagic: [UInt8] = Array("NINT".utf8)
-    static let modelFormatVersion: UInt8 = 1
+    /// 2: the weights are the SVM's plus scaled naive Bayes log-likelihoods, and the header says by how much.
+    static let modelFormatVersion: UInt8 = 2
 
     struct ModelHeader: Codable {
         var intents: [String]
@@ -26,6 +28,7 @@ extension IntentClassifier {
         var calibration: CalibrationSummary?
         var outOfScopeIndex: Int?
         var viewWeights: [Float]
+        var naiveBayesWeight: Double
     }
 
     /// Serialises the trained model; `init(modelData:options:)` reads it back.
@@ -34,7 +37,8 @@ extension IntentClassifier {
         bytes.append(Self.modelFormatVersion)
         let header = ModelHeader(
             intents: intents, features: model.featurizer.options, temperature: temperature, policy: outOfScopePolicy,
-            calibration: calibration, outOfScopeIndex: outOfScopeIndex, viewWeights: model.viewWeights)
+            calibration: calibration, outOfScopeIndex: outOfScopeIndex, viewWeights: model.viewWeights,
+            naiveBayesWeight: naiveBayesWeight)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = (try? encoder.encode(header)) ?? Data()
@@ -112,7 +116,8 @@ extension IntentClassifier {
             weights: weights, bias: bias, classCount: classCount, viewWeights: header.viewWeights)
         self.init(
             intents: header.intents, options: options, outOfScopePolicy: header.policy, temperature: header.temperature,
-            model: model, outOfScopeIndex: header.outOfScopeIndex, calibration: header.calibration)
+            model: model, outOfScopeIndex: header.outOfScopeIndex, calibration: header.calibration,
+            naiveBayesWeight: header.naiveBayesWeight)
     }
 }
 
@@ -128,6 +133,8 @@ extension IntentClassifierOptions {
             "v\(IntentClassifier.modelFormatVersion)", features, "\(c)", "\(tolerance)", "\(maximumEpochs)",
             "\(minimumDocumentFrequency)", "\(seed)", "\(calibrationFolds)", outOfScopeIntent ?? "-",
             "\(outOfScopeTarget)", "\(rejectionBudget)", policy, temperature.map { "\($0)" } ?? "-",
+            naiveBayesWeight.map { "\($0)" } ?? naiveBayesWeights.map { "\($0)" }.joined(separator: ","),
+            "\(naiveBayesAlpha)", "\(warmStart)",
         ].joined(separator: "|")
     }
 }

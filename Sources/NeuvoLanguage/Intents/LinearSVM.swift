@@ -28,12 +28,17 @@ enum LinearSVM {
     }
 
     /// Returns weights laid out feature-major (`weights[feature * classCount + class]`, so scoring one message
-    /// reads contiguous rows) and one bias per class.
+    /// reads contiguous rows), one bias per class and the dual variables (`alpha[class * rows.count + row]`).
+    /// `initialAlpha` (same layout) starts the descent there instead of at 0: the problem's optimum is unique,
+    /// so a good start only saves epochs.
     static func train(
-        rows: SparseRows, labels: [Int], classCount: Int, featureCount: Int, parameters: Parameters
-    ) -> (weights: [Float], bias: [Float]) {
+        rows: SparseRows, labels: [Int], classCount: Int, featureCount: Int, parameters: Parameters,
+        initialAlpha: [Double]? = nil
+    ) -> (weights: [Float], bias: [Float], alpha: [Double]) {
         var weights = [Float](repeating: 0, count: featureCount * classCount)
         var bias = [Float](repeating: 0, count: classCount)
+        let l = rows.count
+        var alphas = [Double](repeating: 0, count: l * classCount)
         let squaredNorms = (0..<rows.count).map { row -> Double in
             var sum = 1.0  // the bias feature
             for p in rows.starts[row]..<rows.starts[row + 1] { sum += Double(rows.values[p] * rows.values[p]) }
@@ -42,35 +47,46 @@ enum LinearSVM {
         let threads = max(1, min(parameters.threads, classCount))
         weights.withUnsafeMutableBufferPointer { weightBuffer in
             bias.withUnsafeMutableBufferPointer { biasBuffer in
-                nonisolated(unsafe) let weightOut = weightBuffer
-                nonisolated(unsafe) let biasOut = biasBuffer
-                // Classes are independent and each has its own seed, so the result does not depend on threads.
-                DispatchQueue.concurrentPerform(iterations: threads) { worker in
-                    var w = [Float](repeating: 0, count: featureCount + 1)
-                    for k in stride(from: worker, to: classCount, by: threads) {
-                        trainOne(
-                            rows: rows, positive: k, labels: labels, squaredNorms: squaredNorms,
-                            parameters: parameters, w: &w)
-                        for f in 0..<featureCount { weightOut[f * classCount + k] = w[f] }
-                        biasOut[k] = w[featureCount]
+                alphas.withUnsafeMutableBufferPointer { alphaBuffer in
+                    nonisolated(unsafe) let weightOut = weightBuffer
+                    nonisolated(unsafe) let biasOut = biasBuffer
+                    nonisolated(unsafe) let alphaOut = alphaBuffer
+                    // Classes are independent and each has its own seed, so the result does not depend on threads.
+                    DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                        var w = [Float](repeating: 0, count: featureCount + 1)
+                        var alpha = [Double](repeating: 0, count: l)
+                        for k in stride(from: worker, to: classCount, by: threads) {
+                            for i in 0..<l { alpha[i] = initialAlpha?[k * l + i] ?? 0 }
+                            trainOne(
+                                rows: rows, positive: k, labels: labels, squaredNorms: squaredNorms,
+                                parameters: parameters, w: &w, alpha: &alpha)
+                            for f in 0..<featureCount { weightOut[f * classCount + k] = w[f] }
+                            biasOut[k] = w[featureCount]
+                            for i in 0..<l { alphaOut[k * l + i] = alpha[i] }
+                        }
                     }
                 }
             }
         }
-        return (weights, bias)
+        return (weights, bias, alphas)
     }
 
     private static func trainOne(
         rows: SparseRows, positive: Int, labels: [Int], squaredNorms: [Double], parameters: Parameters,
-        w: inout [Float]
+        w: inout [Float], alpha: inout [Double]
     ) {
         let l = rows.count
         let biasIndex = w.count - 1
         for f in w.indices { w[f] = 0 }
         let diagonal = 0.5 / parameters.c
-        var alpha = [Double](repeating: 0, count: l)
         var order = Array(0..<l)
         let targets: [Double] = labels.map { $0 == positive ? 1 : -1 }
+        // w = Σ alpha_i y_i x_i (with the bias feature): the primal point of the starting duals.
+        for i in 0..<l where alpha[i] != 0 {
+            let step = Float(alpha[i] * targets[i])
+            for p in rows.starts[i]..<rows.starts[i + 1] { w[Int(rows.indices[p])] += step * rows.values[p] }
+            w[biasIndex] += step
+        }
         var random = SplitMix64(seed: parameters.seed &+ UInt64(positive + 1) &* 0x9E37_79B9_7F4A_7C15)
         // Unchecked buffers: this loop is nearly all of the training time.
         rows.starts.withUnsafeBufferPointer { starts in
