@@ -24,6 +24,14 @@ struct ChatJSONLine: Decodable {
 
 @Suite("neuvo chat: the real binary through a pipe")
 struct ChatCommandTests {
+    @Test func plusAndMinusRateTheLastReply() {
+        #expect(ChatRating.helpful("+") == true)
+        #expect(ChatRating.helpful(" 👎 ") == false)
+        #expect(ChatRating.helpful("-") == false)
+        #expect(ChatRating.helpful("+358 40 123") == nil)
+        #expect(ChatRating.helpful("kiitos") == nil)
+    }
+
     func chat(_ lines: [String], _ extra: [String] = [], folder: TemporaryFolder) async throws -> NeuvoProcess.Result {
         try await NeuvoProcess.run(
             ["chat", "--catalog", projectRoot.path, "--db", folder.path("neuvo.db")] + extra,

@@ -56,10 +56,17 @@ struct ChatTerminalTests {
         try await terminal.waitFor("Osoite: Viides linja 11")
         try await terminal.waitFor("> ")
 
+        // Each reply asks whether it helped; "-" rates it (not sent as a message), and staff see it.
+        #expect(terminal.raw.contains("Oliko vastauksesta apua? Vastaa + tai -."))
+        terminal.type("-\r")
+        try await terminal.waitFor("Kiitos palautteesta!")
+        try await terminal.waitFor("> ")
+
         // Ctrl-D on an empty line ends the chat: exit 0, the terminal as it was.
         terminal.type([0x04])
         #expect(try await terminal.waitForExit() == 0)
         #expect(try terminal.settings() == before, "terminal settings restored")
+        #expect(try await ratings(in: folder.path("neuvo.db")) == [false])
 
         let sent = try await residentTurns(in: folder.path("neuvo.db"))
         #expect(
@@ -92,6 +99,17 @@ struct ChatTerminalTests {
     }
 
     /// What the resident sent, as the transcript stored it.
+    func ratings(in path: String) async throws -> [Bool] {
+        let database = try NeuvoRuntime.openDatabase(path: path)
+        let helpful = try await database.read { connection in
+            try connection.query("SELECT helpful FROM conversation_ratings ORDER BY turn_id").map {
+                try $0.get("helpful", as: Bool.self)
+            }
+        }
+        await database.close()
+        return helpful
+    }
+
     func residentTurns(in path: String) async throws -> [String] {
         let database = try NeuvoRuntime.openDatabase(path: path)
         let texts = try await database.read { connection in

@@ -74,6 +74,26 @@ struct ServeCommandTests {
         #expect(await server.stop() == 0)
     }
 
+    /// A deployment's catalog folder that does not exist yet starts as a copy of the bundled catalog, which the
+    /// server then answers from; a folder with files in it is never overwritten.
+    @Test func aNewCatalogFolderIsSeededFromTheBundledCatalog() async throws {
+        let folder = try TemporaryFolder()
+        let catalog = folder.url.appendingPathComponent("deployment/catalog")
+        let server = try await RunningServer(folder: folder, catalog: catalog)
+        let result = try await NeuvoProcess.run(
+            ["chat", "--connect", server.url.absoluteString, "--json"], stdin: "hei\n")
+        #expect(result.stdout.contains(#""intent":"greeting""#), "\(result.stderr)")
+        #expect(await server.stop() == 0)
+        let greeting = catalog.appendingPathComponent("intents/greeting.json")
+        #expect(FileManager.default.fileExists(atPath: greeting.path))
+        #expect(FileManager.default.fileExists(atPath: catalog.appendingPathComponent("locales/widget.json").path))
+        // Edited by staff, then served again: the edit stays.
+        try Data("{ staff edit }".utf8).write(to: catalog.appendingPathComponent("locales/note.txt"))
+        let again = try await RunningServer(folder: folder, catalog: catalog)
+        #expect(await again.stop() == 0)
+        #expect(FileManager.default.fileExists(atPath: catalog.appendingPathComponent("locales/note.txt").path))
+    }
+
     /// SIGHUP under serve: a locale text changed and reloaded reaches the next notice the dispatcher sends (it used
     /// to render with the texts of start-up). Delivery goes to a folder through the `file:` channel.
     @Test func aLocaleTextReloadedBySIGHUPReachesTheNextNoticeSent() async throws {

@@ -78,11 +78,26 @@ struct ChatCommand: ParsableCommand {
                 ChatOutput.write(style.dim(welcome) + "\n")
             }
             var editor = LineEditor()
+            let ratings = ConversationStore(database: runtime.database)
+            var last: Reply?
             while true {
                 let outcome = terminal.readLine(editor: &editor, prompt: style.prompt("> "), write: ChatOutput.write)
                 guard case .submit(let line) = outcome else { break }
+                // "+" or "-" after a reply rates it, as the widget's 👍 👎 do; staff see the 👎 among the
+                // misunderstood messages.
+                if let reply = last, let helpful = ChatRating.helpful(line) {
+                    _ = try await ratings.rate(session: reply.sessionID, helpful: helpful, now: runtime.clock.now())
+                    let thanks = try? runtime.texts.locales.render("widget.rate.thanks", language: reply.language)
+                    ChatOutput.write(style.dim(thanks ?? "") + "\n\n")
+                    last = nil
+                    continue
+                }
                 let reply = try await session.send(line)
                 ChatOutput.write(ChatOutput.text(reply, style: style))
+                if let question = try? runtime.texts.locales.render("conversation.cli.rate", language: reply.language) {
+                    ChatOutput.write(style.dim(question) + "\n\n")
+                }
+                last = reply
             }
             return
         }
@@ -180,6 +195,17 @@ struct RemoteChat {
         let reply = try JSONDecoder().decode(Reply.self, from: data)
         session = reply.sessionID
         return reply
+    }
+}
+
+/// A terminal line that rates the last reply: "+" or "👍" helpful, "-" or "👎" not.
+enum ChatRating {
+    static func helpful(_ line: String) -> Bool? {
+        switch line.trimmingCharacters(in: .whitespaces) {
+        case "+", "👍": true
+        case "-", "👎": false
+        default: nil
+        }
     }
 }
 
