@@ -58,7 +58,7 @@ indirect enum OrderedJSON: Sendable, Hashable {
         case .bool(let flag): out += flag ? "true" : "false"
         case .number(let number):
             out += number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-        case .string(let text): out += Self.quote(text)
+        case .string(let text): out += JSONString.quote(text)
         case .array(let items):
             guard !items.isEmpty else {
                 out += "[]"
@@ -78,32 +78,12 @@ indirect enum OrderedJSON: Sendable, Hashable {
             }
             out += "{\n"
             for (index, member) in members.enumerated() {
-                out += pad + Self.quote(member.key) + ": "
+                out += pad + JSONString.quote(member.key) + ": "
                 member.value.write(into: &out, indent: indent + 2)
                 out += index < members.count - 1 ? ",\n" : "\n"
             }
             out += String(repeating: " ", count: indent) + "}"
         }
-    }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 
