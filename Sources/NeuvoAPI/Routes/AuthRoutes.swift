@@ -89,15 +89,9 @@ extension APIRoutes {
         let (session, member) = try await app.staff.signIn(
             subject: (try await app.openID?.metadata().issuer ?? "") + " " + claims.subject, name: name, roles: roles,
             now: app.clock.now())
-        try await app.staff.audit(
-            member: member, action: "signin.oidc", detail: "signed in through the city's provider", address: address,
-            status: 303, now: app.clock.now())
-        app.logger.info("staff.signin", ["method": .string("oidc")])
-        return StaffAuthentication.redirect(
-            to: "/staff/",
-            cookie: StaffAuthentication.cookie(
-                session, secure: app.configuration.publicBaseURL().scheme == "https",
-                maxAge: Int(app.staff.sessionMaxSeconds)))
+        return try await StaffAuthentication.signedIn(
+            app, member: member, session: session, method: "oidc", detail: "signed in through the city's provider",
+            address: address)
     }
 
     static func callback(_ app: NeuvoApplication, _ request: HTTPRequest, _ context: RequestContext) async throws

@@ -107,15 +107,9 @@ extension APIRoutes {
             app.logger.notice("staff.invite_refused", [:])
             return StaffAuthentication.redirect(to: "/staff/signin?failed=invite")
         }
-        try await app.staff.audit(
-            member: member, action: "signin.invite", detail: "signed in with an invite", address: context.clientAddress,
-            status: 303, now: now)
-        app.logger.info("staff.signin", ["method": .string("invite")])
-        return StaffAuthentication.redirect(
-            to: "/staff/",
-            cookie: StaffAuthentication.cookie(
-                session, secure: app.configuration.publicBaseURL().scheme == "https",
-                maxAge: Int(app.staff.sessionMaxSeconds)))
+        return try await StaffAuthentication.signedIn(
+            app, member: member, session: session, method: "invite", detail: "signed in with an invite",
+            address: context.clientAddress)
     }
 
     static func staffSession(_ app: NeuvoApplication, _ context: RequestContext) throws -> HTTPResponse {

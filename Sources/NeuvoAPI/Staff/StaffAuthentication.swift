@@ -126,6 +126,23 @@ struct StaffAuthentication: HTTPMiddleware {
         }
     }
 
+    /// The end of every successful sign-in (invite or the city's provider): audited, logged without who, and the
+    /// session cookie set on the way to the console.
+    static func signedIn(
+        _ app: NeuvoApplication, member: StaffMember, session: String, method: String, detail: String,
+        address: String
+    ) async throws -> HTTPResponse {
+        try await app.staff.audit(
+            member: member, action: "signin.\(method)", detail: detail, address: address, status: 303,
+            now: app.clock.now())
+        app.logger.info("staff.signin", ["method": .string(method)])
+        return redirect(
+            to: "/staff/",
+            cookie: cookie(
+                session, secure: app.configuration.publicBaseURL().scheme == "https",
+                maxAge: Int(app.staff.sessionMaxSeconds)))
+    }
+
     static func redirect(to path: String, cookie: String? = nil) -> HTTPResponse {
         var response = HTTPResponse(status: HTTPStatus(code: 303))
         response.headers["Location"] = path
