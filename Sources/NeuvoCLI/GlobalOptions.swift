@@ -48,10 +48,26 @@ public struct GlobalOptions: ParsableArguments {
     }
 
     /// The runtime every serving command runs on: configuration, database, catalog, services, built once.
+    /// `seedingCatalog`: a deployment's catalog folder (`NEUVO_CATALOG`) that does not exist yet, or is empty,
+    /// starts as a copy of the bundled one, which staff then edit (`serve` only: a mistyped `--catalog` for a one-off
+    /// command stays an error rather than a new folder).
     func openRuntime(
-        _ use: NeuvoRuntime.CatalogUse, label: String, options: [(key: String, value: String, option: String)] = []
+        _ use: NeuvoRuntime.CatalogUse, label: String, options: [(key: String, value: String, option: String)] = [],
+        seedingCatalog: Bool = false
     ) async throws -> NeuvoRuntime {
         let configuration = try loadConfiguration(options: options)
+        if seedingCatalog, let folder = configuration.catalogPath {
+            do {
+                if try BundledCatalog.seed(URL(fileURLWithPath: folder)) {
+                    FileHandle.standardError.write(
+                        Data("neuvo: seeded the catalog folder \(folder) from the bundled catalog\n".utf8))
+                }
+            } catch {
+                throw CommandFailure(
+                    exitCode: .ioError,
+                    message: "cannot seed the catalog folder \(folder): \(error.localizedDescription)")
+            }
+        }
         return try await NeuvoRuntime.open(
             configuration: configuration, logger: makeLogger(configuration, label: label), use: use)
     }

@@ -1,7 +1,6 @@
 import ArgumentParsing
 import Foundation
 import NeuvoAPI
-import NeuvoBundledCatalog
 import NeuvoCatalog
 import NeuvoNotifications
 import NeuvoSupport
@@ -32,21 +31,8 @@ struct ServeCommand: ParsableCommand {
         if let host { options.append(("server.host", host, "--host")) }
         // Port 0 (any free port) is not a valid setting: the listener gets it, links follow the port it bound.
         if let port, port != 0 { options.append(("server.port", String(port), "--port")) }
-        // A deployment's catalog folder (`NEUVO_CATALOG`) that does not exist yet, or is empty, starts as a copy of
-        // the bundled one: staff edit that copy, never the files shipped with the binary.
-        if let folder = try global.loadConfiguration(options: options).catalogPath {
-            do {
-                if try BundledCatalog.seed(URL(fileURLWithPath: folder)) {
-                    FileHandle.standardError.write(
-                        Data("neuvo: seeded the catalog folder \(folder) from the bundled catalog\n".utf8))
-                }
-            } catch {
-                throw CommandFailure(
-                    exitCode: .ioError,
-                    message: "cannot seed the catalog folder \(folder): \(error.localizedDescription)")
-            }
-        }
-        let runtime = try await global.openRuntime(.conversation, label: "serve", options: options)
+        let runtime = try await global.openRuntime(
+            .conversation, label: "serve", options: options, seedingCatalog: true)
         let host = runtime.configuration.serverHost
         try await runtime.serve(
             host: host, port: port ?? runtime.configuration.serverPort, maxConnections: maxConnections
