@@ -12,6 +12,10 @@ enum LoopMessage: Sendable {
     case reject(Socket, id: Int, remoteAddress: String, reason: String)
     /// A handler task finished the request of connection `id`.
     case completed(id: Int, response: HTTPResponse, context: RequestContext)
+    /// The next chunk of connection `id`'s streamed response.
+    case chunk(id: Int, bytes: [UInt8])
+    /// Connection `id`'s streamed response is complete.
+    case streamEnded(id: Int)
     /// The body policy's check of connection `id`'s head finished: nil lets the body be read.
     case admitted(id: Int, refusal: HTTPError?)
     /// Graceful shutdown: close idle connections now, the others after their response.
@@ -202,6 +206,10 @@ final class LoopRunner {
             connections[id]?.completed(response: response, context: context)
         case .admitted(let id, let refusal):
             connections[id]?.admitted(refusal: refusal)
+        case .chunk(let id, let bytes):
+            connections[id]?.streamed(bytes)
+        case .streamEnded(let id):
+            connections[id]?.streamEnded()
         case .drain:
             draining = true
             for connection in Array(connections.values) { connection.drain() }

@@ -16,6 +16,8 @@ final class HTTPConnection {
         case admitting
         case responding
         case writing(then: AfterWrite)
+        /// A streamed response: its head is sent and chunks are written as its task posts them.
+        case streaming
         case lingering
         case closed
     }
@@ -74,6 +76,19 @@ final class HTTPConnection {
     private var exchange: Exchange?
     /// Body bytes of the current request reserved under the server's `maxBufferedRequestBytes`.
     private var reservedBytes = 0
+    /// While `streaming`: the response's body, its task, and where it stands.
+    private var stream: StreamProgress?
+
+    private struct StreamProgress {
+        let body: HTTPBodyStream
+        /// Chunked framing (HTTP/1.1); a 1.0 client reads until the close.
+        let chunked: Bool
+        let keepAlive: Bool
+        var task: Task<Void, Never>?
+        var ended = false
+        var bytes = 0
+        var nextHeartbeat: ContinuousClock.Instant?
+    }
 
     init(
         id: Int, socket: Socket, remoteAddress: String, countedAddress: String?, rejection: String?,
@@ -97,6 +112,7 @@ final class HTTPConnection {
         switch state {
         case .reading: readDeadline
         case .writing, .lingering: ioDeadline
+        case .streaming: outputOffset < output.count ? ioDeadline : stream?.nextHeartbeat
         case .admitting, .responding, .closed: nil
         }
     }
@@ -116,6 +132,10 @@ final class HTTPConnection {
         switch state {
         case .reading: readRequests()
         case .writing: flush()
+        case .streaming:
+            // Nothing is read while streaming (a pipelined request waits in the socket); a hang-up ends the stream.
+            if events & (Epoll.readHangUp | Epoll.hangUp | Epoll.error) != 0 { return close() }
+            flushStream()
         case .lingering: discardInput()
         case .admitting, .responding, .closed: break
         }
@@ -267,12 +287,121 @@ final class HTTPConnection {
             response, requestID: context.requestID, requestIDHeader: configuration.requestIDHeader,
             keepAlive: keepAlive, version: request.version)
         let omitBody = request.method == .head
+        if let body = finalized.stream {
+            if !omitBody {
+                return startStream(body, head: finalized, context: context, request: request, keepAlive: keepAlive)
+            }
+            // HEAD: the body is never read; dropping its iterator ends the producer (`onTermination`).
+            Task { for await _ in body.chunks { break } }
+        }
         exchange = Exchange(
             method: request.method.rawValue, path: request.path, status: finalized.status,
             bytes: omitBody ? 0 : finalized.body.count, context: context, start: request.start)
         send(
             ResponseEncoder.encode(finalized, omitBody: omitBody), deadline: .now + configuration.writeTimeout,
             then: .respond(keepAlive: keepAlive))
+    }
+
+    // MARK: Streaming
+
+    /// Sends the head of a streamed response and starts the task that forwards its chunks to this loop.
+    private func startStream(
+        _ body: HTTPBodyStream, head: HTTPResponse, context: RequestContext, request: InFlight, keepAlive: Bool
+    ) {
+        let chunked = request.version != .http10
+        exchange = Exchange(
+            method: request.method.rawValue, path: request.path, status: head.status, bytes: 0, context: context,
+            start: request.start)
+        var progress = StreamProgress(body: body, chunked: chunked, keepAlive: keepAlive && chunked)
+        let loop = runner.loop
+        let id = id
+        progress.task = Task(executorPreference: configuration.handlersRunOnEventLoops ? loop : nil) {
+            for await chunk in body.chunks where !chunk.isEmpty {
+                loop.post(.chunk(id: id, bytes: chunk))
+            }
+            loop.post(.streamEnded(id: id))
+        }
+        stream = progress
+        state = .streaming
+        output = ResponseEncoder.encode(head, omitBody: true)
+        outputOffset = 0
+        ioDeadline = .now + configuration.writeTimeout
+        flushStream()
+    }
+
+    /// A chunk from the response's task: framed and queued behind what is still unsent.
+    func streamed(_ bytes: [UInt8]) {
+        guard case .streaming = state, var progress = stream, !progress.ended else { return }
+        progress.bytes += bytes.count
+        stream = progress
+        appendFramed(bytes)
+        flushStream()
+    }
+
+    /// The response's task finished: the last chunk, then the next request or close.
+    func streamEnded() {
+        guard case .streaming = state, var progress = stream, !progress.ended else { return }
+        progress.ended = true
+        progress.task = nil
+        stream = progress
+        if progress.chunked { output.append(contentsOf: "0\r\n\r\n".utf8) }
+        flushStream()
+    }
+
+    private func appendFramed(_ bytes: [UInt8]) {
+        if outputOffset > 0 && outputOffset == output.count {
+            output.removeAll(keepingCapacity: true)
+            outputOffset = 0
+        }
+        guard let chunked = stream?.chunked else { return }
+        if chunked { output.append(contentsOf: (String(bytes.count, radix: 16) + "\r\n").utf8) }
+        output.append(contentsOf: bytes)
+        if chunked { output.append(contentsOf: "\r\n".utf8) }
+        ioDeadline = .now + configuration.writeTimeout
+    }
+
+    /// Writes what is queued; a client that lets more than the stream's allowance pile up is dropped.
+    private func flushStream() {
+        guard case .streaming = state, let progress = stream else { return }
+        while outputOffset < output.count {
+            guard writable else {
+                if output.count - outputOffset > progress.body.maxPendingBytes { return close() }
+                runner.note(deadline: ioDeadline)
+                return
+            }
+            let result = output.withUnsafeBytes { all in
+                socket.sendNow(UnsafeRawBufferPointer(rebasing: all[outputOffset...]))
+            }
+            switch result {
+            case .some(let count) where count >= 0: outputOffset += count
+            case .none: writable = false
+            default: return failWrite()
+            }
+        }
+        output.removeAll(keepingCapacity: true)
+        outputOffset = 0
+        if progress.ended {
+            stream = nil
+            if var exchange {
+                exchange = Exchange(
+                    method: exchange.method, path: exchange.path, status: exchange.status, bytes: progress.bytes,
+                    context: exchange.context, start: exchange.start)
+                self.exchange = exchange
+            }
+            state = .writing(then: .respond(keepAlive: progress.keepAlive && !runner.draining))
+            return flush()
+        }
+        if let interval = progress.body.heartbeatInterval {
+            stream?.nextHeartbeat = .now + interval
+            runner.note(deadline: .now + interval)
+        }
+    }
+
+    /// Nothing was written for the heartbeat interval: the heartbeat keeps proxies from closing an idle stream.
+    private func heartbeat() {
+        guard let progress = stream, !progress.ended else { return }
+        appendFramed(progress.body.heartbeatBytes)
+        flushStream()
     }
 
     // MARK: Writing
@@ -406,6 +535,8 @@ final class HTTPConnection {
             }
         case .writing:
             failWrite()
+        case .streaming:
+            if outputOffset < output.count { failWrite() } else { heartbeat() }
         case .lingering:
             close()
         case .admitting, .responding, .closed:
@@ -416,6 +547,11 @@ final class HTTPConnection {
     /// Graceful shutdown: an idle connection closes now, a busy one after its response.
     func drain() {
         if case .reading = state, phase == .idle, parser.phase == .idle { close() }
+        // A stream never ends by itself: it is ended (with its last chunk), and the connection closes after.
+        if case .streaming = state {
+            stream?.task?.cancel()
+            streamEnded()
+        }
     }
 
     /// Past the grace period: cancel the handler and close.
@@ -429,6 +565,8 @@ final class HTTPConnection {
         if case .closed = state { return }
         state = .closed
         task?.cancel()
+        stream?.task?.cancel()
+        stream = nil
         releaseReservation()
         socket.close()
         runner.removed(self)

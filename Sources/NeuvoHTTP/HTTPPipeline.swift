@@ -125,12 +125,17 @@ enum ResponseEncoder {
         response.headers.remove("Connection")
         if !response.status.allowsContent {
             response.body = []
+            response.stream = nil
+        } else if response.stream != nil {
+            // Its length is not known: chunked (RFC 9112 §7.1); a 1.0 client reads to the close (§6.3).
+            response.body = []
+            if version != .http10 { response.headers["Transfer-Encoding"] = "chunked" }
         } else {
             response.headers["Content-Length"] = String(response.body.count)
         }
         if !response.headers.contains("Date") { response.headers["Date"] = HTTPDate.now() }
         response.headers[requestIDHeader] = requestID
-        if !keepAlive {
+        if !keepAlive || (response.stream != nil && version == .http10) {
             response.headers["Connection"] = "close"
         } else if version == .http10 {
             response.headers["Connection"] = "keep-alive"  // RFC 9112 §9.3: 1.0 persistence is opt-in

@@ -161,6 +161,25 @@ final class RawClient: Sendable {
         }
     }
 
+    /// Everything received until the bytes so far contain `marker` (true), or the server closed or `timeout` passed
+    /// (false). Reads on from where the last call stopped.
+    func readUntil(_ marker: String, timeout: Duration = .seconds(30)) async -> (text: String, found: Bool) {
+        await onThread {
+            let deadline = ContinuousClock.now + timeout
+            var bytes = self.pending.withLock { pending in
+                defer { pending = [] }
+                return pending
+            }
+            while !String(decoding: bytes, as: UTF8.self).contains(marker) {
+                guard let chunk = self.receive(until: deadline), !chunk.isEmpty else {
+                    return (String(decoding: bytes, as: UTF8.self), false)
+                }
+                bytes += chunk
+            }
+            return (String(decoding: bytes, as: UTF8.self), true)
+        }
+    }
+
     /// The next response, framed by Content-Length (our server always sends one).
     func readResponse(timeout: Duration = .seconds(60), headOnly: Bool = false) async throws -> RawResponse {
         try await onThread { self.readResponseBlocking(timeout: timeout, headOnly: headOnly) }.get()
