@@ -39,6 +39,8 @@ public struct NeuvoApplication: Sendable {
     public let limits: ClientLimits
     /// The access log, written off the request path (flushed when `serve` stops).
     public let accessLog: BufferedLog
+    /// Customer-service agents taking hand-offs live (the desk), and the residents' event streams.
+    public let live: LiveHandoffs
 
     public var configuration: Configuration { runtime.configuration }
     public var database: Database { runtime.database }
@@ -55,7 +57,12 @@ public struct NeuvoApplication: Sendable {
         _ = try await RegistrySeeder.seedIfEmpty(database)
         let registry = try await RegistrySearch.load(from: database)
         let hook = runtime.gateway.confirmationHook()
+        var liveOptions = LiveHandoffs.Options()
+        liveOptions.answerSeconds = Double(configuration.handoffAnswerSeconds)
+        live = LiveHandoffs(
+            database: database, catalog: { catalog.catalog }, clock: runtime.clock, options: liveOptions)
         var options = ConversationEngine.Options(configuration: configuration)
+        options.live = live
         options.sessionLimits = SessionLimits(
             maxSeconds: configuration.sessionMaxSeconds, idleSeconds: configuration.sessionIdleSeconds)
         options.identifyPath =

@@ -29,6 +29,10 @@ public struct ConversationEngine: Sendable {
         /// Where a resident goes to identify strongly (`/auth/login?return=/`); nil when OpenID Connect is not
         /// configured, and the identify action says identification is not available.
         public var identifyPath: String?
+        /// Customer-service agents live: while one holds a session's hand-off, its messages go to them and the
+        /// assistant stays quiet; "customer service is available" needs an agent marked available. Nil (the
+        /// terminal chat): the service hours alone decide, and nobody answers live.
+        public var live: LiveHandoffs?
 
         public init() {}
 
@@ -196,10 +200,21 @@ public struct ConversationEngine: Sendable {
             state.scopeArrangement = nil
             state.expiresAt = now.addingTimeInterval(options.sessionLimits.maxSeconds)
         }
+        // The one place that keeps the assistant quiet while an agent holds the conversation: every message path
+        // (the widget's chat, the terminal) comes through here.
+        if !state.isNew, let live = options.live, try await live.relay(message, session: state.id, now: now) != nil {
+            return Reply(
+                sessionID: state.id, language: state.language, text: "", intent: nil, confidence: 0, suggestions: [],
+                actions: [ReplyAction(kind: "handoff.relayed", status: "held")], sources: [])
+        }
         let draft = try await dialogue(message, state: &state, catalog: catalog, now: now)
         do {
-            return try await commit(
+            let reply = try await commit(
                 draft, state: state, message: message, catalog: catalog, now: now, handoffAllowed: handoffAllowed)
+            if reply?.actions.contains(where: { $0.kind == "handoff.requested" && $0.status != "refused" }) == true {
+                options.live?.opened()
+            }
+            return reply
         } catch let error as SQLiteError where error.isStorageFailure && !draft.changesData {
             // The disk is full or read-only: an answer that changes nothing is still given, unstored (the
             // session starts afresh next time). Accepting or declining is refused, since it could not be kept.

@@ -93,5 +93,31 @@ public enum ConversationSchema {
                 ) STRICT;
                 CREATE INDEX conversation_ratings_by_time ON conversation_ratings (created_at);
                 """),
+        Migration(
+            "conversation.live-handoffs",
+            sql: """
+                -- A customer-service agent takes an open hand-off (one at a time) and chats with the resident until
+                -- either closes it. What is said while it is held is kept as events with ids that only grow, so that a
+                -- resident's event stream resumes after a reconnect from the last id it saw (AUTOINCREMENT: an id is
+                -- never reused, even after a purge removed the newest rows). Texts are redacted like the transcript.
+                ALTER TABLE conversation_handoffs ADD COLUMN agent_id TEXT;
+                ALTER TABLE conversation_handoffs ADD COLUMN agent_name TEXT;
+                ALTER TABLE conversation_handoffs ADD COLUMN taken_at INTEGER;
+                ALTER TABLE conversation_handoffs ADD COLUMN closed_at INTEGER;
+                ALTER TABLE conversation_handoffs ADD COLUMN close_reason TEXT
+                    CHECK (close_reason IN ('agent', 'resident_left', 'unanswered'));
+                CREATE INDEX conversation_handoffs_by_session ON conversation_handoffs (session_id, status);
+                CREATE TABLE conversation_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    session_id TEXT NOT NULL,
+                    handoff_id INTEGER NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('message', 'joined', 'closed', 'unanswered')),
+                    sender TEXT NOT NULL CHECK (sender IN ('resident', 'agent', 'neuvo')),
+                    text TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX conversation_events_by_session ON conversation_events (session_id, id);
+                CREATE INDEX conversation_events_by_time ON conversation_events (created_at);
+                """),
     ]
 }

@@ -126,8 +126,13 @@ public struct ConversationStore: Sendable {
     /// The one check of a presented session for what needs an identified resident (`/v1/me`, the chat of an
     /// identified session): known, identified, within its absolute expiry and idle limit. A valid use counts as
     /// activity for the idle limit.
-    public func check(_ id: SessionID, now: Date) async throws -> SessionCheck {
-        guard id.isWellFormed, let state = try await load(id), state.residentID != nil else { return .unknown }
+    ///
+    /// `identified: false` admits an anonymous session too (its event stream, where holding the id is what continues
+    /// a conversation), with the same expiry and idle rules.
+    public func check(_ id: SessionID, now: Date, identified: Bool = true) async throws -> SessionCheck {
+        guard id.isWellFormed, let state = try await load(id), !identified || state.residentID != nil else {
+            return .unknown
+        }
         guard !state.isExpired(now: now, limits: limits) else { return .expired }
         try await database.write { connection in
             try connection.execute("UPDATE conversation_sessions SET updated_at = ? WHERE id = ?", now, id.rawValue)
@@ -379,6 +384,7 @@ public struct ConversationStore: Sendable {
             try connection.execute("DELETE FROM conversation_sessions WHERE updated_at < ?", cutoff)
             for table in [
                 "conversation_handoffs", "conversation_feedback", "conversation_unanswered", "conversation_ratings",
+                "conversation_events",
             ] {
                 try connection.execute("DELETE FROM \(table) WHERE created_at < ?", cutoff)
             }

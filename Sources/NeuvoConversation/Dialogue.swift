@@ -296,10 +296,15 @@ extension ConversationEngine {
     // MARK: Hand-off
 
     func handoff(_ definition: IntentDefinition, state: SessionState, render: Renderer) throws -> Draft {
-        let available = options.serviceHours.isOpen(at: clock.now())
+        // Within the hours, someone must also be there: an agent signed in to the desk and marked available.
+        let withinHours = options.serviceHours.isOpen(at: clock.now())
+        let agentsThere = options.live.map { $0.availableAgents() > 0 } ?? true
+        let available = withinHours && agentsThere
         var paragraphs = [try render(definition.responses.first ?? "handoff.human.answer")]
         if available {
             paragraphs.append(try render("handoff.available"))
+        } else if withinHours {
+            paragraphs.append(try render("handoff.nobody_available"))
         } else {
             paragraphs.append(try render("handoff.closed", ["hours": try serviceHoursText(render)]))
         }

@@ -18,6 +18,7 @@ struct MigrationHistoryTests {
                 "arrangements.residents-and-arrangements", "arrangements.reference-index-partial",
                 "arrangements.identity-and-contact-changes",
                 "conversation.sessions", "conversation.session-assurance", "conversation.turn-ratings",
+                "conversation.live-handoffs",
                 "notifications.outbox", "notifications.notices-by-arrangement", "notifications.claim-in-index-order",
                 "notifications.notice-state", "notifications.link-redemptions",
                 "notifications.receipt-ids-and-retention",

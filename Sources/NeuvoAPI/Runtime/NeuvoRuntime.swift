@@ -315,6 +315,7 @@ public final class NeuvoRuntime: Sendable {
                 throw RuntimeFailure(.io, "cannot listen on \(host):\(port): \(error)")
             }
             let background = Task { await runBackground(listeningOn: bound) }
+            let desk = Task { await app.sweepHandoffs() }
             started(bound)
             logger.notice(
                 "serve.started",
@@ -330,7 +331,9 @@ public final class NeuvoRuntime: Sendable {
             await server.shutdown(gracePeriod: .seconds(10))
             app.accessLog.flush()  // every request answered is logged before the process ends
             background.cancel()
+            desk.cancel()
             await background.value
+            await desk.value
         }
         await close()
         logger.notice("serve.stopped")

@@ -56,6 +56,8 @@ struct StaffAuthentication: HTTPMiddleware {
     let role: StaffRole?
     let refusal: Refusal
     let logger: Logger
+    /// False only for signals that change nothing stored (the desk's typing indicator): still CSRF-checked.
+    var auditsChanges = true
 
     static func api(_ app: NeuvoApplication, role: StaffRole?) -> Self {
         Self(staff: app.staff, clock: app.clock, role: role, refusal: .problem, logger: app.logger)
@@ -88,7 +90,7 @@ struct StaffAuthentication: HTTPMiddleware {
         let action = "\(request.method.rawValue) \(request.path)"
         let address = context.clientAddress
         func audit(_ status: Int) async {
-            guard request.changesState else { return }
+            guard request.changesState, auditsChanges else { return }
             let detail = String(Redactor.standard.redact(request.bodyText).prefix(1_000))
             do {
                 try await staff.audit(

@@ -23,6 +23,8 @@ public struct Configuration: Sendable, Equatable {
     public var transcriptRetentionDays: Int = 30
     /// When staff answer hand-offs, e.g. `mon-fri 08:00-16:00` in the city's time zone.
     public var handoffHours: String = "mon-fri 08:00-16:00"
+    /// How long an open hand-off waits for an agent to take it before the resident is told nobody could.
+    public var handoffAnswerSeconds: Int = 180
     public var smtpURL: URL?
     /// STARTTLS is required unless explicitly turned off (local test servers).
     public var smtpTLSRequired: Bool = true

@@ -259,6 +259,10 @@ extension Configuration {
                 config.handoffHours = value.lowercased()
                 return nil
             }),
+        integer(
+            "handoff.answer_seconds",
+            "seconds an open hand-off waits for an agent before the resident is told and offered another route",
+            range: 10...86_400, keyPath: \.handoffAnswerSeconds),
         ConfigurationSetting(
             "smtp.url", "SMTP server for email notices, or a folder for .eml files",
             expected: "smtp://host:port, smtps://host:port or file:///folder",

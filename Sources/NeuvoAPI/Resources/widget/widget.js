@@ -4,6 +4,9 @@
  *   data-api   API base URL   (default: the origin this script was loaded from)
  * Texts come from GET /v1/widget/texts (locales/widget.json). Server text is only ever set with
  * textContent, never as HTML. State lives in sessionStorage["neuvo.widget"].
+ * After a hand-off to customer service, the agent's messages come from GET /v1/sessions/<id>/events (server-sent
+ * events read with fetch, so the session id travels as a bearer token, never in a URL); the id of the last event
+ * shown is saved with the log, so a reconnect or a page reload resumes after it: nothing lost, nothing twice.
  */
 (() => {
   'use strict';
@@ -38,6 +41,9 @@
     langChosen: state.langChosen === true,
     open: !!state.open,
     log: Array.isArray(state.log) ? state.log : [],
+    // A hand-off is under way: listen to the session's events; and the id of the last one shown.
+    live: state.live === true,
+    lastEvent: typeof state.lastEvent === 'number' && state.lastEvent > 0 ? state.lastEvent : 0,
     suggestions: Array.isArray(state.suggestions) ? state.suggestions : null
   };
   const save = () => {
@@ -108,6 +114,10 @@
   const typing = el('div', 'typing', { role: 'status', hidden: '' }, body);
   el('span', 'dots', { 'aria-hidden': 'true' }, typing).textContent = '•••';
   el('span', null, { 'data-k': 'widget.typing' }, typing);
+  const agentTyping = el('div', 'typing', { role: 'status', hidden: '' }, body);
+  el('span', 'dots', { 'aria-hidden': 'true' }, agentTyping).textContent = '•••';
+  el('span', null, { 'data-k': 'widget.agent.typing' }, agentTyping);
+  const liveStatus = el('div', 'live-status', { role: 'status' }, body);
   const errorBox = el('div', 'error', { role: 'alert', hidden: '' }, panel);
   const errorText = el('p', null, null, errorBox);
   const retryButton = el('button', 'retry', { type: 'button', 'data-k': 'widget.retry' }, errorBox);
@@ -137,9 +147,10 @@
   };
 
   const renderEntry = (entry) => {
-    const kind = entry.r === 'u' ? 'user' : entry.r === 'b' ? 'bot' : 'note';
+    const kind = entry.r === 'u' ? 'user' : entry.r === 'b' ? 'bot' : entry.r === 'a' ? 'agent' : 'note';
     const msg = el('div', 'msg msg--' + kind, null, log);
-    if (kind !== 'note') el('span', 'sr', null, msg).textContent = t(kind === 'user' ? 'widget.you' : 'widget.bot') + ': ';
+    if (kind === 'agent') el('span', 'who', null, msg).textContent = t('widget.agent.label') + ': ';
+    else if (kind !== 'note') el('span', 'sr', null, msg).textContent = t(kind === 'user' ? 'widget.you' : 'widget.bot') + ': ';
     appendText(msg, entry.k ? t(entry.k) : String(entry.t || ''), kind !== 'user');
     (entry.a || []).forEach((a) => {
       const link = el('a', 'link link--action', { href: a.url }, el('p', null, null, msg));
@@ -268,6 +279,17 @@
       return;
     }
     if (typeof reply.session_id === 'string' && reply.session_id) state.session = reply.session_id;
+    const actions = Array.isArray(reply.actions) ? reply.actions : [];
+    // The message went to the agent who holds the conversation: the assistant has nothing to say.
+    if (actions.some((a) => a && a.kind === 'handoff.relayed')) {
+      save();
+      return;
+    }
+    if (actions.some((a) => a && a.kind === 'handoff.requested' && a.status !== 'refused')) {
+      state.live = true;
+      save();
+      listen();
+    }
     // Links shown under the reply: sources {title, url} and any action carrying {label, url}.
     const links = [].concat(reply.sources || [], reply.actions || []).map((a) => a && { url: a.url, label: a.title || a.label })
       .filter((a) => a && typeof a.label === 'string' && typeof a.url === 'string' && (/^\/(?![\/\\])/.test(a.url) || allowedLink(a.url)));
@@ -309,6 +331,9 @@
   });
   langButtons.forEach((b) => b.addEventListener('click', () => setLang(b.getAttribute('data-lang'), true)));
   restartButton.addEventListener('click', () => {
+    stopListening();
+    state.live = false;
+    state.lastEvent = 0;
     state.session = null;
     state.log = [];
     state.suggestions = null;
@@ -329,6 +354,106 @@
     input.focus();
     send(e.target.textContent);
   });
+  // The resident is typing to an agent: told at most every 3 seconds.
+  let lastTyping = 0;
+  input.addEventListener('input', () => {
+    if (!state.live || !state.session || Date.now() - lastTyping < 3000) return;
+    lastTyping = Date.now();
+    fetch(api + '/v1/sessions/' + encodeURIComponent(state.session) + '/typing', {
+      method: 'POST', headers: { Authorization: 'Bearer ' + state.session }
+    }).catch(() => {});
+  });
+
+  // Server-sent events of the session, over fetch. One block is "id: n", "event: kind", "data: {json}" lines.
+  let streaming = null;
+  let typingTimer = null;
+  const stopListening = () => {
+    if (streaming) streaming.abort();
+    streaming = null;
+    agentTyping.hidden = true;
+    liveStatus.textContent = '';
+  };
+  const handleBlock = (block) => {
+    let id = null;
+    let kind = 'message';
+    let data = '';
+    block.split('\n').forEach((line) => {
+      if (line.indexOf('id:') === 0) id = Number(line.slice(3).trim());
+      else if (line.indexOf('event:') === 0) kind = line.slice(6).trim();
+      else if (line.indexOf('data:') === 0) data += line.slice(5).trim();
+    });
+    let event = null;
+    try { event = data ? JSON.parse(data) : null; } catch (e) { return; }
+    if (!event) return;
+    if (kind === 'typing') {
+      if (event.from !== 'agent') return;
+      agentTyping.hidden = false;
+      scrollDown();
+      window.clearTimeout(typingTimer);
+      typingTimer = window.setTimeout(() => { agentTyping.hidden = true; }, 5000);
+      return;
+    }
+    if (!id || id <= state.lastEvent) return; // already shown
+    state.lastEvent = id;
+    if (event.from === 'agent') {
+      agentTyping.hidden = true;
+      addEntry({ r: 'a', t: String(event.text || '') });
+    } else if (event.from === 'neuvo') {
+      addEntry({ r: 'b', t: String(event.text || '') });
+    } else {
+      save(); // the resident's own message, shown when it was sent
+    }
+    if (event.kind === 'closed' || event.kind === 'unanswered') {
+      state.live = false;
+      save();
+      stopListening();
+    }
+  };
+  const listen = async () => {
+    if (streaming || !state.live || !state.session) return;
+    const controller = new AbortController();
+    streaming = controller;
+    let delay = 1000;
+    while (state.live && streaming === controller) {
+      try {
+        const res = await fetch(api + '/v1/sessions/' + encodeURIComponent(state.session) + '/events', {
+          headers: { Accept: 'text/event-stream', Authorization: 'Bearer ' + state.session, 'Last-Event-ID': String(state.lastEvent) },
+          cache: 'no-store', signal: controller.signal
+        });
+        if (res.status === 401 || res.status === 403) {
+          state.live = false;
+          save();
+          break;
+        }
+        if (!res.ok || !res.body) throw new Error('events ' + res.status);
+        liveStatus.textContent = '';
+        delay = 1000;
+        const reader = res.body.getReader();
+        const decoder = new TextDecoder();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          let end;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            if (streaming === controller) handleBlock(block);
+          }
+        }
+      } catch (e) {
+        if (controller.signal.aborted) break;
+      }
+      if (!state.live || streaming !== controller) break;
+      liveStatus.textContent = t('widget.agent.reconnecting');
+      await new Promise((done) => window.setTimeout(done, delay));
+      delay = Math.min(delay * 2, 10000);
+    }
+    if (streaming === controller) streaming = null;
+  };
+  window.addEventListener('online', () => { if (state.live && !streaming) listen(); });
+
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     send(input.value);
@@ -348,6 +473,7 @@
     await styled;
     document.body.appendChild(root);
     setOpen(state.open, identified);
+    if (state.live) listen();
     window.NeuvoWidget = { open: () => setOpen(true, true), close: () => setOpen(false, true) };
   };
   window.NeuvoWidget = {};
