@@ -72,7 +72,7 @@ func actionKinds(_ reply: [String: Any]) -> [String] {
     (reply["actions"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
 }
 
-@Suite("The live hand-off: the desk and the resident's event stream", .timeLimit(.minutes(1)))
+@Suite("The live hand-off: the desk and the resident's event stream", .timeLimit(.minutes(10)))
 struct DeskTests {
     @Test func anAgentTakesAHandoffAndTheStreamCarriesEveryMessageOnceInOrderAcrossAReconnect() async throws {
         let api = try await TestAPI.make()

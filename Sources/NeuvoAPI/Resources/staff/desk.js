@@ -280,6 +280,7 @@
     replies = (ready.ok && ready.data.replies) || {};
     await refresh();
     listen();
+    document.body.setAttribute('data-ready', 'true');
     window.setInterval(refresh, 15000); // waiting times move on
   };
   start();

@@ -114,7 +114,7 @@
   const typing = el('div', 'typing', { role: 'status', hidden: '' }, body);
   el('span', 'dots', { 'aria-hidden': 'true' }, typing).textContent = '•••';
   el('span', null, { 'data-k': 'widget.typing' }, typing);
-  const agentTyping = el('div', 'typing', { role: 'status', hidden: '' }, body);
+  const agentTyping = el('div', 'typing typing--agent', { role: 'status', hidden: '' }, body);
   el('span', 'dots', { 'aria-hidden': 'true' }, agentTyping).textContent = '•••';
   el('span', null, { 'data-k': 'widget.agent.typing' }, agentTyping);
   const liveStatus = el('div', 'live-status', { role: 'status' }, body);
