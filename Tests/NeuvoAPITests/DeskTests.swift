@@ -298,4 +298,18 @@ struct DeskTests {
         #expect(page.status == .ok)
         #expect(page.bodyText.contains("/staff/desk.js"))
     }
+
+    @Test func everyDeskRouteIsInTheOpenAPIDocument() async throws {
+        let api = try await TestAPI.make()
+        let paths = try #require(object(await api.request(.get, "/openapi.json"))["paths"] as? [String: Any])
+        for route in [
+            "/v1/sessions/{session_id}/events", "/v1/sessions/{session_id}/typing", "/staff/desk", "/staff/desk.js",
+            "/staff/desk.css", "/staff/api/handoffs", "/staff/api/handoffs/{id}/take",
+            "/staff/api/handoffs/{id}/messages", "/staff/api/handoffs/{id}/close", "/staff/api/handoffs/{id}/typing",
+            "/staff/api/handoffs/{id}/arrangements", "/staff/api/presence", "/staff/api/desk/events",
+            "/staff/api/desk/replies",
+        ] {
+            #expect(paths[route] != nil, "\(route) is not documented")
+        }
+    }
 }
