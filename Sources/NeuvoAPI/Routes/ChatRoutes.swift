@@ -57,7 +57,10 @@ extension APIRoutes {
         } catch ConversationError.sessionExpired {
             throw Problem.sessionExpired()
         }
-        app.metrics.recordChat(fallback: reply.intent == nil)
+        // A message relayed to the agent who holds the conversation is not the assistant's answer, good or bad.
+        if !reply.actions.contains(where: { $0.kind == "handoff.relayed" }) {
+            app.metrics.recordChat(fallback: reply.intent == nil)
+        }
         return .json(Array(linkSafe(reply, app.runtime.texts).json.utf8))
     }
 
