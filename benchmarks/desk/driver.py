@@ -152,6 +152,7 @@ async def main():
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--agent-interval", type=float, default=0.25)
     parser.add_argument("--resident-interval", type=float, default=5)
+    parser.add_argument("--peer", action="store_true", help="the server is peer.py: any sign-in link works")
     args = parser.parse_args()
     stop = asyncio.Event()
     # Streams are read until cancelled after the drain, never stopped by `stop` (that would lose the last messages).
@@ -166,7 +167,7 @@ async def main():
     # Agents: invite links from the CLI, then a session cookie and CSRF token each.
     agents = []
     for n in range(args.agents):
-        link = subprocess.run(
+        link = f"http://peer/staff/signin/agent{n}" if args.peer else subprocess.run(
             [args.bin, "staff", "invite", "--name", f"Agent {n}", "--roles", "agent", "--db", args.db],
             check=True, capture_output=True, text=True, stdin=subprocess.DEVNULL).stdout.strip()
         connection = Connection(args.port)
