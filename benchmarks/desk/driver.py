@@ -11,7 +11,7 @@ Halfway through, every resident drops its stream and reconnects with Last-Event-
 
 Measured: the latency from sending a message (POST returns or not) to its arrival on the other side's stream, p50
 /p99/max per direction; messages lost or seen twice (by event id) after a drain; the server's resident set size
-every 10 s. Plain asyncio over keep-alive HTTP/1.1 connections: one per agent and per resident for writes, one per
+(and the database's size on disk) every 10 s. Plain asyncio over keep-alive HTTP/1.1 connections: one per agent and per resident for writes, one per
 stream. Prints one JSON object.
 """
 import argparse
@@ -273,12 +273,16 @@ async def main():
     async def sample_memory():
         start = time.monotonic()
         while not stop.is_set():
-            rss.append([round(time.monotonic() - start), rss_kib(args.pid)])
+            rss.append([round(time.monotonic() - start), rss_kib(args.pid), database_kib()])
             try:
                 await asyncio.wait_for(stop.wait(), 10)
             except asyncio.TimeoutError:
                 pass
-        rss.append([round(time.monotonic() - start), rss_kib(args.pid)])
+        rss.append([round(time.monotonic() - start), rss_kib(args.pid), database_kib()])
+
+    def database_kib():
+        """The database with its write-ahead log: what SQLite's page cache (16 MiB a connection) fills from."""
+        return sum(os.path.getsize(args.db + suffix) for suffix in ("", "-wal") if os.path.exists(args.db + suffix)) // 1024
 
     loops = [asyncio.create_task(agent_loop(a)) for a in agents]
     loops += [asyncio.create_task(resident_loop(r)) for r in residents]

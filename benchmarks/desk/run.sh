@@ -33,7 +33,8 @@ for key, name in (("agent_to_resident", "agent → resident's stream"), ("reside
     print(f"| {name} | {d['count']} | {d['p50_ms']} | {d['p99_ms']} | {d['max_ms']} |")
 print(f"lost to residents {r['lost_to_residents']}, lost to agents {r['lost_to_agents']}, "
       f"seen twice {r['duplicates']} (every stream reconnected once with Last-Event-ID)")
-print("RSS (s: MiB): " + ", ".join(f"{t}: {kib / 1024:.1f}" for t, kib in r["rss_kib"]))
+print("RSS MiB (database MiB) by second: " + ", ".join(
+    f"{t}: {kib / 1024:.1f} ({db / 1024:.1f})" for t, kib, db in r["rss_kib"]))
 print()
 PY
 }
