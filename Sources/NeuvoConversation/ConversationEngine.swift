@@ -56,7 +56,7 @@ public struct ConversationEngine: Sendable {
     let extractor: EntityExtractor
     let identifier: LanguageIdentifier
     let clock: any WallClock
-    let options: Options
+    private(set) var options: Options
 
     /// `catalog` is read at every turn, so a reloaded catalog takes effect at the next message.
     /// `afterTransition` runs inside the transaction that changes an arrangement (the gateway queues its notice).
@@ -107,6 +107,14 @@ public struct ConversationEngine: Sendable {
         return ConversationEngine(
             catalog: catalog, database: database, directory: directory, built: gazetteer, clock: clock,
             options: options, afterTransition: afterTransition)
+    }
+
+    /// This engine for a terminal, where no agent can answer live: the service hours alone decide whether customer
+    /// service is available, and no message is relayed to an agent.
+    public func withoutLiveDesk() -> ConversationEngine {
+        var engine = self
+        engine.options.live = nil
+        return engine
     }
 
     /// Answers one message.

@@ -56,7 +56,8 @@ struct ChatCommand: ParsableCommand {
         }
         let runtime = try await global.openRuntime(.conversation, label: "chat")
         let database = runtime.database
-        let engine = try await runtime.application().engine
+        // Agents answer in the widget, never here: the terminal's hand-off is a request in their queue.
+        let engine = try await runtime.application().engine.withoutLiveDesk()
         if let residentID, try await ArrangementStore(database: database).resident(residentID) == nil {
             throw CommandFailure(exitCode: .dataError, message: "no resident \(residentID)")
         }
