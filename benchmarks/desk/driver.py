@@ -153,6 +153,8 @@ async def main():
     parser.add_argument("--agent-interval", type=float, default=0.25)
     parser.add_argument("--resident-interval", type=float, default=5)
     parser.add_argument("--peer", action="store_true", help="the server is peer.py: any sign-in link works")
+    parser.add_argument("--typing-only", action="store_true",
+                        help="send typing signals instead of messages: the streams' memory with a database that does not grow")
     args = parser.parse_args()
     stop = asyncio.Event()
     # Streams are read until cancelled after the drain, never stopped by `stop` (that would lose the last messages).
@@ -160,6 +162,7 @@ async def main():
     sent_at = {}  # message text -> monotonic send time
     to_resident, to_agent = [], []
     seen = {}  # resident index -> set of event ids
+    typing_seen = {"resident": 0, "agent": 0}
     duplicates = 0
     received_texts = set()
     rss = []
@@ -196,6 +199,8 @@ async def main():
             nonlocal duplicates
             now = time.monotonic()
             if event_id is None:
+                if name == "typing":
+                    typing_seen["resident"] += 1
                 return
             if event_id in seen[index]:
                 duplicates += 1
@@ -224,6 +229,8 @@ async def main():
             args.port, f"/v1/sessions/{resident['session']}/events", resumed, resident_event(index), forever)
 
     def desk_event(event_id, name, data):
+        if name == "typing":
+            typing_seen["agent"] += 1
         if name != "event" or data.get("from") != "resident":
             return
         text = data.get("text")
@@ -253,20 +260,27 @@ async def main():
             for handoff in agent["handoffs"]:
                 if stop.is_set():
                     return
-                text = token(next(counter))
-                sent_at[text] = time.monotonic()
-                await agent["connection"].request(
-                    "POST", f"/staff/api/handoffs/{handoff}/messages", agent["headers"], {"text": text})
+                if args.typing_only:
+                    await agent["connection"].request("POST", f"/staff/api/handoffs/{handoff}/typing", agent["headers"])
+                else:
+                    text = token(next(counter))
+                    sent_at[text] = time.monotonic()
+                    await agent["connection"].request(
+                        "POST", f"/staff/api/handoffs/{handoff}/messages", agent["headers"], {"text": text})
                 sent["agent"] += 1
                 await asyncio.sleep(args.agent_interval)
 
     async def resident_loop(resident):
         await asyncio.sleep(random.uniform(0, args.resident_interval))
         while not stop.is_set():
-            text = token(next(counter))
-            sent_at[text] = time.monotonic()
-            await resident["connection"].request(
-                "POST", "/v1/chat", body={"text": text, "session_id": resident["session"]})
+            if args.typing_only:
+                await resident["connection"].request(
+                    "POST", f"/v1/sessions/{resident['session']}/typing", {"Authorization": "Bearer " + resident["session"]})
+            else:
+                text = token(next(counter))
+                sent_at[text] = time.monotonic()
+                await resident["connection"].request(
+                    "POST", "/v1/chat", body={"text": text, "session_id": resident["session"]})
             sent["resident"] += 1
             await asyncio.sleep(args.resident_interval)
 
@@ -304,8 +318,9 @@ async def main():
     print(json.dumps({
         "residents": len(residents), "agents": len(agents), "held": held, "seconds": args.seconds,
         "sent": sent, "agent_to_resident": summary(to_resident), "resident_to_agent": summary(to_agent),
-        "lost_to_residents": sent["agent"] - delivered_to_residents, "lost_to_agents": sent["resident"] - len(to_agent),
-        "duplicates": duplicates, "rss_kib": rss
+        "lost_to_residents": None if args.typing_only else sent["agent"] - delivered_to_residents,
+        "lost_to_agents": None if args.typing_only else sent["resident"] - len(to_agent),
+        "duplicates": duplicates, "rss_kib": rss, "typing_seen": typing_seen,
     }))
 
 

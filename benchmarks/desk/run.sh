@@ -3,7 +3,8 @@
 # `neuvo serve` (release build) on loopback, for SECONDS_; then the same load against the peer (peer.py: the same
 # protocol in asyncio + sqlite3). Message latency both ways (p50, p99, max), messages lost or seen twice across a
 # reconnect of every stream halfway, and the server's RSS every 10 s.
-#   RESIDENTS=200 AGENTS=20 SECONDS_=60   (SECONDS_=600 PEER=off for the 10-minute memory soak of Neuvo alone)
+#   RESIDENTS=200 AGENTS=20 SECONDS_=60   (SECONDS_=600 PEER=off for the 10-minute memory soak of Neuvo alone;
+#                                          TYPING_ONLY=1 sends typing signals, stored nowhere, instead of messages)
 #   NEUVO_BIN=path                          the binary (default: release build of this checkout)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,7 +33,9 @@ for key, name in (("agent_to_resident", "agent → resident's stream"), ("reside
     d = r[key]
     print(f"| {name} | {d['count']} | {d['p50_ms']} | {d['p99_ms']} | {d['max_ms']} |")
 print(f"lost to residents {r['lost_to_residents']}, lost to agents {r['lost_to_agents']}, "
-      f"seen twice {r['duplicates']} (every stream reconnected once with Last-Event-ID)")
+      f"seen twice {r['duplicates']} (every stream reconnected once with Last-Event-ID); "
+      f"typing signals received: residents {r.get('typing_seen', {}).get('resident')}, "
+      f"desks {r.get('typing_seen', {}).get('agent')}")
 print("RSS MiB (database MiB) by second: " + ", ".join(
     f"{t}: {kib / 1024:.1f} ({db / 1024:.1f})" for t, kib, db in r["rss_kib"]))
 print()
@@ -49,7 +52,7 @@ server=$!
 for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "neuvo serve did not start"; cat "$work/serve.err"; exit 1; }
 python3 benchmarks/desk/driver.py --port "$port" --db "$NEUVO_DB" --bin "$NEUVO_BIN" --pid "$server" \
-    --residents "$residents" --agents "$agents" --seconds "$seconds" >"$work/neuvo.json"
+    --residents "$residents" --agents "$agents" --seconds "$seconds" ${TYPING_ONLY:+--typing-only} >"$work/neuvo.json"
 kill "$server"; wait "$server" 2>/dev/null || true; server=""
 report "$work/neuvo.json" "neuvo serve"
 
