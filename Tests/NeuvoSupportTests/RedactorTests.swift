@@ -52,7 +52,8 @@ struct RedactorTests {
         #expect(!after.contains("010101-2304"), "\(after.unicodeScalars.map { String($0.value, radix: 16) })")
         let before = redactor.redact("\u{600}131052-308T")
         #expect(!before.contains("131052-308T"))
-        #expect(redactor.redact("maija@example.fi\u{301}").contains("[EMAIL]"))
+        #expect(
+            redactor.redact("maija@example.fi\u{301}").unicodeScalars.elementsEqual("[EMAIL]\u{301}".unicodeScalars))
     }
 
     /// A unit's address has seven digits but no phone number: the phone rules' expressions are not even run
