@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Redaction against its peer in one process: Neuvo's Redactor (RedactionPattern, a backtracking matcher over UTF-8)
-# and the same rules through ICU's NSRegularExpression, on a unit's answer, a resident's message, and 16 KiB chat
+# and the same rules through ICU's NSRegularExpression, on a unit's answer, a resident's message, and 2,000-character chat
 # messages shaped to make a backtracking matcher work hardest. Compiled with -O from the sources themselves.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
