@@ -27,6 +27,10 @@ struct UnitPoints: Sendable {
         return halfLatitude * halfLatitude + unitCosine * cosine * halfLongitude * halfLongitude
     }
 
+    /// A haversine a hair above `value`: far beyond the rounding of two ways of computing it, far below the
+    /// difference of two units' distances that rounding could make equal.
+    private static func margin(_ value: Double) -> Double { value * (1 + 1e-9) + 1e-30 }
+
     /// The `limit` units of `candidates` nearest to `centre`, nearest first and, at the same distance, by index,
     /// with their distances in metres (`Coordinates.distance`); units without a point are left out.
     ///
@@ -40,26 +44,28 @@ struct UnitPoints: Sendable {
         let latitude = centre.latitude * Self.radians
         let longitude = centre.longitude * Self.radians
         let cosine = cos(latitude)
-        var values: [(unit: Int, haversine: Double)] = []
-        values.reserveCapacity(candidates.count)
-        // The `limit` smallest haversines so far, ascending.
+        // The `limit` smallest haversines so far, ascending, and every candidate that was within the margin of
+        // the `limit`-th when it came: a superset of those within it at the end, since the `limit`-th only falls.
         var smallest: [Double] = []
         smallest.reserveCapacity(limit + 1)
+        var close: [(unit: Int, haversine: Double)] = []
         for unit in candidates {
             guard let value = haversine(unit, latitude: latitude, longitude: longitude, cosine: cosine) else {
                 continue
             }
-            values.append((unit, value))
-            if smallest.count < limit || value < smallest[smallest.count - 1] {
-                let at = smallest.firstIndex { $0 > value } ?? smallest.count
-                smallest.insert(value, at: at)
-                if smallest.count > limit { smallest.removeLast() }
+            if smallest.count < limit || value <= Self.margin(smallest[smallest.count - 1]) {
+                close.append((unit, value))
+                if smallest.count < limit || value < smallest[smallest.count - 1] {
+                    let at = smallest.firstIndex { $0 > value } ?? smallest.count
+                    smallest.insert(value, at: at)
+                    if smallest.count > limit { smallest.removeLast() }
+                }
             }
         }
         guard let last = smallest.last else { return [] }
-        let threshold = last * (1 + 1e-9) + 1e-30
+        let threshold = Self.margin(last)
         var measured: [(unit: Int, distance: Double)] = []
-        for (unit, value) in values where value <= threshold {
+        for (unit, value) in close where value <= threshold {
             if let point = points[unit] { measured.append((unit, point.distance(to: centre))) }
         }
         measured.sort { lhs, rhs in
