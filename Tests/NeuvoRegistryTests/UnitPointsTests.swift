@@ -1,22 +1,11 @@
 import Foundation
+import NeuvoCore
 import Testing
 
 @testable import NeuvoRegistry
 
 @Suite("Nearest units")
 struct UnitPointsTests {
-    /// SplitMix64, so the random cases repeat exactly.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// What `nearest` replaced: every candidate measured, all of them sorted.
     static func measuredAndSorted(_ candidates: [Int], _ points: [Coordinates?], _ centre: Coordinates, _ limit: Int)
         -> [(unit: Int, distance: Double)]
@@ -32,7 +21,7 @@ struct UnitPointsTests {
     }
 
     @Test func givesTheSameUnitsAsMeasuringEveryOne() {
-        var generator = Generator(state: 2027)
+        var generator = SplitMix64(seed: 2027)
         for round in 0..<300 {
             // Helsinki-sized spreads, a few far away, some without a point and some on the very same spot.
             let spread = [0.001, 0.05, 0.3, 5][round % 4]

@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoCore
 import Testing
 
 @testable import NeuvoSupport
@@ -32,7 +33,7 @@ struct RedactionPatternTests {
         let pattern = Redactor.rules[rule].pattern
         let ours = try RedactionPattern(pattern)
         let icu = try NSRegularExpression(pattern: pattern)
-        var generator = SeededGenerator(seed: UInt64(rule) + 7)
+        var generator = SplitMix64(seed: UInt64(rule) + 7)
         for _ in 0..<4_000 {
             let length = Int.random(in: 0...30, using: &generator)
             let text = (0..<length).map { _ in Self.alphabet.randomElement(using: &generator)! }.joined()
