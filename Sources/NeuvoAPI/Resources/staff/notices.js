@@ -108,6 +108,7 @@
 
     const render = async (data) => {
       updated.textContent = t('staff.notices.updated', { time: new Date(data.generated_at).toLocaleTimeString(ui.lang()) });
+      updated.setAttribute('data-version', data.version);
       replaceKeepingFocus(ui, campaignsTable, (box) => {
         if (!data.campaigns.length) { el('p', null, box, t('staff.notices.none')); return; }
         const body = table(ui, box, t('staff.notices.campaigns'), [
