@@ -2,6 +2,7 @@ import Foundation
 import NeuvoArrangements
 import NeuvoHTTP
 import NeuvoNotifications
+import NeuvoStorage
 import NeuvoSupport
 
 /// The notices desk of the staff console (role `operator`): the outbox by kind, channel and status, campaigns and
@@ -42,14 +43,29 @@ extension APIRoutes {
     /// The desk's numbers, with the outbox's version as a validator: a poll that sends it back in `If-None-Match`
     /// while nothing changed gets 304 for the price of one index step.
     static func noticesSummary(_ app: NeuvoApplication, _ request: HTTPRequest) async throws -> HTTPResponse {
-        let notices = app.gateway.notices
-        let etag = "\"outbox-\(try await notices.deskVersion())\""
+        let version = try await app.gateway.notices.deskVersion()
+        let desk = NoticeDeskSummary.of(app.database)
+        let now = app.clock.now()
+        let zone = app.gateway.notices.timeZone
+        let summary = try await desk.summary(version: version) { connection in
+            try summaryBody(now: now, timeZone: zone, in: connection)
+        }
+        let etag = NoticeDeskSummary.etag(summary.version)
         if request.headers["If-None-Match"] == etag {
             return HTTPResponse(status: .notModified, headers: ["ETag": etag, "Cache-Control": "no-store"])
         }
-        let now = app.clock.now()
-        let summary = try await notices.deskSummary(now: now)
-        let dead = try await notices.deskNotices(statuses: deadLetterStatuses, kind: nil, channel: nil, limit: 100)
+        var response = HTTPResponse.json(summary.body)
+        response.headers["ETag"] = etag
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    }
+
+    /// The summary's JSON, on the desk's own read-only connection (`NoticeDeskSummary`).
+    static func summaryBody(now: Date, timeZone: TimeZone, in connection: Connection) throws -> [UInt8] {
+        let version = try NoticeStore.deskVersion(in: connection)
+        let summary = try NoticeStore.deskSummary(now: now, timeZone: timeZone, in: connection)
+        let dead = try NoticeStore.deskNotices(
+            statuses: deadLetterStatuses, kind: nil, channel: nil, limit: 100, in: connection)
         struct Body: Encodable {
             let version: String
             let generatedAt: Date
@@ -64,13 +80,11 @@ extension APIRoutes {
                 case deadLetters = "dead_letters"
             }
         }
-        var response = try JSONBody.response(
-            Body(
-                version: etag, generatedAt: now, counts: summary.counts, campaigns: summary.campaigns,
-                hours: summary.hours, deadLetters: dead.map(redacted)))
-        response.headers["ETag"] = etag
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return Array(
+            try JSONBody.encoder.encode(
+                Body(
+                    version: NoticeDeskSummary.etag(version), generatedAt: now, counts: summary.counts,
+                    campaigns: summary.campaigns, hours: summary.hours, deadLetters: dead.map(redacted))))
     }
 
     static func noticesList(_ app: NeuvoApplication, _ request: HTTPRequest) async throws -> HTTPResponse {
@@ -195,6 +209,7 @@ extension APIRoutes {
                 "notice \(id)'s content was erased on \(ISO8601DateFormatter().string(from: at)) under the retention "
                     + "rule (notice_retention_days), so it cannot be sent again; the city system can send a new one")
         }
+        NoticeDeskSummary.of(app.database).invalidate()
         app.logger.info("staff.notice_retried", ["from": .string(previous.rawValue)])
         return try JSONBody.response([
             "id": id, "status": NoticeStatus.queued.rawValue, "previous_status": previous.rawValue,

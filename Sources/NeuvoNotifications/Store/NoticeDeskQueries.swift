@@ -7,9 +7,11 @@ extension NoticeStore {
     /// Changes whenever any notice changes status: every change writes a row of `notice_transitions`, whose ids
     /// only grow. The desk's validator, so an idle poll costs one index step.
     public func deskVersion() async throws -> Int64 {
-        try await database.read { connection in
-            try connection.scalar("SELECT coalesce(max(id), 0) FROM notice_transitions", as: Int64.self) ?? 0
-        }
+        try await database.read { connection in try Self.deskVersion(in: connection) }
+    }
+
+    public static func deskVersion(in connection: Connection) throws -> Int64 {
+        try connection.scalar("SELECT coalesce(max(id), 0) FROM notice_transitions", as: Int64.self) ?? 0
     }
 
     /// How many notices of one kind, on one channel, are in one status.
@@ -57,71 +59,79 @@ extension NoticeStore {
     /// the status, by design (docs/ARCHITECTURE.md).
     public func deskSummary(now: Date, days: Int = 14, hours: Int = 24) async throws -> DeskSummary {
         let zone = timeZone
+        return try await database.read { connection in
+            try Self.deskSummary(now: now, timeZone: zone, days: days, hours: hours, in: connection)
+        }
+    }
+
+    /// `deskSummary` on any connection: the desk runs it on a read-only connection of its own, off the writer's
+    /// queue (it reads every notice).
+    public static func deskSummary(
+        now: Date, timeZone zone: TimeZone, days: Int = 14, hours: Int = 24, in connection: Connection
+    ) throws -> DeskSummary {
         let offset = Int64(zone.secondsFromGMT(for: now)) * 1000
         let since = now.addingTimeInterval(-Double(days) * 86_400)
         let minuteAgo = now.addingTimeInterval(-60)
         let hoursAgo = now.addingTimeInterval(-Double(hours) * 3600)
-        return try await database.read { connection in
-            let counts = try connection.query(
-                """
-                SELECT c.template_id AS kind, s.channel, s.status, count(*) AS n
-                FROM notice_content c JOIN notice_state s ON s.notice_seq = c.seq
-                GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-                """
-            ).map {
-                StatusCount(
-                    kind: try $0.get("kind"), channel: try $0.get("channel"), status: try $0.get("status"),
-                    count: try $0.get("n"))
-            }
-            var campaigns: [String: Campaign] = [:]
-            var order: [String] = []
-            for row in try connection.query(
-                """
-                SELECT c.template_id AS kind, (c.created_at + ?1) / 86400000 AS day, s.status, count(*) AS n,
-                    min(c.created_at) AS first, max(c.created_at) AS last,
-                    sum(s.status IN ('sent', 'delivered', 'permanent_failure', 'dead') AND s.updated_at >= ?2) AS recent
-                FROM notice_content c JOIN notice_state s ON s.notice_seq = c.seq
-                WHERE c.created_at >= ?3
-                GROUP BY 1, 2, 3 ORDER BY 2 DESC, 1
-                """, offset, minuteAgo, since)
-            {
-                let kind: String = try row.get("kind")
-                let day: Int64 = try row.get("day")
-                let key = "\(kind)/\(day)"
-                let status: String = try row.get("status")
-                let count: Int = try row.get("n")
-                let recent: Int = try row.get("recent")
-                let first: Date = try row.get("first")
-                let last: Date = try row.get("last")
-                if var campaign = campaigns[key] {
-                    campaign.counts[status] = count
-                    campaign.settledLastMinute += recent
-                    campaigns[key] = Campaign(
-                        kind: kind, day: campaign.day, counts: campaign.counts,
-                        firstQueuedAt: min(campaign.firstQueuedAt, first),
-                        lastQueuedAt: max(campaign.lastQueuedAt, last),
-                        settledLastMinute: campaign.settledLastMinute)
-                } else {
-                    order.append(key)
-                    campaigns[key] = Campaign(
-                        kind: kind, day: Self.dayText(day), counts: [status: count], firstQueuedAt: first,
-                        lastQueuedAt: last, settledLastMinute: recent)
-                }
-            }
-            let hourRows = try connection.query(
-                """
-                SELECT at / 3600000 AS hour, to_status, count(*) AS n FROM notice_transitions
-                WHERE at >= ? AND to_status IN ('sent', 'delivered', 'temporary_failure', 'permanent_failure', 'dead',
-                    'queued')
-                GROUP BY 1, 2 ORDER BY 1, 2
-                """, hoursAgo)
-            let hourCounts = try hourRows.map {
-                HourCount(
-                    hour: Date(timeIntervalSince1970: Double(try $0.get("hour", as: Int64.self)) * 3600),
-                    status: try $0.get("to_status"), count: try $0.get("n"))
-            }
-            return DeskSummary(counts: counts, campaigns: order.compactMap { campaigns[$0] }, hours: hourCounts)
+        let counts = try connection.query(
+            """
+            SELECT c.template_id AS kind, s.channel, s.status, count(*) AS n
+            FROM notice_content c JOIN notice_state s ON s.notice_seq = c.seq
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            """
+        ).map {
+            StatusCount(
+                kind: try $0.get("kind"), channel: try $0.get("channel"), status: try $0.get("status"),
+                count: try $0.get("n"))
         }
+        var campaigns: [String: Campaign] = [:]
+        var order: [String] = []
+        for row in try connection.query(
+            """
+            SELECT c.template_id AS kind, (c.created_at + ?1) / 86400000 AS day, s.status, count(*) AS n,
+                min(c.created_at) AS first, max(c.created_at) AS last,
+                sum(s.status IN ('sent', 'delivered', 'permanent_failure', 'dead') AND s.updated_at >= ?2) AS recent
+            FROM notice_content c JOIN notice_state s ON s.notice_seq = c.seq
+            WHERE c.created_at >= ?3
+            GROUP BY 1, 2, 3 ORDER BY 2 DESC, 1
+            """, offset, minuteAgo, since)
+        {
+            let kind: String = try row.get("kind")
+            let day: Int64 = try row.get("day")
+            let key = "\(kind)/\(day)"
+            let status: String = try row.get("status")
+            let count: Int = try row.get("n")
+            let recent: Int = try row.get("recent")
+            let first: Date = try row.get("first")
+            let last: Date = try row.get("last")
+            if var campaign = campaigns[key] {
+                campaign.counts[status] = count
+                campaign.settledLastMinute += recent
+                campaigns[key] = Campaign(
+                    kind: kind, day: campaign.day, counts: campaign.counts,
+                    firstQueuedAt: min(campaign.firstQueuedAt, first),
+                    lastQueuedAt: max(campaign.lastQueuedAt, last),
+                    settledLastMinute: campaign.settledLastMinute)
+            } else {
+                order.append(key)
+                campaigns[key] = Campaign(
+                    kind: kind, day: Self.dayText(day), counts: [status: count], firstQueuedAt: first,
+                    lastQueuedAt: last, settledLastMinute: recent)
+            }
+        }
+        let hourRows = try connection.query(
+            """
+            SELECT at / 3600000 AS hour, to_status, count(*) AS n FROM notice_transitions
+            WHERE at >= ? AND to_status IN ('sent', 'delivered', 'temporary_failure', 'permanent_failure', 'dead',
+                'queued')
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """, hoursAgo)
+        let hourCounts = try hourRows.map {
+            HourCount(
+                hour: Date(timeIntervalSince1970: Double(try $0.get("hour", as: Int64.self)) * 3600),
+                status: try $0.get("to_status"), count: try $0.get("n"))
+        }
+        return DeskSummary(counts: counts, campaigns: order.compactMap { campaigns[$0] }, hours: hourCounts)
     }
 
     /// Days since 1970-01-01 as YYYY-MM-DD (the day was computed in the city's time, so it is printed as UTC).
@@ -173,19 +183,25 @@ extension NoticeStore {
     public func deskNotices(statuses: [NoticeStatus], kind: String?, channel: ChannelKind?, limit: Int) async throws
         -> [DeskNotice]
     {
-        let statusList = statuses.map(\.rawValue).joined(separator: ",")
-        return try await database.read { connection in
-            try connection.query(
-                """
-                SELECT c.id, c.template_id, s.channel, s.status, c.locale, s.attempts, s.last_error, c.created_at,
-                    s.updated_at, c.erased_at
-                FROM notice_state s JOIN notice_content c ON c.seq = s.notice_seq
-                WHERE (?1 = '' OR instr(',' || ?1 || ',', ',' || s.status || ',') > 0)
-                    AND (?2 IS NULL OR c.template_id = ?2) AND (?3 IS NULL OR s.channel = ?3)
-                ORDER BY s.updated_at DESC, s.notice_seq DESC LIMIT ?4
-                """, statusList, kind, channel?.rawValue, limit
-            ).map(Self.deskNotice)
+        try await database.read { connection in
+            try Self.deskNotices(statuses: statuses, kind: kind, channel: channel, limit: limit, in: connection)
         }
+    }
+
+    public static func deskNotices(
+        statuses: [NoticeStatus], kind: String?, channel: ChannelKind?, limit: Int, in connection: Connection
+    ) throws -> [DeskNotice] {
+        let statusList = statuses.map(\.rawValue).joined(separator: ",")
+        return try connection.query(
+            """
+            SELECT c.id, c.template_id, s.channel, s.status, c.locale, s.attempts, s.last_error, c.created_at,
+                s.updated_at, c.erased_at
+            FROM notice_state s JOIN notice_content c ON c.seq = s.notice_seq
+            WHERE (?1 = '' OR instr(',' || ?1 || ',', ',' || s.status || ',') > 0)
+                AND (?2 IS NULL OR c.template_id = ?2) AND (?3 IS NULL OR s.channel = ?3)
+            ORDER BY s.updated_at DESC, s.notice_seq DESC LIMIT ?4
+            """, statusList, kind, channel?.rawValue, limit
+        ).map(Self.deskNotice)
     }
 
     /// One notice for the desk, or nil.
