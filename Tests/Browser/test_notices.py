@@ -23,6 +23,7 @@ from pathlib import Path
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from test_staff import NEUVO_BIN, STAFF, active, needs_server, open_page, ready, s, sign_in, status_text, tab_to
 from test_widget import ARTIFACTS, ROOT, new_driver, q, text_of, wait
@@ -222,6 +223,13 @@ class NoticesDesk(unittest.TestCase):
             wait(d, lambda: q(d, f'tr[data-notice="{notice}"]'), "the dead letter is not on the desk")
             self.assertEqual(d.find_element(By.TAG_NAME, "html").get_attribute("lang"), lang)
             self.assertEqual(text_of(d.find_element(By.TAG_NAME, "h1")), STAFF["staff.nav.notices"][lang])
+            if lang == "fi":
+                # Messages by status: the dead letter is found, with a link to its trail.
+                Select(d.find_element(By.ID, "find-status")).select_by_value("dead")
+                Select(d.find_element(By.ID, "find-channel")).select_by_value("sms")
+                d.find_element(By.CSS_SELECTOR, "#notice-search button[type=submit]").click()
+                wait(d, lambda: q(d, f'#search-results a[href="/staff/notices/{notice}"]'),
+                     "searching for dead SMS messages did not find the dead letter")
             check(f"/staff/notices ({lang})")
             open_page(d, "/staff/notices/" + notice)
             check(f"/staff/notices/{{id}} ({lang})")

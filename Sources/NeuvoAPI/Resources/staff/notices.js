@@ -189,6 +189,51 @@
     }
     await render(first.data);
     watchOutbox(ui, updated, render);
+    findForm(ui, first.data);
+  };
+
+  // Any notices by status, channel and kind (GET /staff/api/notices), each with a link to its trail.
+  const findForm = (ui, data) => {
+    const { main, t, el } = ui;
+    const box = el('section', { id: 'notice-search', 'aria-labelledby': 'search-title' }, main);
+    el('h2', { id: 'search-title' }, box, t('staff.notices.find'));
+    const form = el('form', { class: 'actions' }, box);
+    const choose = (name, label, options) => {
+      const field = el('div', { class: 'field' }, form);
+      el('label', { for: 'find-' + name }, field, label);
+      const select = el('select', { id: 'find-' + name, name }, field);
+      el('option', { value: '' }, select, t('staff.notices.all'));
+      options.forEach(([value, text]) => el('option', { value }, select, text));
+      return select;
+    };
+    const status = choose('status', t('staff.notices.status'), STATUSES.map((s) => [s, statusText(ui, s)]));
+    const channel = choose('channel', t('staff.notices.channel'), [['email', 'email'], ['sms', 'sms']]);
+    const kinds = Array.from(new Set(data.counts.map((c) => c.kind))).sort();
+    const kind = choose('kind', t('staff.notices.kind'), kinds.map((k) => [k, k]));
+    el('button', { type: 'submit' }, form, t('staff.notices.search'));
+    const results = el('div', { id: 'search-results', 'aria-live': 'polite' }, box);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const params = new URLSearchParams({ limit: '200' });
+      if (status.value) params.set('status', status.value);
+      if (channel.value) params.set('channel', channel.value);
+      if (kind.value) params.set('kind', kind.value);
+      const res = await ui.api('GET', '/notices?' + params.toString());
+      ui.clear(results);
+      if (!res.ok) { el('p', { class: 'problems', role: 'alert' }, results, t('staff.error')); return; }
+      const found = res.data.notices;
+      el('p', null, results, t('staff.notices.found', { count: found.length }));
+      if (!found.length) return;
+      const body = table(ui, results, t('staff.notices.find'), [
+        t('staff.notices.notice'), t('staff.notices.kind'), t('staff.notices.channel'), t('staff.notices.status'),
+        t('staff.notices.reason'), t('staff.notices.attempts'), t('staff.notices.changed')]);
+      found.forEach((n) => {
+        const tr = el('tr', null, body);
+        el('a', { href: '/staff/notices/' + encodeURIComponent(n.id) }, el('th', { scope: 'row' }, tr), n.id);
+        [n.kind, n.channel, statusText(ui, n.status), n.last_error || '', String(n.attempts), when(ui, n.updated_at)]
+          .forEach((v) => el('td', null, tr, v));
+      });
+    });
   };
 
   // ---------------------------------------------------------------- one notice's trail
