@@ -87,6 +87,29 @@ struct StaffNoticesTests {
         #expect(audit.allSatisfy { $0.memberName == "Olli Operaattori" })
     }
 
+    @Test func manyDeadLettersAreRetriedAtOnceEachOnItsOwn() async throws {
+        let api = try await TestAPI.make()
+        let first = try await api.deadLetter()
+        let second = try await api.deadLetter()
+        let sent = try await api.smsWithTheProvider()
+        let olli = try await api.signIn("Olli", roles: [.operator])
+        let body = "{\"ids\": [\"\(first.id)\", \"\(sent.id)\", \"\(second.id)\", \"no such id\"]}"
+        let forged = await api.request(.post, "/staff/api/notices/retry", json: body, headers: olli.cookieOnly)
+        #expect(forged.status == .forbidden)
+        let answer = await api.staff(.post, "/staff/api/notices/retry", olli, json: body)
+        #expect(answer.status == .ok)
+        #expect(object(answer)["retried"] as? [String] == [first.id, second.id])
+        let refused = try #require(object(answer)["refused"] as? [[String: Any]])
+        #expect(refused.map { $0["id"] as? String } == [sent.id, "no such id"])
+        #expect(refused.map { $0["type"] as? String } == ["/problems/notice-not-retryable", "/problems/not-found"])
+        for id in [first.id, second.id] { #expect(try await api.status(of: id) == .queued) }
+        #expect(try await api.status(of: sent.id) == .sent)
+        #expect(await api.staff(.post, "/staff/api/notices/retry", olli, json: #"{"ids": []}"#).status.code == 422)
+        let audit = try await api.app.staff.auditLog().filter { $0.action == "POST /staff/api/notices/retry" }
+        #expect(audit.map(\.status) == [422, 200, 403])
+        #expect(audit[1].detail.contains(first.id))
+    }
+
     @Test func nothingAutomaticLeavesAFinalFailureAndOnlyDeadLettersAreRetried() async throws {
         let api = try await TestAPI.make()
         let notice = try await api.deadLetter()
@@ -196,6 +219,7 @@ struct StaffNoticesTests {
         for route in [
             "/staff/notices", "/staff/notices/{id}", "/staff/notices.js", "/staff/api/notices/summary",
             "/staff/api/notices", "/staff/api/notices/{id}", "/staff/api/notices/{id}/retry",
+            "/staff/api/notices/retry",
             "/staff/api/notices/{id}/resident",
         ] {
             #expect(paths[route] != nil, "\(route) is not documented")

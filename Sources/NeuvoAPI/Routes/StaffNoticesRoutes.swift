@@ -31,6 +31,7 @@ extension APIRoutes {
             api.get("/notices") { request, _ in try await noticesList(app, request) }
             api.get("/notices/{id}") { _, context in try await noticeTrail(app, context) }
             api.post("/notices/{id}/retry") { _, context in try await retryNotice(app, context) }
+            api.post("/notices/retry") { request, context in try await retryNotices(app, request, context) }
             api.post("/notices/{id}/resident") { request, context in
                 try await noticeResident(app, request, context)
             }
@@ -142,11 +143,15 @@ extension APIRoutes {
         }
     }
 
+    /// Notice ids are short and plain; anything else names no notice.
+    static func isNoticeID(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 64
+            && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+
     static func noticeID(_ context: RequestContext) throws -> String {
         let id = context.pathParameters["id"] ?? ""
-        guard !id.isEmpty, id.count <= 64,
-            id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
-        else { throw Problem.notFound("there is no notice with this id") }
+        guard isNoticeID(id) else { throw Problem.notFound("there is no notice with this id") }
         return id
     }
 
@@ -192,28 +197,71 @@ extension APIRoutes {
     /// with a problem document for a notice that is not a dead letter, or whose content retention has erased.
     static func retryNotice(_ app: NeuvoApplication, _ context: RequestContext) async throws -> HTTPResponse {
         let id = try noticeID(context)
-        let member = try context.staff().member
         let previous: NoticeStatus
-        do {
-            previous = try await app.gateway.notices.retry(
-                id, reason: "retried by operator \(member.name)", now: app.clock.now())
-        } catch NoticeError.notFound {
-            throw Problem.notFound("there is no notice \(id)")
-        } catch NoticeError.notAllowed(_, let from, _) {
-            throw Problem.error(
-                .conflict, "notice-not-retryable", "Only a dead or permanently failed notice can be sent again",
-                "notice \(id) is \(from.rawValue); a retry is for dead and permanently failed notices, once each")
-        } catch NoticeError.contentErased(_, let at) {
-            throw Problem.error(
-                .conflict, "notice-content-erased", "The notice's content has been erased",
-                "notice \(id)'s content was erased on \(ISO8601DateFormatter().string(from: at)) under the retention "
-                    + "rule (notice_retention_days), so it cannot be sent again; the city system can send a new one")
+        switch try await retry(app, id, by: try context.staff().member) {
+        case .success(let status): previous = status
+        case .failure(let problem): throw problem
         }
-        NoticeDeskSummary.of(app.database).invalidate()
-        app.logger.info("staff.notice_retried", ["from": .string(previous.rawValue)])
         return try JSONBody.response([
             "id": id, "status": NoticeStatus.queued.rawValue, "previous_status": previous.rawValue,
         ])
+    }
+
+    struct RetryRequest: Decodable {
+        let ids: [String]
+    }
+
+    /// Many dead letters at once (after a provider's outage), each as `retryNotice` would, each on its own: one that
+    /// is refused does not stop the others, and the answer says which and why.
+    static func retryNotices(_ app: NeuvoApplication, _ request: HTTPRequest, _ context: RequestContext) async throws
+        -> HTTPResponse
+    {
+        let body = try JSONBody.decode(RetryRequest.self, from: request)
+        guard (1...500).contains(body.ids.count) else { throw Problem.validation("ids must list 1 to 500 notice ids") }
+        let member = try context.staff().member
+        var retried: [String] = []
+        var refused: [JSONValue] = []
+        for id in body.ids {
+            switch try await retry(app, id, by: member) {
+            case .success: retried.append(id)
+            case .failure(let problem):
+                refused.append(
+                    .object([
+                        "id": .string(id), "type": .string(problem.type ?? ""), "detail": .string(problem.detail ?? ""),
+                    ]))
+            }
+        }
+        return try JSONBody.response([
+            "retried": JSONValue.array(retried.map { .string($0) }), "refused": .array(refused),
+        ])
+    }
+
+    /// One retry through `NoticeStore.retry`, its refusal as the problem to answer with.
+    static func retry(_ app: NeuvoApplication, _ id: String, by member: StaffMember) async throws -> Result<
+        NoticeStatus, HTTPError
+    > {
+        guard isNoticeID(id) else { return .failure(Problem.notFound("there is no notice with this id")) }
+        do {
+            let previous = try await app.gateway.notices.retry(
+                id, reason: "retried by operator \(member.name)", now: app.clock.now())
+            NoticeDeskSummary.of(app.database).invalidate()
+            app.logger.info("staff.notice_retried", ["from": .string(previous.rawValue)])
+            return .success(previous)
+        } catch NoticeError.notFound {
+            return .failure(Problem.notFound("there is no notice \(id)"))
+        } catch NoticeError.notAllowed(_, let from, _) {
+            return .failure(
+                Problem.error(
+                    .conflict, "notice-not-retryable", "Only a dead or permanently failed notice can be sent again",
+                    "notice \(id) is \(from.rawValue); a retry is for dead and permanently failed notices, once each"))
+        } catch NoticeError.contentErased(_, let at) {
+            return .failure(
+                Problem.error(
+                    .conflict, "notice-content-erased", "The notice's content has been erased",
+                    "notice \(id)'s content was erased on \(ISO8601DateFormatter().string(from: at)) under the "
+                        + "retention rule (notice_retention_days), so it cannot be sent again; the city system can "
+                        + "send a new one"))
+        }
     }
 
     struct ResidentRequest: Decodable {

@@ -131,6 +131,20 @@
       });
       replaceKeepingFocus(ui, deadTable, (box) => {
         if (!data.dead_letters.length) { el('p', { class: 'ok' }, box, t('staff.notices.no_dead')); return; }
+        // After an outage: every dead letter listed, at once (each is retried on its own; refusals are counted).
+        const all = data.dead_letters.filter((n) => n.retryable).map((n) => n.id);
+        if (all.length > 1) {
+          const every = el('button', { type: 'button', class: 'secondary', 'data-key': 'retry-all' }, el('p', null, box),
+            t('staff.notices.retry_all', { count: all.length }));
+          every.addEventListener('click', async () => {
+            every.disabled = true;
+            const res = await ui.api('POST', '/notices/retry', { ids: all });
+            if (res.ok) ui.say(t('staff.notices.retried_all', { count: res.data.retried.length }));
+            else if (res.status !== 403) ui.say(t('staff.error'));
+            document.getElementById('dead-title').focus();
+            if (refresh) await refresh();
+          });
+        }
         const body = table(ui, box, t('staff.notices.dead_letters'), [
           t('staff.notices.notice'), t('staff.notices.kind'), t('staff.notices.channel'), t('staff.notices.status'),
           t('staff.notices.reason'), t('staff.notices.attempts'), t('staff.notices.changed'), t('staff.notices.action')]);
