@@ -17,6 +17,10 @@ git -C "$work/catalog" -c user.name=CI -c user.email=ci@localhost commit --quiet
 export NEUVO_DB="$work/neuvo.db" NEUVO_CATALOG="$work/catalog" NEUVO_PUBLIC_BASE_URL="$base" NEUVO_SMTP_URL="file://$work/outbox"
 export NEUVO_SMS_WEBHOOK_SECRET="whsec_$(head -c 32 /dev/urandom | base64)" NEUVO_LOG_LEVEL=warning
 export NEUVO_SMS_RECEIPT_SECRET="whsec_$(head -c 32 /dev/urandom | base64)"
+# The notices desk's browser test plays the SMS provider on this port (failing, then recovered); retries come fast so
+# that a notice it refuses is a dead letter within seconds.
+sms_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export NEUVO_SMS_WEBHOOK_URL="http://127.0.0.1:$sms_port/sms" NEUVO_DISPATCH_RETRY_BASE_SECONDS=0.01
 # schemathesis sends thousands of chat messages from one address: the limits are the tests' and the soak's to
 # measure (docs/SECURITY.md, "Limits"), so here they are lifted.
 export NEUVO_LIMITS_CHAT_PER_ADDRESS=1000000 NEUVO_LIMITS_CHAT_PER_SESSION=100000 NEUVO_LIMITS_HANDOFFS_PER_ADDRESS=100000
@@ -88,10 +92,11 @@ if ! run_schemathesis 2>&1 | tee "$work/schemathesis.log"; then
     fi
 fi
 
-echo "==> widget and staff console in headless Chromium (the staff tests make invite links with neuvo staff invite)"
+echo "==> widget, staff console and notices desk in headless Chromium (the staff tests make invite links with neuvo staff invite)"
 NEUVO_BASE_URL="$base" NEUVO_BIN="$neuvo" NEUVO_TEST_LINK_TOKEN="${link##*/r/}" NEUVO_TEST_LINK_EXPECT="Kallion ala-aste" \
     NEUVO_TEST_HEALTH_LINK_TOKEN="${health_link##*/r/}" NEUVO_TEST_HEALTH_EXPECT="Kallion terveysasema" \
     NEUVO_TEST_OIDC_USER=resident NEUVO_TEST_OIDC_PASSWORD="correct horse battery staple" \
+    NEUVO_TEST_SMS_PORT="$sms_port" \
     python3 -m pytest Tests/Browser -q -rs -p no:cacheprovider
 
 echo "==> graceful shutdown on SIGTERM"

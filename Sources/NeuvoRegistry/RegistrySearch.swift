@@ -27,6 +27,7 @@ public final class RegistrySearch: Sendable {
     /// Units in id order: the index every other structure refers to.
     let unitIDs: [String]
     let unitCoordinates: [Coordinates?]
+    private let unitPoints: UnitPoints
     let unitPostalCodes: [String?]
     private let unitIndexByID: [String: Int]
     /// Unit indices by postal code, ascending.
@@ -81,6 +82,7 @@ public final class RegistrySearch: Sendable {
         self.reader = reader
         unitIDs = built.unitIDs
         unitCoordinates = built.unitCoordinates
+        unitPoints = UnitPoints(built.unitCoordinates)
         unitPostalCodes = built.unitPostalCodes
         unitIndexByID = Dictionary(
             built.unitIDs.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
@@ -232,13 +234,8 @@ public final class RegistrySearch: Sendable {
         -> [UnitAnswer]
     {
         guard let centre = centre(of: location) else { return [] }
-        let candidates = unitIndices(forService: service)
-        var ranked: [(unit: Int, distance: Double)] = []
-        for unit in candidates {
-            if let point = unitCoordinates[unit] { ranked.append((unit, point.distance(to: centre))) }
-        }
-        ranked.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.unit < $1.unit) }
-        return ranked.prefix(limit).compactMap { answer($0.unit, language: language, from: centre, score: 1) }
+        return unitPoints.nearest(unitIndices(forService: service), to: centre, limit: limit, points: unitCoordinates)
+            .compactMap { answer($0.unit, language: language, from: centre, score: 1) }
     }
 
     /// Units with this postal code, optionally only those giving `service`, by name.

@@ -81,6 +81,10 @@ struct GatewayCommandTests {
         let show = try await NeuvoProcess.run(["notices", "show"] + common + [noticeID])
         #expect(show.stdout.contains("audit trail:"))
         #expect(show.stdout.contains("- → queued: created"))
+        // Only a dead or permanently failed notice is sent again.
+        let refused = try await NeuvoProcess.run(["notices", "retry"] + common + [noticeID])
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("notice \(noticeID) is queued and cannot become queued"))
     }
 
     /// A 10 MB file across several transactions (`neuvo arrange` writes 2,000 rows at a time while it parses the

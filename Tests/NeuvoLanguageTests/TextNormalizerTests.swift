@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoCore
 import NeuvoLanguage
 import Testing
 
@@ -79,7 +80,7 @@ import Testing
     }
 
     @Test func garbageNeverCrashes() {
-        var generator = SplitMix(seed: 42)
+        var generator = SplitMix64(seed: 42)
         for _ in 0..<200 {
             var scalars = String.UnicodeScalarView()
             for _ in 0..<40 {
@@ -130,18 +131,5 @@ import Testing
         #expect(matchScore(exact, "päiväkodit") == nil)
         #expect(exactMatchScore > foldedMatchScore)
         #expect(matchScore(bare, normalized: "paivakoti") == exactMatchScore)
-    }
-}
-
-/// Deterministic pseudo-random numbers for fuzzing.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
     }
 }

@@ -262,6 +262,39 @@ struct DispatcherTests {
         #expect(notice.lastError?.contains("400") == true)
     }
 
+    @Test func anOperatorsRetryOfARefusedNoticeSendsItOnceMoreUnderTheSameID() async throws {
+        // The provider refuses the first request (400: a permanent failure) and accepts the next: the fix.
+        let setup = try await Self.setup(webhookArguments: ["--fail-400", "1/2"])
+        let outcome = try await setup.service.intake.arrange(
+            ArrangementRequest(resident: "R2", kind: "preschool_place", details: preschool))
+        let noticeID = try #require(outcome.noticeID)
+        #expect(try await setup.dispatcher().runUntilIdle().permanentFailures == 1)
+        // Nothing automatic sends a final failure again.
+        #expect(try await setup.dispatcher().runUntilIdle().attempted == 0)
+        let before = try #require(try await setup.service.notices.notice(noticeID))
+
+        #expect(
+            try await setup.service.notices.retry(noticeID, reason: "retried by operator", now: setup.clock.now())
+                == .permanentFailure)
+        await #expect(throws: NoticeError.notAllowed(id: noticeID, from: .queued, to: .queued)) {
+            try await setup.service.notices.retry(noticeID, reason: "again", now: setup.clock.now())
+        }
+        #expect(try await setup.dispatcher().runUntilIdle().sent == 1)
+        #expect(try setup.webhookIDs() == [noticeID])
+        let after = try #require(try await setup.service.notices.notice(noticeID))
+        #expect(after.status == .sent)
+        #expect(after.idempotencyKey == before.idempotencyKey)
+        #expect(after.attempts == 2)
+        let moves = try await setup.service.notices.history(of: noticeID).transitions.map {
+            "\($0.from ?? "-")>\($0.to)"
+        }
+        #expect(
+            moves == [
+                "->queued", "queued>sending", "sending>permanent_failure", "permanent_failure>queued", "queued>sending",
+                "sending>sent",
+            ])
+    }
+
     @Test func aNoticeLeftSendingByACrashIsResentAndDeduplicatedByTheReceiver() async throws {
         let setup = try await Self.setup()
         let outcome = try await setup.service.intake.arrange(

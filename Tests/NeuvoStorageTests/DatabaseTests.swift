@@ -247,7 +247,7 @@ struct DatabaseTests {
                 try Checkpointer.passive(connection)
             })
         checkpointer.schedule()
-        #expect(await eventually { checkpointer.counts.failed == 1 })
+        #expect(await eventually(timeout: .seconds(30)) { checkpointer.counts.failed == 1 })
         // Commits keep asking; the retry waits for the pause however often it is asked.
         for _ in 0..<5 { checkpointer.schedule() }
         #expect(await eventually(timeout: .seconds(30)) { checkpointer.counts.completed == 1 })

@@ -1,3 +1,4 @@
+import NeuvoCore
 import Testing
 
 @testable import NeuvoSupport
@@ -52,7 +53,8 @@ struct RedactorTests {
         #expect(!after.contains("010101-2304"), "\(after.unicodeScalars.map { String($0.value, radix: 16) })")
         let before = redactor.redact("\u{600}131052-308T")
         #expect(!before.contains("131052-308T"))
-        #expect(redactor.redact("maija@example.fi\u{301}").contains("[EMAIL]"))
+        #expect(
+            redactor.redact("maija@example.fi\u{301}").unicodeScalars.elementsEqual("[EMAIL]\u{301}".unicodeScalars))
     }
 
     /// A unit's address has seven digits but no phone number: the phone rules' expressions are not even run
@@ -72,7 +74,7 @@ struct RedactorTests {
     }
 
     @Test func leavesNoCodeInRandomText() {
-        var generator = SeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         let signs = Array("+-YXWVUABCDEFyxwvuabcdef")
         for _ in 0..<500 {
             let digits = (0..<6).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
@@ -89,18 +91,5 @@ struct RedactorTests {
     func format3(_ number: Int) -> String {
         let text = String(number)
         return String(repeating: "0", count: 3 - text.count) + text
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so random tests repeat exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -60,6 +60,7 @@ public enum APIRoutes {
         router.post("/v1/chat/rating") { request, context in try await rateReply(app, request, context) }
         // The staff console and its API (StaffRoutes.swift): every route behind `StaffAuthentication`.
         staffRoutes(app, &router)
+        staffNoticesRoutes(app, &router)
         // The live hand-off: the resident's event stream and the agents' desk (DeskRoutes.swift).
         deskRoutes(app, &router)
         return router

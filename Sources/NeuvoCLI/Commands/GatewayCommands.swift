@@ -193,7 +193,9 @@ struct NoticesCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "notices", abstract: "List notices or show one with its attempts and audit trail.",
-            subcommands: [NoticesListCommand.self, NoticesShowCommand.self, NoticesSamplesCommand.self],
+            subcommands: [
+                NoticesListCommand.self, NoticesShowCommand.self, NoticesRetryCommand.self, NoticesSamplesCommand.self,
+            ],
             defaultSubcommand: NoticesListCommand.self)
     }
 }
@@ -266,6 +268,33 @@ struct NoticesShowCommand: ParsableCommand {
                 "  \(transition.at.formatted(format)) \(transition.from ?? "-") → \(transition.to): \(transition.reason)"
             )
         }
+    }
+}
+
+/// `neuvo notices retry ID`: the staff desk's retry for an operator at the server (same rule, same audit row).
+struct NoticesRetryCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "retry",
+            abstract: "Send a dead or permanently failed notice again after a fix, with the same id.",
+            discussion:
+                "Receivers de-duplicate on the id. A notice whose content retention erased cannot be sent again.")
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(valueName: "id", help: "Notice id.") var id: String
+
+    func run() async throws {
+        let previous: NoticeStatus
+        do {
+            previous = try await global.withDatabase { configuration, database in
+                try await NoticeStore(database: database, timeZone: configuration.timeZone).retry(
+                    id, reason: "retried with neuvo notices retry", now: Date())
+            }
+        } catch let error as NoticeError {
+            throw CommandFailure(exitCode: .dataError, message: error.description)
+        }
+        print("notice \(id) was \(previous.rawValue) and is queued again; the dispatcher sends it with the same id")
     }
 }
 

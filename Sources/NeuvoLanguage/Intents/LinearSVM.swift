@@ -1,4 +1,5 @@
 import Foundation
+import NeuvoCore
 
 /// Sparse rows in compressed form: row `i` has `indices[starts[i]..<starts[i + 1]]` and the same `values`.
 struct SparseRows: Sendable {
@@ -156,20 +157,5 @@ enum LinearSVM {
                 }
             }
         }
-    }
-}
-
-/// Small deterministic generator (Steele et al. 2014); the standard library's generator is not seedable.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -48,6 +48,10 @@ public enum NoticeStatus: String, Sendable, Hashable, Codable, CaseIterable {
 
     public var isFinal: Bool { Self.allowed[self]?.isEmpty ?? true }
 
+    /// The final failures an operator may send again after a fix (`NoticeStore.retry`): back to `queued`, same id.
+    /// Not in `allowed`, so nothing automatic (the dispatcher, a late receipt) can take this step.
+    public static let retryable: Set<NoticeStatus> = [.dead, .permanentFailure]
+
     /// A failure of some kind: it carries an error (and, for a temporary one, a retry time).
     public var isFailure: Bool { self == .temporaryFailure || self == .permanentFailure || self == .dead }
 
@@ -57,11 +61,14 @@ public enum NoticeStatus: String, Sendable, Hashable, Codable, CaseIterable {
 public enum NoticeError: Error, Sendable, Hashable, CustomStringConvertible {
     case notFound(String)
     case notAllowed(id: String, from: NoticeStatus, to: NoticeStatus)
+    /// Retention erased what the notice says: there is nothing left to send.
+    case contentErased(id: String, at: Date)
 
     public var description: String {
         switch self {
         case .notFound(let id): "no notice \(id)"
         case .notAllowed(let id, let from, let to): "notice \(id) is \(from.rawValue) and cannot become \(to.rawValue)"
+        case .contentErased(let id, _): "notice \(id)'s content was erased by retention: there is nothing to send again"
         }
     }
 }

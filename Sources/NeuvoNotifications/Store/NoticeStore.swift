@@ -96,6 +96,13 @@ public struct NoticeStore: Sendable {
         var providerMessageID: String? = nil
         /// Until when a claim (to `sending`) holds the notice.
         var lease: Date? = nil
+        /// An operator's retry (`retry`): the one move out of a final failure.
+        var operatorRetry = false
+
+        /// Allowed by the transition table, or an operator's retry of a final failure back to the queue.
+        var isAllowed: Bool {
+            from.canMove(to: to) || (operatorRetry && to == .queued && NoticeStatus.retryable.contains(from))
+        }
 
         /// A move that changes neither the retry time nor the error: an accepted send, a receipt.
         var isLean: Bool { NoticeStore.isLean(to: to, nextAttemptAt: nextAttemptAt) }
@@ -108,7 +115,7 @@ public struct NoticeStore: Sendable {
     /// (lean moves: neither the retry time nor the error changes, so `notice_state_claimable` is not touched) one
     /// multi-row statement per chunk; the others one guarded UPDATE each; the audit rows one INSERT per chunk.
     static func writeStatus(_ moves: [StatusMove], countAttempt: Bool, in connection: Connection) throws -> [Bool] {
-        for move in moves where !move.from.canMove(to: move.to) {
+        for move in moves where !move.isAllowed {
             throw NoticeError.notAllowed(id: move.id, from: move.from, to: move.to)
         }
         var moved = [Bool](repeating: false, count: moves.count)
@@ -441,6 +448,39 @@ public struct NoticeStore: Sendable {
     /// "?, ?, ?" for `count` values.
     static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+
+    // MARK: Operators
+
+    /// An operator's retry after a fix: a dead or permanently failed notice goes back to `queued`, due now, through
+    /// `writeStatus` with its audit row (`reason` says who). It keeps its id, so the email's Message-ID and the SMS
+    /// `webhook-id` are the same and a receiver that saw an earlier attempt de-duplicates. Returns the status it
+    /// had. Throws `notAllowed` for any other status (a second retry finds it queued: it moves once),
+    /// `contentErased` when retention erased its content, `notFound`.
+    @discardableResult
+    public func retry(_ id: String, reason: String, now: Date) async throws -> NoticeStatus {
+        try await database.write { connection in
+            guard
+                let row = try connection.queryOne(
+                    """
+                    SELECT c.seq, c.erased_at, s.status FROM notice_content c
+                    JOIN notice_state s ON s.notice_seq = c.seq WHERE c.id = ?
+                    """, id),
+                let status = NoticeStatus(rawValue: try row.get("status"))
+            else { throw NoticeError.notFound(id) }
+            guard NoticeStatus.retryable.contains(status) else {
+                throw NoticeError.notAllowed(id: id, from: status, to: .queued)
+            }
+            if let erased: Date = try row.get("erased_at") { throw NoticeError.contentErased(id: id, at: erased) }
+            let moved = try Self.writeStatus(
+                [
+                    StatusMove(
+                        seq: try row.get("seq"), id: id, from: status, to: .queued, reason: reason, at: now,
+                        nextAttemptAt: now, operatorRetry: true)
+                ], countAttempt: false, in: connection)
+            guard moved == [true] else { throw NoticeError.notAllowed(id: id, from: status, to: .queued) }
+            return status
+        }
     }
 
     // MARK: Receipts

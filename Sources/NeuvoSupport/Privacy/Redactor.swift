@@ -1,5 +1,3 @@
-import Foundation
-
 /// Removes personal data from free text before it is logged or stored in a transcript.
 ///
 /// It is deliberately greedy: a henkilötunnus is removed whether or not its date or check character
@@ -9,7 +7,7 @@ public struct Redactor: Sendable {
     public struct Rule: Sendable {
         public let name: String
         public let replacement: String
-        let pattern: String
+        public let pattern: String
         /// Matches with fewer digits are left alone (a postal code such as 00530 is not a phone number).
         var minimumDigits = 0
         /// What a text must have for the pattern to match at all; nil runs it on every text.
@@ -51,11 +49,17 @@ public struct Redactor: Sendable {
             minimumDigits: 7, needs: .phoneDigits(7)),
     ]
 
-    private let expressions: [(NSRegularExpression, Rule)]
+    private let expressions: [(RedactionPattern, Rule)]
 
     public init(rules: [Rule] = Redactor.rules) {
         // The patterns are compile-time constants covered by tests, so a failure is a programming error.
-        expressions = rules.map { rule in (try! NSRegularExpression(pattern: rule.pattern), rule) }
+        expressions = rules.map { rule in
+            do {
+                return (try RedactionPattern(rule.pattern), rule)
+            } catch {
+                preconditionFailure("redaction rule \(rule.name): \(error)")
+            }
+        }
     }
 
     public static let standard = Redactor()
@@ -106,21 +110,21 @@ public struct Redactor: Sendable {
         let prerequisites = Prerequisites(text)
         // Fast path: most log text meets no rule's prerequisite.
         guard expressions.contains(where: { prerequisites.allow($0.1) }) else { return text }
-        // Work on the UTF-16 string the regular expressions see: a match may start or end inside a Swift Character
-        // (a combining mark right after a code), and converting such a range to String indices would fail and
-        // let the code through.
-        let result = NSMutableString(string: text)
-        for (expression, rule) in expressions where prerequisites.allow(rule) {
-            let matches = expression.matches(in: result as String, range: NSRange(location: 0, length: result.length))
+        var bytes = Array(text.utf8)
+        var changed = false
+        for (pattern, rule) in expressions where prerequisites.allow(rule) {
+            let found = bytes.withUnsafeBufferPointer { pattern.matches(in: $0) }
             // Replace from the end so earlier ranges stay valid.
-            for match in matches.reversed() {
+            for range in found.reversed() {
                 if rule.minimumDigits > 0 {
-                    let digits = result.substring(with: match.range).utf16.filter { $0 >= 0x30 && $0 <= 0x39 }.count
+                    var digits = 0
+                    for byte in bytes[range] where byte >= 0x30 && byte <= 0x39 { digits += 1 }
                     if digits < rule.minimumDigits { continue }
                 }
-                result.replaceCharacters(in: match.range, with: rule.replacement)
+                bytes.replaceSubrange(range, with: rule.replacement.utf8)
+                changed = true
             }
         }
-        return result as String
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
     }
 }

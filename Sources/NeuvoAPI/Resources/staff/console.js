@@ -67,10 +67,12 @@
     return el('h1', null, main, text);
   };
 
+  // Pages that other scripts add (notices.js, loaded before this one): { path, nav, matches(path), view(ui) }.
+  const EXTRA = Array.isArray(window.NeuvoStaffPages) ? window.NeuvoStaffPages : [];
   const PAGES = [
     ['/staff/', 'staff.nav.misunderstood'], ['/staff/intents', 'staff.nav.intents'],
     ['/staff/translations', 'staff.nav.translations'], ['/staff/publish', 'staff.nav.publish']
-  ];
+  ].concat(EXTRA.map((page) => [page.path, page.nav]));
   const currentPath = () => (window.location.pathname === '/staff' ? '/staff/' : window.location.pathname);
 
   const renderNav = () => {
@@ -79,7 +81,7 @@
     const list = el('ul', null, nav);
     PAGES.forEach(([href, key]) => {
       const a = el('a', { href }, el('li', null, list), t(key));
-      if (href === currentPath()) a.setAttribute('aria-current', 'page');
+      if (href === currentPath() || (href !== '/staff/' && currentPath().startsWith(href + '/'))) a.setAttribute('aria-current', 'page');
     });
     nav.hidden = false;
     who.textContent = t('staff.signed_in_as') + ' ' + session.name + ' (' + session.roles.join(', ') + ')';
@@ -526,7 +528,9 @@
     }
     renderNav();
     try {
-      await (VIEWS[currentPath()] || misunderstoodView)();
+      const extra = EXTRA.find((page) => page.matches(currentPath()));
+      const ui = { main, t, el, clear, say, api, heading, id, lang: () => lang, session: () => session };
+      await (extra ? () => extra.view(ui) : VIEWS[currentPath()] || misunderstoodView)();
     } catch (e) {
       if (e && e.message !== 'signed out') el('p', { class: 'problems', role: 'alert' }, main, t('staff.error'));
     }
