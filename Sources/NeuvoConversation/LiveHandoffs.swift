@@ -207,6 +207,10 @@ public final class LiveHandoffs: Sendable {
     /// A resident's message while an agent holds the conversation: stored as an event for the agent; nil when no
     /// agent holds it (the assistant answers).
     func relay(_ text: String, session: SessionID, now: Date) async throws -> LiveEvent? {
+        // Almost every message has no agent to go to: a read (readers run side by side) says so without waiting
+        // for the one writer. A take in between is found by the transaction below, or by the next message.
+        let held = try await database.read { connection in try self.heldHandoff(session: session, in: connection) }
+        guard held != nil else { return nil }
         let redacted = store.redacted(text)
         let event = try await database.write { connection -> LiveEvent? in
             guard let handoff = try self.heldHandoff(session: session, in: connection) else { return nil }
