@@ -72,7 +72,9 @@
   const PAGES = [
     ['/staff/', 'staff.nav.misunderstood'], ['/staff/intents', 'staff.nav.intents'],
     ['/staff/translations', 'staff.nav.translations'], ['/staff/publish', 'staff.nav.publish']
-  ].concat(EXTRA.map((page) => [page.path, page.nav]));
+  ].concat(EXTRA.map((page) => [page.path, page.nav]))
+    // The customer-service desk is a page of its own (desk.html): an ordinary link.
+    .concat([['/staff/desk', 'staff.nav.desk']]);
   const currentPath = () => (window.location.pathname === '/staff' ? '/staff/' : window.location.pathname);
 
   const renderNav = () => {
