@@ -25,6 +25,10 @@ public struct Router: HTTPResponder, HTTPBodyPolicy {
     }
 
     private var routes: [Route] = []
+    /// Indices into `routes` by segment count and first segment (nil: a parameter or wildcard first), ascending: a
+    /// path is matched against the few routes that can match it, not all of them (the API has over a hundred, and
+    /// every request is matched twice: for its body's admission and for its handler).
+    private var candidates: [Int: [String?: [Int]]] = [:]
     private var middleware: [any HTTPMiddleware] = []
     /// The body limit of routes that declare none, and of requests no route matches.
     public var defaultMaxBodyBytes: Int
@@ -49,10 +53,23 @@ public struct Router: HTTPResponder, HTTPBodyPolicy {
             }
             return .literal(String(part))
         }
+        let first: String? =
+            if case .literal(let literal) = segments.first { literal } else { nil }
+        candidates[segments.count, default: [:]][first, default: []].append(routes.count)
         routes.append(
             Route(
                 method: method, pattern: pattern, segments: segments, responder: responder, maxBodyBytes: maxBodyBytes,
                 headChecks: headChecks))
+    }
+
+    /// The routes that can match a path of these segments, in the order they were added.
+    private func candidates(for path: [String]) -> [Int] {
+        guard let bySegment = candidates[path.count] else { return [] }
+        let literal = path.first.flatMap { bySegment[$0] } ?? []
+        let open = bySegment[nil] ?? []
+        if open.isEmpty { return literal }
+        if literal.isEmpty { return open }
+        return (literal + open).sorted()
     }
 
     public mutating func on(
@@ -143,22 +160,23 @@ public struct Router: HTTPResponder, HTTPBodyPolicy {
             }
             path.append(decoded)
         }
-        var best: (route: Route, rank: [Int], parameters: [String: String])?
+        var best: (index: Int, rank: [Int], parameters: [String: String])?
         var allowed = Set<String>()
-        for route in routes {
-            guard let (rank, parameters) = match(route.segments, path) else { continue }
-            allowed.insert(route.method.rawValue)
-            guard route.method == method || (method == .head && route.method == .get) else {
+        for index in candidates(for: path) {
+            guard let (rank, parameters) = match(routes[index].segments, path) else { continue }
+            let routeMethod = routes[index].method
+            allowed.insert(routeMethod.rawValue)
+            guard routeMethod == method || (method == .head && routeMethod == .get) else {
                 continue
             }
             // An explicit HEAD route beats the GET fallback at equal rank.
             if let current = best {
                 let higher = current.rank.lexicographicallyPrecedes(rank)
                 let exactAtSameRank =
-                    rank == current.rank && route.method == method && current.route.method != method
+                    rank == current.rank && routeMethod == method && routes[current.index].method != method
                 guard higher || exactAtSameRank else { continue }
             }
-            best = (route, rank, parameters)
+            best = (index, rank, parameters)
         }
         guard let best else {
             if allowed.isEmpty { throw HTTPError(status: .notFound, detail: "no resource at \(displayPath)") }
@@ -167,7 +185,7 @@ public struct Router: HTTPResponder, HTTPBodyPolicy {
             throw HTTPError(
                 status: .methodNotAllowed, detail: "\(displayPath) accepts \(methods)", headers: ["Allow": methods])
         }
-        return (best.route, best.parameters)
+        return (routes[best.index], best.parameters)
     }
 
     /// The per-segment rank (2 literal, 1 parameter or wildcard) and the captured parameters, if `path` matches.
