@@ -171,6 +171,21 @@ struct DeskTests {
         #expect(await api.events(mine).status == .unauthorized)
     }
 
+    /// A script sending "typing" as fast as it can meets 429 after a minute's worth; each signal is a session check.
+    @Test func typingSignalsAreRateLimitedPerSession() async throws {
+        let api = try await TestAPI.make()
+        let session = try #require(
+            await api.chat("jag vill prata med en människa", lang: "sv")["session_id"] as? String)
+        var statuses: [HTTPStatus] = []
+        for _ in 0...ClientLimits.typingPerSessionPerMinute {
+            statuses.append(await api.request(.post, "/v1/sessions/\(session)/typing", bearer: session).status)
+        }
+        #expect(statuses.dropLast().allSatisfy { $0 == .noContent })
+        let refused = await api.request(.post, "/v1/sessions/\(session)/typing", bearer: session)
+        #expect(refused.status == .tooManyRequests)
+        #expect(refused.headers["Retry-After"] != nil)
+    }
+
     @Test func theDeskNeedsTheAgentRoleAndTheCSRFTokenAndOneAgentHoldsAConversation() async throws {
         let api = try await TestAPI.make()
         let editor = try await api.signIn("Eeva", roles: [.editor])

@@ -16,6 +16,7 @@ extension APIRoutes {
             try await residentEvents(app, request, context)
         }
         router.post("/v1/sessions/{session_id}/typing") { request, context in
+            try app.limits.admitTyping(session: try context.parameter("session_id"))
             _ = try await residentSession(app, request, context)
             try await app.live.residentTyping(session: SessionID(rawValue: try context.parameter("session_id")))
             return HTTPResponse(status: .noContent)

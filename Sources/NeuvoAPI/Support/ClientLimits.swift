@@ -8,6 +8,10 @@ public struct ClientLimits: Sendable {
     let chatByAddress: KeyedRateLimiter
     let chatBySession: KeyedRateLimiter
     let handoffsByAddress: KeyedRateLimiter
+    /// "The resident is typing" signals a session may send: the widget sends at most one every few seconds, and
+    /// each is a session check (a write), so a script cannot drive the database with them.
+    let typingBySession = KeyedRateLimiter(limit: ClientLimits.typingPerSessionPerMinute)
+    static let typingPerSessionPerMinute = 30
     let metrics: Metrics
     /// How long a 429 of the chat waits before it is sent.
     static let refusalPause: Duration = .milliseconds(250)
@@ -26,6 +30,13 @@ public struct ClientLimits: Sendable {
         }
         if let session, let wait = chatBySession.take(session, now: now) {
             throw refused("chat_session", wait, "too many messages in this conversation; wait a moment")
+        }
+    }
+
+    /// Takes a typing signal's token, or throws 429 with `Retry-After`.
+    func admitTyping(session: String, now: ContinuousClock.Instant = .now) throws {
+        if let wait = typingBySession.take(session, now: now) {
+            throw refused("typing_session", wait, "too many typing signals in this conversation; wait a moment")
         }
     }
 
