@@ -177,7 +177,7 @@ struct DeskTests {
         let session = try #require(
             await api.chat("jag vill prata med en människa", lang: "sv")["session_id"] as? String)
         var statuses: [HTTPStatus] = []
-        for _ in 0...ClientLimits.typingPerSessionPerMinute {
+        for _ in 0...api.app.configuration.typingPerSessionPerMinute {
             statuses.append(await api.request(.post, "/v1/sessions/\(session)/typing", bearer: session).status)
         }
         #expect(statuses.dropLast().allSatisfy { $0 == .noContent })

@@ -10,8 +10,7 @@ public struct ClientLimits: Sendable {
     let handoffsByAddress: KeyedRateLimiter
     /// "The resident is typing" signals a session may send: the widget sends at most one every few seconds, and
     /// each is a session check (a write), so a script cannot drive the database with them.
-    let typingBySession = KeyedRateLimiter(limit: ClientLimits.typingPerSessionPerMinute)
-    static let typingPerSessionPerMinute = 30
+    let typingBySession: KeyedRateLimiter
     let metrics: Metrics
     /// How long a 429 of the chat waits before it is sent.
     static let refusalPause: Duration = .milliseconds(250)
@@ -19,6 +18,7 @@ public struct ClientLimits: Sendable {
     init(configuration: Configuration, metrics: Metrics) {
         chatByAddress = KeyedRateLimiter(limit: configuration.chatPerAddressPerMinute)
         chatBySession = KeyedRateLimiter(limit: configuration.chatPerSessionPerMinute)
+        typingBySession = KeyedRateLimiter(limit: configuration.typingPerSessionPerMinute)
         handoffsByAddress = KeyedRateLimiter(limit: configuration.handoffsPerAddressPerHour, per: .seconds(3600))
         self.metrics = metrics
     }

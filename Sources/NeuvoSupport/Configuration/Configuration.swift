@@ -78,6 +78,8 @@ public struct Configuration: Sendable, Equatable {
     /// minute's worth).
     public var chatPerAddressPerMinute = 120
     public var chatPerSessionPerMinute = 20
+    /// "The resident is typing" signals per minute from one session (the widget sends one every few seconds).
+    public var typingPerSessionPerMinute = 30
     /// Hand-offs to staff per hour from one client address (a session never has more than one open).
     public var handoffsPerAddressPerHour = 10
     /// Hosts whose URLs become links in emails and chat replies; empty: the public base URL's host and the

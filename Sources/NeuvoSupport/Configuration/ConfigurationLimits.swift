@@ -25,6 +25,9 @@ extension Configuration {
             "limits.chat_per_session", "chat messages per minute in one session", range: 1...100_000,
             keyPath: \.chatPerSessionPerMinute),
         integer(
+            "limits.typing_per_session", "\"typing\" signals per minute from one session to the agent's desk",
+            range: 1...100_000, keyPath: \.typingPerSessionPerMinute),
+        integer(
             "limits.handoffs_per_address", "hand-offs to staff per hour from one client address", range: 1...100_000,
             keyPath: \.handoffsPerAddressPerHour),
         ConfigurationSetting(
