@@ -86,7 +86,7 @@ public struct GlobalOptions: ParsableArguments {
 
     /// Opens (creating and migrating on first run) the configured database.
     func openDatabase(_ configuration: Configuration) throws -> Database {
-        try NeuvoRuntime.openDatabase(path: configuration.databasePath)
+        try NeuvoRuntime.openDatabase(path: configuration.databasePath, cacheKiB: configuration.databaseCacheKiB)
     }
 
     /// Loads the configuration, opens the database, runs `body`, and closes the database whether or not `body`

@@ -63,8 +63,10 @@ public final class NeuvoRuntime: Sendable {
         + StaffSchema.migrations
 
     /// Opens (creating and migrating) the database at `path` with `schema`.
-    public static func openDatabase(path: String) throws -> Database {
-        try Database(path: path, options: Database.Options(migrations: schema))
+    public static func openDatabase(path: String, cacheKiB: Int = 16 * 1024) throws -> Database {
+        var options = Database.Options(migrations: schema)
+        options.cacheKiB = cacheKiB
+        return try Database(path: path, options: options)
     }
 
     /// Builds everything once. `catalog` and `channels` replace what the configuration names (tests).
@@ -75,7 +77,7 @@ public final class NeuvoRuntime: Sendable {
         let texts = try catalog.map(LiveTexts.init(catalog:)) ?? Self.loadTexts(configuration, use: use)
         texts.setLinkHosts(configured: configuration.linkHosts, ownHost: configuration.publicBaseURL().host)
         let channels = try channels ?? Self.channels(configuration)
-        let database = try openDatabase(path: configuration.databasePath)
+        let database = try openDatabase(path: configuration.databasePath, cacheKiB: configuration.databaseCacheKiB)
         do {
             // After the database: its folder exists by now, and `secret.key` is created beside it.
             let secrets = try ServerSecrets.load(configuration)

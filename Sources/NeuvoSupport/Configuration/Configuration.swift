@@ -9,6 +9,8 @@ import NeuvoCore
 /// documentation are all generated from that table.
 public struct Configuration: Sendable, Equatable {
     public var databasePath: String
+    /// SQLite's page cache per connection (`PRAGMA cache_size`), KiB.
+    public var databaseCacheKiB = 16 * 1024
     /// The folder holding `intents/` and `locales/`; nil: the catalog bundled with the binary.
     public var catalogPath: String?
     public var logLevel: LogLevel = .info

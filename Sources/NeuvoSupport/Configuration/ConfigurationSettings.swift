@@ -150,6 +150,10 @@ extension Configuration {
                 config.databasePath = value
                 return nil
             }),
+        integer(
+            "db_cache_kib",
+            "SQLite's page cache per connection in KiB: memory grows to it as the database is used, then stays",
+            range: 256...1_048_576, keyPath: \.databaseCacheKiB),
         ConfigurationSetting(
             "catalog", "folder holding intents/ and locales/ (default: the one bundled with the binary)",
             expected: "a folder path",
