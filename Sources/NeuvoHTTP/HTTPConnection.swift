@@ -363,20 +363,13 @@ final class HTTPConnection {
     /// Writes what is queued; a client that lets more than the stream's allowance pile up is dropped.
     private func flushStream() {
         guard case .streaming = state, let progress = stream else { return }
-        while outputOffset < output.count {
-            guard writable else {
-                if output.count - outputOffset > progress.body.maxPendingBytes { return close() }
-                runner.note(deadline: ioDeadline)
-                return
-            }
-            let result = output.withUnsafeBytes { all in
-                socket.sendNow(UnsafeRawBufferPointer(rebasing: all[outputOffset...]))
-            }
-            switch result {
-            case .some(let count) where count >= 0: outputOffset += count
-            case .none: writable = false
-            default: return failWrite()
-            }
+        switch sendQueued() {
+        case .sent: break
+        case .failed: return failWrite()
+        case .blocked:
+            if output.count - outputOffset > progress.body.maxPendingBytes { return close() }
+            runner.note(deadline: ioDeadline)
+            return
         }
         output.removeAll(keepingCapacity: true)
         outputOffset = 0
@@ -416,25 +409,40 @@ final class HTTPConnection {
 
     private func flush() {
         guard case .writing(let after) = state else { return }
+        switch sendQueued() {
+        case .sent: break
+        case .failed: return failWrite()
+        case .blocked:
+            runner.note(deadline: ioDeadline)  // wait for EPOLLOUT, within the write timeout
+            return
+        }
+        output = []
+        outputOffset = 0
+        finishWrite(after)
+    }
+
+    private enum SendOutcome {
+        /// Everything queued is with the kernel.
+        case sent
+        /// The socket's buffer is full: the rest waits for EPOLLOUT.
+        case blocked
+        case failed
+    }
+
+    /// Sends `output` from `outputOffset` until it is all sent or the socket would block.
+    private func sendQueued() -> SendOutcome {
         while outputOffset < output.count {
-            guard writable else {
-                runner.note(deadline: ioDeadline)  // wait for EPOLLOUT, within the write timeout
-                return
-            }
+            guard writable else { return .blocked }
             let result = output.withUnsafeBytes { all in
                 socket.sendNow(UnsafeRawBufferPointer(rebasing: all[outputOffset...]))
             }
             switch result {
             case .some(let count) where count >= 0: outputOffset += count
             case .none: writable = false
-            default:
-                failWrite()
-                return
+            default: return .failed
             }
         }
-        output = []
-        outputOffset = 0
-        finishWrite(after)
+        return .sent
     }
 
     private func finishWrite(_ after: AfterWrite) {
