@@ -176,14 +176,20 @@ struct DeskTests {
         let api = try await TestAPI.make()
         let session = try #require(
             await api.chat("jag vill prata med en människa", lang: "sv")["session_id"] as? String)
-        var statuses: [HTTPStatus] = []
-        for _ in 0...api.app.configuration.typingPerSessionPerMinute {
-            statuses.append(await api.request(.post, "/v1/sessions/\(session)/typing", bearer: session).status)
+        let limit = api.app.configuration.typingPerSessionPerMinute
+        // At once, as a script sends them: the bucket (a minute's worth) refills only by the second.
+        let responses = await withTaskGroup(of: HTTPResponse.self) { group in
+            for _ in 0..<(3 * limit) {
+                group.addTask { await api.request(.post, "/v1/sessions/\(session)/typing", bearer: session) }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(statuses.dropLast().allSatisfy { $0 == .noContent })
-        let refused = await api.request(.post, "/v1/sessions/\(session)/typing", bearer: session)
-        #expect(refused.status == .tooManyRequests)
-        #expect(refused.headers["Retry-After"] != nil)
+        let accepted = responses.filter { $0.status == .noContent }.count
+        let refused = responses.filter { $0.status == .tooManyRequests }
+        // A minute's worth, plus what refills while a loaded machine runs the burst; without the limit all 90 pass.
+        #expect(accepted >= limit && accepted <= 2 * limit, "\(accepted) accepted")
+        #expect(refused.count == responses.count - accepted)
+        #expect(refused.allSatisfy { $0.headers["Retry-After"] != nil })
     }
 
     @Test func theDeskNeedsTheAgentRoleAndTheCSRFTokenAndOneAgentHoldsAConversation() async throws {
