@@ -26,11 +26,10 @@ export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 
 for target in "${targets[@]}"; do
     echo "== building $target"
-    if ! swift build -c debug --product "$target" --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address \
-        --scratch-path "$build" 2>&1 | grep -v "ld.gold: warning: Cannot export local symbol"; then
-        :
-    fi
-    if [ ! -x "$build/debug/$target" ]; then
+    swift build -c debug --product "$target" --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address \
+        --scratch-path "$build" 2>&1 | grep -v "ld.gold: warning: Cannot export local symbol"
+    # The build's own status: a failed build must not leave an older binary of the target to be fuzzed.
+    if [ "${PIPESTATUS[0]}" -ne 0 ] || [ ! -x "$build/debug/$target" ]; then
         echo "error: $target did not build" >&2
         exit 1
     fi

@@ -53,12 +53,12 @@ private func icuMatches(_ expression: NSRegularExpression, _ text: String) -> [R
 public func fuzzRedaction(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
     let input = Array(UnsafeBufferPointer(start: data, count: size))
-    let text = String(decoding: input.prefix(256), as: UTF8.self)
+    let raw = String(decoding: input.prefix(256), as: UTF8.self)
     for (pattern, expression) in rules {
-        let ours = pattern.matches(in: text)
-        let icu = icuMatches(expression, text)
+        let ours = pattern.matches(in: raw)
+        let icu = icuMatches(expression, raw)
         if ours != icu {
-            fatalError("\(pattern.source) on \(text.debugDescription): \(ours) but ICU \(icu)")
+            fatalError("\(pattern.source) on \(raw.debugDescription): \(ours) but ICU \(icu)")
         }
     }
     guard size >= 12 else { return 0 }
