@@ -108,6 +108,8 @@ server=""
 [ "$status" -eq 0 ] || { echo "neuvo serve exited with $status after SIGTERM"; tail -20 "$work/serve.err"; exit 1; }
 "$neuvo" db check >/dev/null
 # The staff tests published to the catalog copy, as a git working tree: each publication is a commit by the member.
-git -C "$work/catalog" log --format='%an: %s' | grep -q "^Pekka Julkaisija: Neuvo catalog version" \
+# (Read whole before matching: `grep -q` stops at the first match, and under pipefail git's SIGPIPE failed the check.)
+authors=$(git -C "$work/catalog" log --format='%an: %s')
+grep -q "^Pekka Julkaisija: Neuvo catalog version" <<<"$authors" \
     || { echo "publishing did not commit to the catalog's git repository"; git -C "$work/catalog" log --oneline; exit 1; }
 echo "serve tests passed"

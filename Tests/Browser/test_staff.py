@@ -25,7 +25,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from test_widget import ARTIFACTS, BASE, BOT, INPUT, LAUNCHER, ROOT, TIMEOUT, new_driver, q, text_of, wait
+from test_widget import ARTIFACTS, BASE, BOT, INPUT, LAUNCHER, PANEL, ROOT, TIMEOUT, new_driver, q, text_of, wait
 
 NEUVO_BIN = os.environ.get("NEUVO_BIN") or str(ROOT / ".build" / "debug" / "neuvo")
 PUBLISH_TIMEOUT = float(os.environ.get("NEUVO_PUBLISH_TIMEOUT", "180"))
@@ -112,8 +112,10 @@ def tab_to(d, matches, limit=400, backwards=False):
 def widget_ask(d, text):
     """Sends `text` through the widget on the demo page and returns the bot's reply."""
     d.get(BASE + "/")
-    wait(d, lambda: q(d, LAUNCHER) or q(d, INPUT), "the widget did not load")
-    if not q(d, INPUT) or not q(d, INPUT)[0].is_displayed():
+    wait(d, lambda: q(d, LAUNCHER), "the widget did not load")
+    # The widget remembers an open panel across pages; decide by its state, not by visibility, which the panel's
+    # opening animation (opacity from 0) hides for its first frames.
+    if q(d, PANEL + "[hidden]"):
         q(d, LAUNCHER)[0].click()
     before = len(q(d, BOT))
     field = wait(d, lambda: q(d, INPUT)[0] if q(d, INPUT)[0].is_displayed() else None, "the widget did not open")
