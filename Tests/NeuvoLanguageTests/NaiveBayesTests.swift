@@ -83,10 +83,20 @@ private let mixExamples: [LabeledUtterance] = [
     // Example 0: the SVM alone is wrong, naive Bayes puts it right above a weight of 1/3. Example 1: right below
     // 5/3.
     let heldOut = IntentClassifier.HeldOutScores(
-        svm: [[1, 0], [1, 0]], naiveBayes: [[0, 3], [0, 0.6]], gold: [1, 0])
-    #expect(IntentClassifier.bestNaiveBayesWeight(heldOut, candidates: [0, 0.5, 1, 2]) == 0.5)
-    #expect(IntentClassifier.bestNaiveBayesWeight(heldOut, candidates: [0.1, 0]) == 0)
+        svm: [[1, 0], [1, 0]], naiveBayes: [[0, 3], [0, 0.6]], group: [[], []], gold: [1, 0])
+    #expect(heldOut.bestWeights(naiveBayes: [0, 0.5, 1, 2], group: [0]).naiveBayes == 0.5)
+    #expect(heldOut.bestWeights(naiveBayes: [0.1, 0], group: [0]).naiveBayes == 0)
     #expect(heldOut.right(0) == 1 && heldOut.right(1) == 2 && heldOut.right(2) == 1)
+}
+
+@Test func theNaiveBayesAndGroupWeightsAreChosenTogether() {
+    // Example 0 needs naive Bayes (weight ≥ 0.5), example 1 the group score (weight > 0.25) to be right; a group
+    // weight of 1 puts example 0 wrong again.
+    let heldOut = IntentClassifier.HeldOutScores(
+        svm: [[1, 0], [1, 1.2]], naiveBayes: [[0, 2.5], [0, 0]], group: [[1.5, 0], [1, 0]], gold: [1, 0])
+    let best = heldOut.bestWeights(naiveBayes: [0, 0.5, 1], group: [0, 0.5, 1])
+    #expect(best.naiveBayes == 1 && best.group == 0.5)
+    #expect(heldOut.right(1, 0.5) == 2 && heldOut.right(1, 0) == 1 && heldOut.right(1, 1) == 1)
 }
 
 @Test func trainingChoosesTheWeightOnItsFoldsAndTheModelFileKeepsIt() throws {

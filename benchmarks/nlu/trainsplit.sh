@@ -36,13 +36,13 @@ for lang in ("fi", "sv", "en"):
     cells.append(f"{100 * r['accuracy']:.2f}")
     seconds.append(f"{r['train_seconds']:.2f}")
     if "naive_bayes_weight" in r:
-        weights.append(f"{r['naive_bayes_weight']:g}")
+        weights.append(f"{r['naive_bayes_weight']:g}" + (f" + {r['group_weight']:g}" if "group_weight" in r else ""))
 label = open(f"{work}/{name}.label").read().strip()
 print(f"| {label} | " + " | ".join(cells) + f" | {' / '.join(seconds)} | {' / '.join(weights) or '-'} |")
 PY
 }
 
-echo "| configuration | fi % | sv % | en % | train s | NB weight |"
+echo "| configuration | fi % | sv % | en % | train s | NB + group weight |"
 echo "|---|---|---|---|---|---|"
 n=0
 for config in "$@"; do

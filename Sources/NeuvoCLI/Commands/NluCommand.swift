@@ -165,7 +165,7 @@ struct NluEvalCommand: ParsableCommand {
             Change a training option (repeatable): c, tolerance, calibration-folds, char-ngrams (e.g. 1-5), \
             word-bigrams, boundary-bigrams, stems, fold-characters, fold-words, sublinear, character-weight, \
             word-weight, stem-weight, min-df, nb-weight (a number, or auto: chosen on the calibration folds), \
-            nb-alpha, warm-start (booleans: true or false).
+            nb-alpha, group-weight (a number, or auto), warm-start (booleans: true or false).
             """)
     var settings: [String]
     @Flag(help: "Print one JSON object.") var json = false
@@ -194,6 +194,7 @@ struct NluEvalCommand: ParsableCommand {
             case "min-df": options.minimumDocumentFrequency = Int(try number())
             case "nb-weight": options.naiveBayesWeight = value == "auto" ? nil : try number()
             case "nb-alpha": options.naiveBayesAlpha = try number()
+            case "group-weight": options.groupWeight = value == "auto" ? nil : try number()
             case "warm-start": options.warmStart = try flag()
             case "char-ngrams":
                 let bounds = value.split(separator: "-").compactMap { Int($0) }

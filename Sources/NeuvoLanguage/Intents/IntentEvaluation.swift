@@ -49,6 +49,8 @@ public struct EvaluationReport: Sendable, Codable {
     public let outOfScope: OutOfScope
     /// The naive Bayes weight mixed into the model (chosen on the calibration folds unless set).
     public let naiveBayesWeight: Double
+    /// The intent-group SVM's weight mixed into the model (chosen on the calibration folds unless set).
+    public let groupWeight: Double
 
     enum CodingKeys: String, CodingKey {
         case accuracy
@@ -64,6 +66,7 @@ public struct EvaluationReport: Sendable, Codable {
         case confusions
         case outOfScope = "out_of_scope"
         case naiveBayesWeight = "naive_bayes_weight"
+        case groupWeight = "group_weight"
     }
 }
 
@@ -175,6 +178,6 @@ public enum IntentEvaluation {
                 rejectionRate: Double(test.count - accepted) / n,
                 accuracyOnAccepted: accepted > 0 ? Double(acceptedCorrect) / Double(accepted) : 0,
                 wrongRejected: wrong > 0 ? Double(wrongRejected) / Double(wrong) : 0),
-            naiveBayesWeight: classifier.naiveBayesWeight)
+            naiveBayesWeight: classifier.naiveBayesWeight, groupWeight: classifier.groupWeight)
     }
 }

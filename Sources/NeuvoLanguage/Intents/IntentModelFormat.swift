@@ -11,14 +11,15 @@ public enum IntentModelError: Error, Equatable, Sendable {
 /// A trained intent classifier as bytes, so a catalog that did not change is not trained again at start-up.
 ///
 /// Layout (little-endian): "NINT" version:u8, header length:u32, header (JSON: intents, options that shape the
-/// features, temperature, policy, calibration, the out-of-scope class, the naive Bayes weight already mixed into
-/// the weights), then features:u32 and classes:u32 and
+/// features, temperature, policy, calibration, the out-of-scope class, the naive Bayes and group weights already
+/// mixed into the weights), then features:u32 and classes:u32 and
 /// the arrays: vocabulary keys u64 × features (in id order), idf f32 × features, views u8 × features,
 /// weights f32 × (features × classes), bias f32 × classes.
 extension IntentClassifier {
     static let modelMagic: [UInt8] = Array("NINT".utf8)
     /// 2: the weights are the SVM's plus scaled naive Bayes log-likelihoods, and the header says by how much.
-    static let modelFormatVersion: UInt8 = 2
+    /// 3: plus the scaled weights of the intent-group SVM, and the header says by how much.
+    static let modelFormatVersion: UInt8 = 3
 
     struct ModelHeader: Codable {
         var intents: [String]
@@ -29,6 +30,7 @@ extension IntentClassifier {
         var outOfScopeIndex: Int?
         var viewWeights: [Float]
         var naiveBayesWeight: Double
+        var groupWeight: Double
     }
 
     /// Serialises the trained model; `init(modelData:options:)` reads it back.
@@ -38,7 +40,7 @@ extension IntentClassifier {
         let header = ModelHeader(
             intents: intents, features: model.featurizer.options, temperature: temperature, policy: outOfScopePolicy,
             calibration: calibration, outOfScopeIndex: outOfScopeIndex, viewWeights: model.viewWeights,
-            naiveBayesWeight: naiveBayesWeight)
+            naiveBayesWeight: naiveBayesWeight, groupWeight: groupWeight)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = (try? encoder.encode(header)) ?? Data()
@@ -117,7 +119,7 @@ extension IntentClassifier {
         self.init(
             intents: header.intents, options: options, outOfScopePolicy: header.policy, temperature: header.temperature,
             model: model, outOfScopeIndex: header.outOfScopeIndex, calibration: header.calibration,
-            naiveBayesWeight: header.naiveBayesWeight)
+            naiveBayesWeight: header.naiveBayesWeight, groupWeight: header.groupWeight)
     }
 }
 
@@ -135,6 +137,7 @@ extension IntentClassifierOptions {
             "\(outOfScopeTarget)", "\(rejectionBudget)", policy, temperature.map { "\($0)" } ?? "-",
             naiveBayesWeight.map { "\($0)" } ?? naiveBayesWeights.map { "\($0)" }.joined(separator: ","),
             "\(naiveBayesAlpha)", "\(warmStart)",
+            groupWeight.map { "\($0)" } ?? groupWeights.map { "\($0)" }.joined(separator: ","),
         ].joined(separator: "|")
     }
 }
