@@ -5,7 +5,7 @@
 
 BENCH_COMMIT, BENCH_TREE_MODIFIED, BENCH_DATE and BENCH_LOAD (set by benchmarks/run) override what is read here,
 so that re-aggregating a kept work folder keeps the run's own commit and date.
-DIR holds, for each benchmark NAME (nlu, langid, chat, http, gateway), NAME.out (its standard output), NAME.rc
+DIR holds, for each benchmark NAME (nlu, langid, chat, http, gateway, desk, cityscale, redaction), NAME.out (its standard output), NAME.rc
 (exit status) and NAME.seconds (wall time). Every markdown table in each output is parsed generically (header ->
 cells) and kept in the JSON; the headline rows (figures side by side with the peer measured in the same run, and
 their ratio) are then picked from those tables by their first cell. A benchmark that failed or whose table changed
@@ -28,6 +28,9 @@ BENCHMARKS = [
     ("chat", "bash benchmarks/chat/run.sh", "one chat turn through `neuvo chat --json`"),
     ("http", "bash benchmarks/http/run.sh", "HTTP on loopback vs nginx (wrk)"),
     ("gateway", "bash benchmarks/gateway/run.sh", "notice queueing and delivery vs the sink's capacity; SMTP"),
+    ("desk", "bash benchmarks/desk/run.sh", "the live hand-off, 200 residents and 20 agents, vs an asyncio + sqlite3 peer"),
+    ("cityscale", "bash benchmarks/cityscale/run.sh", "30,000 units vs the bundled registry; chat vs nginx"),
+    ("redaction", "bash benchmarks/redaction/run.sh", "the redactor vs the same rules through ICU"),
 ]
 
 
@@ -100,6 +103,18 @@ def find_row(tables, first_cell_prefix, column_hint=None):
             if first.lower().startswith(first_cell_prefix.lower()):
                 return row
     return None
+
+
+def table_titled(tables, title_prefix):
+    for table in tables:
+        if table["title"].lower().startswith(title_prefix.lower()):
+            return [table]
+    return []
+
+
+def cells(row):
+    """A row's cells in column order (for tables whose column names change with the run's settings)."""
+    return list(row.values()) if row else []
 
 
 def cell(row, *names):
@@ -206,6 +221,50 @@ def headline(name, tables, text):
             "n/a" if ratio(email_fast, smtp_cap) is None else f"{100 * ratio(email_fast, smtp_cap):.0f} % of sink")
         peak = num(cell(find_row(tables, "dispatcher peak RSS", "rate"), "rate"))
         add("dispatcher peak RSS (MB)", fmt(peak), "", "", "", "target < 100 MB")
+    elif name == "desk":
+        ours, theirs = table_titled(tables, "neuvo serve"), table_titled(tables, "peer")
+        for direction in ("agent → resident", "resident → agent"):
+            a, b = find_row(ours, direction), find_row(theirs, direction)
+            for q in ("p50", "p99"):
+                x, y = num(cell(a, f"{q} ms")), num(cell(b, f"{q} ms"))
+                add(f"{direction}, {q} (ms)", fmt(x, 1), "asyncio + sqlite3 peer", fmt(y, 1),
+                    "n/a" if ratio(x, y) is None else f"{ratio(x, y):.1f}×",
+                    ("target p99 < 1 s; " if q == "p99" else "") + f"{fmt(num(cell(a, 'messages')), 0)} messages")
+        lost = re.search(r"lost to residents (\d+), lost to agents (\d+), seen twice (\d+)", text)
+        add("messages lost / seen twice across reconnects", "n/a" if not lost else
+            f"{int(lost.group(1)) + int(lost.group(2))} / {lost.group(3)}", "", "", "", "every stream reconnected")
+        rss = re.search(r"RSS MiB \(database MiB\) by second: ([^\n]*)", text)
+        if rss:
+            samples = re.findall(r"(\d+): ([\d.]+) \(", rss.group(1))
+            add("server RSS, first → last sample (MiB)", f"{samples[0][1]} → {samples[-1][1]}" if samples else "n/a",
+                "", "", "", "grows with SQLite's page cache up to db_cache_kib")
+    elif name == "cityscale":
+        count = re.search(r"^(\d[\d,]*) units \(", text, re.M)
+        label = f"{int(count.group(1).replace(',', '')):,} units" if count else "the large register"
+        units = find_row(tables, "unit questions", "target")
+        bundled, city = (cells(units) + [None, None, None])[1:3]
+        b_rps, c_rps = num(bundled), num(city)
+        c_p99 = fmt(num(city, r"p99 ([\d.]+) ms"), 1)
+        add(f"unit questions, {label} (req/s)", fmt(c_rps), "bundled registry", fmt(b_rps),
+            "n/a" if ratio(c_rps, b_rps) is None else f"{100 * ratio(c_rps, b_rps):.0f} % of bundled",
+            f"p99 {c_p99} ms; targets ≥ 80 %, p99 < 20 ms")
+        for prefix, measure, note in (("`neuvo serve` until", "/readyz after start (ms)", "target ≤ 2 s"),
+                                      ("`neuvo serve` RSS", "serve RSS after the load (MB)", "target < 150 MB"),
+                                      ("`neuvo chat`, one question, warm", "`neuvo chat` warm start to reply (ms)",
+                                       "targets ≤ 300 / ≤ 1,000 ms")):
+            row = find_row(tables, prefix, "target")
+            b, c = (cells(row) + [None, None, None])[1:3]
+            add(f"{measure}, {label}", fmt(num(c), 0), "bundled registry", fmt(num(b), 0), "", note)
+        chat, static = find_row(tables, "neuvo POST /v1/chat", "ratio to nginx"), find_row(tables, "nginx GET", "ratio to nginx")
+        add("POST /v1/chat vs nginx, default logs (req/s)", fmt(num(cell(chat, "req/s"))), "nginx, static file",
+            fmt(num(cell(static, "req/s"))), cell(chat, "ratio to nginx") or "n/a", "target ≥ 0.20")
+    elif name == "redaction":
+        for prefix in ("a message with", "1,999 letters"):
+            row = find_row(tables, prefix, "ICU µs")
+            ours, theirs = num(cell(row, "Neuvo µs")), num(cell(row, "ICU µs"))
+            add(f"redact: {cells(row)[0] if row else prefix} (µs)", fmt(ours, 1), "ICU (NSRegularExpression)",
+                fmt(theirs, 1), "n/a" if ratio(theirs, ours) is None else f"{ratio(theirs, ours):.0f}× faster",
+                "same output: " + (cell(row, "same output") or "n/a"))
     return rows
 
 
