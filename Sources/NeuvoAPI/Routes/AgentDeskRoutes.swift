@@ -10,7 +10,7 @@ import NeuvoSupport
 /// desk (`/staff/desk`, `/staff/api/handoffs`, ...). The rules (one agent at a time, only the holder writes) live in
 /// `LiveHandoffs`; these handlers authorise, parse and format.
 extension APIRoutes {
-    static func deskRoutes(_ app: NeuvoApplication, _ router: inout Router) {
+    static func agentDeskRoutes(_ app: NeuvoApplication, _ router: inout Router) {
         // The resident: the session's own id as the bearer token, as for `/v1/me`.
         router.get("/v1/sessions/{session_id}/events") { request, context in
             try await residentEvents(app, request, context)

@@ -18,7 +18,7 @@ extension APIRoutes {
         return [UInt8](data)
     }()
 
-    static func staffNoticesRoutes(_ app: NeuvoApplication, _ router: inout Router) {
+    static func noticesDeskRoutes(_ app: NeuvoApplication, _ router: inout Router) {
         router.get("/staff/notices.js") { request, _ in
             asset(noticesScript, "text/javascript; charset=utf-8", request)
         }

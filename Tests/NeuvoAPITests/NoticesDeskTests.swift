@@ -27,7 +27,7 @@ extension TestAPI {
 }
 
 @Suite("The notices desk: operators only, retries through the outbox's one path, residents' details for a reason")
-struct StaffNoticesTests {
+struct NoticesDeskTests {
     @Test func theDeskIsForOperatorsOnly() async throws {
         let api = try await TestAPI.make()
         let notice = try await api.deadLetter()
