@@ -325,7 +325,7 @@ struct AgentDeskTests {
         let paths = try #require(object(await api.request(.get, "/openapi.json"))["paths"] as? [String: Any])
         for route in [
             "/v1/sessions/{session_id}/events", "/v1/sessions/{session_id}/typing", "/staff/desk", "/staff/desk.js",
-            "/staff/desk.css", "/staff/api/handoffs", "/staff/api/handoffs/{id}/take",
+            "/staff/api/handoffs", "/staff/api/handoffs/{id}/take",
             "/staff/api/handoffs/{id}/messages", "/staff/api/handoffs/{id}/close", "/staff/api/handoffs/{id}/typing",
             "/staff/api/handoffs/{id}/arrangements", "/staff/api/presence", "/staff/api/desk/events",
             "/staff/api/desk/replies",

@@ -52,7 +52,7 @@ struct NoticesDeskTests {
         #expect(page.status == .ok)
         #expect(page.headers["Content-Security-Policy"] == APIRoutes.staffPolicy)
         let script = await api.request(.get, "/staff/notices.js")
-        #expect(String(decoding: script.body, as: UTF8.self).contains("NeuvoStaffPages"))
+        #expect(String(decoding: script.body, as: UTF8.self).contains("NeuvoStaff.addPage("))
     }
 
     @Test func aRetryNeedsTheCSRFTokenKeepsTheIdAndQueuesTheNoticeOnce() async throws {
