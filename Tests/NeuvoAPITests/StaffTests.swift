@@ -62,6 +62,32 @@ struct StaffAccessTests {
         #expect(signin.headers["Content-Security-Policy"]?.contains("unsafe-inline") == false)
     }
 
+    /// The console, the notices desk and the agents' desk are one document under the one policy: a page script
+    /// can only add its pages to what `common.js` shares, and none is inline.
+    @Test func everyStaffPageIsTheConsolesOneDocumentWithItsScriptsServedFromThisOrigin() async throws {
+        let api = try await TestAPI.make()
+        let member = try await api.signIn("Aino", roles: [.editor, .operator, .agent])
+        let console = await api.request(.get, "/staff/", headers: member.cookieOnly)
+        for path in ["/staff/signin", "/staff/desk", "/staff/notices", "/staff/notices/n-1", "/staff/publish"] {
+            let page = await api.request(.get, path, headers: member.cookieOnly)
+            #expect(page.status == .ok, "\(path)")
+            #expect(page.body == console.body, "\(path) is not the console's page")
+            #expect(page.headers["Content-Security-Policy"] == APIRoutes.staffPolicy, "\(path)")
+        }
+        let tags = console.bodyText.components(separatedBy: "<script").dropFirst()
+        let sources = tags.map { $0.components(separatedBy: "src=\"").dropFirst().first?.prefix { $0 != "\"" } }
+        #expect(sources.allSatisfy { $0 != nil }, "an inline script")
+        #expect(sources.compactMap { $0.map(String.init) } == WidgetAssets.staffScriptNames.map { "/staff/\($0).js" })
+        #expect(sources.first == "/staff/common.js")
+        for name in WidgetAssets.staffScriptNames {
+            let script = await api.request(.get, "/staff/\(name).js")
+            #expect(script.status == .ok, "\(name).js")
+            #expect(script.headers["Content-Type"] == "text/javascript; charset=utf-8")
+            if name != "common" { #expect(script.bodyText.contains("NeuvoStaff.addPage(")) }
+        }
+        #expect(await api.request(.get, "/staff/desk.css").status == .notFound)
+    }
+
     @Test func anInviteSignsInOnceWithAStrictHttpOnlySecureCookie() async throws {
         let api = try await TestAPI.make()
         let token = try await api.app.staff.invite(name: "Eeva", roles: [.editor], lifetime: 600, now: api.clock.now())
@@ -411,7 +437,8 @@ struct StaffDocumentationTests {
         let paths = try #require(object(await api.request(.get, "/openapi.json"))["paths"] as? [String: Any])
         for route in [
             "/v1/chat/rating", "/staff", "/staff/", "/staff/intents", "/staff/translations", "/staff/publish",
-            "/staff/signin", "/staff/signin/{token}", "/staff/auth/login", "/staff/console.js", "/staff/console.css",
+            "/staff/signin", "/staff/signin/{token}", "/staff/auth/login", "/staff/console.js", "/staff/common.js",
+            "/staff/console.css",
             "/staff/texts",
             "/staff/api/session", "/staff/api/signout", "/staff/api/misunderstood", "/staff/api/misunderstood/dismiss",
             "/staff/api/examples", "/staff/api/examples/change", "/staff/api/translations", "/staff/api/intents",

@@ -47,7 +47,7 @@ port=$(free_port)
 export HOME="$work/home" NEUVO_DB="$work/neuvo.db" NEUVO_CATALOG="$root" NEUVO_LOG_LEVEL=warning
 export NEUVO_HANDOFF_HOURS="daily 00:00-24:00" NEUVO_LIMITS_CHAT_PER_ADDRESS=1000000
 export NEUVO_LIMITS_HANDOFFS_PER_ADDRESS=100000 NEUVO_LIMITS_CONNECTIONS_PER_ADDRESS=4096
-# TYPING_ONLY sends a signal a session far more often than the widget; the limit is measured by DeskTests.
+# TYPING_ONLY sends a signal a session far more often than the widget; the limit is measured by AgentDeskTests.
 export NEUVO_LIMITS_TYPING_PER_SESSION=100000
 "$NEUVO_BIN" serve --port "$port" >"$work/serve.out" 2>"$work/serve.err" &
 server=$!

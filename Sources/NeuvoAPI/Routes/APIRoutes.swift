@@ -60,9 +60,10 @@ public enum APIRoutes {
         router.post("/v1/chat/rating") { request, context in try await rateReply(app, request, context) }
         // The staff console and its API (StaffRoutes.swift): every route behind `StaffAuthentication`.
         staffRoutes(app, &router)
-        staffNoticesRoutes(app, &router)
-        // The live hand-off: the resident's event stream and the agents' desk (DeskRoutes.swift).
-        deskRoutes(app, &router)
+        // The operators' notices desk (NoticesDeskRoutes.swift).
+        noticesDeskRoutes(app, &router)
+        // The live hand-off: the resident's event stream and the agents' desk (AgentDeskRoutes.swift).
+        agentDeskRoutes(app, &router)
         return router
     }
 }

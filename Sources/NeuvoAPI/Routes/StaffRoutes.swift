@@ -14,8 +14,8 @@ import NeuvoSupport
 extension APIRoutes {
     static func staffRoutes(_ app: NeuvoApplication, _ router: inout Router) {
         // Open to anyone: the console's files and texts, the sign-in page and the invite link.
-        router.get("/staff/console.js") { request, _ in
-            asset(app.assets.staffScript, "text/javascript; charset=utf-8", request)
+        for (name, script) in app.assets.staffScripts {
+            router.get("/staff/\(name).js") { request, _ in asset(script, "text/javascript; charset=utf-8", request) }
         }
         router.get("/staff/console.css") { request, _ in
             asset(app.assets.staffStylesheet, "text/css; charset=utf-8", request)

@@ -7,10 +7,13 @@ public struct WidgetAssets: Sendable {
     public let stylesheet: [UInt8]
     public let demoPage: [UInt8]
     public let openAPI: [UInt8]
-    /// The staff console: one page (each of its views), its script and its stylesheet.
+    /// The staff console: one page (each of its views), its stylesheet, and its scripts by name (`/staff/<name>.js`).
     public let staffPage: [UInt8]
-    public let staffScript: [UInt8]
     public let staffStylesheet: [UInt8]
+    public let staffScripts: [String: [UInt8]]
+    /// In the order the page loads them: `common` first (what every staff page shares), then each script's pages,
+    /// in the navigation's order.
+    static let staffScriptNames = ["common", "console", "notices", "desk"]
 
     static func load() throws -> WidgetAssets {
         func read(_ name: String, _ ext: String, _ folder: String?) throws -> [UInt8] {
@@ -23,8 +26,9 @@ public struct WidgetAssets: Sendable {
         return WidgetAssets(
             script: try read("widget", "js", "widget"), stylesheet: try read("widget", "css", "widget"),
             demoPage: try read("demo", "html", "widget"), openAPI: try read("openapi", "json", nil),
-            staffPage: try read("console", "html", "staff"), staffScript: try read("console", "js", "staff"),
-            staffStylesheet: try read("console", "css", "staff"))
+            staffPage: try read("console", "html", "staff"), staffStylesheet: try read("console", "css", "staff"),
+            staffScripts: try Dictionary(
+                uniqueKeysWithValues: staffScriptNames.map { ($0, try read($0, "js", "staff")) }))
     }
 
     /// A strong validator for caching: the content's hash.

@@ -1,104 +1,9 @@
-/* Neuvo staff console: plain JavaScript, no build step, no inline script (the page's CSP forbids it).
- * Every text comes from locales/ through GET /staff/texts; every action goes through the JSON API under
- * /staff/api with the session's CSRF token. Content goes into the page through textContent only. */
+/* Neuvo staff console: the catalog's pages (misunderstood messages, intents, translations, publishing). The
+ * helpers every staff page shares (texts, elements, the API with the CSRF token, the header) are common.js's,
+ * loaded first. Content goes into the page through textContent only. */
 (() => {
   'use strict';
-  const LANGS = ['fi', 'sv', 'en'];
-  const KEY = 'neuvo.staff.lang';
-  const main = document.getElementById('main');
-  const nav = document.getElementById('nav');
-  const statusBox = document.getElementById('status');
-  const langSelect = document.getElementById('ui-lang');
-  const who = document.getElementById('who');
-  const signout = document.getElementById('signout');
-  let lang = 'fi';
-  try { lang = localStorage.getItem(KEY) || ''; } catch (e) { /* storage unavailable */ }
-  if (!LANGS.includes(lang)) lang = LANGS.find((l) => (navigator.language || '').toLowerCase().startsWith(l)) || 'fi';
-  let texts = {};
-  let citySignIn = false;
-  let session = null;
-
-  const t = (key, values) => {
-    let s = texts[key] || key;
-    Object.keys(values || {}).forEach((name) => { s = s.split('((' + name + '))').join(String(values[name])); });
-    return s;
-  };
-  const el = (tag, attrs, parent, text) => {
-    const e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach((a) => e.setAttribute(a, attrs[a]));
-    if (text !== undefined) e.textContent = text;
-    if (parent) parent.appendChild(e);
-    return e;
-  };
-  const clear = (node) => { while (node.firstChild) node.removeChild(node.firstChild); };
-  const say = (message) => { statusBox.textContent = ''; window.setTimeout(() => { statusBox.textContent = message; }, 50); };
-  let uid = 0;
-  const id = (prefix) => prefix + '-' + (++uid);
-
-  const loadTexts = async () => {
-    const res = await fetch('/staff/texts?lang=' + lang, { headers: { Accept: 'application/json' } });
-    const data = await res.json();
-    texts = data.texts || {};
-    citySignIn = data.city_sign_in === true;
-    document.documentElement.setAttribute('lang', lang);
-    document.querySelectorAll('[data-k]').forEach((e) => { e.textContent = t(e.getAttribute('data-k')); });
-    langSelect.value = lang;
-  };
-
-  const api = async (method, path, body) => {
-    const headers = { Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (method !== 'GET' && session) headers['X-CSRF-Token'] = session.csrf_token;
-    const res = await fetch('/staff/api' + path, {
-      method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body)
-    });
-    let data = null;
-    try { data = await res.json(); } catch (e) { /* no body */ }
-    if (res.status === 401 && path !== '/session') {
-      window.location.assign('/staff/signin?failed=expired');
-      throw new Error('signed out');
-    }
-    if (res.status === 403) say(t('staff.forbidden'));
-    return { status: res.status, ok: res.ok, data };
-  };
-
-  const heading = (text) => {
-    document.title = text + ' – ' + t('staff.title');
-    return el('h1', null, main, text);
-  };
-
-  // Pages that other scripts add (notices.js, loaded before this one): { path, nav, matches(path), view(ui) }.
-  const EXTRA = Array.isArray(window.NeuvoStaffPages) ? window.NeuvoStaffPages : [];
-  const PAGES = [
-    ['/staff/', 'staff.nav.misunderstood'], ['/staff/intents', 'staff.nav.intents'],
-    ['/staff/translations', 'staff.nav.translations'], ['/staff/publish', 'staff.nav.publish']
-  ].concat(EXTRA.map((page) => [page.path, page.nav]))
-    // The customer-service desk is a page of its own (desk.html): an ordinary link.
-    .concat([['/staff/desk', 'staff.nav.desk']]);
-  const currentPath = () => (window.location.pathname === '/staff' ? '/staff/' : window.location.pathname);
-
-  const renderNav = () => {
-    clear(nav);
-    nav.setAttribute('aria-label', t('staff.nav.label'));
-    const list = el('ul', null, nav);
-    PAGES.forEach(([href, key]) => {
-      const a = el('a', { href }, el('li', null, list), t(key));
-      if (href === currentPath() || (href !== '/staff/' && currentPath().startsWith(href + '/'))) a.setAttribute('aria-current', 'page');
-    });
-    nav.hidden = false;
-    who.textContent = t('staff.signed_in_as') + ' ' + session.name + ' (' + session.roles.join(', ') + ')';
-    signout.hidden = false;
-  };
-
-  // ---------------------------------------------------------------- sign-in
-
-  const signinView = () => {
-    heading(t('staff.signin.title'));
-    const failed = new URLSearchParams(window.location.search).get('failed');
-    if (failed) el('p', { class: 'problems', role: 'alert' }, main, t(failed === 'expired' ? 'staff.signin.expired' : 'staff.signin.failed'));
-    el('p', null, main, t('staff.signin.text'));
-    if (citySignIn) el('a', { href: '/staff/auth/login', class: 'button', id: 'city-sign-in' }, el('p', null, main), t('staff.signin.city'));
-  };
+  const { LANGS, main, t, el, clear, say, api, heading, id, lang, render } = window.NeuvoStaff;
 
   // ---------------------------------------------------------------- misunderstood messages
 
@@ -169,7 +74,7 @@
     el('label', { for: selectId }, field, t('staff.language'));
     const select = el('select', { id: selectId, name }, field);
     LANGS.forEach((l) => el('option', { value: l }, select, l));
-    select.value = lang;
+    select.value = lang();
     return select;
   };
 
@@ -468,7 +373,7 @@
     el('h2', null, main, t('staff.publish.versions'));
     const list = el('ul', { id: 'versions' }, main);
     versions.data.versions.forEach((v, index) => {
-      const li = el('li', null, list, t('staff.publish.version') + ' ' + v.number + ' · ' + new Date(v.published_at).toLocaleString(lang) + ' · ' + (v.published_by || '') + ' · ' + v.note + ' ');
+      const li = el('li', null, list, t('staff.publish.version') + ' ' + v.number + ' · ' + new Date(v.published_at).toLocaleString(lang()) + ' · ' + (v.published_by || '') + ' · ' + v.note + ' ');
       if (index === 0) return;
       const back = el('button', { type: 'button', class: 'secondary' }, li, t('staff.publish.rollback'));
       back.setAttribute('aria-label', t('staff.publish.rollback') + ': ' + v.number);
@@ -511,47 +416,9 @@
     });
   };
 
-  // ---------------------------------------------------------------- start
+  // ---------------------------------------------------------------- the pages, in the navigation's order
 
-  const VIEWS = { '/staff/': misunderstoodView, '/staff/intents': intentsView, '/staff/translations': translationsView, '/staff/publish': publishView };
-
-  const render = async () => {
-    document.body.removeAttribute('data-ready');
-    try { await show(); } finally { document.body.setAttribute('data-ready', 'true'); }
-  };
-
-  const show = async () => {
-    clear(main);
-    if (currentPath().startsWith('/staff/signin')) { signinView(); return; }
-    if (!session) {
-      const res = await api('GET', '/session');
-      if (!res.ok) { window.location.assign('/staff/signin?failed=expired'); return; }
-      session = res.data;
-    }
-    renderNav();
-    try {
-      const extra = EXTRA.find((page) => page.matches(currentPath()));
-      const ui = { main, t, el, clear, say, api, heading, id, lang: () => lang, session: () => session };
-      await (extra ? () => extra.view(ui) : VIEWS[currentPath()] || misunderstoodView)();
-    } catch (e) {
-      if (e && e.message !== 'signed out') el('p', { class: 'problems', role: 'alert' }, main, t('staff.error'));
-    }
-  };
-
-  langSelect.addEventListener('change', async () => {
-    lang = langSelect.value;
-    try { localStorage.setItem(KEY, lang); } catch (e) { /* storage unavailable */ }
-    await loadTexts();
-    await render();
-  });
-  signout.addEventListener('click', async () => {
-    await api('POST', '/signout', {});
-    window.location.assign('/staff/signin');
-  });
-
-  const start = async () => {
-    try { await loadTexts(); } catch (e) { /* keep the page's own texts */ }
-    await render();
-  };
-  start();
+  [['/staff/', 'staff.nav.misunderstood', misunderstoodView], ['/staff/intents', 'staff.nav.intents', intentsView],
+    ['/staff/translations', 'staff.nav.translations', translationsView], ['/staff/publish', 'staff.nav.publish', publishView]]
+    .forEach(([path, nav, view]) => window.NeuvoStaff.addPage({ path, nav, view }));
 })();

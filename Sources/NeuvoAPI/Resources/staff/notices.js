@@ -1,5 +1,5 @@
-/* Neuvo staff console: the notices desk (role operator). Loaded before console.js, which renders it as one of its
- * pages (window.NeuvoStaffPages) and hands it the console's helpers (texts, elements, the API with the CSRF token).
+/* Neuvo staff console: the notices desk (role operator), its pages added to the console with NeuvoStaff.addPage;
+ * common.js (loaded first) draws them and hands them its helpers (texts, elements, the API with the CSRF token).
  * Residents' details are never in what the desk loads; they are asked for with a reason, which is audited. */
 (() => {
   'use strict';
@@ -18,17 +18,15 @@
     const poll = async () => {
       if (!document.body.contains(container)) return;
       try {
-        const headers = { Accept: 'application/json' };
-        if (etag) headers['If-None-Match'] = etag;
-        const res = await fetch('/staff/api/notices/summary', { headers, credentials: 'same-origin' });
+        const res = await ui.api('GET', '/notices/summary', undefined, etag ? { 'If-None-Match': etag } : undefined);
         if (res.status === 200) {
           etag = res.headers.get('ETag');
-          await onChange(await res.json());
-        } else if (res.status === 401) {
-          window.location.assign('/staff/signin?failed=expired');
-          return;
+          await onChange(res.data);
         }
-      } catch (e) { /* the network dropped: the next poll tries again */ }
+      } catch (e) {
+        if (e && e.message === 'signed out') return;
+        /* the network dropped: the next poll tries again */
+      }
       if (document.body.contains(container)) timer = window.setTimeout(poll, POLL_MS);
     };
     poll();
@@ -331,10 +329,10 @@
     watchOutbox(ui, facts, async () => { await load(); });
   };
 
-  window.NeuvoStaffPages = (window.NeuvoStaffPages || []).concat([{
+  window.NeuvoStaff.addPage({
     path: '/staff/notices',
     nav: 'staff.nav.notices',
     matches: (path) => path === '/staff/notices' || path.startsWith('/staff/notices/'),
     view: (ui) => (window.location.pathname.replace(/\/$/, '') === '/staff/notices' ? overview(ui) : trailPage(ui))
-  }]);
+  });
 })();

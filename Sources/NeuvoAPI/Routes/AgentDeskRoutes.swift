@@ -6,11 +6,12 @@ import NeuvoCrypto
 import NeuvoHTTP
 import NeuvoSupport
 
-/// The live hand-off: the resident's event stream (`/v1/sessions/{session_id}/events`) and the customer-service
-/// desk (`/staff/desk`, `/staff/api/handoffs`, ...). The rules (one agent at a time, only the holder writes) live in
-/// `LiveHandoffs`; these handlers authorise, parse and format.
+/// The live hand-off: the resident's event stream (`/v1/sessions/{session_id}/events`) and the agents'
+/// customer-service desk (`/staff/desk`, a page of the console drawn by `desk.js`; `/staff/api/handoffs`, ...).
+/// The rules (one agent at a time, only the holder writes) live in `LiveHandoffs`; these handlers authorise, parse
+/// and format.
 extension APIRoutes {
-    static func deskRoutes(_ app: NeuvoApplication, _ router: inout Router) {
+    static func agentDeskRoutes(_ app: NeuvoApplication, _ router: inout Router) {
         // The resident: the session's own id as the bearer token, as for `/v1/me`.
         router.get("/v1/sessions/{session_id}/events") { request, context in
             try await residentEvents(app, request, context)
@@ -21,11 +22,8 @@ extension APIRoutes {
             try await app.live.residentTyping(session: SessionID(rawValue: try context.parameter("session_id")))
             return HTTPResponse(status: .noContent)
         }
-        router.get("/staff/desk.js") { request, _ in asset(DeskAssets.script, "text/javascript; charset=utf-8", request)
-        }
-        router.get("/staff/desk.css") { request, _ in asset(DeskAssets.stylesheet, "text/css; charset=utf-8", request) }
         router.group("/staff", middleware: [StaffAuthentication.page(app)]) { pages in
-            pages.get("/desk") { _, _ in deskPage() }
+            pages.get("/desk") { request, _ in staffPage(app, request) }
         }
         // Agents: every change is audited by `StaffAuthentication`, and CSRF-checked.
         router.group("/staff/api", middleware: [StaffAuthentication.api(app, role: .agent)]) { api in
@@ -304,17 +302,6 @@ extension APIRoutes {
         }
         return try JSONBody.response(["replies": replies])
     }
-
-    static func deskPage() -> HTTPResponse {
-        var response = HTTPResponse(
-            status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: DeskAssets.page)
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Content-Security-Policy"] = staffPolicy
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        return response
-    }
 }
 
 /// One event of a `text/event-stream` (WHATWG HTML §9.2.6): the data is one line of JSON, so it needs no escaping.
@@ -326,20 +313,6 @@ enum ServerSentEvent {
         let json = (try? JSONBody.encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         text += "data: \(json)\n\n"
         return Array(text.utf8)
-    }
-}
-
-/// The desk's page, script and stylesheet (beside the console's in `Resources/staff`), read once.
-enum DeskAssets {
-    static let page = read("desk", "html")
-    static let script = read("desk", "js")
-    static let stylesheet = read("desk", "css")
-
-    private static func read(_ name: String, _ ext: String) -> [UInt8] {
-        guard let url = Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "staff"),
-            let data = try? Data(contentsOf: url)
-        else { return [] }
-        return [UInt8](data)
     }
 }
 

@@ -10,18 +10,8 @@ import NeuvoSupport
 /// `StaffAuthentication` (session, role, CSRF, audit) and the outbox's one status-changing path
 /// (`NoticeStore.retry`); residents' details are shown only for a stated reason, and that look is audited.
 extension APIRoutes {
-    /// The desk's script, read once from the module's resources.
-    static let noticesScript: [UInt8] = {
-        guard let url = Bundle.module.url(forResource: "notices", withExtension: "js", subdirectory: "staff"),
-            let data = try? Data(contentsOf: url)
-        else { preconditionFailure("Resources/staff/notices.js is missing from the build") }
-        return [UInt8](data)
-    }()
-
-    static func staffNoticesRoutes(_ app: NeuvoApplication, _ router: inout Router) {
-        router.get("/staff/notices.js") { request, _ in
-            asset(noticesScript, "text/javascript; charset=utf-8", request)
-        }
+    static func noticesDeskRoutes(_ app: NeuvoApplication, _ router: inout Router) {
+        // Pages of the console, drawn by `notices.js`.
         router.group("/staff", middleware: [StaffAuthentication.page(app)]) { pages in
             pages.get("/notices") { request, _ in staffPage(app, request) }
             pages.get("/notices/{id}") { request, _ in staffPage(app, request) }

@@ -73,7 +73,7 @@ func actionKinds(_ reply: [String: Any]) -> [String] {
 }
 
 @Suite("The live hand-off: the desk and the resident's event stream", .timeLimit(.minutes(10)))
-struct DeskTests {
+struct AgentDeskTests {
     @Test func anAgentTakesAHandoffAndTheStreamCarriesEveryMessageOnceInOrderAcrossAReconnect() async throws {
         let api = try await TestAPI.make()
         let agent = try await api.signIn("Aino", roles: [.agent])
@@ -320,12 +320,12 @@ struct DeskTests {
         #expect(page.bodyText.contains("/staff/desk.js"))
     }
 
-    @Test func everyDeskRouteIsInTheOpenAPIDocument() async throws {
+    @Test func everyAgentDeskRouteIsInTheOpenAPIDocument() async throws {
         let api = try await TestAPI.make()
         let paths = try #require(object(await api.request(.get, "/openapi.json"))["paths"] as? [String: Any])
         for route in [
             "/v1/sessions/{session_id}/events", "/v1/sessions/{session_id}/typing", "/staff/desk", "/staff/desk.js",
-            "/staff/desk.css", "/staff/api/handoffs", "/staff/api/handoffs/{id}/take",
+            "/staff/api/handoffs", "/staff/api/handoffs/{id}/take",
             "/staff/api/handoffs/{id}/messages", "/staff/api/handoffs/{id}/close", "/staff/api/handoffs/{id}/typing",
             "/staff/api/handoffs/{id}/arrangements", "/staff/api/presence", "/staff/api/desk/events",
             "/staff/api/desk/replies",

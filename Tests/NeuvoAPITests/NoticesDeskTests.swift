@@ -27,7 +27,7 @@ extension TestAPI {
 }
 
 @Suite("The notices desk: operators only, retries through the outbox's one path, residents' details for a reason")
-struct StaffNoticesTests {
+struct NoticesDeskTests {
     @Test func theDeskIsForOperatorsOnly() async throws {
         let api = try await TestAPI.make()
         let notice = try await api.deadLetter()
@@ -52,7 +52,7 @@ struct StaffNoticesTests {
         #expect(page.status == .ok)
         #expect(page.headers["Content-Security-Policy"] == APIRoutes.staffPolicy)
         let script = await api.request(.get, "/staff/notices.js")
-        #expect(String(decoding: script.body, as: UTF8.self).contains("NeuvoStaffPages"))
+        #expect(String(decoding: script.body, as: UTF8.self).contains("NeuvoStaff.addPage("))
     }
 
     @Test func aRetryNeedsTheCSRFTokenKeepsTheIdAndQueuesTheNoticeOnce() async throws {
