@@ -33,6 +33,7 @@ private let families: [LabeledUtterance] = [
     options.calibrationFolds = 0
     options.naiveBayesWeight = 0
     options.threads = 1
+    options.tolerance = 0.5  // the group SVM's own stop, so that the family model below is the same SVM
     options.groupWeight = 0
     let plain = IntentClassifier.train(families, options: options)
     options.groupWeight = 0.5
