@@ -1,5 +1,6 @@
 import Foundation
 import NeuvoCore
+import Synchronization
 
 /// Sparse rows in compressed form: row `i` has `indices[starts[i]..<starts[i + 1]]` and the same `values`.
 struct SparseRows: Sendable {
@@ -53,10 +54,15 @@ enum LinearSVM {
                     nonisolated(unsafe) let biasOut = biasBuffer
                     nonisolated(unsafe) let alphaOut = alphaBuffer
                     // Classes are independent and each has its own seed, so the result does not depend on threads.
-                    DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                    // Each worker takes the next class as it finishes one: classes differ in cost several times
+                    // over, and a fixed share left one core idle while the other finished its expensive classes.
+                    let nextClass = Atomic<Int>(0)
+                    DispatchQueue.concurrentPerform(iterations: threads) { _ in
                         var w = [Float](repeating: 0, count: featureCount + 1)
                         var alpha = [Double](repeating: 0, count: l)
-                        for k in stride(from: worker, to: classCount, by: threads) {
+                        while true {
+                            let k = nextClass.add(1, ordering: .relaxed).oldValue
+                            guard k < classCount else { break }
                             for i in 0..<l { alpha[i] = initialAlpha?[k * l + i] ?? 0 }
                             trainOne(
                                 rows: rows, positive: k, labels: labels, squaredNorms: squaredNorms,
