@@ -157,15 +157,16 @@ def headline(name, tables, text):
         for lang in ("all", "fi", "sv", "en"):
             row = find_row(tables, lang, "neuvo acc %")
             ours, theirs = num(cell(row, "neuvo acc %")), num(cell(row, "sklearn acc %"))
-            add(f"intent accuracy, {lang} (%)", fmt(ours), "scikit-learn LinearSVC", fmt(theirs),
-                "n/a" if ours is None or theirs is None else f"{ours - theirs:+.1f} pp")
+            add(f"intent accuracy, {lang} (%)", fmt(ours, 2), "scikit-learn LinearSVC", fmt(theirs, 2),
+                "n/a" if ours is None or theirs is None else f"{ours - theirs:+.2f} pp")
         row = find_row(tables, "all", "neuvo acc %")
         us, sk_us = num(cell(row, "µs/msg")), num(cell(row, "µs/msg (2)"))
         add("classify one message, all (µs)", fmt(us, 0), "scikit-learn", fmt(sk_us, 0),
             "n/a" if ratio(sk_us, us) is None else f"{ratio(sk_us, us):.0f}× faster")
         tr, fit = num(cell(row, "train s")), num(cell(row, "fit s"))
+        speed = ratio(fit, tr)
         add("train on fi+sv+en (s)", fmt(tr, 2), "scikit-learn fit", fmt(fit, 2),
-            "n/a" if ratio(fit, tr) is None else f"{ratio(fit, tr):.1f}× faster")
+            "n/a" if speed is None else f"{speed:.2f}× faster" if speed >= 1 else f"{1 / speed:.2f}× slower")
         rss, sk_rss = num(cell(row, "RSS MB")), num(cell(row, "RSS MB (2)"))
         add("peak RSS training all (MB)", fmt(rss, 0), "scikit-learn", fmt(sk_rss, 0),
             "n/a" if ratio(rss, sk_rss) is None else f"{ratio(rss, sk_rss):.2f}×")

@@ -49,7 +49,7 @@ print("|---|---|---|---|---|---|---|---|---|---|---|")
 for lang in ("fi", "sv", "en", "all"):
     row = [lang]
     for r in (load(f"neuvo-{lang}"), load(f"sklearn-{lang}")):
-        row += [f"{100 * r['accuracy']:.1f}", f"{100 * r['macro_f1']:.1f}", f"{r['train_seconds']:.2f}",
+        row += [f"{100 * r['accuracy']:.2f}", f"{100 * r['macro_f1']:.1f}", f"{r['train_seconds']:.2f}",
                 f"{r['us_per_message']:.0f}", r["rss"]]
     print("| " + " | ".join(row) + " |")
 ours = load("neuvo-fi").get("out_of_scope")
