@@ -2,13 +2,13 @@ import Foundation
 import NeuvoArrangements
 import NeuvoCatalog
 import NeuvoCrypto
-import NeuvoStorage
 import NeuvoSupport
 import NeuvoTestSupport
 import Synchronization
 import Testing
 
 @testable import NeuvoNotifications
+@testable import NeuvoStorage
 
 /// The whole gateway against real peers: aiosmtpd (with STARTTLS) and a receiver verifying signatures with the
 /// standardwebhooks library. Time comes from a manual clock, so backoff is tested without sleeping.
@@ -215,6 +215,9 @@ struct DispatcherTests {
             #expect(history.attempts.first?.outcome == (notice.status == .sent ? "accepted" : "temporary_failure"))
         }
         #expect(Set(try setup.webhookIDs()).isSubset(of: Set(ids)))
+        // Every status write ran a statement compiled once: a bound status compared beside the partial indexes had
+        // SQLite compile the batch's UPDATE again at every use.
+        #expect(try await setup.service.notices.database.write { $0.statementRepreparations } == 0)
     }
 
     @Test func failingProviderBacksOffAndDeliversLaterExactlyOnce() async throws {

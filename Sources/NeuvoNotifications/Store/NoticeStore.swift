@@ -149,7 +149,7 @@ public struct NoticeStore: Sendable {
         return moved
     }
 
-    /// One guarded UPDATE that may change the retry time and the error.
+    /// One guarded UPDATE that may change the retry time and the error (the `+` as in `moveLeanSQL`).
     private static func move(_ move: StatusMove, countAttempt: Bool, in connection: Connection) throws -> Bool {
         try connection.execute(
             fullMoveSQL,
@@ -167,7 +167,7 @@ public struct NoticeStore: Sendable {
         UPDATE notice_state SET status = ?, updated_at = ?, next_attempt_at = coalesce(?, next_attempt_at),
             provider_message_id = coalesce(?, provider_message_id),
             last_error = CASE WHEN ? THEN ? ELSE last_error END, attempts = attempts + ?, lease_until = NULL
-        WHERE notice_seq = ? AND status = ?
+        WHERE notice_seq = ? AND +status = ?
         """
 
     /// Lean moves of many notices in one statement per chunk rather than one each.
@@ -193,6 +193,8 @@ public struct NoticeStore: Sendable {
         return moved
     }
 
+    /// The unary `+` keeps the expected status away from the partial indexes: compared with their constant
+    /// (`WHERE status = 'sending'`), a bound status made SQLite compile this statement again at every execution.
     static func moveLeanSQL(count: Int) -> String {
         let rowsSQL = Array(repeating: "(?, ?, ?, ?)", count: count).joined(separator: ", ")
         return """
@@ -200,7 +202,7 @@ public struct NoticeStore: Sendable {
                 provider_message_id = coalesce(moves.column4, provider_message_id), attempts = attempts + ?,
                 lease_until = NULL
             FROM (VALUES \(rowsSQL)) AS moves
-            WHERE notice_state.notice_seq = moves.column1 AND notice_state.status = ?
+            WHERE notice_state.notice_seq = moves.column1 AND +notice_state.status = ?
             RETURNING notice_seq
             """
     }

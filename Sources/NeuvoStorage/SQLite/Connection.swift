@@ -69,6 +69,13 @@ public final class Connection {
     /// How many prepared statements are cached (for tests).
     var cachedStatementCount: Int { statements.count }
 
+    /// How often SQLite compiled the cached statements again (for tests). A statement whose plan depends on a bound
+    /// value is compiled anew at every new binding: a parameter compared where a partial index's WHERE has a
+    /// constant, or (with STAT4, as Debian builds SQLite) beside an indexed column.
+    var statementRepreparations: Int {
+        statements.values.reduce(0) { $0 + Int(sqlite3_stmt_status($1.handle, SQLITE_STMTSTATUS_REPREPARE, 0)) }
+    }
+
     /// Runs a statement that returns no rows (or whose rows are not needed).
     public func execute(_ sql: String, _ arguments: any SQLiteValueConvertible...) throws {
         try execute(sql, arguments: arguments.map(\.sqliteValue))
