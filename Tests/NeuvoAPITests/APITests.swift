@@ -3,13 +3,13 @@ import NeuvoArrangements
 import NeuvoCatalog
 import NeuvoCrypto
 import NeuvoHTTP
-import NeuvoStorage
 import NeuvoSupport
 import NeuvoTestSupport
 import Testing
 
 @testable import NeuvoAPI
 @testable import NeuvoNotifications
+@testable import NeuvoStorage
 
 /// One application over a temporary database, driven through the in-memory client (the same pipeline as the
 /// socket server, without sockets).
@@ -134,6 +134,23 @@ struct APITests {
             .post, "/v1/chat", json: #"{"session_id": "\#(session)", "text": "entä puhelinnumero?"}"#)
         #expect(object(second)["session_id"] as? String == session)
         #expect((object(second)["reply"] as? String)?.contains("310") == true)
+    }
+
+    /// The chat's writes (sessions, turns) run statements compiled once: a statement whose plan hangs on a bound
+    /// value is compiled again at every turn (the dispatcher's status UPDATE was, beside a partial index).
+    @Test func chatTurnsReuseTheirCompiledStatements() async throws {
+        let api = try await TestAPI.make()
+        var session: String?
+        for text in [
+            "missä on lähin kirjasto Kalliossa?", "entä puhelinnumero?", "när är biblioteket i Berghäll öppet?",
+            "how do I apply for daycare?", "kiitos",
+        ] {
+            let sessionField = session.map { #""session_id": "\#($0)", "# } ?? ""
+            let response = await api.request(.post, "/v1/chat", json: #"{\#(sessionField)"text": "\#(text)"}"#)
+            #expect(response.status == .ok)
+            session = object(response)["session_id"] as? String
+        }
+        #expect(try await api.app.database.write { $0.statementRepreparations } == 0)
     }
 
     @Test(arguments: [
