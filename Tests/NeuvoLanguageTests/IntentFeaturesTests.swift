@@ -85,3 +85,19 @@ private func keys(_ text: String, _ view: FeatureView, _ features: IntentFeature
         try IntentClassifier(modelData: Data(older), options: options)
     }
 }
+
+@Test func initialismsWrittenWithPeriodsAreOneWord() {
+    func words(_ text: String) -> [String] { IntentFeaturizer.tokens(of: text, joinInitialisms: true).map(\.text) }
+    #expect(words("alert me at three p. m. to go") == ["alert", "me", "at", "three", "pm", "to", "go"])
+    #expect(words("play B.B.C. news") == ["play", "bbc", "news"])
+    #expect(words("vad är s. v. t. senaste nyheter") == ["vad", "är", "svt", "senaste", "nyheter"])
+    // One letter alone is not an initialism; letters without periods, numbers and ordinary words are left alone.
+    #expect(words("Ville a. Virtanen") == ["ville", "a", "virtanen"])
+    #expect(words("plan a or b") == ["plan", "a", "or", "b"])
+    #expect(words("1. 2. 3. kerros") == ["1", "2", "3", "kerros"])
+    #expect(words("klo 12.30 a. m. tai p.m.") == ["klo", "12.30", "am", "tai", "pm"])
+    #expect(IntentFeaturizer.tokens(of: "three p. m.").map(\.text) == ["three", "p", "m"], "only when asked")
+    var features = IntentFeatureOptions()
+    features.joinInitialisms = true
+    #expect(keys("wake me at seven a. m.", .words, features) == keys("wake me at seven am", .words, features))
+}

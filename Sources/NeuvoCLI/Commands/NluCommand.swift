@@ -162,11 +162,12 @@ struct NluEvalCommand: ParsableCommand {
     @Option(
         name: "set", valueName: "name=value",
         help: """
-            Change a training option (repeatable): c, tolerance, calibration-folds, char-ngrams (e.g. 1-5), \
-            word-bigrams, boundary-bigrams, stems, stem-bigrams, fold-characters, fold-words, apostrophes (whole, head, \
-            parts or both), sublinear, character-weight, \
-            word-weight, stem-weight, min-df, nb-weight (a number, or auto: chosen on the calibration folds), \
-            nb-alpha, group-weight (a number, or auto), warm-start (booleans: true or false).
+            Change a training option (repeatable): c, tolerance, probe-tolerance, calibration-folds, char-ngrams \
+            (e.g. 1-5), word-bigrams, word-trigrams, boundary-bigrams, stems, stem-bigrams, initialisms, \
+            fold-characters, fold-words, apostrophes (whole, head, parts or both), sublinear, character-weight, \
+            word-weight, stem-weight, stem-bigram-weight, min-df, nb-weight (a number, or auto: chosen on the \
+            calibration folds), nb-weights (the candidates, e.g. 0:0.02:0.04), nb-alpha, group-weight (a number, or \
+            auto), group-weights, smoothed-weights, warm-start (booleans: true or false).
             """)
     var settings: [String]
     @Flag(help: "Print one JSON object.") var json = false
@@ -218,6 +219,7 @@ struct NluEvalCommand: ParsableCommand {
                 }
                 options.features.apostropheWords = handling
             case "stem-bigrams": options.features.stemBigrams = try flag()
+            case "initialisms": options.features.joinInitialisms = try flag()
             case "word-trigrams": options.features.wordTrigrams = try flag()
             case "nb-weights", "group-weights":
                 let weights = value.split(separator: ":").compactMap { Double($0) }.filter(\.isFinite)

@@ -1,7 +1,7 @@
 import Foundation
 
-/// How the intent classifier is trained. The defaults are the configuration measured best on MASSIVE dev
-/// (see benchmarks/nlu).
+/// How the intent classifier is trained. The defaults are the configuration measured best on splits of MASSIVE
+/// train (`benchmarks/nlu/trainsplit.sh`; see benchmarks/nlu/README.md).
 public struct IntentClassifierOptions: Sendable {
     public var features = IntentFeatureOptions()
     /// SVM cost: larger fits the training set harder.
@@ -708,7 +708,7 @@ extension IntentFeaturizer {
     /// All feature keys of a text. Stems need a language: without one, the language whose stems the model
     /// knows best is used (`known`); training always passes the example's language.
     func appendKeys(of text: String, language: Language?, known: [UInt64: Int32]? = nil, to keys: inout [UInt64]) {
-        let tokens = Self.tokens(of: text)
+        let tokens = Self.tokens(of: text, joinInitialisms: options.joinInitialisms)
         appendSurfaceKeys(of: tokens, to: &keys)
         guard options.stems else { return }
         if let language {

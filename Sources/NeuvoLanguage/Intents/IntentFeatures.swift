@@ -14,17 +14,24 @@ public struct IntentFeatureOptions: Sendable, Hashable, Codable {
     /// Character n-grams and words from the diacritic-folded form (ä→a ö→o å→a), so "paivakoti" matches too.
     public var foldCharacters: Bool = true
     public var foldWords: Bool = false
-    /// How a word with an inner apostrophe ("what's", "don't", "alarm's", "EU'n") enters the words view.
-    public var apostropheWords: ApostropheWords = .whole
-    /// Bigrams of consecutive stems, a view of their own.
-    public var stemBigrams: Bool = false
+    /// How a word with an inner apostrophe ("what's", "don't", "alarm's", "EU'n") enters the words view: as written
+    /// and also as its parts, so "what's the weather" shares "what" with "what is the weather" and "the alarm's
+    /// time" shares "alarm" with "the alarm".
+    public var apostropheWords: ApostropheWords = .both
+    /// Initialisms written letter by letter with periods ("b. b. c.", "p.m.", "s. v. t.") become one word ("bbc",
+    /// "pm"), as they are when typed without periods.
+    public var joinInitialisms: Bool = true
+    /// Bigrams of consecutive stems, a view of their own: "set alarm" from "setting alarms", one pair from
+    /// both "kirjastossa huomenna" and "kirjastoon huomenna", where word bigrams see different pairs.
+    /// Their own view (normalised apart, at a lower weight), so they do not dilute the stems themselves.
+    public var stemBigrams: Bool = true
     /// 1 + ln(tf) instead of raw counts.
     public var sublinearTF: Bool = true
     /// Each view is L2-normalised separately and then scaled by its weight.
     public var characterWeight: Double = 1
     public var wordWeight: Double = 1
     public var stemWeight: Double = 1
-    public var stemBigramWeight: Double = 1
+    public var stemBigramWeight: Double = 0.4
 
     public init() {}
 }
@@ -107,12 +114,42 @@ struct IntentFeaturizer: Sendable {
         return hash
     }
 
-    static func tokens(of text: String) -> [Token] {
+    static func tokens(of text: String, joinInitialisms: Bool = false) -> [Token] {
         let clipped =
             text.unicodeScalars.count > maximumScalars
             ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(maximumScalars))) : text
-        let tokens = TextNormalizer.tokenize(clipped)
+        var tokens = TextNormalizer.tokenize(clipped)
+        if joinInitialisms && clipped.contains(".") { tokens = Self.joiningInitialisms(tokens, of: clipped) }
         return tokens.count > maximumTokens ? Array(tokens.prefix(maximumTokens)) : tokens
+    }
+
+    /// Two or more single letters in a row, each followed by a period, as one token of those letters: "b. b. c."
+    /// and "p.m." are "bbc" and "pm". A lone "a." (a list item, an initial of a name) stays as it is.
+    static func joiningInitialisms(_ tokens: [Token], of text: String) -> [Token] {
+        let characters = Array(TextNormalizer.normalize(text))
+        func isInitial(_ token: Token) -> Bool {
+            !token.isNumber && token.text.count == 1 && token.offset + 1 < characters.count
+                && characters[token.offset + 1] == "."
+        }
+        var joined: [Token] = []
+        joined.reserveCapacity(tokens.count)
+        var index = 0
+        while index < tokens.count {
+            var end = index
+            while end < tokens.count && isInitial(tokens[end]) { end += 1 }
+            if end - index >= 2 {
+                let letters = tokens[index..<end].map(\.text).joined()
+                joined.append(
+                    Token(
+                        text: letters, folded: TextNormalizer.foldDiacritics(letters), offset: tokens[index].offset,
+                        isNumber: false))
+                index = end
+            } else {
+                joined.append(tokens[index])
+                index += 1
+            }
+        }
+        return joined
     }
 
     /// Appends the keys of every feature occurrence (repeats included) of the characters and words views.
