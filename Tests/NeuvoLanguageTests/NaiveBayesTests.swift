@@ -99,6 +99,17 @@ private let mixExamples: [LabeledUtterance] = [
     #expect(heldOut.right(1, 0.5) == 2 && heldOut.right(1, 0) == 1 && heldOut.right(1, 1) == 1)
 }
 
+@Test func theSmoothedChoiceTakesThePlateauOverALonePeak() {
+    // Three group weights (lines) by four naive Bayes weights (columns): a lone 9 at the corner, a plateau of
+    // sixes below. Plainly the 9 wins; smoothed, the first cell whose neighbourhood is all sixes (line 2, column 2).
+    let counts = [9, 1, 1, 1, 4, 6, 6, 6, 4, 6, 6, 6]
+    #expect(IntentClassifier.HeldOutScores.chosen(counts: counts, columns: 4, smoothed: false) == 0)
+    #expect(IntentClassifier.HeldOutScores.chosen(counts: counts, columns: 4, smoothed: true) == 10)
+    // One line: neighbours along the naive Bayes weights only.
+    #expect(IntentClassifier.HeldOutScores.chosen(counts: [5, 0, 4, 4, 4], columns: 5, smoothed: true) == 3)
+    #expect(IntentClassifier.HeldOutScores.chosen(counts: [5, 0, 4, 4, 4], columns: 5, smoothed: false) == 0)
+}
+
 @Test func trainingChoosesTheWeightOnItsFoldsAndTheModelFileKeepsIt() throws {
     var examples: [LabeledUtterance] = []
     for round in 0..<20 {  // 120 examples: enough for calibration folds

@@ -162,10 +162,12 @@ struct NluEvalCommand: ParsableCommand {
     @Option(
         name: "set", valueName: "name=value",
         help: """
-            Change a training option (repeatable): c, tolerance, calibration-folds, char-ngrams (e.g. 1-5), \
-            word-bigrams, boundary-bigrams, stems, fold-characters, fold-words, sublinear, character-weight, \
-            word-weight, stem-weight, min-df, nb-weight (a number, or auto: chosen on the calibration folds), \
-            nb-alpha, group-weight (a number, or auto), warm-start (booleans: true or false).
+            Change a training option (repeatable): c, tolerance, probe-tolerance, calibration-folds, char-ngrams \
+            (e.g. 1-5), word-bigrams, word-trigrams, boundary-bigrams, stems, stem-bigrams, initialisms, \
+            fold-characters, fold-words, apostrophes (whole, head, parts or both), sublinear, character-weight, \
+            word-weight, stem-weight, stem-bigram-weight, min-df, nb-weight (a number, or auto: chosen on the \
+            calibration folds), nb-weights (the candidates, e.g. 0:0.02:0.04), nb-alpha, group-weight (a number, or \
+            auto), group-weights, smoothed-weights, warm-start (booleans: true or false).
             """)
     var settings: [String]
     @Flag(help: "Print one JSON object.") var json = false
@@ -196,6 +198,8 @@ struct NluEvalCommand: ParsableCommand {
             case "nb-alpha": options.naiveBayesAlpha = try number()
             case "group-weight": options.groupWeight = value == "auto" ? nil : try number()
             case "warm-start": options.warmStart = try flag()
+            case "smoothed-weights": options.smoothedWeightChoice = try flag()
+            case "probe-tolerance": options.probeTolerance = try number()
             case "char-ngrams":
                 let bounds = value.split(separator: "-").compactMap { Int($0) }
                 guard bounds.count == 2, bounds[0] >= 1, bounds[0] <= bounds[1], bounds[1] <= 8 else {
@@ -207,10 +211,27 @@ struct NluEvalCommand: ParsableCommand {
             case "stems": options.features.stems = try flag()
             case "fold-characters": options.features.foldCharacters = try flag()
             case "fold-words": options.features.foldWords = try flag()
+            case "apostrophes":
+                guard let handling = ApostropheWords(rawValue: value) else {
+                    throw ValidationError(
+                        "--set apostrophes wants one of \(ApostropheWords.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+                options.features.apostropheWords = handling
+            case "stem-bigrams": options.features.stemBigrams = try flag()
+            case "initialisms": options.features.joinInitialisms = try flag()
+            case "word-trigrams": options.features.wordTrigrams = try flag()
+            case "nb-weights", "group-weights":
+                let weights = value.split(separator: ":").compactMap { Double($0) }.filter(\.isFinite)
+                guard !weights.isEmpty, weights.count == value.split(separator: ":").count else {
+                    throw ValidationError("--set \(name) wants numbers separated by ':', not '\(value)'")
+                }
+                if name == "nb-weights" { options.naiveBayesWeights = weights } else { options.groupWeights = weights }
             case "sublinear": options.features.sublinearTF = try flag()
             case "character-weight": options.features.characterWeight = try number()
             case "word-weight": options.features.wordWeight = try number()
             case "stem-weight": options.features.stemWeight = try number()
+            case "stem-bigram-weight": options.features.stemBigramWeight = try number()
             default: throw ValidationError("--set: unknown option '\(name)'")
             }
         }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// How the intent classifier is trained. The defaults are the configuration measured best on MASSIVE dev
-/// (see benchmarks/nlu).
+/// How the intent classifier is trained. The defaults are the configuration measured best on splits of MASSIVE
+/// train (`benchmarks/nlu/trainsplit.sh`; see benchmarks/nlu/README.md).
 public struct IntentClassifierOptions: Sendable {
     public var features = IntentFeatureOptions()
     /// SVM cost: larger fits the training set harder.
@@ -51,6 +51,11 @@ public struct IntentClassifierOptions: Sendable {
     public var groupWeight: Double? = nil
     /// The group weights tried when `groupWeight` is nil.
     public var groupWeights: [Double] = [0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    /// Choose the naive Bayes and group weights by their out-of-fold accuracy averaged with their neighbours' on
+    /// the grid (`HeldOutScores.bestWeights(naiveBayes:group:smoothed:)`) instead of by their own alone.
+    public var smoothedWeightChoice: Bool = false
+    /// The calibration probes' stop (`tolerance` if that is looser).
+    public var probeTolerance: Double = 2
 
     public init() {}
 }
@@ -158,7 +163,8 @@ public struct IntentClassifier: Sendable {
         {
             (naiveBayesWeight, groupWeight) = parts.bestWeights(
                 naiveBayes: options.naiveBayesWeight.map { [$0] } ?? options.naiveBayesWeights,
-                group: groups == nil ? [0] : options.groupWeight.map { [$0] } ?? options.groupWeights)
+                group: groups == nil ? [0] : options.groupWeight.map { [$0] } ?? options.groupWeights,
+                smoothed: options.smoothedWeightChoice)
             let heldOut = (scores: parts.combined(naiveBayesWeight, groupWeight), gold: parts.gold)
             if options.warmStart {
                 startingAlpha = parts.startingAlpha
@@ -241,7 +247,12 @@ public struct IntentClassifier: Sendable {
         /// The pair of candidate weights with the most held-out examples right; the smallest among equals
         /// (group weight first). Every pair is scored over the same rows, laid out flat once and scored pairs in
         /// parallel: nested arrays made the 54 pairs of a 34,000-example set two seconds of training.
-        func bestWeights(naiveBayes: [Double], group: [Double]) -> (naiveBayes: Double, group: Double) {
+        /// With `smoothed`, a pair is scored by the mean of its own count and its grid neighbours' (one step
+        /// either way in each weight): the count of a single pair moves by a few examples with any change to the
+        /// features, and the centre of a plateau is a steadier choice than a lone peak.
+        func bestWeights(naiveBayes: [Double], group: [Double], smoothed: Bool = false)
+            -> (naiveBayes: Double, group: Double)
+        {
             let pairs = group.sorted().flatMap { g in naiveBayes.sorted().map { (naiveBayes: $0, group: g) } }
             guard let classCount = svm.first?.count, classCount > 0, !pairs.isEmpty else {
                 return pairs.first ?? (0, 0)
@@ -282,9 +293,32 @@ public struct IntentClassifier: Sendable {
                     out[p] = right
                 }
             }
+            return pairs[Self.chosen(counts: counts, columns: naiveBayes.count, smoothed: smoothed)]
+        }
+
+        /// The index of the best of `counts` laid out in lines of `columns` (one line per group weight, one column
+        /// per naive Bayes weight); the first among equals. `smoothed`: each scored by the mean over itself and its
+        /// neighbours one step away in each direction (fewer at the edges).
+        static func chosen(counts: [Int], columns: Int, smoothed: Bool) -> Int {
+            var score = counts.map(Double.init)
+            if smoothed && columns > 0 {
+                let lines = counts.count / columns
+                for p in counts.indices {
+                    let (line, column) = (p / columns, p % columns)
+                    var sum = 0
+                    var cells = 0
+                    for l in max(0, line - 1)...min(lines - 1, line + 1) {
+                        for c in max(0, column - 1)...min(columns - 1, column + 1) {
+                            sum += counts[l * columns + c]
+                            cells += 1
+                        }
+                    }
+                    score[p] = Double(sum) / Double(cells)
+                }
+            }
             var best = 0
-            for p in pairs.indices where counts[p] > counts[best] { best = p }
-            return pairs[best]
+            for p in counts.indices where score[p] > score[best] { best = p }
+            return best
         }
     }
 
@@ -306,7 +340,7 @@ public struct IntentClassifier: Sendable {
         // Probes only have to rank and scale scores like the final model: a much looser stop is enough (on MASSIVE
         // fi the fitted temperature moves from 4.82 to 4.86 between stops of 0.5 and 2).
         var probeOptions = options
-        probeOptions.tolerance = max(options.tolerance, 2.0)
+        probeOptions.tolerance = max(options.tolerance, options.probeTolerance)
         var scores = [[Double]](repeating: [], count: examples.count)
         var naiveBayesScores = [[Double]](repeating: [], count: examples.count)
         var groupScores = [[Double]](repeating: [], count: examples.count)
@@ -576,7 +610,10 @@ struct LinearModel: Sendable {
             views.append(UInt8(FeatureView.of(key).rawValue))
         }
         let features = options.features
-        let viewWeights = [features.characterWeight, features.wordWeight, features.stemWeight].map { Float($0) }
+        let viewWeights = [
+            features.characterWeight, features.wordWeight, features.stemWeight, features.stemBigramWeight,
+        ]
+        .map { Float($0) }
         var write = 0
         for row in 0..<rows.count {
             let (start, end) = (rows.starts[row], rows.starts[row + 1])
@@ -601,7 +638,7 @@ struct LinearModel: Sendable {
         _ values: inout [Float], indices: [Int32], range: Range<Int>, idf: [Float], views: [UInt8], sublinear: Bool,
         viewWeights: [Float]
     ) {
-        var squaredNorms: (Float, Float, Float) = (0, 0, 0)
+        var squaredNorms: (Float, Float, Float, Float) = (0, 0, 0, 0)
         for p in range {
             let index = Int(indices[p])
             let value = (sublinear ? 1 + log(values[p]) : values[p]) * idf[index]
@@ -609,11 +646,12 @@ struct LinearModel: Sendable {
             switch views[index] {
             case 0: squaredNorms.0 += value * value
             case 1: squaredNorms.1 += value * value
-            default: squaredNorms.2 += value * value
+            case 2: squaredNorms.2 += value * value
+            default: squaredNorms.3 += value * value
             }
         }
-        let norms = [squaredNorms.0, squaredNorms.1, squaredNorms.2]
-        let scales = (0..<3).map { norms[$0] > 0 ? viewWeights[$0] / norms[$0].squareRoot() : 0 }
+        let norms = [squaredNorms.0, squaredNorms.1, squaredNorms.2, squaredNorms.3]
+        let scales = (0..<4).map { norms[$0] > 0 ? viewWeights[$0] / norms[$0].squareRoot() : 0 }
         for p in range { values[p] *= scales[Int(views[Int(indices[p])])] }
     }
 
@@ -670,7 +708,7 @@ extension IntentFeaturizer {
     /// All feature keys of a text. Stems need a language: without one, the language whose stems the model
     /// knows best is used (`known`); training always passes the example's language.
     func appendKeys(of text: String, language: Language?, known: [UInt64: Int32]? = nil, to keys: inout [UInt64]) {
-        let tokens = Self.tokens(of: text)
+        let tokens = Self.tokens(of: text, joinInitialisms: options.joinInitialisms)
         appendSurfaceKeys(of: tokens, to: &keys)
         guard options.stems else { return }
         if let language {

@@ -13,13 +13,14 @@ public enum IntentModelError: Error, Equatable, Sendable {
 /// Layout (little-endian): "NINT" version:u8, header length:u32, header (JSON: intents, options that shape the
 /// features, temperature, policy, calibration, the out-of-scope class, the naive Bayes and group weights already
 /// mixed into the weights), then features:u32 and classes:u32 and
-/// the arrays: vocabulary keys u64 × features (in id order), idf f32 × features, views u8 × features,
+/// the arrays: vocabulary keys u64 × features (in id order), idf f32 × features, views u8 × features (0–3),
 /// weights f32 × (features × classes), bias f32 × classes.
 extension IntentClassifier {
     static let modelMagic: [UInt8] = Array("NINT".utf8)
     /// 2: the weights are the SVM's plus scaled naive Bayes log-likelihoods, and the header says by how much.
     /// 3: plus the scaled weights of the intent-group SVM, and the header says by how much.
-    static let modelFormatVersion: UInt8 = 3
+    /// 4: a fourth feature view (stem bigrams) with its weight, and the apostrophe handling in the header's options.
+    static let modelFormatVersion: UInt8 = 4
 
     struct ModelHeader: Codable {
         var intents: [String]
@@ -88,7 +89,7 @@ extension IntentClassifier {
         position += headerLength
         let featureCount = Int(try read(UInt32.self))
         let classCount = Int(try read(UInt32.self))
-        guard classCount == header.intents.count, header.viewWeights.count == 3 else {
+        guard classCount == header.intents.count, header.viewWeights.count == FeatureView.allCases.count else {
             throw .inconsistent("\(classCount) classes for \(header.intents.count) intents")
         }
         let expected = featureCount * (8 + 4 + 1 + 4 * classCount) + 4 * classCount
@@ -101,7 +102,7 @@ extension IntentClassifier {
         idf.reserveCapacity(featureCount)
         for _ in 0..<featureCount { idf.append(Float(bitPattern: try read(UInt32.self))) }
         let views = Array(bytes[position..<position + featureCount])
-        guard views.allSatisfy({ $0 < 3 }) else { throw .inconsistent("unknown feature view") }
+        guard views.allSatisfy({ $0 < FeatureView.allCases.count }) else { throw .inconsistent("unknown feature view") }
         position += featureCount
         var weights: [Float] = []
         weights.reserveCapacity(featureCount * classCount)
@@ -136,7 +137,7 @@ extension IntentClassifierOptions {
             "\(minimumDocumentFrequency)", "\(seed)", "\(calibrationFolds)", outOfScopeIntent ?? "-",
             "\(outOfScopeTarget)", "\(rejectionBudget)", policy, temperature.map { "\($0)" } ?? "-",
             naiveBayesWeight.map { "\($0)" } ?? naiveBayesWeights.map { "\($0)" }.joined(separator: ","),
-            "\(naiveBayesAlpha)", "\(warmStart)",
+            "\(naiveBayesAlpha)", "\(warmStart)", "\(smoothedWeightChoice)", "\(probeTolerance)",
             groupWeight.map { "\($0)" } ?? groupWeights.map { "\($0)" }.joined(separator: ","),
         ].joined(separator: "|")
     }
