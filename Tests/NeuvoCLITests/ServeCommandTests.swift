@@ -18,7 +18,7 @@ final class RunningServer: @unchecked Sendable {  // used by one test at a time
             .merging(environment) { $1 }
         process.standardOutput = output
         if let log {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
             process.standardError = try FileHandle(forWritingTo: log)
         } else {
             process.standardError = FileHandle.nullDevice

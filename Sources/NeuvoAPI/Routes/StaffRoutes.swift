@@ -40,8 +40,8 @@ extension APIRoutes {
             api.get("/draft") { _, _ in try await staffDraft(app) }
             api.get("/check") { request, _ in try await checkField(app, request) }
             api.get("/preview") { request, _ in try await previewNotice(app, request) }
-            api.get("/versions") { _, _ in try await JSONBody.response(["versions": try await app.staff.versions()]) }
-            api.get("/audit") { _, _ in try await JSONBody.response(["entries": try await app.staff.auditLog()]) }
+            api.get("/versions") { _, _ in try JSONBody.response(["versions": try await app.staff.versions()]) }
+            api.get("/audit") { _, _ in try JSONBody.response(["entries": try await app.staff.auditLog()]) }
         }
         // Editors: the draft.
         router.group("/staff/api", middleware: [StaffAuthentication.api(app, role: .editor)]) { api in

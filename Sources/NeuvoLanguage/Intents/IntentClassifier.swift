@@ -228,20 +228,7 @@ public struct IntentClassifier: Sendable {
 
         /// How many held-out examples the mix ranks right.
         func right(_ naiveBayesWeight: Double, _ groupWeight: Double = 0) -> Int {
-            var right = 0
-            for (index, gold) in gold.enumerated() {
-                var best = 0
-                var bestScore = -Double.infinity
-                for k in svm[index].indices {
-                    let score = score(index, k, naiveBayesWeight, groupWeight)
-                    if score > bestScore {
-                        best = k
-                        bestScore = score
-                    }
-                }
-                if best == gold { right += 1 }
-            }
-            return right
+            rightCounts([(naiveBayes: naiveBayesWeight, group: groupWeight)])[0]
         }
 
         /// The pair of candidate weights with the most held-out examples right; the smallest among equals
@@ -257,6 +244,14 @@ public struct IntentClassifier: Sendable {
             guard let classCount = svm.first?.count, classCount > 0, !pairs.isEmpty else {
                 return pairs.first ?? (0, 0)
             }
+            let counts = rightCounts(pairs)
+            return pairs[Self.chosen(counts: counts, columns: naiveBayes.count, smoothed: smoothed)]
+        }
+
+        /// How many held-out examples each pair of weights ranks right, the pairs scored in parallel over the rows
+        /// laid out flat once.
+        private func rightCounts(_ pairs: [(naiveBayes: Double, group: Double)]) -> [Int] {
+            guard let classCount = svm.first?.count, classCount > 0 else { return pairs.map { _ in 0 } }
             let rows = gold.count
             // Without group scores (no groups) every group weight ranks as 0 does.
             let grouped = self.group.count == svm.count && self.group.allSatisfy { $0.count == classCount }
@@ -293,7 +288,7 @@ public struct IntentClassifier: Sendable {
                     out[p] = right
                 }
             }
-            return pairs[Self.chosen(counts: counts, columns: naiveBayes.count, smoothed: smoothed)]
+            return counts
         }
 
         /// The index of the best of `counts` laid out in lines of `columns` (one line per group weight, one column
