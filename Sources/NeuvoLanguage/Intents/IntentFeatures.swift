@@ -126,9 +126,13 @@ struct IntentFeaturizer: Sendable {
     /// Two or more single letters in a row, each followed by a period, as one token of those letters: "b. b. c."
     /// and "p.m." are "bbc" and "pm". A lone "a." (a list item, an initial of a name) stays as it is.
     static func joiningInitialisms(_ tokens: [Token], of text: String) -> [Token] {
+        // Only two single letters in a row can start one: most messages with a period are spared normalising the
+        // text a second time to look at what follows each letter.
+        func isLetter(_ token: Token) -> Bool { !token.isNumber && token.text.count == 1 }
+        guard zip(tokens, tokens.dropFirst()).contains(where: { isLetter($0) && isLetter($1) }) else { return tokens }
         let characters = Array(TextNormalizer.normalize(text))
         func isInitial(_ token: Token) -> Bool {
-            !token.isNumber && token.text.count == 1 && token.offset + 1 < characters.count
+            isLetter(token) && token.offset + 1 < characters.count
                 && characters[token.offset + 1] == "."
         }
         var joined: [Token] = []
