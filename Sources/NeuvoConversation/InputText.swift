@@ -5,6 +5,7 @@ import NeuvoLanguage
 /// characters removed, whitespace collapsed, and cut to a length worth reading.
 enum InputText {
     static func clean(_ text: String, limit: Int) -> String {
+        if isClean(text, limit: limit) { return text }
         var output = String.UnicodeScalarView()
         var scalars = text.unicodeScalars[...]
         var lastWasSpace = true
@@ -35,6 +36,28 @@ enum InputText {
             lastWasSpace = false
         }
         return String(String(output).trimmingCharacters(in: .whitespaces).prefix(limit))
+    }
+
+    /// Whether `clean` would return the text as it is: at most `limit` scalars, each a visible ASCII character, a
+    /// letter of the Latin-1 supplement or the Latin extensions (U+00A1–U+02FF but the soft hyphen), or a single
+    /// space between two of them. Most messages are, and they skip the scalar-by-scalar copy.
+    private static func isClean(_ text: String, limit: Int) -> Bool {
+        var count = 0
+        var lastWasSpace = true
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if value == 0x20 {
+                if lastWasSpace { return false }
+                lastWasSpace = true
+            } else if (value >= 0x21 && value <= 0x7E) || (value >= 0xA1 && value <= 0x2FF && value != 0xAD) {
+                lastWasSpace = false
+            } else {
+                return false
+            }
+            count += 1
+            if count > limit { return false }
+        }
+        return !lastWasSpace
     }
 
     /// Skips the rest of an escape sequence after ESC: CSI (`ESC [ ... final`), OSC (`ESC ] ... BEL or ESC \`),
@@ -82,7 +105,26 @@ enum InputText {
     }
 
     static func wordCount(_ text: String) -> Int {
-        text.split { !$0.isLetter && !$0.isNumber }.count
+        // By scalars: a word is a run of letters and digits (marks join the letter before them), as the split by
+        // characters counted it, without building the substrings.
+        var count = 0
+        var inWord = false
+        for scalar in text.unicodeScalars {
+            let isWordScalar: Bool
+            if scalar.isASCII {
+                let value = scalar.value
+                isWordScalar =
+                    (value >= 0x30 && value <= 0x39) || (value >= 0x41 && value <= 0x5A) || (value >= 0x61 && value <= 0x7A)
+            } else {
+                let properties = scalar.properties
+                isWordScalar =
+                    properties.isAlphabetic || properties.numericType != nil
+                    || (inWord && (properties.isGraphemeExtend || properties.generalCategory == .spacingMark))
+            }
+            if isWordScalar && !inWord { count += 1 }
+            inWord = isWordScalar
+        }
+        return count
     }
 
     static func letterCount(_ text: String) -> Int {
@@ -96,8 +138,32 @@ enum InputText {
 
     /// The first http(s) link in a text, named as the answer's source.
     static func firstLink(in text: String) -> String? {
-        guard let start = text.range(of: "https://") ?? text.range(of: "http://") else { return nil }
-        let link = text[start.lowerBound...].prefix { !$0.isWhitespace }
-        return String(link.hasSuffix(".") || link.hasSuffix(",") ? link.dropLast() : link)
+        // Byte by byte: Foundation's range(of:) went through CFString for every reply.
+        let bytes = Array(text.utf8)
+        func starts(_ prefix: StaticString, at offset: Int) -> Bool {
+            let count = prefix.utf8CodeUnitCount
+            guard offset + count <= bytes.count else { return false }
+            return prefix.withUTF8Buffer { prefix in (0..<count).allSatisfy { bytes[offset + $0] == prefix[$0] } }
+        }
+        let start =
+            bytes.indices.first { starts("https://", at: $0) } ?? bytes.indices.first { starts("http://", at: $0) }
+        guard let start else { return nil }
+        var end = start
+        while end < bytes.count, !Self.isASCIISpace(bytes[end]), !Self.startsUnicodeSpace(bytes, at: end) { end += 1 }
+        if end > start, bytes[end - 1] == UInt8(ascii: ".") || bytes[end - 1] == UInt8(ascii: ",") { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+
+    private static func isASCIISpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
+    }
+
+    /// Whether a non-ASCII whitespace scalar (no-break space, the Unicode spaces and line separators) starts here.
+    private static func startsUnicodeSpace(_ bytes: [UInt8], at offset: Int) -> Bool {
+        guard bytes[offset] >= 0xC2 else { return false }
+        var iterator = bytes[offset...].makeIterator()
+        var decoder = UTF8()
+        guard case .scalarValue(let scalar) = decoder.decode(&iterator) else { return false }
+        return scalar.properties.isWhitespace
     }
 }

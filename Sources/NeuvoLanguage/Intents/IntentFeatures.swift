@@ -119,7 +119,7 @@ struct IntentFeaturizer: Sendable {
             text.unicodeScalars.count > maximumScalars
             ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(maximumScalars))) : text
         var tokens = TextNormalizer.tokenize(clipped)
-        if joinInitialisms && clipped.contains(".") { tokens = Self.joiningInitialisms(tokens, of: clipped) }
+        if joinInitialisms && clipped.utf8.contains(UInt8(ascii: ".")) { tokens = Self.joiningInitialisms(tokens, of: clipped) }
         return tokens.count > maximumTokens ? Array(tokens.prefix(maximumTokens)) : tokens
     }
 
@@ -188,7 +188,7 @@ struct IntentFeaturizer: Sendable {
             }
             let wordText = options.foldWords ? token.folded : token.text
             let parts =
-                options.apostropheWords == .whole || !wordText.contains("'")
+                options.apostropheWords == .whole || !wordText.utf8.contains(UInt8(ascii: "'"))
                 ? [] : Self.apostropheParts(of: wordText)
             let chain: [Substring]
             switch options.apostropheWords {
