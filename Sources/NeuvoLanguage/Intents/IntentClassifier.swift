@@ -426,7 +426,7 @@ public struct IntentClassifier: Sendable {
 /// The vocabulary, IDF weights and linear weights behind the classifier.
 struct LinearModel: Sendable {
     let featurizer: IntentFeaturizer
-    let vocabulary: [UInt64: Int32]
+    let vocabulary: FeatureTable
     let idf: [Float]
     /// `FeatureView` of each feature.
     let views: [UInt8]
@@ -460,7 +460,7 @@ struct LinearModel: Sendable {
     /// a probe never saw are dropped when it scores (`scores(sortedKeys:seen:)`), as classification drops them.
     struct TrainingMatrix {
         var rows: SparseRows
-        let vocabulary: [UInt64: Int32]
+        let vocabulary: FeatureTable
         let idf: [Float]
         let views: [UInt8]
         let viewWeights: [Float]
@@ -594,13 +594,13 @@ struct LinearModel: Sendable {
         provisional = [:]
         // Drop rare features and number the rest densely, still in first-seen order.
         var remap = [Int32](repeating: -1, count: keyOfId.count)
-        var vocabulary: [UInt64: Int32] = [:]
+        var vocabularyKeys: [UInt64] = []
         var idf: [Float] = []
         var views: [UInt8] = []
         let n = Double(keyRows.count)
         for (id, key) in keyOfId.enumerated() where documentFrequency[id] >= options.minimumDocumentFrequency {
             remap[id] = Int32(idf.count)
-            vocabulary[key] = Int32(idf.count)
+            vocabularyKeys.append(key)
             idf.append(Float(log((1 + n) / (1 + Double(documentFrequency[id]))) + 1))
             views.append(UInt8(FeatureView.of(key).rawValue))
         }
@@ -625,6 +625,8 @@ struct LinearModel: Sendable {
         rows.starts[rows.count] = write
         rows.indices.removeSubrange(write...)
         rows.values.removeSubrange(write...)
+        // The keys come from first-seen order, each once.
+        let vocabulary = FeatureTable(keysInIDOrder: vocabularyKeys)!
         return TrainingMatrix(rows: rows, vocabulary: vocabulary, idf: idf, views: views, viewWeights: viewWeights)
     }
 
@@ -702,7 +704,7 @@ struct LinearModel: Sendable {
 extension IntentFeaturizer {
     /// All feature keys of a text. Stems need a language: without one, the language whose stems the model
     /// knows best is used (`known`); training always passes the example's language.
-    func appendKeys(of text: String, language: Language?, known: [UInt64: Int32]? = nil, to keys: inout [UInt64]) {
+    func appendKeys(of text: String, language: Language?, known: FeatureTable? = nil, to keys: inout [UInt64]) {
         let tokens = Self.tokens(of: text, joinInitialisms: options.joinInitialisms)
         appendSurfaceKeys(of: tokens, to: &keys)
         guard options.stems else { return }

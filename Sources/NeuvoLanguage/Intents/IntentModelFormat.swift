@@ -53,8 +53,7 @@ extension IntentClassifier {
         let featureCount = model.idf.count
         append(UInt32(featureCount))
         append(UInt32(model.classCount))
-        var keys = [UInt64](repeating: 0, count: featureCount)
-        for (key, id) in model.vocabulary { keys[Int(id)] = key }
+        let keys = model.vocabulary.keysInIDOrder
         bytes.reserveCapacity(bytes.count + featureCount * (8 + 4 + 1 + 4 * model.classCount) + 4 * model.classCount)
         for key in keys { append(key) }
         for value in model.idf { append(value.bitPattern) }
@@ -94,10 +93,10 @@ extension IntentClassifier {
         }
         let expected = featureCount * (8 + 4 + 1 + 4 * classCount) + 4 * classCount
         guard bytes.count - position == expected else { throw .truncated }
-        var vocabulary: [UInt64: Int32] = [:]
-        vocabulary.reserveCapacity(featureCount)
-        for id in 0..<featureCount { vocabulary[try read(UInt64.self)] = Int32(id) }
-        guard vocabulary.count == featureCount else { throw .inconsistent("repeated feature keys") }
+        var keys: [UInt64] = []
+        keys.reserveCapacity(featureCount)
+        for _ in 0..<featureCount { keys.append(try read(UInt64.self)) }
+        guard let vocabulary = FeatureTable(keysInIDOrder: keys) else { throw .inconsistent("repeated feature keys") }
         var idf: [Float] = []
         idf.reserveCapacity(featureCount)
         for _ in 0..<featureCount { idf.append(Float(bitPattern: try read(UInt32.self))) }
