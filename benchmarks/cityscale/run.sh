@@ -5,7 +5,8 @@
 #   - `neuvo chat` time to first reply: a first start (which persists what it builds), then a warm second start,
 #     one unit question piped in, wall time of the whole process;
 #   - `neuvo serve` until /readyz answers (a second start on the same database);
-#   - POST /v1/chat with unit questions in fi/sv/en (unit_questions.lua), wrk at $CONNECTIONS connections;
+#   - POST /v1/chat with unit questions in fi/sv/en (unit_questions.lua), wrk at $CONNECTIONS connections, the two
+#     servers' runs alternating;
 #   - the server's RSS after the load.
 # Then chat closer to the wire: POST /v1/chat (benchmarks/http/chat.lua) at 64 connections against nginx serving a
 # static file, both with their default access logs (nginx: combined format to a file; neuvo: its default log to
@@ -13,7 +14,8 @@
 #
 #   NEUVO_BIN=path   the neuvo binary (default: release build of this checkout)
 #   UNITS=30000      units in the generated file
-#   DURATION=10s     wrk duration per run
+#   DURATION=10s     wrk duration per measure (the unit questions: ROUNDS alternating runs per registry)
+#   ROUNDS=5         alternating runs of the unit questions against each registry's server
 #   CONNECTIONS=32   connections for the unit questions
 #   UNITS_FILE=path  use this unit file instead of generating one
 set -euo pipefail
@@ -22,6 +24,8 @@ ROOT=$PWD
 units=${UNITS:-30000}
 duration=${DURATION:-10s}
 connections=${CONNECTIONS:-32}
+rounds=${ROUNDS:-5}
+slice="$(( ${duration%s} / rounds > 0 ? ${duration%s} / rounds : 1 ))s"
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install -y wrk)" >&2; exit 1; }
 command -v nginx >/dev/null || { echo "needs nginx (apt-get install -y nginx-light)" >&2; exit 1; }
 if [ -z "${NEUVO_BIN:-}" ]; then
@@ -30,9 +34,11 @@ if [ -z "${NEUVO_BIN:-}" ]; then
 fi
 work=$(mktemp -d /tmp/neuvo-cityscale.XXXXXX)
 server=""
+servers=()
 nginx_pid=""
 cleanup() {
     [ -n "$server" ] && kill "$server" 2>/dev/null || true
+    for pid in "${servers[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
     [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null || true
     [ "${KEEP:-0}" = 1 ] && echo "work folder kept: $work" >&2 || rm -rf "$work"
 }
@@ -67,38 +73,56 @@ chat_once() {  # chat_once DB → milliseconds from start to exit, one question 
     echo $((end - start))
 }
 
-measure() {  # measure NAME DB → one line of key=value figures
-    local name="$1" db="$2" first second port start ready load rss_after
+start_server() {  # start_server NAME DB: the chat start-ups, then `neuvo serve` until /readyz; leaves it running
+    local name="$1" db="$2" first second port start
     first=$(chat_once "$db")
     second=$(chat_once "$db")
     port=$(free_port)
     start=$(now_ms)
     NEUVO_DB="$db" NEUVO_LOG_LEVEL=error "$NEUVO_BIN" serve --port "$port" --max-connections 4096 \
         >/dev/null 2>"$work/serve-$name.err" &
-    server=$!
+    local pid=$!
+    servers+=("$pid")
     until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do
-        kill -0 "$server" 2>/dev/null || { echo "serve ($name) exited" >&2; cat "$work/serve-$name.err" >&2; exit 1; }
+        kill -0 "$pid" 2>/dev/null || { echo "serve ($name) exited" >&2; cat "$work/serve-$name.err" >&2; exit 1; }
         sleep 0.02
     done
-    ready=$(( $(now_ms) - start ))
+    echo "first_chat_ms=$first chat_ms=$second ready_ms=$(( $(now_ms) - start ))" >"$work/start-$name"
+    echo "$pid $port" >"$work/server-$name"
     wrk -t2 -c8 -d2s -s benchmarks/cityscale/unit_questions.lua "http://127.0.0.1:$port" >/dev/null
-    load=$(wrk -t2 -c"$connections" -d"$duration" --latency -s benchmarks/cityscale/unit_questions.lua \
-        "http://127.0.0.1:$port" | grep '^RESULT' | sed 's/^RESULT //')
-    rss_after=$(rss "$server")
-    kill "$server"; wait "$server" 2>/dev/null || true; server=""
-    echo "first_chat_ms=$first chat_ms=$second ready_ms=$ready $load rss_mb=$rss_after"
 }
 
-echo "[$(date +%H:%M:%S)] bundled registry" >&2
-bundled=$(measure bundled "$work/bundled.db")
-echo "  $bundled" >&2
 echo "[$(date +%H:%M:%S)] importing $units units" >&2
 start=$(now_ms)
 NEUVO_DB="$work/city.db" "$NEUVO_BIN" registry import "$work/units.json" >"$work/import.out"
 import_s=$(awk -v ms=$(( $(now_ms) - start )) 'BEGIN {printf "%.1f", ms / 1000}')
-echo "[$(date +%H:%M:%S)] $units units" >&2
-city=$(measure city "$work/city.db")
-echo "  $city" >&2
+echo "[$(date +%H:%M:%S)] starting on the bundled registry and on $units units" >&2
+start_server bundled "$work/bundled.db"
+start_server city "$work/city.db"
+# The two servers' loads alternate in short runs, so a change in the machine's speed during the run weighs on
+# both alike (measured one after the other, the ratio swung from 77 to 98 % between two runs of the same binary).
+for round in $(seq 1 "$rounds"); do
+    for name in bundled city; do
+        read -r pid port <"$work/server-$name"
+        wrk -t2 -c"$connections" -d"$slice" --latency -s benchmarks/cityscale/unit_questions.lua \
+            "http://127.0.0.1:$port" | grep '^RESULT' | sed 's/^RESULT //' >>"$work/load-$name"
+    done
+done
+measured() {  # measured NAME → one line of key=value figures: mean req/s and p50 over the runs, the worst p99
+    local name="$1" pid port load
+    read -r pid port <"$work/server-$name"
+    load=$(tr ' ' '\n' <"$work/load-$name" | awk -F= '
+        $1 == "rps" {rps += $2; n++} $1 == "p50_ms" {p50 += $2} $1 == "p99_ms" && $2 > p99 {p99 = $2}
+        $1 == "errors" {errors += $2}
+        END {printf "rps=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d", rps / n, p50 / n, p99, errors}')
+    echo "$(cat "$work/start-$name") $load rss_mb=$(rss "$pid")"
+}
+bundled=$(measured bundled)
+city=$(measured city)
+echo "  bundled: $bundled" >&2
+echo "  $units units: $city" >&2
+for pid in "${servers[@]}"; do kill "$pid"; wait "$pid" 2>/dev/null || true; done
+servers=()
 
 echo "[$(date +%H:%M:%S)] chat vs nginx, 64 connections, default access logs" >&2
 mkdir -p "$work/www" "$work/nginx"
