@@ -46,6 +46,27 @@ struct UnitPointsTests {
         }
     }
 
+    @Test func givesTheSameUnitsAcrossTheWorld() {
+        // Half-angles beyond √6 radians, where the sine's lower bound gives up (it is 0 there).
+        var generator = SplitMix64(seed: 2028)
+        for round in 0..<200 {
+            let points: [Coordinates?] = (0..<Int.random(in: 1...200, using: &generator)).map { _ in
+                Coordinates(
+                    latitude: Double.random(in: -89...89, using: &generator),
+                    longitude: Double.random(in: -179...179, using: &generator))
+            }
+            let prepared = UnitPoints(points)
+            let centre = Coordinates(
+                latitude: Double.random(in: -89...89, using: &generator),
+                longitude: Double.random(in: -179...179, using: &generator))
+            for limit in [1, 3] {
+                let found = prepared.nearest(Array(points.indices), to: centre, limit: limit, points: points)
+                let expected = Self.measuredAndSorted(Array(points.indices), points, centre, limit)
+                #expect(found.map(\.unit) == expected.map(\.unit), "round \(round), limit \(limit)")
+            }
+        }
+    }
+
     @Test func leavesOutUnitsWithoutAPoint() {
         let points: [Coordinates?] = [nil, Coordinates(latitude: 60.2, longitude: 24.9), nil]
         let found = UnitPoints(points).nearest(
