@@ -37,8 +37,9 @@ public actor Database {
         public var applicationID: Int32 = StorageSchema.applicationID
         public var readOnly = false
         /// SQLite's page cache (`PRAGMA cache_size`), allocated as pages are used; large enough that the dispatcher
-        /// does not re-read outbox pages from the OS for every batch (docs/BENCHMARKS.md).
-        public var cacheKiB = 16 * 1024
+        /// does not re-read outbox pages from the OS for every batch (docs/BENCHMARKS.md). The runtime passes
+        /// `Configuration.databaseCacheKiB`.
+        public var cacheKiB = 8 * 1024
 
         public init(migrations: [Migration] = StorageSchema.migrations) {
             self.migrations = migrations
