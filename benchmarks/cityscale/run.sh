@@ -6,7 +6,7 @@
 #     one unit question piped in, wall time of the whole process;
 #   - `neuvo serve` until /readyz answers (a second start on the same database);
 #   - POST /v1/chat with unit questions in fi/sv/en (unit_questions.lua), wrk at $CONNECTIONS connections, the two
-#     servers' runs alternating;
+#     servers' runs alternating (mean req/s; p50 and p99 of all their requests together);
 #   - the server's RSS after the load.
 # Then chat closer to the wire: POST /v1/chat (benchmarks/http/chat.lua) at 64 connections against nginx serving a
 # static file, both with their default access logs (nginx: combined format to a file; neuvo: its default log to
@@ -101,20 +101,33 @@ start_server bundled "$work/bundled.db"
 start_server city "$work/city.db"
 # The two servers' loads alternate in short runs, so a change in the machine's speed during the run weighs on
 # both alike (measured one after the other, the ratio swung from 77 to 98 % between two runs of the same binary).
+# The percentiles are those of all the runs' requests together (the worst run's p99 overstated the tail).
 for round in $(seq 1 "$rounds"); do
     for name in bundled city; do
         read -r pid port <"$work/server-$name"
-        wrk -t2 -c"$connections" -d"$slice" --latency -s benchmarks/cityscale/unit_questions.lua \
-            "http://127.0.0.1:$port" | grep '^RESULT' | sed 's/^RESULT //' >>"$work/load-$name"
+        HIST_FILE="$work/latencies-$name" wrk -t2 -c"$connections" -d"$slice" --latency \
+            -s benchmarks/cityscale/unit_questions.lua "http://127.0.0.1:$port" | grep '^RESULT' \
+            | sed 's/^RESULT //' >>"$work/load-$name"
     done
 done
-measured() {  # measured NAME → one line of key=value figures: mean req/s and p50 over the runs, the worst p99
-    local name="$1" pid port load
+measured() {  # measured NAME → one line of key=value figures: mean req/s over the runs, p50 and p99 of all requests
+    local name="$1" pid port load percentiles
     read -r pid port <"$work/server-$name"
     load=$(tr ' ' '\n' <"$work/load-$name" | awk -F= '
-        $1 == "rps" {rps += $2; n++} $1 == "p50_ms" {p50 += $2} $1 == "p99_ms" && $2 > p99 {p99 = $2}
-        $1 == "errors" {errors += $2}
-        END {printf "rps=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d", rps / n, p50 / n, p99, errors}')
+        $1 == "rps" {rps += $2; n++} $1 == "errors" {errors += $2}
+        END {printf "rps=%.0f errors=%d", rps / n, errors}')
+    # The runs' latencies merged (wrk's recorded values, microseconds), then the percentiles of the whole.
+    percentiles=$(sort -n "$work/latencies-$name" | awk '
+        {value[NR] = $1; count[NR] = $2; total += $2}
+        END {
+            for (i = 1; i <= NR; i++) {
+                seen += count[i]
+                if (!p50 && seen >= 0.50 * total) p50 = value[i]
+                if (!p99 && seen >= 0.99 * total) p99 = value[i]
+            }
+            printf "p50_ms=%.2f p99_ms=%.2f", p50 / 1000, p99 / 1000
+        }')
+    load="$load $percentiles"
     echo "$(cat "$work/start-$name") $load rss_mb=$(rss "$pid")"
 }
 bundled=$(measured bundled)

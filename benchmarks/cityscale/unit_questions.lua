@@ -14,6 +14,16 @@ request = function()
   return wrk.format("POST", "/v1/chat", {["Content-Type"] = "application/json"}, body)
 end
 done = function(summary, latency, requests)
+  -- With HIST_FILE set, every latency recorded (microseconds, count) is appended to it, so that runs can be merged.
+  local path = os.getenv("HIST_FILE")
+  if path then
+    local file = io.open(path, "a")
+    for i = 1, #latency do
+      local value, count = latency(i)
+      file:write(string.format("%d %d\n", value, count))
+    end
+    file:close()
+  end
   io.write(string.format("RESULT rps=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d\n",
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
