@@ -114,7 +114,8 @@ enum InputText {
             if scalar.isASCII {
                 let value = scalar.value
                 isWordScalar =
-                    (value >= 0x30 && value <= 0x39) || (value >= 0x41 && value <= 0x5A) || (value >= 0x61 && value <= 0x7A)
+                    (value >= 0x30 && value <= 0x39) || (value >= 0x41 && value <= 0x5A)
+                    || (value >= 0x61 && value <= 0x7A)
             } else {
                 let properties = scalar.properties
                 isWordScalar =

@@ -63,7 +63,9 @@ public final class NeuvoRuntime: Sendable {
         + StaffSchema.migrations
 
     /// Opens (creating and migrating) the database at `path` with `schema`.
-    public static func openDatabase(path: String, cacheKiB: Int = Configuration.defaultDatabaseCacheKiB) throws -> Database {
+    public static func openDatabase(path: String, cacheKiB: Int = Configuration.defaultDatabaseCacheKiB) throws
+        -> Database
+    {
         var options = Database.Options(migrations: schema)
         options.cacheKiB = cacheKiB
         return try Database(path: path, options: options)

@@ -119,7 +119,9 @@ struct IntentFeaturizer: Sendable {
             text.unicodeScalars.count > maximumScalars
             ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(maximumScalars))) : text
         var tokens = TextNormalizer.tokenize(clipped)
-        if joinInitialisms && clipped.utf8.contains(UInt8(ascii: ".")) { tokens = Self.joiningInitialisms(tokens, of: clipped) }
+        if joinInitialisms && clipped.utf8.contains(UInt8(ascii: ".")) {
+            tokens = Self.joiningInitialisms(tokens, of: clipped)
+        }
         return tokens.count > maximumTokens ? Array(tokens.prefix(maximumTokens)) : tokens
     }
 
