@@ -139,32 +139,9 @@ enum InputText {
 
     /// The first http(s) link in a text, named as the answer's source.
     static func firstLink(in text: String) -> String? {
-        // Byte by byte: Foundation's range(of:) went through CFString for every reply.
-        let bytes = Array(text.utf8)
-        func starts(_ prefix: StaticString, at offset: Int) -> Bool {
-            let count = prefix.utf8CodeUnitCount
-            guard offset + count <= bytes.count else { return false }
-            return prefix.withUTF8Buffer { prefix in (0..<count).allSatisfy { bytes[offset + $0] == prefix[$0] } }
-        }
-        let start =
-            bytes.indices.first { starts("https://", at: $0) } ?? bytes.indices.first { starts("http://", at: $0) }
-        guard let start else { return nil }
-        var end = start
-        while end < bytes.count, !Self.isASCIISpace(bytes[end]), !Self.startsUnicodeSpace(bytes, at: end) { end += 1 }
-        if end > start, bytes[end - 1] == UInt8(ascii: ".") || bytes[end - 1] == UInt8(ascii: ",") { end -= 1 }
-        return String(decoding: bytes[start..<end], as: UTF8.self)
-    }
-
-    private static func isASCIISpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
-    }
-
-    /// Whether a non-ASCII whitespace scalar (no-break space, the Unicode spaces and line separators) starts here.
-    private static func startsUnicodeSpace(_ bytes: [UInt8], at offset: Int) -> Bool {
-        guard bytes[offset] >= 0xC2 else { return false }
-        var iterator = bytes[offset...].makeIterator()
-        var decoder = UTF8()
-        guard case .scalarValue(let scalar) = decoder.decode(&iterator) else { return false }
-        return scalar.properties.isWhitespace
+        // The standard library's search: Foundation's range(of:) went through CFString for every reply.
+        guard let start = text.firstRange(of: "https://") ?? text.firstRange(of: "http://") else { return nil }
+        let link = text[start.lowerBound...].prefix { !$0.isWhitespace }
+        return String(link.hasSuffix(".") || link.hasSuffix(",") ? link.dropLast() : link)
     }
 }
