@@ -92,7 +92,12 @@ private struct FlatObjectReader {
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     mutating func consume(_ byte: UInt8) -> Bool {
@@ -145,7 +150,8 @@ private struct FlatObjectReader {
             if byte == UInt8(ascii: "\"") {
                 let run = String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<index]), as: UTF8.self)
                 index += 1
-                return (output ?? "") + run
+                guard let output else { return run }
+                return output + run
             }
             if byte < 0x20 { return nil }
             if byte != UInt8(ascii: "\\") {

@@ -3,6 +3,7 @@ import Foundation
 import NeuvoCrypto
 import NeuvoHTTP
 import NeuvoSupport
+import Synchronization
 
 public struct SMSWebhookConfiguration: Sendable, CustomStringConvertible {
     /// The SMS provider's (or the city's SMS gateway's) endpoint, http:// or https://.
@@ -129,15 +130,16 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
                 progress(index, refusal.outcome)
             }
         }
+        // Each answer is classified once, as it comes: the progress callback and the returned list share it.
         let clock = configuration.clock
         let sentPositions = positions
-        let answers = await perform(requests, ratePerSecond: ratePerSecond, concurrency: concurrency) {
-            request, answer in
-            progress(sentPositions[request], Self.classify(answer, now: clock.now()))
+        let collected = Mutex(outcomes)
+        await perform(requests, ratePerSecond: ratePerSecond, concurrency: concurrency) { request, answer in
+            let outcome = Self.classify(answer, now: clock.now())
+            collected.withLock { $0[sentPositions[request]] = outcome }
+            progress(sentPositions[request], outcome)
         }
-        let now = configuration.clock.now()
-        for (index, answer) in zip(positions, answers) { outcomes[index] = Self.classify(answer, now: now) }
-        return outcomes.map { $0! }
+        return collected.withLock { $0 }.map { $0! }
     }
 
     /// A webhook request, signed, before it is given to a transport.
@@ -153,11 +155,11 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
         case failure(String)
     }
 
-    /// `each` hears of every answer as it comes, whichever client carries the requests.
+    /// `each` hears of every answer as it comes, whichever client carries the requests; returns once all came.
     private func perform(
         _ requests: [SignedRequest], ratePerSecond: Double?, concurrency: Int?,
         each: @escaping @Sendable (Int, Answer) -> Void
-    ) async -> [Answer] {
+    ) async {
         switch transport {
         case .builtIn(let client, let target):
             var prepared: [HTTPClientRequest] = []
@@ -174,7 +176,7 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
             for (index, answer) in refused { each(index, answer) }
             // Prepared requests are the unrefused ones, in order: map each back to its request's index.
             let preparedIndex = requests.indices.filter { refused[$0] == nil }
-            var results = await client.perform(
+            _ = await client.perform(
                 prepared, timeout: .milliseconds(Int(configuration.timeout * 1000)), ratePerSecond: ratePerSecond,
                 concurrency: concurrency,
                 each: { index, result in
@@ -187,17 +189,7 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
                                 body: response.body))
                     case .failure(let error): each(preparedIndex[index], .failure(error.message))
                     }
-                }
-            ).makeIterator()
-            return requests.indices.map { index in
-                if let answer = refused[index] { return answer }
-                switch results.next()! {
-                case .success(let response):
-                    return .response(
-                        status: response.status, retryAfter: response.headers["retry-after"], body: response.body)
-                case .failure(let error): return .failure(error.message)
-                }
-            }
+                })
         case .libcurl(let engine):
             var options: [CurlOption] = [
                 .string(CURLOPT_URL, configuration.url),
@@ -217,10 +209,9 @@ public struct SMSWebhookChannel: BatchNotificationChannel {
                 ]
                 return (options + perRequest, nil)
             }
-            return await engine.perform(
+            _ = await engine.perform(
                 transfers, ratePerSecond: ratePerSecond, concurrency: concurrency,
-                each: { index, response in each(index, Self.answer(response)) }
-            ).map(Self.answer)
+                each: { index, response in each(index, Self.answer(response)) })
         }
     }
 
