@@ -21,7 +21,7 @@ struct MigrationHistoryTests {
                 "conversation.live-handoffs",
                 "notifications.outbox", "notifications.notices-by-arrangement", "notifications.claim-in-index-order",
                 "notifications.notice-state", "notifications.link-redemptions",
-                "notifications.receipt-ids-and-retention",
+                "notifications.receipt-ids-and-retention", "notifications.results-journal",
                 "api.keys", "api.drop-idempotent-requests", "api.oidc-logins",
                 "staff.members-sessions-audit",
             ])

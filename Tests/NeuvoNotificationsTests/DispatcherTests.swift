@@ -156,9 +156,10 @@ struct DispatcherTests {
         }
     }
 
-    /// A crash redelivered about 1,000 notices per kill: a batch's results were recorded only when the whole batch
-    /// was done. Now the provider's accepted sends are recorded while the batch is still sending.
-    @Test func acceptedSendsAreRecordedBeforeTheBatchIsDone() async throws {
+    /// A crash redelivered about 1,000 notices per kill: a batch's results were written only when the whole batch
+    /// was done. Now the provider's accepted sends are journaled while the batch is still sending, and recorded
+    /// once, with the batch.
+    @Test func acceptedSendsAreJournaledBeforeTheBatchIsDone() async throws {
         let clock = ManualClock(Date(timeIntervalSince1970: 1_795_600_800))
         let service = try await makeService(clock: clock)
         for index in 0..<200 {
@@ -174,16 +175,25 @@ struct DispatcherTests {
             store: service.notices, channels: [.sms: channel], renderer: service.renderer, links: service.links,
             settings: settings, clock: clock)
         let running = Task { try await dispatcher.runUntilIdle() }
-        // While the batch is held, the 150 accepted sends are recorded (in writes of 64 or more).
-        try await waitUntil("the accepted sends are recorded while the batch is held") {
-            (try await service.notices.countsByStatus()[.sent] ?? 0) >= 128
+        // While the batch is held, the 150 accepted sends are journaled (in writes of 64 or more); the notices stay
+        // `sending` until their batch is recorded.
+        try await waitUntil("the accepted sends are journaled while the batch is held") {
+            try await Self.journaled(service) >= 128
         }
-        #expect(try await service.notices.countsByStatus()[.sent] ?? 0 <= 150)
+        #expect(try await Self.journaled(service) <= 150)
+        #expect(try await service.notices.countsByStatus() == [.sending: 200])
         channel.open()
         let summary = try await running.value
         #expect(summary.sent == 200)
         #expect(try await service.notices.countsByStatus() == [.sent: 200])
         #expect(try await service.notices.attemptCounts().map(\.count).reduce(0, +) == 200)  // one attempt each
+        #expect(try await Self.journaled(service) == 0)  // cleared with the batch's record
+    }
+
+    static func journaled(_ service: GatewayService) async throws -> Int {
+        try await service.notices.database.read {
+            try $0.scalar("SELECT count(*) FROM notice_results", as: Int.self) ?? 0
+        }
     }
 
     /// Small batches, so that most are recorded in the transaction that claims the next (`recordAndClaim`), by
@@ -328,6 +338,53 @@ struct DispatcherTests {
         #expect(try await setup.service.notices.notice(id)?.attempts == 2)
         // At least once to the provider; once from the receiver's point of view.
         #expect(try setup.webhookIDs() == [id])
+    }
+
+    /// A killed dispatcher's journaled answers are recorded by the next claim, not sent again: only the notices
+    /// whose answer was never written down go out a second time.
+    @Test func answersJournaledBeforeACrashAreRecordedNotResent() async throws {
+        let setup = try await Self.setup()
+        var ids: [String] = []
+        for index in 0..<5 {
+            let outcome = try await setup.service.intake.arrange(
+                ArrangementRequest(
+                    resident: "R2", kind: "budgeting_vote", details: ["district": "Kallio", "closes": "2027-01-31"],
+                    idempotencyKey: "journal-\(index)"))
+            ids.append(try #require(outcome.noticeID))
+        }
+        let started = setup.clock.now()
+        let claim = try await setup.service.notices.claim(channel: .sms, limit: 10, now: started, lease: 60)
+        #expect(Set(claim.notices.map(\.id)) == Set(ids))
+        // The provider accepted three, their answers were journaled, and the process died before the batch's record.
+        let answered = Array(claim.notices.prefix(3))
+        let lost = Array(claim.notices.dropFirst(3))
+        try await setup.service.notices.journal(
+            answered.map { notice in
+                AttemptResult(
+                    noticeID: notice.id, attempt: 1, channel: .sms, startedAt: started, finishedAt: started,
+                    outcomeName: "accepted", detail: "prov-\(notice.id)", nextStatus: .sent, reason: "sent",
+                    nextAttemptAt: nil, providerMessageID: "prov-\(notice.id)", seq: claim.seqs[notice.id])
+            })
+        #expect(try await Self.journaled(setup.service) == 3)
+        setup.clock.advance(by: 61)
+        let summary = try await setup.dispatcher().runUntilIdle()
+        #expect(summary.attempted == 2)
+        #expect(Set(try setup.webhookIDs()) == Set(lost.map(\.id)))
+        for notice in answered {
+            let stored = try #require(try await setup.service.notices.notice(notice.id))
+            #expect(stored.status == .sent)
+            #expect(stored.attempts == 1)
+            #expect(stored.providerMessageID == "prov-\(notice.id)")
+            let history = try await setup.service.notices.history(of: notice.id)
+            #expect(history.attempts.map(\.outcome) == ["accepted"])
+            #expect(history.transitions.map(\.to) == ["queued", "sending", "sent"])
+        }
+        for notice in lost {
+            let history = try await setup.service.notices.history(of: notice.id)
+            #expect(history.attempts.map(\.outcome) == ["interrupted", "accepted"])
+            #expect(try await setup.service.notices.notice(notice.id)?.status == .sent)
+        }
+        #expect(try await Self.journaled(setup.service) == 0)
     }
 
     @Test func anSMTPServerThatIsDownIsATemporaryFailure() async throws {

@@ -473,7 +473,7 @@ struct GatewayCoreTests {
 
     /// The end of a batch does not wait out the recorder's interval: a writer that waited for more results held
     /// the next claim for up to 100 ms at the end of every batch, and the provider's connections sat idle. Here the
-    /// interval is a minute; the batch's end comes at once with what is left, and nothing is recorded twice.
+    /// interval is a minute; the batch's end comes at once with every result, and nothing is recorded twice.
     @Test func aBatchsEndDoesNotWaitForTheRecordersInterval() async throws {
         let service = try await makeService(clock: ManualClock(noon))
         let ids = try await arrangeNotices(service, keys: ["one", "two", "three"])
@@ -488,17 +488,25 @@ struct GatewayCoreTests {
             result.seq = claimed.seqs[id]
             recorder.add(result)
         }
-        // The first two are written at once (`every`); the third then waits for more, or for the interval.
-        try await waitUntil("the first two are recorded") {
-            try await service.notices.countsByStatus()[.sent] == 2
+        // The first two are journaled at once (`every`); the third then waits for more, or for the interval.
+        let journaled = { @Sendable () async throws -> [String] in
+            try await service.notices.database.read {
+                try $0.query("SELECT c.id FROM notice_results r JOIN notice_content c ON c.seq = r.notice_seq")
+                    .map { try $0.get(0, as: String.self) }
+            }
         }
+        try await waitUntil("the first two are journaled") { try await journaled().count == 2 }
+        #expect(Set(try await journaled()) == Set(ids[0..<2]))
+        #expect(try await service.notices.countsByStatus() == [.sending: 3])
         let started = ContinuousClock.now
-        let left = await recorder.finish()
-        #expect(left.map(\.noticeID) == [ids[2]])
+        let finished = await recorder.finish()
         #expect(ContinuousClock.now - started < .seconds(30), "finish waited for the recorder's interval")
-        try await service.notices.record(left)
+        #expect(Set(finished.results.map(\.noticeID)) == Set(ids))
+        #expect(finished.journaled)
+        try await service.notices.record(finished.results, clearingJournal: finished.journaled)
         #expect(try await service.notices.countsByStatus() == [.sent: 3])
         #expect(try await service.notices.attemptCounts().map(\.count).reduce(0, +) == 3)
+        #expect(try await journaled().isEmpty)
     }
 
     /// Recording an attempt: a failure writes the error and the retry time; an accepted send (the lean statement,

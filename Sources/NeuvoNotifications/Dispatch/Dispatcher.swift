@@ -24,9 +24,9 @@ public struct DispatcherSettings: Sendable {
     public var retry = RetryPolicy()
     /// How often a running dispatcher looks for due notices when nothing wakes it.
     public var pollInterval: TimeInterval = 1
-    /// Results are recorded as they come, once this many wait or `recordInterval` passed (one write at a time),
-    /// instead of when the whole batch is done: a crash then resends little more than what was in flight (a
-    /// provider that does not deduplicate on webhook-id would text a resident twice).
+    /// Results are journaled as they come (`NoticeStore.journal`), once this many wait or `recordInterval` passed
+    /// (one write at a time), and recorded with the whole batch: a crash then resends little more than what was in
+    /// flight (a provider that does not deduplicate on webhook-id would text a resident twice).
     public var recordEvery = 64
     public var recordInterval: TimeInterval = 0.1
 
@@ -137,7 +137,7 @@ public final class Dispatcher: Sendable {
     func drain(_ kind: ChannelKind) async throws -> DispatchSummary {
         guard let channel = channels[kind] else { return DispatchSummary() }
         var summary = DispatchSummary()
-        var inFlight: [Task<(all: [AttemptResult], unrecorded: [AttemptResult]), Never>] = []
+        var inFlight: [Task<(all: [AttemptResult], finished: ProgressRecorder.Finished), Never>] = []
         var exhausted = false
         var claim: NoticeStore.Claim?
         while true {
@@ -166,10 +166,11 @@ public final class Dispatcher: Sendable {
                     })
             }
             guard !inFlight.isEmpty else { return summary }
-            let (all, results) = await inFlight.removeFirst().value
+            let (all, finished) = await inFlight.removeFirst().value
             summary.add(all)
+            let results = finished.results
             if exhausted {
-                try await store.record(results)
+                try await store.record(results, clearingJournal: finished.journaled)
                 // Claim again after a full round: a drained outbox ends at the first empty claim.
                 if inFlight.isEmpty { exhausted = false }
             } else {
@@ -178,9 +179,10 @@ public final class Dispatcher: Sendable {
                 // failed), and the round ends as before.
                 do {
                     claim = try await store.recordAndClaim(
-                        results, channel: kind, limit: settings.batchSize, now: clock.now(), lease: settings.lease)
+                        results, clearingJournal: finished.journaled, channel: kind, limit: settings.batchSize,
+                        now: clock.now(), lease: settings.lease)
                 } catch {
-                    try await store.record(results)
+                    try await store.record(results, clearingJournal: finished.journaled)
                     throw error
                 }
             }
@@ -369,13 +371,21 @@ public final class Dispatcher: Sendable {
     }
 }
 
-/// Records a batch's results while the batch is still sending: once `every` results wait or `interval` passed since
-/// the last write, one write at a time (results that come during a write wait for the next, so under load the
-/// writes grow instead of queueing). What is left when the batch is done is the caller's to record (with the next
-/// claim). A write that fails leaves its results to the caller as well.
+/// Journals a batch's results while the batch is still sending (`NoticeStore.journal`): once `every` results wait or
+/// `interval` passed since the last write, one write at a time (results that come during a write wait for the
+/// next, so under load the writes grow instead of queueing). When the batch is done, every result, journaled or
+/// not, is the caller's to record (with the next claim), clearing the journal's rows in the same transaction. A
+/// write that fails leaves its results unjournaled: they are recorded with the batch all the same.
 final class ProgressRecorder: Sendable {
+    /// What the batch's record takes: all its results, and whether any has a journal row to clear.
+    struct Finished: Sendable {
+        let results: [AttemptResult]
+        let journaled: Bool
+    }
+
     private struct State {
         var pending: [AttemptResult] = []
+        var journaled: [AttemptResult] = []
         var writing = false
         var lastWrite = ContinuousClock.now
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -430,7 +440,7 @@ final class ProgressRecorder: Sendable {
         while true {
             var failed: [AttemptResult] = []
             do {
-                try await store.record(batch)
+                try await store.journal(batch)
             } catch {
                 logger?.warning("dispatcher.progress_record_failed", ["error": .string("\(error)")])
                 failed = batch
@@ -441,6 +451,7 @@ final class ProgressRecorder: Sendable {
                 case later
             }
             let next = state.withLock { state -> Next in
+                if failed.isEmpty { state.journaled += batch }
                 state.pending = failed + state.pending
                 state.lastWrite = .now
                 if !state.waiters.isEmpty {
@@ -501,8 +512,8 @@ final class ProgressRecorder: Sendable {
         }
     }
 
-    /// Waits for a write under way, then hands over what is not recorded (no further writes start).
-    func finish() async -> [AttemptResult] {
+    /// Waits for a write under way, then hands over every result (no further writes start).
+    func finish() async -> Finished {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let (ready, sleeper) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
                 if state.writing {
@@ -518,8 +529,11 @@ final class ProgressRecorder: Sendable {
         }
         return state.withLock { state in
             state.writing = true
-            defer { state.pending = [] }
-            return state.pending
+            defer {
+                state.pending = []
+                state.journaled = []
+            }
+            return Finished(results: state.journaled + state.pending, journaled: !state.journaled.isEmpty)
         }
     }
 }

@@ -3,7 +3,7 @@ import NeuvoStorage
 /// The tables this module owns, declared by stable ids (the application fixes the order of all modules).
 public enum NotificationsSchema {
     /// In the order they were released.
-    public static let migrations: [Migration] = outbox + lookup + state + links + receipts
+    public static let migrations: [Migration] = outbox + lookup + state + links + receipts + journal
 
     /// The notification gateway: the outbox of notices, every status transition, every delivery attempt.
     static let outbox: [Migration] = [
@@ -229,6 +229,30 @@ public enum NotificationsSchema {
                 ) STRICT, WITHOUT ROWID;
                 CREATE INDEX notice_receipts_by_time ON notice_receipts (received_at);
                 ALTER TABLE notice_content ADD COLUMN erased_at INTEGER;
+                """)
+    ]
+
+    /// Send results as the provider answers them, before their batch is recorded (`NoticeStore.journal`): a
+    /// dispatcher killed mid-batch loses none, and the next claim records them instead of sending again. A row
+    /// lives from the answer to its batch's record (at most a few batches in flight). No foreign key: a row is
+    /// written for a notice the same process just claimed, and the check cost a look-up per send.
+    static let journal: [Migration] = [
+        Migration(
+            "notifications.results-journal",
+            sql: """
+                CREATE TABLE notice_results (
+                    notice_seq INTEGER PRIMARY KEY,
+                    attempt INTEGER NOT NULL,
+                    started_at INTEGER NOT NULL,
+                    finished_at INTEGER NOT NULL,
+                    outcome TEXT NOT NULL,
+                    detail TEXT,
+                    next_status TEXT NOT NULL CHECK (next_status IN ('queued', 'sending', 'sent', 'delivered',
+                        'temporary_failure', 'permanent_failure', 'dead')),
+                    reason TEXT NOT NULL,
+                    next_attempt_at INTEGER,
+                    provider_message_id TEXT
+                ) STRICT;
                 """)
     ]
 }

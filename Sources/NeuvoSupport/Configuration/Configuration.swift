@@ -71,7 +71,7 @@ public struct Configuration: Sendable, Equatable {
     public var dispatchSMSRate = DispatchDefaults.smsRate
     public var dispatchEmailConcurrency = DispatchDefaults.emailConcurrency
     public var dispatchSMSConcurrency = DispatchDefaults.smsConcurrency
-    /// Delivery results recorded as they come, once this many wait (or 100 ms passed): the most a crash resends
+    /// Delivery results journaled as they come, once this many wait (or 100 ms passed): the most a crash resends
     /// beyond what was in flight.
     public var dispatchRecordEvery = 64
 

@@ -137,7 +137,7 @@ extension Configuration {
             "dispatch.sms_concurrency", "SMS webhooks sent at once", range: 1...512, keyPath: \.dispatchSMSConcurrency),
         integer(
             "dispatch.record_every",
-            "delivery results recorded while a batch sends, once this many wait (or 100 ms passed)",
+            "delivery results journaled while a batch sends, once this many wait (or 100 ms passed)",
             range: 1...100_000, keyPath: \.dispatchRecordEvery),
     ]
 
