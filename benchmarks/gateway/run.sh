@@ -90,7 +90,9 @@ measure() {
         (
             while kill -0 "$pid" 2>/dev/null; do
                 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-                [ -n "$rss" ] && echo "$(python3 -c "print(round($(now) - $start, 1))") $rss" >> "$WORK/$name.rss"
+                # awk, not a python3 start each second: the sampler shares the two cores with what it measures.
+                [ -n "$rss" ] && awk -v now="$(now)" -v start="$start" -v rss="$rss" \
+                    'BEGIN { printf "%.1f %s\n", now - start, rss }' >> "$WORK/$name.rss"
                 sleep 1
             done
         ) &
