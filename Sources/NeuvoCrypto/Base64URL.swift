@@ -8,24 +8,38 @@ public enum Base64URL {
     /// three string replacements.
     public static func encode(_ bytes: [UInt8]) -> String {
         var output = [UInt8]()
-        output.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var index = 0
-        while index + 2 < bytes.count {
-            let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            output.append(alphabet[Int(value >> 18 & 63)])
-            output.append(alphabet[Int(value >> 12 & 63)])
-            output.append(alphabet[Int(value >> 6 & 63)])
-            output.append(alphabet[Int(value & 63)])
-            index += 3
-        }
-        let rest = bytes.count - index
-        if rest > 0 {
+        append(bytes, to: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Appends the base64url of `bytes` (no padding) to `output`: a token is written into one buffer.
+    public static func append(_ bytes: [UInt8], to output: inout [UInt8]) {
+        bytes.withUnsafeBufferPointer { append($0, to: &output, alphabet: alphabet, padded: false) }
+    }
+
+    /// RFC 4648 §4 into `output`: with `padded`, `=` fills the last group to four characters.
+    static func append(
+        _ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8], alphabet: [UInt8], padded: Bool
+    ) {
+        output.reserveCapacity(output.count + (bytes.count + 2) / 3 * 4)
+        alphabet.withUnsafeBufferPointer { alphabet in
+            var index = 0
+            while index + 2 < bytes.count {
+                let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+                output.append(alphabet[Int(value >> 18 & 63)])
+                output.append(alphabet[Int(value >> 12 & 63)])
+                output.append(alphabet[Int(value >> 6 & 63)])
+                output.append(alphabet[Int(value & 63)])
+                index += 3
+            }
+            let rest = bytes.count - index
+            guard rest > 0 else { return }
             let value = UInt32(bytes[index]) << 16 | (rest > 1 ? UInt32(bytes[index + 1]) << 8 : 0)
             output.append(alphabet[Int(value >> 18 & 63)])
             output.append(alphabet[Int(value >> 12 & 63)])
             if rest > 1 { output.append(alphabet[Int(value >> 6 & 63)]) }
+            if padded { output.append(contentsOf: rest > 1 ? [0x3D] : [0x3D, 0x3D]) }
         }
-        return String(decoding: output, as: UTF8.self)
     }
 
     /// nil for anything that is not unpadded base64url.
@@ -81,4 +95,20 @@ public enum Base64URL {
         for (value, character) in alphabet.enumerated() { table[Int(character)] = UInt8(value) }
         return table
     }()
+}
+
+/// RFC 4648 §4 base64 with padding, encoded here rather than through `Data`: the dispatcher writes a webhook
+/// signature for every SMS.
+public enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var output = [UInt8]()
+        append(bytes, to: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    public static func append(_ bytes: [UInt8], to output: inout [UInt8]) {
+        bytes.withUnsafeBufferPointer { Base64URL.append($0, to: &output, alphabet: alphabet, padded: true) }
+    }
 }

@@ -14,6 +14,17 @@ public enum Hex {
         return String(decoding: utf8, as: UTF8.self)
     }
 
+    /// Appends the lowercase hex of `bytes` to `output` (a token's nonce, written into its payload).
+    public static func append(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+        output.reserveCapacity(output.count + bytes.count * 2)
+        lowerDigits.withUnsafeBufferPointer { digits in
+            for byte in bytes {
+                output.append(digits[Int(byte >> 4)])
+                output.append(digits[Int(byte & 0x0f)])
+            }
+        }
+    }
+
     /// Decodes upper- or lowercase hex; returns nil for an odd length or any non-hex character.
     public static func decode(_ string: some StringProtocol) -> [UInt8]? {
         let utf8 = string.utf8

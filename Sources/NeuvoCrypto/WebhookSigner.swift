@@ -80,7 +80,9 @@ public struct WebhookSigner: Sendable {
     public func sign(id: String, timestamp: Int, body: [UInt8]) -> String {
         var mac = keyed(id: id, timestamp: timestamp)
         body.withUnsafeBytes { mac.update(bytes: $0) }
-        return "v1," + Data(mac.finalize()).base64EncodedString()
+        var header: [UInt8] = Array("v1,".utf8)
+        Base64.append(mac.finalize(), to: &header)
+        return String(decoding: header, as: UTF8.self)
     }
 
     public func verify(

@@ -61,6 +61,9 @@ import Testing
         #expect(Hex.decode(encoded) == all)
         #expect(Hex.decode(encoded.uppercased()) == all)
         #expect(Hex.encode([0xab, 0x0c], uppercase: true) == "AB0C")
+        var appended = Array("nonce=".utf8)
+        all.withUnsafeBytes { Hex.append($0, to: &appended) }
+        #expect(String(decoding: appended, as: UTF8.self) == "nonce=" + encoded)
     }
 
     @Test func rejectsMalformedInput() {
@@ -80,6 +83,23 @@ struct Base64URLTests {
             #expect(!text.contains("=") && !text.contains("+") && !text.contains("/"))
             #expect(Base64URL.decode(text) == bytes)
         }
+    }
+
+    /// The padded standard alphabet (RFC 4648 §4, the webhook signature's) agrees with Foundation's at every
+    /// length, and appending writes after what the buffer holds.
+    @Test func standardBase64AgreesWithFoundation() {
+        for length in 0..<70 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+            #expect(Base64.encode(bytes) == Data(bytes).base64EncodedString(), "length \(length)")
+            var buffer = Array("v1,".utf8)
+            Base64.append(bytes, to: &buffer)
+            #expect(String(decoding: buffer, as: UTF8.self) == "v1," + Data(bytes).base64EncodedString())
+        }
+        // RFC 4648 §10.
+        #expect(
+            ["", "f", "fo", "foo", "foob", "fooba", "foobar"].map { Base64.encode(Array($0.utf8)) } == [
+                "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy",
+            ])
     }
 
     @Test func refusesWhatIsNotBase64URL() {

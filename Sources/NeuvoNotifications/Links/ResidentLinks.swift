@@ -84,26 +84,56 @@ public struct ResidentLinkSigner: Sendable {
     public func token(
         _ purpose: LinkPurpose, residentID: String, arrangementID: String?, noticeID: String? = nil, now: Date
     ) -> String {
+        var token: [UInt8] = []
+        appendToken(
+            purpose, residentID: residentID, arrangementID: arrangementID, noticeID: noticeID, now: now, to: &token)
+        return String(decoding: token, as: UTF8.self)
+    }
+
+    /// A new token, written after what `token` holds (a link's base and path).
+    private func appendToken(
+        _ purpose: LinkPurpose, residentID: String, arrangementID: String?, noticeID: String?, now: Date,
+        to token: inout [UInt8]
+    ) {
         let issued = Int(now.timeIntervalSince1970)
         let expires = Int(now.addingTimeInterval(lifetime).timeIntervalSince1970)
-        let nonce = Hex.encode(SecureRandom.bytes(16))
-        // The resident id goes last: it is the one field that may itself contain "|".
-        let payload = [
-            "2", purpose.rawValue, arrangementID ?? "", noticeID ?? "", nonce, String(issued), String(expires),
-            residentID,
-        ].joined(separator: "|")
+        // "2|purpose|arrangement|notice|nonce|issued|expires|resident", written straight into one buffer: a token
+        // is signed for every notice sent. The resident id goes last: it is the one field that may contain "|".
+        var payload: [UInt8] = [UInt8(ascii: "2")]
+        payload.reserveCapacity(
+            96 + residentID.utf8.count + (arrangementID?.utf8.count ?? 0) + (noticeID?.utf8.count ?? 0))
+        func field(_ text: String) {
+            payload.append(UInt8(ascii: "|"))
+            payload.append(contentsOf: text.utf8)
+        }
+        field(purpose.rawValue)
+        field(arrangementID ?? "")
+        field(noticeID ?? "")
+        payload.append(UInt8(ascii: "|"))
+        withUnsafeTemporaryAllocation(byteCount: 16, alignment: 8) { nonce in
+            SecureRandom.fill(nonce)
+            Hex.append(UnsafeRawBufferPointer(nonce), to: &payload)
+        }
+        field(String(issued))
+        field(String(expires))
+        field(residentID)
         var mac = keyedMAC
-        mac.update(Array(payload.utf8))
-        return Base64URL.encode(Array(payload.utf8)) + "." + Base64URL.encode(mac.finalize())
+        payload.withUnsafeBytes { mac.update(bytes: $0) }
+        token.reserveCapacity(token.count + (payload.count + 34) * 4 / 3 + 4)
+        Base64URL.append(payload, to: &token)
+        token.append(UInt8(ascii: "."))
+        Base64URL.append(mac.finalize(), to: &token)
     }
 
     /// The link a notice carries: `<public base URL>/r/<token>` to open, `/unsubscribe/<token>` to unsubscribe.
     public func link(
         _ purpose: LinkPurpose, residentID: String, arrangementID: String?, noticeID: String? = nil, now: Date
     ) -> String {
-        let path = purpose == .open ? "/r/" : "/unsubscribe/"
-        return base + path
-            + token(purpose, residentID: residentID, arrangementID: arrangementID, noticeID: noticeID, now: now)
+        var link = Array(base.utf8)
+        link.append(contentsOf: (purpose == .open ? "/r/" : "/unsubscribe/").utf8)
+        appendToken(
+            purpose, residentID: residentID, arrangementID: arrangementID, noticeID: noticeID, now: now, to: &link)
+        return String(decoding: link, as: UTF8.self)
     }
 
     /// A link of the right shape that opens nothing (its token is not signed): for rendering a notice as a check

@@ -195,7 +195,9 @@ public struct NoticeStore: Sendable {
 
     /// The unary `+` keeps the expected status away from the partial indexes: compared with their constant
     /// (`WHERE status = 'sending'`), a bound status made SQLite compile this statement again at every execution.
-    static func moveLeanSQL(count: Int) -> String {
+    static let moveLeanSQL = RowsSQL(makeMoveLeanSQL)
+
+    static func makeMoveLeanSQL(count: Int) -> String {
         let rowsSQL = Array(repeating: "(?, ?, ?, ?)", count: count).joined(separator: ", ")
         return """
             UPDATE notice_state SET status = moves.column2, updated_at = moves.column3,
@@ -221,7 +223,9 @@ public struct NoticeStore: Sendable {
         }
     }
 
-    static func markSendingSQL(count: Int) -> String {
+    static let markSendingSQL = RowsSQL(makeMarkSendingSQL)
+
+    static func makeMarkSendingSQL(count: Int) -> String {
         let placeholders = placeholders(count)
         return """
             UPDATE notice_state SET status = 'sending', updated_at = ?, lease_until = ?
@@ -247,12 +251,16 @@ public struct NoticeStore: Sendable {
 
     /// The audit tables' multi-row statements, for `count` rows; every value is bound, the notice as its `seq`.
     /// (A per-row look-up by id inside them made each a large program, kept per batch size.)
-    static func insertTransitionsSQL(count: Int) -> String {
+    static let insertTransitionsSQL = RowsSQL(makeInsertTransitionsSQL)
+
+    static func makeInsertTransitionsSQL(count: Int) -> String {
         let rowsSQL = Array(repeating: "(?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
         return "INSERT INTO notice_transitions (notice_seq, from_status, to_status, reason, at) VALUES \(rowsSQL)"
     }
 
-    static func insertAttemptsSQL(count: Int) -> String {
+    static let insertAttemptsSQL = RowsSQL(makeInsertAttemptsSQL)
+
+    static func makeInsertAttemptsSQL(count: Int) -> String {
         let rowsSQL = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
         return """
             INSERT INTO delivery_attempts (notice_seq, attempt, channel, started_at, finished_at, outcome, detail)
@@ -425,7 +433,10 @@ public struct NoticeStore: Sendable {
         }
     }
 
-    static func insertJournalSQL(count: Int) -> String {
+    static let insertJournalSQL = RowsSQL(makeInsertJournalSQL)
+    static let deleteJournalSQL = RowsSQL { "DELETE FROM notice_results WHERE notice_seq IN (\(placeholders($0)))" }
+
+    static func makeInsertJournalSQL(count: Int) -> String {
         let rowsSQL = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
         return """
             INSERT OR REPLACE INTO notice_results (notice_seq, attempt, started_at, finished_at, outcome, detail,
@@ -508,9 +519,23 @@ public struct NoticeStore: Sendable {
         }
         if clearingJournal {
             try connection.execute(
-                "DELETE FROM notice_results WHERE notice_seq IN (\(placeholders(results.count)))",
+                deleteJournalSQL(count: results.count),
                 arguments: results.map { .integer($0.seq) })
         }
+    }
+
+    /// A multi-row statement's text for each of `statementSizes`, made once: 250 rows' worth of text was rebuilt for
+    /// every write on the database's thread (and hashed again to find its prepared statement).
+    struct RowsSQL: Sendable {
+        private let made: [Int: String]
+        private let make: @Sendable (Int) -> String
+
+        init(_ make: @escaping @Sendable (Int) -> String) {
+            self.make = make
+            made = Dictionary(uniqueKeysWithValues: NoticeStore.statementSizes.map { ($0, make($0)) })
+        }
+
+        func callAsFunction(count: Int) -> String { made[count] ?? make(count) }
     }
 
     /// "?, ?, ?" for `count` values.
