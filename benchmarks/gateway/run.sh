@@ -13,6 +13,9 @@
 #                    limit holding (default 20000; 0 = skip)
 #   --emails         emails to aiosmtpd (default 2000; 0 = skip)
 #   NEUVO_BIN        the neuvo binary (default: .build/release/neuvo, built when missing)
+#   ROUNDS           the campaign is dispatched this many times (from a copy of the queued outbox), alternating
+#                    with 5 s of wrk at 32 connections against the sink (default 3): the delivery share is the
+#                    median delivery over the median capacity, so a slow spell of the machine weighs on both
 #
 # Needs python3 (a venv is made in benchmarks/gateway/.venv with aiosmtpd and standardwebhooks), wrk,
 # /usr/bin/time and sqlite3. Runs on loopback only.
@@ -124,6 +127,9 @@ IMPORT_S=$(measure import "$BIN" residents import "$WORK/residents.jsonl")
 log "neuvo arrange ($COUNT)"
 ARRANGE_S=$(measure arrange "$BIN" arrange "$WORK/arrangements.jsonl")
 QUEUED=$(sqlite3 "$NEUVO_DB" "SELECT count(*) FROM notices WHERE status = 'queued'")
+# The queued outbox, for the later rounds (the WAL folded into the file first, so a plain copy is whole).
+sqlite3 "$NEUVO_DB" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
+cp "$NEUVO_DB" "$WORK/campaign-queued.db"
 
 "$PY" "$HERE/fast_sink.py" --port "$SINK_PORT" --secret "$SECRET" --verify-every 100 \
     --sample-body "$WORK/body.json" --stats "$WORK/sink-final.json" --arrivals "$WORK/arrivals-campaign.txt" &
@@ -135,6 +141,32 @@ DISPATCH_S=$(NEUVO_DISPATCH_SMS_RATE=100000 measure dispatch "$BIN" dispatch --u
 curl -s "http://127.0.0.1:$SINK_PORT/stats" > "$WORK/sink-dispatch.json"
 curl -s "http://127.0.0.1:$SINK_PORT/dump-arrivals" > /dev/null
 SENT=$(sqlite3 "$NEUVO_DB" "SELECT count(*) FROM notices WHERE status = 'sent'")
+echo "1 $SENT $DISPATCH_S" > "$WORK/dispatch-rounds.txt"
+
+# The sink's capacity beside each dispatch: the machine's speed drifts over minutes, and a ratio of two figures
+# measured a minute apart swung by a fifth on the same binary.
+sink_capacity() {  # sink_capacity ROUND
+    curl -s "http://127.0.0.1:$SINK_PORT/reset" > /dev/null
+    BODY_FILE="$WORK/body.json" wrk -t1 -c32 -d5s -s "$HERE/sink_load.lua" "http://127.0.0.1:$SINK_PORT/sms" \
+        > "$WORK/wrk-c32-round$1.txt"
+}
+ROUNDS="${ROUNDS:-3}"
+log "sink capacity beside the campaign: wrk, 5 s with 32 connections, then $((ROUNDS - 1)) more rounds of both"
+sink_capacity 1
+for round in $(seq 2 "$ROUNDS"); do
+    rm -f "$WORK/round.db" "$WORK/round.db-wal" "$WORK/round.db-shm"
+    cp "$WORK/campaign-queued.db" "$WORK/round.db"
+    curl -s "http://127.0.0.1:$SINK_PORT/reset" > /dev/null
+    start=$(now)
+    NEUVO_DB="$WORK/round.db" NEUVO_DISPATCH_SMS_RATE=100000 "$BIN" dispatch --until-idle > /dev/null \
+        2>> "$WORK/rounds.err"
+    end=$(now)
+    sent=$(sqlite3 "$WORK/round.db" "SELECT count(*) FROM notices WHERE status = 'sent'")
+    awk -v r="$round" -v n="$sent" -v s="$start" -v e="$end" 'BEGIN { printf "%d %d %.3f\n", r, n, e - s }' \
+        >> "$WORK/dispatch-rounds.txt"
+    sink_capacity "$round"
+done
+rm -f "$WORK/round.db" "$WORK/round.db-wal" "$WORK/round.db-shm"
 
 if [ "$PACED" -gt 0 ]; then
     log "paced campaign: $PACED more notices at the default configuration (dispatch.sms_rate 1,000/s)"
@@ -149,12 +181,10 @@ else
     PACED_S=0; echo '{}' > "$WORK/sink-paced.json"
 fi
 
-log "sink capacity: wrk, 10 s with 2 connections (the SMS channel's transfer threads), 10 s with 32"
+log "sink capacity with 2 connections: wrk, 5 s"
 curl -s "http://127.0.0.1:$SINK_PORT/reset" > /dev/null
-BODY_FILE="$WORK/body.json" wrk -t1 -c2 -d10s -s "$HERE/sink_load.lua" "http://127.0.0.1:$SINK_PORT/sms" \
+BODY_FILE="$WORK/body.json" wrk -t1 -c2 -d5s -s "$HERE/sink_load.lua" "http://127.0.0.1:$SINK_PORT/sms" \
     > "$WORK/wrk-c2.txt"
-BODY_FILE="$WORK/body.json" wrk -t1 -c32 -d10s -s "$HERE/sink_load.lua" "http://127.0.0.1:$SINK_PORT/sms" \
-    > "$WORK/wrk-c32.txt"
 curl -s "http://127.0.0.1:$SINK_PORT/stats" > "$WORK/sink-wrk.json"
 
 EMAIL_S=0; EMAIL_FAST_S=0
@@ -187,6 +217,32 @@ if [ "$EMAILS" -gt 0 ]; then
         --size "$(python3 -c "import json,base64; print(len(base64.b64decode(json.load(open('$WORK/mail/000001.json'))['raw_base64'])))")" \
         > "$WORK/smtp-load.json"
     EMAIL_SENT=$(sqlite3 "$NEUVO_DB" "SELECT count(*) FROM notices WHERE status = 'sent'")
+echo "1 $SENT $DISPATCH_S" > "$WORK/dispatch-rounds.txt"
+
+# The sink's capacity beside each dispatch: the machine's speed drifts over minutes, and a ratio of two figures
+# measured a minute apart swung by a fifth on the same binary.
+sink_capacity() {  # sink_capacity ROUND
+    curl -s "http://127.0.0.1:$SINK_PORT/reset" > /dev/null
+    BODY_FILE="$WORK/body.json" wrk -t1 -c32 -d5s -s "$HERE/sink_load.lua" "http://127.0.0.1:$SINK_PORT/sms" \
+        > "$WORK/wrk-c32-round$1.txt"
+}
+ROUNDS="${ROUNDS:-3}"
+log "sink capacity beside the campaign: wrk, 5 s with 32 connections, then $((ROUNDS - 1)) more rounds of both"
+sink_capacity 1
+for round in $(seq 2 "$ROUNDS"); do
+    rm -f "$WORK/round.db" "$WORK/round.db-wal" "$WORK/round.db-shm"
+    cp "$WORK/campaign-queued.db" "$WORK/round.db"
+    curl -s "http://127.0.0.1:$SINK_PORT/reset" > /dev/null
+    start=$(now)
+    NEUVO_DB="$WORK/round.db" NEUVO_DISPATCH_SMS_RATE=100000 "$BIN" dispatch --until-idle > /dev/null \
+        2>> "$WORK/rounds.err"
+    end=$(now)
+    sent=$(sqlite3 "$WORK/round.db" "SELECT count(*) FROM notices WHERE status = 'sent'")
+    awk -v r="$round" -v n="$sent" -v s="$start" -v e="$end" 'BEGIN { printf "%d %d %.3f\n", r, n, e - s }' \
+        >> "$WORK/dispatch-rounds.txt"
+    sink_capacity "$round"
+done
+rm -f "$WORK/round.db" "$WORK/round.db-wal" "$WORK/round.db-shm"
 else
     EMAIL_SENT=0; echo '{}' > "$WORK/smtp-load.json"
 fi
