@@ -137,11 +137,27 @@ enum InputText {
         TextNormalizer.foldDiacritics(text.lowercased()).split { !$0.isLetter && !$0.isNumber }.joined(separator: " ")
     }
 
-    /// The first http(s) link in a text, named as the answer's source.
+    /// The first http(s) link in a text, named as the answer's source: it ends at whitespace, without a final
+    /// period or comma. Found in the UTF-8 bytes and ended scalar by scalar: searching and ending it by characters
+    /// cost 8 µs of every chat reply (the standard library's search over `utf8` cost 30).
     static func firstLink(in text: String) -> String? {
-        // The standard library's search: Foundation's range(of:) went through CFString for every reply.
-        guard let start = text.firstRange(of: "https://") ?? text.firstRange(of: "http://") else { return nil }
-        let link = text[start.lowerBound...].prefix { !$0.isWhitespace }
-        return String(link.hasSuffix(".") || link.hasSuffix(",") ? link.dropLast() : link)
+        var text = text
+        let found = text.withUTF8 { bytes in offset(of: "https://", in: bytes) ?? offset(of: "http://", in: bytes) }
+        guard let found else { return nil }
+        let start = text.utf8.index(text.utf8.startIndex, offsetBy: found)
+        let link = text.unicodeScalars[start...].prefix { scalar in
+            scalar.isASCII ? scalar != " " && !(0x09...0x0D).contains(scalar.value) : !scalar.properties.isWhitespace
+        }
+        return String(Substring(link.last == "." || link.last == "," ? link.dropLast() : link))
+    }
+
+    /// Where `needle` (ASCII) first occurs in `bytes`.
+    private static func offset(of needle: StaticString, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard let first = pattern.first, bytes.count >= pattern.count else { return nil }
+        for index in 0...(bytes.count - pattern.count) where bytes[index] == first {
+            if pattern.indices.allSatisfy({ bytes[index + $0] == pattern[$0] }) { return index }
+        }
+        return nil
     }
 }

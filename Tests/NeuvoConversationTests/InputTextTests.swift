@@ -48,5 +48,29 @@ struct InputTextTests {
         #expect(InputText.firstLink(in: "https://hel.fi/x\u{00A0}ja muuta") == "https://hel.fi/x")
         #expect(InputText.firstLink(in: "Öppet https://hel.fi/sv/å") == "https://hel.fi/sv/å")
         #expect(InputText.firstLink(in: "no link here, http:/ broken") == nil)
+        // At either end, shorter than the pattern, ended by a tab, a line break or an ideographic space.
+        #expect(InputText.firstLink(in: "https://a.fi") == "https://a.fi")
+        #expect(InputText.firstLink(in: "katso http://a.fi/ö.") == "http://a.fi/ö")
+        #expect(InputText.firstLink(in: "http") == nil)
+        #expect(InputText.firstLink(in: "") == nil)
+        #expect(InputText.firstLink(in: "x https://a.fi/1\tb") == "https://a.fi/1")
+        #expect(InputText.firstLink(in: "x https://a.fi/2\r\nb") == "https://a.fi/2")
+        #expect(InputText.firstLink(in: "x https://a.fi/3\u{3000}b") == "https://a.fi/3")
+        // The same answers as ending the link by characters, on text around every kind of character.
+        let pieces = ["a", "ä", " ", "\u{00A0}", ".", ",", "/", "😀", "e\u{301}", "\n", "https://", "http://x"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let text = (0..<Int.random(in: 0...12, using: &generator)).map { _ in
+                pieces.randomElement(using: &generator)!
+            }.joined()
+            #expect(InputText.firstLink(in: text) == Self.firstLinkByCharacters(text), "\(text.debugDescription)")
+        }
+    }
+
+    /// The first implementation, by characters: the reference for the byte search.
+    static func firstLinkByCharacters(_ text: String) -> String? {
+        guard let start = text.firstRange(of: "https://") ?? text.firstRange(of: "http://") else { return nil }
+        let link = text[start.lowerBound...].prefix { !$0.isWhitespace }
+        return String(link.hasSuffix(".") || link.hasSuffix(",") ? link.dropLast() : link)
     }
 }
