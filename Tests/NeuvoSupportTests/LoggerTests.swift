@@ -75,4 +75,17 @@ struct LoggerTests {
         #expect(line.contains(#"tab="a\#u{605}\tb""#))
         #expect(line.components(separatedBy: "level=").count == 3)  // the real level, and the quoted one
     }
+
+    /// Whitespace outside ASCII quotes a value as ASCII whitespace does; plain ASCII and letters do not.
+    @Test func unicodeWhitespaceIsQuotedInLogfmt() throws {
+        let lines = Lines()
+        let logger = Logger(label: "x", sink: LogSink(format: .logfmt) { lines.append($0) }, clock: clock)
+        logger.info(
+            "spaces", ["nbsp": "a\u{00A0}b", "line": "a\u{2028}b", "del": "a\u{7F}b", "plain": "/v1/chat?x=ä"])
+        let line = try #require(lines.all.first)
+        #expect(line.contains("nbsp=\"a\u{00A0}b\""))
+        #expect(line.contains("line=\"a\\u2028b\"") || line.contains("line=\"a\u{2028}b\""))
+        #expect(line.contains("del=a\u{7F}b "))
+        #expect(line.contains("plain=\"/v1/chat?x=ä\""))  // "=" is quoted
+    }
 }
