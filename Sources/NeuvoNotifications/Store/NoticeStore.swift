@@ -434,7 +434,10 @@ public struct NoticeStore: Sendable {
     }
 
     static let insertJournalSQL = RowsSQL(makeInsertJournalSQL)
-    static let deleteJournalSQL = RowsSQL { "DELETE FROM notice_results WHERE notice_seq IN (\(placeholders($0)))" }
+    static let deleteJournalSQL = RowsSQL { count in
+        let placeholders = placeholders(count)
+        return "DELETE FROM notice_results WHERE notice_seq IN (\(placeholders))"
+    }
 
     static func makeInsertJournalSQL(count: Int) -> String {
         let rowsSQL = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
