@@ -162,6 +162,9 @@ for round in $(seq 2 "$ROUNDS"); do
         2>> "$WORK/rounds.err"
     end=$(now)
     sent=$(sqlite3 "$WORK/round.db" "SELECT count(*) FROM notices WHERE status = 'sent'")
+    if [ "$sent" != "$QUEUED" ]; then
+        echo "round $round sent $sent of $QUEUED notices" >&2; tail -5 "$WORK/rounds.err" >&2; exit 1
+    fi
     awk -v r="$round" -v n="$sent" -v s="$start" -v e="$end" 'BEGIN { printf "%d %d %.3f\n", r, n, e - s }' \
         >> "$WORK/dispatch-rounds.txt"
     sink_capacity "$round"
@@ -217,32 +220,6 @@ if [ "$EMAILS" -gt 0 ]; then
         --size "$(python3 -c "import json,base64; print(len(base64.b64decode(json.load(open('$WORK/mail/000001.json'))['raw_base64'])))")" \
         > "$WORK/smtp-load.json"
     EMAIL_SENT=$(sqlite3 "$NEUVO_DB" "SELECT count(*) FROM notices WHERE status = 'sent'")
-echo "1 $SENT $DISPATCH_S" > "$WORK/dispatch-rounds.txt"
-
-# The sink's capacity beside each dispatch: the machine's speed drifts over minutes, and a ratio of two figures
-# measured a minute apart swung by a fifth on the same binary.
-sink_capacity() {  # sink_capacity ROUND
-    curl -s "http://127.0.0.1:$SINK_PORT/reset" > /dev/null
-    BODY_FILE="$WORK/body.json" wrk -t1 -c32 -d5s -s "$HERE/sink_load.lua" "http://127.0.0.1:$SINK_PORT/sms" \
-        > "$WORK/wrk-c32-round$1.txt"
-}
-ROUNDS="${ROUNDS:-3}"
-log "sink capacity beside the campaign: wrk, 5 s with 32 connections, then $((ROUNDS - 1)) more rounds of both"
-sink_capacity 1
-for round in $(seq 2 "$ROUNDS"); do
-    rm -f "$WORK/round.db" "$WORK/round.db-wal" "$WORK/round.db-shm"
-    cp "$WORK/campaign-queued.db" "$WORK/round.db"
-    curl -s "http://127.0.0.1:$SINK_PORT/reset" > /dev/null
-    start=$(now)
-    NEUVO_DB="$WORK/round.db" NEUVO_DISPATCH_SMS_RATE=100000 "$BIN" dispatch --until-idle > /dev/null \
-        2>> "$WORK/rounds.err"
-    end=$(now)
-    sent=$(sqlite3 "$WORK/round.db" "SELECT count(*) FROM notices WHERE status = 'sent'")
-    awk -v r="$round" -v n="$sent" -v s="$start" -v e="$end" 'BEGIN { printf "%d %d %.3f\n", r, n, e - s }' \
-        >> "$WORK/dispatch-rounds.txt"
-    sink_capacity "$round"
-done
-rm -f "$WORK/round.db" "$WORK/round.db-wal" "$WORK/round.db-shm"
 else
     EMAIL_SENT=0; echo '{}' > "$WORK/smtp-load.json"
 fi
