@@ -17,6 +17,8 @@ import Testing
     .enabled(if: Peers.smtpAvailable && Peers.webhooksAvailable, "needs: \(Peers.pipLine)"))
 struct DispatcherTests {
     static let secret = "whsec_" + Data(repeating: 42, count: 32).base64EncodedString()
+    /// A participatory-budgeting vote's details (its notice may be unsubscribed from: two links).
+    static let vote = ["district": "Kallio", "closes": "2027-01-31"]
 
     struct Setup {
         let folder: TemporaryFolder
@@ -200,14 +202,9 @@ struct DispatcherTests {
     /// rowid: every notice ends with one attempt and a complete trail, successes and failures alike.
     @Test func manySmallBatchesAreRecordedWhileTheNextAreClaimed() async throws {
         let setup = try await Self.setup(webhookArguments: ["--fail-500", "1/3"])
-        var ids: [String] = []
-        for index in 0..<13 {
-            let outcome = try await setup.service.intake.arrange(
-                ArrangementRequest(
-                    resident: "R2", kind: "budgeting_vote", details: ["district": "Kallio", "closes": "2027-01-31"],
-                    idempotencyKey: "batch-\(index)"))
-            ids.append(try #require(outcome.noticeID))
-        }
+        let ids = try await arrangeNotices(
+            setup.service, keys: (0..<13).map { "batch-\($0)" }, resident: "R2", kind: "budgeting_vote",
+            details: Self.vote)
         var settings = DispatcherSettings()
         settings.batchSize = 2
         settings.batchesInFlight = 2
@@ -344,14 +341,9 @@ struct DispatcherTests {
     /// whose answer was never written down go out a second time.
     @Test func answersJournaledBeforeACrashAreRecordedNotResent() async throws {
         let setup = try await Self.setup()
-        var ids: [String] = []
-        for index in 0..<5 {
-            let outcome = try await setup.service.intake.arrange(
-                ArrangementRequest(
-                    resident: "R2", kind: "budgeting_vote", details: ["district": "Kallio", "closes": "2027-01-31"],
-                    idempotencyKey: "journal-\(index)"))
-            ids.append(try #require(outcome.noticeID))
-        }
+        let ids = try await arrangeNotices(
+            setup.service, keys: (0..<5).map { "journal-\($0)" }, resident: "R2", kind: "budgeting_vote",
+            details: Self.vote)
         let started = setup.clock.now()
         let claim = try await setup.service.notices.claim(channel: .sms, limit: 10, now: started, lease: 60)
         #expect(Set(claim.notices.map(\.id)) == Set(ids))

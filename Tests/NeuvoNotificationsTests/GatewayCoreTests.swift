@@ -52,11 +52,14 @@ func makeService(clock: ManualClock) async throws -> GatewayService {
 let preschool = ["unit": "Kallion ala-aste", "start_date": "2027-08-01", "accept_by": "2027-03-15"]
 
 /// Preschool-place arrangements for R1, one per idempotency key; their notices' ids in the same order.
-func arrangeNotices(_ service: GatewayService, keys: [String]) async throws -> [String] {
+func arrangeNotices(
+    _ service: GatewayService, keys: [String], resident: String = "R1", kind: String = "preschool_place",
+    details: [String: String] = preschool
+) async throws -> [String] {
     var ids: [String] = []
     for key in keys {
         let outcome = try await service.intake.arrange(
-            ArrangementRequest(resident: "R1", kind: "preschool_place", details: preschool, idempotencyKey: key))
+            ArrangementRequest(resident: resident, kind: kind, details: details, idempotencyKey: key))
         ids.append(try #require(outcome.noticeID))
     }
     return ids
