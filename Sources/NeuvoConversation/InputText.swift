@@ -1,5 +1,6 @@
 import Foundation
 import NeuvoLanguage
+import NeuvoSupport
 
 /// What residents type, made safe to classify, store and echo: terminal escape sequences, control and bidi
 /// characters removed, whitespace collapsed, and cut to a length worth reading.
@@ -145,9 +146,7 @@ enum InputText {
         let found = text.withUTF8 { bytes in offset(of: "https://", in: bytes) ?? offset(of: "http://", in: bytes) }
         guard let found else { return nil }
         let start = text.utf8.index(text.utf8.startIndex, offsetBy: found)
-        let link = text.unicodeScalars[start...].prefix { scalar in
-            scalar.isASCII ? scalar != " " && !(0x09...0x0D).contains(scalar.value) : !scalar.properties.isWhitespace
-        }
+        let link = text.unicodeScalars[start...].prefix { !$0.isUnicodeWhitespace }
         return String(Substring(link.last == "." || link.last == "," ? link.dropLast() : link))
     }
 

@@ -413,14 +413,11 @@ public struct NoticeStore: Sendable {
     public func journal(_ results: [AttemptResult]) async throws {
         guard !results.isEmpty else { return }
         try await database.write { connection in
-            let found = try Self.seqs(of: results.filter { $0.seq == nil }.map(\.noticeID), in: connection)
+            let results = try Self.withSeqs(results, in: connection)
             for range in Self.statementChunks(results.count) {
                 var arguments: [SQLiteValue] = []
                 arguments.reserveCapacity(range.count * 10)
-                for result in results[range] {
-                    guard let seq = result.seq ?? found[result.noticeID] else {
-                        throw NoticeError.notFound(result.noticeID)
-                    }
+                for (result, seq) in results[range] {
                     arguments += [
                         .integer(seq), .integer(Int64(result.attempt)), result.startedAt.sqliteValue,
                         result.finishedAt.sqliteValue, .text(result.outcomeName), result.detail.sqliteValue,
@@ -492,12 +489,7 @@ public struct NoticeStore: Sendable {
     }
 
     static func record(_ results: ArraySlice<AttemptResult>, in connection: Connection, clearingJournal: Bool) throws {
-        // The dispatcher's results carry their claim's seq; any other caller's are looked up by id, in one query.
-        let found = try seqs(of: results.filter { $0.seq == nil }.map(\.noticeID), in: connection)
-        let results = try results.map { result -> (result: AttemptResult, seq: Int64) in
-            guard let seq = result.seq ?? found[result.noticeID] else { throw NoticeError.notFound(result.noticeID) }
-            return (result, seq)
-        }
+        let results = try withSeqs(results, in: connection)
         var attempts: [SQLiteValue] = []
         attempts.reserveCapacity(results.count * 7)
         for (result, seq) in results {
@@ -524,6 +516,18 @@ public struct NoticeStore: Sendable {
             try connection.execute(
                 deleteJournalSQL(count: results.count),
                 arguments: results.map { .integer($0.seq) })
+        }
+    }
+
+    /// Each result with its notice's `seq`: the dispatcher's results carry their claim's; any other caller's are
+    /// looked up by id, in one query.
+    static func withSeqs(_ results: some Collection<AttemptResult>, in connection: Connection) throws
+        -> [(result: AttemptResult, seq: Int64)]
+    {
+        let found = try seqs(of: results.filter { $0.seq == nil }.map(\.noticeID), in: connection)
+        return try results.map { result in
+            guard let seq = result.seq ?? found[result.noticeID] else { throw NoticeError.notFound(result.noticeID) }
+            return (result, seq)
         }
     }
 

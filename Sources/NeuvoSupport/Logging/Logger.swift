@@ -162,14 +162,10 @@ public final class LogSink: Sendable {
             let text = value.description
             // By scalar: a prepend mark before a space makes one `Character` of both, and the value could then
             // spoof a field of its own (`x=\u{605} level=error`).
-            // ASCII is decided without the Unicode properties table, whose look-up per scalar cost more than the
-            // rest of an access-log line.
             let needsQuotes =
                 text.isEmpty
-                || text.unicodeScalars.contains { scalar in
-                    scalar.isASCII
-                        ? scalar.value <= 0x20 || scalar == "=" || scalar == "\""
-                        : scalar.properties.isWhitespace
+                || text.unicodeScalars.contains {
+                    $0 == "=" || $0 == "\"" || $0.value < 0x20 || $0.isUnicodeWhitespace
                 }
             return needsQuotes ? "\(key)=\(JSONString.quote(text))" : "\(key)=\(text)"
         }
