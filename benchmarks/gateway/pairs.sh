@@ -11,32 +11,21 @@
 #   ENV_A, ENV_B: extra environment for each side ("NEUVO_DISPATCH_RECORD_EVERY=100000", say)
 set -euo pipefail
 
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
 [ $# -ge 2 ] || { sed -n '2,12p' "$0"; exit 64; }
 BIN_A="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 BIN_B="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
 ROUNDS="${3:-10}"
 COUNT="${COUNT:-50000}"
-for tool in sqlite3 /usr/bin/time python3 curl; do
-    command -v "$tool" >/dev/null || { echo "pairs.sh needs $tool" >&2; exit 69; }
-done
-VENV="$HERE/.venv"
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import standardwebhooks' 2>/dev/null; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q aiosmtpd standardwebhooks >&2
-fi
-PY="$VENV/bin/python"
-
-WORK="$(mktemp -d /tmp/neuvo-gateway-pairs.XXXXXX)"
-SINK=""
-trap '[ -n "$SINK" ] && kill "$SINK" 2>/dev/null; rm -rf "$WORK"' EXIT
+# The drills' helpers: ROOT, the peers' python ($PY), the generator, a work folder removed on exit (PIDS are
+# stopped), free_port and wait_port.
+NEUVO_BIN="$BIN_B" source "$(dirname "${BASH_SOURCE[0]}")/../drills/common.sh"
+command -v /usr/bin/time >/dev/null || { echo "pairs.sh needs GNU time (apt-get install -y time)" >&2; exit 69; }
+PORT=$(free_port)
 SECRET="whsec_$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export NEUVO_LOG_LEVEL=warning
 unset NEUVO_SMTP_URL NEUVO_CONFIG 2>/dev/null || true
 
-"$PY" "$HERE/generate.py" --count "$COUNT" --channel sms --residents "$WORK/residents.jsonl" \
+"$PY" "$GENERATE" --count "$COUNT" --channel sms --residents "$WORK/residents.jsonl" \
     --arrangements "$WORK/arrangements.jsonl"
 for side in A B; do
     bin_var="BIN_$side"; catalog_var="CATALOG_$side"
@@ -48,9 +37,10 @@ for side in A B; do
     sqlite3 "$WORK/queued-$side.db" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
 done
 
-"$PY" "$HERE/fast_sink.py" --port "$PORT" --secret "$SECRET" --verify-every 1000 > /dev/null 2>&1 &
-SINK=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/stats" > /dev/null && break; sleep 0.1; done
+"$PY" "$ROOT/benchmarks/gateway/fast_sink.py" --port "$PORT" --secret "$SECRET" --verify-every 1000 \
+    > /dev/null 2>&1 &
+PIDS+=($!)
+wait_port "$PORT"
 
 run() {  # run SIDE → "cpu_us_per_notice rate_per_second"
     local side="$1" bin_var="BIN_$1" catalog_var="CATALOG_$1" env_var="ENV_$1"
